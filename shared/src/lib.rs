@@ -1,0 +1,1 @@
+//! Keyblade's engine. Pure functions over plain data: no I/O.
