@@ -1,0 +1,77 @@
+use std::{net::SocketAddr, path::PathBuf};
+
+use backend::{Config, Server};
+use tempfile::TempDir;
+use tokio::{sync::oneshot, task::JoinHandle};
+
+/// A running Keyblade server on a free 127.0.0.1 port, stopped when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    data_dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let data_dir = tempfile::tempdir().expect("a temporary data directory");
+        Self::start_in(data_dir).await
+    }
+
+    /// Starts a server over an existing data directory (used to test restarts).
+    pub async fn start_in(data_dir: TempDir) -> Self {
+        let config = Config::local(data_dir.path().to_path_buf(), dist());
+        let server = Server::bind(&config).await.expect("the server binds to 127.0.0.1");
+        let addr = server.local_addr().expect("a bound address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        Self { addr, data_dir, stop: Some(stop), task: Some(task) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the server gracefully and hands back its data directory.
+    pub async fn stop(mut self) -> TempDir {
+        self.shutdown().await;
+        let placeholder = tempfile::tempdir().expect("a temporary directory");
+        std::mem::replace(&mut self.data_dir, placeholder)
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server ran cleanly");
+        }
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The built portal. The end-to-end tests need it; `cargo xtask test` builds it first.
+pub fn dist() -> PathBuf {
+    let dist = std::env::var_os("KEYBLADE_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    assert!(
+        dist.join("index.html").exists(),
+        "the portal is not built at {} — run the tests with `cargo xtask test`",
+        dist.display()
+    );
+    dist
+}
