@@ -1,4 +1,8 @@
-use std::{net::SocketAddr, path::PathBuf};
+use std::{convert::Infallible, fmt, net::SocketAddr, path::PathBuf, str::FromStr};
+
+/// The admin password [`Config::local`] sets, so tests and tools can sign in without racing on
+/// environment variables.
+pub const LOCAL_ADMIN_PASSWORD: &str = "keyblade-local-admin";
 
 /// Server configuration: every flag can also come from a `KEYBLADE_*` environment variable.
 #[derive(Debug, Clone, clap::Parser)]
@@ -16,16 +20,68 @@ pub struct Config {
     /// Log filter, in `tracing` env-filter syntax.
     #[arg(long, env = "KEYBLADE_LOG", default_value = "info,tower_http=info")]
     pub log: String,
+    /// Database URL; defaults to the SQLite file `keyblade.db` in the data directory.
+    #[arg(long, env = "KEYBLADE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Password of the `admin` account. Set, it (re)sets the password at start; unset, a
+    /// password is generated and printed once, at first start.
+    #[arg(long, env = "KEYBLADE_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+    /// The 32-byte master key, base64. Unset, it lives in `master.key` in the data directory
+    /// (created with mode 0600 at first start).
+    #[arg(long, env = "KEYBLADE_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<Secret>,
 }
 
 impl Config {
-    /// A configuration for tests and tools: the given directories, any free port on 127.0.0.1.
+    /// A configuration for tests and tools: the given directories, any free port on 127.0.0.1,
+    /// the admin password [`LOCAL_ADMIN_PASSWORD`] and a master key file in `data_dir`.
     pub fn local(data_dir: PathBuf, dist: PathBuf) -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             dist,
             log: "warn".into(),
+            database_url: None,
+            admin_password: Some(Secret::from(LOCAL_ADMIN_PASSWORD)),
+            master_key: None,
         }
+    }
+
+    /// The database to open: the configured URL, else the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("keyblade.db").display())
+        })
+    }
+}
+
+/// A configuration value that must never reach a log: `Debug` prints a placeholder.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl FromStr for Secret {
+    type Err = Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
     }
 }

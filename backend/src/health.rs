@@ -1,13 +1,13 @@
-use axum::{Json, Router, routing::get};
+//! `GET /api/health`: answers without a session, so the portal can tell live from offline.
+
 use shared::api::HealthResponse;
 
-use crate::AppState;
+use crate::extract::Json;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/health", get(get_health))
-}
-
-async fn get_health() -> Json<HealthResponse> {
+/// Liveness and version.
+#[utoipa::path(get, path = "/health", tag = "health",
+    responses((status = 200, description = "HealthResponse {status, version}", body = Object)))]
+pub async fn get_health() -> Json<HealthResponse> {
     Json(HealthResponse {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),

@@ -1,68 +1,85 @@
 //! Keyblade's server. Thin by design: it authenticates, loads entities, calls the `shared`
 //! engine and stores the result. Every rule lives in `shared`.
 
+mod api;
+mod auth;
+mod catalog;
+mod clock;
 mod config;
+mod encryption;
+mod error;
+mod extract;
 mod health;
+mod identities;
+mod keys;
+mod master_key;
+mod orders;
+mod seed;
+mod session;
 mod spa;
+mod state;
+mod store;
+mod subscriptions;
+mod throttle;
+mod vaults;
 
-use std::{net::SocketAddr, time::Duration};
+use std::{io, net::SocketAddr, path::Path};
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
-    trace::TraceLayer,
-};
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
-pub use config::Config;
+pub use config::{Config, LOCAL_ADMIN_PASSWORD, Secret};
+pub use state::AppState;
+use store::Store;
 
-/// Largest request body the API accepts; key-transfer blobs for RSA-4096 are a few KB.
-const BODY_LIMIT: usize = 64 * 1024;
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Shared state handed to every handler.
-#[derive(Clone)]
-pub struct AppState {}
-
-/// The whole application as a router, so tests can drive it without a socket.
-pub fn app(state: AppState, config: &Config) -> Router {
-    let api = Router::new().merge(health::routes()).with_state(state);
+/// The whole application as a router (`/api` plus the built portal), so it can also be driven
+/// without a socket.
+pub fn app(state: AppState, dist: &Path) -> Router {
     Router::new()
-        .nest("/api", api)
-        .fallback_service(spa::service(&config.dist))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .nest("/api", api::router(state))
+        .fallback_service(spa::service(dist))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::new(REQUEST_TIMEOUT))
         .layer(TraceLayer::new_for_http())
 }
 
-/// A server bound to its socket, ready to run.
+/// A server bound to its socket, with its data directory opened, migrated and seeded.
 pub struct Server {
     listener: TcpListener,
     router: Router,
+    store: Store,
 }
 
 impl Server {
-    pub async fn bind(config: &Config) -> std::io::Result<Self> {
+    /// Prepares everything a request needs: the data directory, the master key, the database
+    /// (migrated, checked against the master key, seeded on first start) and the admin account.
+    pub async fn bind(config: &Config) -> io::Result<Self> {
+        tokio::fs::create_dir_all(&config.data_dir).await?;
+        let master = master_key::load(config)?;
+        let store = Store::open(&config.database_url()).await.map_err(io::Error::other)?;
+        master_key::verify(&store, &master).await?;
+        auth::ensure_admin(&store, config).await.map_err(|e| io::Error::other(format!("{e:?}")))?;
+        seed::seed_if_empty(&store, &master).await?;
         let listener = TcpListener::bind(config.addr).await?;
-        let router = app(AppState {}, config);
-        Ok(Self { listener, router })
+        let router = app(AppState::new(store.clone(), master), &config.dist);
+        Ok(Self { listener, router, store })
     }
 
-    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+    /// Serves until `shutdown` completes, finishes in-flight requests, then closes the database.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        self.store.close().await;
+        served
     }
 }
 
 /// Binds, prints the URL and serves until Ctrl-C.
-pub async fn serve(config: Config) -> std::io::Result<()> {
+pub async fn serve(config: Config) -> io::Result<()> {
     let server = Server::bind(&config).await?;
     println!("Keyblade is running at http://{}", server.local_addr()?);
     server.run(ctrl_c()).await?;

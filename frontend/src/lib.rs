@@ -1,39 +1,71 @@
 //! Keyblade's portal. Everything lives here rather than in `main.rs` so the wasm-bindgen
 //! tests can mount and inspect it.
+//!
+//! Module map:
+//! - [`api`]: the one backend interface (all HTTP lives in `api/http.rs`).
+//! - [`context`]: the capabilities blades get by context.
+//! - [`chrome`]: top bar, breadcrumb, left menu, session guard.
+//! - [`components`]: side sheet, notifications, error panel, form helpers.
+//! - [`panels`]: side-sheet panels shared by several blades (create vault / key / version,
+//!   key picker, identity picker).
+//! - [`keygen`]: RSA/EC key generation in a Web Worker, wrapped for transfer.
+//! - [`blades`]: one folder per page.
 
 pub mod api;
-mod chrome;
+pub mod blades;
+pub mod chrome;
+pub mod components;
+pub mod context;
+pub mod keygen;
+pub mod panels;
 
 use leptos::prelude::*;
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
-use chrome::Chrome;
+use crate::{
+    api::Backend,
+    blades::{
+        encryption::EncryptionBlade, home::Home, identities::IdentitiesBlade,
+        key_vaults::{DeletedVaultsBlade, KeyDetailBlade, KeyVaultsBlade, VaultBlade},
+        overview::OverviewBlade, signin::SignIn, subscription::SubscriptionBlade,
+        troubleshoot::TroubleshootBlade,
+    },
+    chrome::{NotFound, Shell},
+    components::notifications::{NotificationArea, Notifier},
+    context::{Crumbs, Refresh, Session},
+};
 
 /// The product name, shown in the top bar and the page title.
 pub const PRODUCT_NAME: &str = "Keyblade";
 
 #[component]
 pub fn App() -> impl IntoView {
+    provide_context(Backend::default());
+    provide_context(Refresh(RwSignal::new(0)));
+    provide_context(Session(RwSignal::new(None)));
+    provide_context(Crumbs(RwSignal::new(vec![])));
+    provide_context(Notifier::new());
     view! {
         <Router>
-            <Chrome>
-                <Routes fallback=|| view! { <p class="empty">"This page does not exist."</p> }>
+            <Routes fallback=|| view! { <Shell><NotFound /></Shell> }>
+                <Route path=path!("/signin") view=SignIn />
+                <ParentRoute path=path!("") view=|| view! { <Shell><leptos_router::components::Outlet /></Shell> }>
                     <Route path=path!("/") view=Home />
-                </Routes>
-            </Chrome>
+                    <Route path=path!("/orders/:order") view=OverviewBlade />
+                    <Route path=path!("/orders/:order/encryption") view=EncryptionBlade />
+                    <Route path=path!("/vaults") view=KeyVaultsBlade />
+                    <Route path=path!("/deleted-vaults") view=DeletedVaultsBlade />
+                    <Route path=path!("/vaults/:vault") view=VaultBlade />
+                    <Route path=path!("/vaults/:vault/keys/:key") view=KeyDetailBlade />
+                    <Route path=path!("/identities") view=IdentitiesBlade />
+                    <Route path=path!("/subscription") view=SubscriptionBlade />
+                    <Route path=path!("/troubleshoot") view=TroubleshootBlade />
+                </ParentRoute>
+            </Routes>
+            <NotificationArea />
         </Router>
-    }
-}
-
-#[component]
-fn Home() -> impl IntoView {
-    view! {
-        <section class="blade">
-            <h1>"Home"</h1>
-            <p>"Manage the encryption of your Data Box orders."</p>
-        </section>
     }
 }

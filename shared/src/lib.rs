@@ -1,1 +1,18 @@
 //! Keyblade's engine. Pure functions over plain data: no I/O.
+//!
+//! - [`model`]: the entities and the [`model::World`] holding them.
+//! - [`validation`]: input rules and key vault URI parsing.
+//! - [`catalog`]: error codes, diagnosis of failures, one-click fixes.
+//! - [`ops`]: state-in, state-out operations (and [`ops::diagnose`]).
+//! - [`crypto`]: RSA, key transfer, AES key wrap, AES-GCM sealing.
+//! - [`api`]: request/response types and secret-free views.
+//! - [`demo`]: the seeded demo world.
+
+pub mod api;
+pub mod catalog;
+mod catalog_text;
+pub mod crypto;
+pub mod demo;
+pub mod model;
+pub mod ops;
+pub mod validation;

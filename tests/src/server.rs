@@ -20,7 +20,23 @@ impl TestServer {
 
     /// Starts a server over an existing data directory (used to test restarts).
     pub async fn start_in(data_dir: TempDir) -> Self {
-        let config = Config::local(data_dir.path().to_path_buf(), dist());
+        Self::start_with(data_dir, dist()).await
+    }
+
+    /// A server for API tests, which need no portal build.
+    pub async fn start_api() -> Self {
+        let data_dir = tempfile::tempdir().expect("a temporary data directory");
+        Self::start_api_in(data_dir).await
+    }
+
+    /// [`TestServer::start_api`] over an existing data directory (used to test restarts).
+    pub async fn start_api_in(data_dir: TempDir) -> Self {
+        let no_portal = data_dir.path().join("no-portal");
+        Self::start_with(data_dir, no_portal).await
+    }
+
+    async fn start_with(data_dir: TempDir, dist: PathBuf) -> Self {
+        let config = Config::local(data_dir.path().to_path_buf(), dist);
         let server = Server::bind(&config).await.expect("the server binds to 127.0.0.1");
         let addr = server.local_addr().expect("a bound address");
         let (stop, stopped) = oneshot::channel::<()>();

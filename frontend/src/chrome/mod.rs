@@ -1,28 +1,180 @@
-//! The portal chrome: top bar with the product name and the backend's status, around the page.
+//! The portal chrome: top bar (product name, signed-in user, Sign out), breadcrumb and left
+//! menu around every signed-in page. It also guards the session: no session -> /signin.
 
 use leptos::prelude::*;
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_location, use_navigate},
+};
 
-use crate::{PRODUCT_NAME, api};
+use crate::{
+    PRODUCT_NAME, api,
+    context::{Crumbs, use_backend, use_refresh, use_session},
+};
 
 #[component]
-pub fn Chrome(children: Children) -> impl IntoView {
+pub fn Shell(children: ChildrenFn) -> impl IntoView {
+    let backend = use_backend();
+    let session = use_session();
+    let navigate = use_navigate();
+    let location = use_location();
+
+    // Any 401 anywhere sends the user to the sign-in page, remembering where they were.
+    {
+        let navigate = navigate.clone();
+        api::on_unauthorized(move || {
+            session.0.set(None);
+            let here = location.pathname.get_untracked();
+            if here != "/signin" {
+                let next = js_sys::encode_uri_component(&here).as_string().unwrap_or_default();
+                navigate(&format!("/signin?next={next}"), NavigateOptions { replace: true, ..Default::default() });
+            }
+        });
+    }
+    let checked = RwSignal::new(session.0.get_untracked().is_some());
+    if !checked.get_untracked() {
+        let backend = backend.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(user) = backend.current_user().await {
+                session.0.set(Some(user));
+                checked.set(true);
+            }
+            // On 401 the unauthorized hook has already redirected.
+        });
+    }
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <TopBar />
+        <Show when=move || checked.get() fallback=|| view! { <p class="loading" role="status">"Signing in…"</p> }>
+            <div class="layout">
+                <LeftMenu />
+                <div class="main-column">
+                    <Breadcrumb />
+                    <main id="main" class="content" tabindex="-1">{children()}</main>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    let session = use_session();
+    let backend = use_backend();
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        let backend = backend.clone();
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            let _ = backend.sign_out().await;
+            session.0.set(None);
+            navigate("/signin", NavigateOptions::default());
+        });
+    };
     view! {
         <header class="topbar" role="banner">
             <a class="brand" href="/">{PRODUCT_NAME}</a>
-            <BackendStatus />
+            <span class="topbar-sub">"Data Box encryption portal"</span>
+            <div class="topbar-right">
+                <BackendStatus />
+                {move || session.0.get().map(|u| view! {
+                    <span class="user" title="Signed-in user"><span class="avatar" aria-hidden="true">{u.label().chars().next().unwrap_or('?').to_uppercase().to_string()}</span>{u.label()}</span>
+                })}
+                {move || session.0.get().is_some().then(|| {
+                    let sign_out = sign_out.clone();
+                    view! { <button type="button" class="topbar-button" on:click=sign_out>"Sign out"</button> }
+                })}
+            </div>
         </header>
-        <main class="content">{children()}</main>
     }
 }
 
 /// Shows whether the portal reached its backend.
 #[component]
 fn BackendStatus() -> impl IntoView {
-    let health = LocalResource::new(api::health);
+    let backend = use_backend();
+    let health = LocalResource::new(move || {
+        let backend = backend.clone();
+        async move { backend.health().await }
+    });
     let label = move || match health.get() {
         None => "Connecting…".to_string(),
-        Some(Ok(h)) => format!("Backend: {} (v{})", h.status, h.version),
+        Some(Ok(h)) => format!("Backend: {}", h.status),
         Some(Err(_)) => "Backend: unreachable".to_string(),
     };
     view! { <span class="status" role="status" aria-live="polite">{label}</span> }
+}
+
+#[component]
+fn Breadcrumb() -> impl IntoView {
+    let crumbs = expect_context::<Crumbs>();
+    view! {
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+            <ol>
+                {move || {
+                    let items = crumbs.0.get();
+                    let last = items.len().saturating_sub(1);
+                    items.into_iter().enumerate().map(|(i, (label, href))| {
+                        if i == last {
+                            view! { <li><span aria-current="page">{label}</span></li> }.into_any()
+                        } else {
+                            view! { <li><a href=href>{label}</a></li> }.into_any()
+                        }
+                    }).collect_view()
+                }}
+            </ol>
+        </nav>
+    }
+}
+
+/// The left menu: the order's pages (Overview, Settings > Encryption) and the resources used
+/// to build every failure state.
+#[component]
+fn LeftMenu() -> impl IntoView {
+    let backend = use_backend();
+    let refresh = use_refresh();
+    let orders = LocalResource::new(move || {
+        refresh.track();
+        let backend = backend.clone();
+        async move { backend.orders().await }
+    });
+    let order = move || {
+        orders.get().and_then(|r| r.ok()).and_then(|o| o.into_iter().next())
+    };
+    view! {
+        <nav class="left-menu" aria-label="Portal menu">
+            {move || order().map(|o| {
+                let overview = format!("/orders/{}", o.id);
+                let encryption = format!("/orders/{}/encryption", o.id);
+                view! {
+                    <div class="menu-group">
+                        <div class="menu-resource" title="Data Box order">{o.name.clone()}</div>
+                        <ul>
+                            <li><A href=overview exact=true>"Overview"</A></li>
+                        </ul>
+                        <div class="menu-heading" id="menu-settings">"Settings"</div>
+                        <ul aria-labelledby="menu-settings">
+                            <li><A href=encryption>"Encryption"</A></li>
+                        </ul>
+                    </div>
+                }
+            })}
+            <div class="menu-group">
+                <div class="menu-heading" id="menu-resources">"Resources"</div>
+                <ul aria-labelledby="menu-resources">
+                    <li><A href="/vaults">"Key vaults"</A></li>
+                    <li><A href="/identities">"Managed identities"</A></li>
+                    <li><A href="/subscription">"Subscription"</A></li>
+                    <li><A href="/troubleshoot">"Troubleshoot"</A></li>
+                </ul>
+            </div>
+        </nav>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    crate::context::set_crumbs(&[("Home", "/")]);
+    view! { <section class="blade"><p class="empty">"This page does not exist."</p></section> }
 }

@@ -1,0 +1,164 @@
+//! `/api/orders`: Data Box orders, their identities and the Device password. Every change to an
+//! order honours `If-Match` (the order's `ETag`), so an edit based on a stale view is a 409.
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use shared::{
+    api::{CreateOrderRequest, DevicePasswordResponse, OrderIdentitiesRequest, OrderView},
+    catalog::Failure,
+    model::World,
+    ops,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppState,
+    error::AppError,
+    extract::{IfMatch, Json, Path, with_etag},
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_orders, create_order))
+        .routes(routes!(get_order))
+        .routes(routes!(remove_system_identity, recreate_system_identity))
+        .routes(routes!(attach_user_identities))
+        .routes(routes!(detach_user_identities))
+        .routes(routes!(fetch_device_password))
+}
+
+/// An order as the client may see it, with its version as `ETag`.
+pub struct OrderResponse(OrderView);
+
+impl OrderResponse {
+    pub fn of(world: &World, id: &str) -> Result<Self, AppError> {
+        world.orders.get(id).map(|order| Self(OrderView::of(order))).ok_or_else(|| AppError::not_found("The order"))
+    }
+}
+
+impl IntoResponse for OrderResponse {
+    fn into_response(self) -> Response {
+        let version = self.0.version;
+        with_etag(Json(self.0).into_response(), version)
+    }
+}
+
+/// The order must exist and, when the client sent `If-Match`, still be at that version. Runs
+/// inside the engine operation, so the check and the write see the same state.
+pub fn require_order(world: &World, order_id: &str, expected: Option<u64>) -> Result<(), Failure> {
+    let order = world.orders.get(order_id).ok_or_else(|| Failure::not_found("The order"))?;
+    match expected {
+        Some(seen) if order.version != seen => Err(Failure::conflict(format!(
+            "The order changed (version {} now, {seen} seen). Refresh and try again.",
+            order.version
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Lists the orders.
+#[utoipa::path(get, path = "/orders", tag = "orders",
+    responses((status = 200, description = "[OrderView]", body = [Object])))]
+async fn list_orders(State(state): State<AppState>) -> Result<Json<Vec<OrderView>>, AppError> {
+    Ok(Json(state.world().await?.orders.values().map(OrderView::of).collect()))
+}
+
+/// Creates an order with a fresh passkey (Microsoft managed key) and a system identity.
+#[utoipa::path(post, path = "/orders", tag = "orders",
+    request_body(content = Object, description = "CreateOrderRequest"),
+    responses((status = 201, description = "OrderView", body = Object), (status = 400), (status = 404)))]
+async fn create_order(
+    State(state): State<AppState>,
+    Json(request): Json<CreateOrderRequest>,
+) -> Result<(StatusCode, OrderResponse), AppError> {
+    let (world, id) = state.write_returning(move |world, ctx| ops::create_order(world, ctx, &request)).await?;
+    Ok((StatusCode::CREATED, OrderResponse::of(&world, &id)?))
+}
+
+/// One order; its `ETag` is the version to send back in `If-Match`.
+#[utoipa::path(get, path = "/orders/{order}", tag = "orders", params(("order" = String, Path)),
+    responses((status = 200, description = "OrderView", body = Object), (status = 404)))]
+async fn get_order(State(state): State<AppState>, Path(id): Path<String>) -> Result<OrderResponse, AppError> {
+    OrderResponse::of(&state.world().await?, &id)
+}
+
+/// Identity type None: removes the order's system-assigned identity.
+#[utoipa::path(delete, path = "/orders/{order}/system-identity", tag = "orders", params(("order" = String, Path)),
+    responses((status = 200, description = "OrderView", body = Object), (status = 404), (status = 409)))]
+async fn remove_system_identity(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(expected): IfMatch,
+) -> Result<OrderResponse, AppError> {
+    let order = id.clone();
+    let world = state.write(move |world, _| ops::remove_system_identity(world, &order, expected)).await?;
+    OrderResponse::of(&world, &id)
+}
+
+/// Identity type System assigned: creates a new system identity (with a new principal id).
+#[utoipa::path(post, path = "/orders/{order}/system-identity", tag = "orders", params(("order" = String, Path)),
+    responses((status = 200, description = "OrderView", body = Object), (status = 404), (status = 409)))]
+async fn recreate_system_identity(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(expected): IfMatch,
+) -> Result<OrderResponse, AppError> {
+    let order = id.clone();
+    let world = state.write(move |world, ctx| ops::recreate_system_identity(world, ctx, &order, expected)).await?;
+    OrderResponse::of(&world, &id)
+}
+
+/// Attaches user-assigned identities (at most ten per order).
+#[utoipa::path(post, path = "/orders/{order}/user-identities/attach", tag = "orders", params(("order" = String, Path)),
+    request_body(content = Object, description = "OrderIdentitiesRequest"),
+    responses((status = 200, description = "OrderView", body = Object), (status = 404), (status = 409)))]
+async fn attach_user_identities(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(expected): IfMatch,
+    Json(request): Json<OrderIdentitiesRequest>,
+) -> Result<OrderResponse, AppError> {
+    let order = id.clone();
+    let world = state
+        .write(move |world, _| {
+            require_order(world, &order, expected)?;
+            ops::attach_identities(world, &order, &request.identity_ids, request.expected_version)
+        })
+        .await?;
+    OrderResponse::of(&world, &id)
+}
+
+/// Detaches user-assigned identities.
+#[utoipa::path(post, path = "/orders/{order}/user-identities/detach", tag = "orders", params(("order" = String, Path)),
+    request_body(content = Object, description = "OrderIdentitiesRequest"),
+    responses((status = 200, description = "OrderView", body = Object), (status = 404), (status = 409)))]
+async fn detach_user_identities(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(expected): IfMatch,
+    Json(request): Json<OrderIdentitiesRequest>,
+) -> Result<OrderResponse, AppError> {
+    let order = id.clone();
+    let world = state
+        .write(move |world, _| {
+            require_order(world, &order, expected)?;
+            ops::detach_identities(world, &order, &request.identity_ids, request.expected_version)
+        })
+        .await?;
+    OrderResponse::of(&world, &id)
+}
+
+/// Device password: unwraps the passkey through the current settings. Any broken link (key
+/// disabled, vault deleted, identity gone...) fails with its catalog code and fix.
+#[utoipa::path(post, path = "/orders/{order}/device-password", tag = "orders", params(("order" = String, Path)),
+    responses((status = 200, description = "DevicePasswordResponse", body = Object), (status = 404), (status = 422)))]
+async fn fetch_device_password(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DevicePasswordResponse>, AppError> {
+    let passkey = state.read(move |world, ctx| ops::fetch_passkey(world, ctx, &id)).await?;
+    Ok(Json(DevicePasswordResponse { password: passkey.display() }))
+}

@@ -1,0 +1,36 @@
+//! First start: the demo world (shared's `demo_world`), stored in one transaction, only when
+//! the database holds no world yet.
+
+use std::io;
+
+use shared::{
+    crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
+    demo::{DemoKeys, demo_world},
+    ops::Ctx,
+};
+
+use crate::{clock, store::Store};
+
+/// Size of the demo's customer key.
+const DEMO_KEY_BITS: usize = 2048;
+
+pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> {
+    if store.is_seeded().await.map_err(io::Error::other)? {
+        return Ok(());
+    }
+    let master = master.clone();
+    // RSA key generation takes a while: keep it off the async threads.
+    let world = tokio::task::spawn_blocking(move || {
+        let mut rng = clock::rng();
+        let customer_key = crypto::generate_rsa(DEMO_KEY_BITS, &mut rng).map_err(io::Error::other)?;
+        let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &master, &mut rng).map_err(io::Error::other)?;
+        let mut ctx = Ctx { now: clock::now(), master: &master, rng: &mut rng };
+        demo_world(&mut ctx, DemoKeys { customer_key, import_key }).map_err(io::Error::other)
+    })
+    .await
+    .map_err(io::Error::other)??;
+    if store.seed(&world).await.map_err(io::Error::other)? {
+        tracing::info!("seeded the demo world");
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! `/api/session`: sign in, say who is signed in, sign out.
+
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    time::Instant,
+};
+
+use axum::{
+    Extension,
+    extract::{ConnectInfo, FromRequestParts, State},
+    http::{StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use shared::{api::SignInRequest, catalog::ErrorCode};
+use utoipa::ToSchema;
+use zeroize::Zeroizing;
+
+use crate::{
+    AppState,
+    auth::{self, ADMIN, SESSION_LIFETIME, Session},
+    clock,
+    error::AppError,
+    extract::Json,
+};
+
+/// Who is signed in, and until when (seconds since the Unix epoch).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SessionView {
+    pub username: String,
+    pub expires_at: i64,
+}
+
+/// Signs in with user name and password; sets the session cookie.
+#[utoipa::path(post, path = "/session", tag = "session",
+    request_body(content = Object, description = "SignInRequest {username, password}"),
+    responses((status = 200, body = SessionView), (status = 401), (status = 429)))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(request): Json<SignInRequest>,
+) -> Result<Response, AppError> {
+    let SignInRequest { username, password } = request;
+    let password = Zeroizing::new(password);
+    state
+        .throttle()
+        .check(ip, &username, Instant::now())
+        .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
+    if !credentials_match(&state, &username, password).await? {
+        state.throttle().failed(ip, &username, Instant::now());
+        return Err(AppError::plain(ErrorCode::Unauthorized, "The user name or password is wrong."));
+    }
+    state.throttle().succeeded(ip, &username);
+    let token = Zeroizing::new(auth::new_token()?);
+    let now = clock::now().0;
+    let expires_at = now.saturating_add(SESSION_LIFETIME);
+    state.store().create_session(&auth::hash_token(&token), &username, expires_at, now).await?;
+    let cookie = auth::session_cookie(&token)?;
+    Ok(([(header::SET_COOKIE, cookie)], Json(SessionView { username, expires_at })).into_response())
+}
+
+/// Checks a password. An unknown user name is checked against the admin hash anyway and then
+/// refused, so response times do not reveal which names exist.
+async fn credentials_match(state: &AppState, username: &str, password: Zeroizing<String>) -> Result<bool, AppError> {
+    let (hash, known) = match state.store().password_hash(username).await? {
+        Some(hash) => (hash, true),
+        None => (state.store().password_hash(ADMIN).await?.ok_or_else(|| AppError::internal("no admin account"))?, false),
+    };
+    Ok(auth::verify_password(password, hash).await? && known)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/session", tag = "session",
+    responses((status = 200, body = SessionView), (status = 401)))]
+pub async fn get_session(Extension(session): Extension<Session>) -> Json<SessionView> {
+    Json(SessionView { username: session.username, expires_at: session.expires_at })
+}
+
+/// Signs out: forgets the session and clears the cookie.
+#[utoipa::path(delete, path = "/session", tag = "session",
+    responses((status = 204), (status = 401)))]
+pub async fn delete_session(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) -> Result<Response, AppError> {
+    state.store().delete_session(&session.token_hash).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::expired_cookie())]).into_response())
+}
+
+/// The peer address, for sign-in throttling. Routers driven without a socket (unit tests) have
+/// none and share one bucket.
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
+        Ok(ClientIp(ip))
+    }
+}

@@ -1,0 +1,108 @@
+//! Persistence. Handlers see only [`Store`]: load the world, commit a new one, sessions and
+//! accounts. SQL lives in the driver module below it; adding PostgreSQL means a second driver
+//! behind the same methods (`Store::open` picks it by URL scheme), not touching handlers.
+
+mod rows;
+mod sqlite;
+
+use std::collections::BTreeMap;
+
+use shared::model::World;
+
+use rows::{Changes, RowKey, Rows};
+use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer changed a row this write was based on.
+    #[error("the data changed since it was read")]
+    Conflict,
+    #[error("stored data does not parse: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (only sqlite: URLs are supported so far)")]
+    UnsupportedUrl,
+}
+
+/// The world as read, remembering each row's version so the commit can detect lost updates.
+pub struct Snapshot {
+    pub world: World,
+    rows: BTreeMap<RowKey, (String, i64)>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: SqliteStore,
+}
+
+impl Store {
+    /// Opens the database named by `url`, creating and migrating it as needed.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        if !url.starts_with("sqlite:") {
+            return Err(StoreError::UnsupportedUrl);
+        }
+        Ok(Self { db: SqliteStore::open(url).await? })
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    /// Reads the whole world.
+    pub async fn load(&self) -> Result<Snapshot, StoreError> {
+        let rows = self.db.load_rows().await?;
+        let bodies = Rows(rows.iter().map(|(key, (body, _))| (key.clone(), body.clone())).collect());
+        Ok(Snapshot { world: bodies.to_world()?, rows })
+    }
+
+    /// Stores `world` as the successor of `snapshot`, atomically: either every changed entity
+    /// is written or none is, and [`StoreError::Conflict`] if any of them moved meanwhile.
+    pub async fn commit(&self, snapshot: &Snapshot, world: &World) -> Result<(), StoreError> {
+        let changes = Changes::between(&snapshot.rows, Rows::from_world(world)?);
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.db.commit(changes).await
+    }
+
+    pub async fn is_seeded(&self) -> Result<bool, StoreError> {
+        self.db.is_seeded().await
+    }
+
+    /// Stores `world` in one transaction if the database holds none yet.
+    pub async fn seed(&self, world: &World) -> Result<bool, StoreError> {
+        self.db.seed(Rows::from_world(world)?).await
+    }
+
+    pub async fn password_hash(&self, username: &str) -> Result<Option<String>, StoreError> {
+        self.db.password_hash(username).await
+    }
+
+    pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StoreError> {
+        self.db.set_password_hash(username, hash).await
+    }
+
+    pub async fn create_session(&self, token_hash: &str, username: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
+        self.db.create_session(token_hash, username, expires_at, now).await
+    }
+
+    /// The user of a live session and when the session expires.
+    pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<(String, i64)>, StoreError> {
+        self.db.session_user(token_hash, now).await
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.db.delete_session(token_hash).await
+    }
+
+    pub async fn master_key_check(&self) -> Result<Option<String>, StoreError> {
+        self.db.master_key_check().await
+    }
+
+    pub async fn set_master_key_check(&self, sealed: &str) -> Result<(), StoreError> {
+        self.db.set_master_key_check(sealed).await
+    }
+}

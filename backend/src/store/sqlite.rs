@@ -1,0 +1,163 @@
+//! The SQLite store: a file in the data directory, WAL journal, embedded migrations.
+
+use std::{collections::BTreeMap, str::FromStr, time::Duration};
+
+use sqlx::{
+    AssertSqlSafe, Row, SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use super::{
+    StoreError,
+    rows::{Changes, RowKey, Rows, Table},
+};
+
+/// Migrations compiled into the binary from `backend/migrations`.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How long a writer waits for another writer's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection (checkpointing the WAL) so the file can be reopened at once.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Every world row with its body and version.
+    pub async fn load_rows(&self) -> Result<BTreeMap<RowKey, (String, i64)>, StoreError> {
+        let mut rows = BTreeMap::new();
+        for table in Table::ALL {
+            let sql = format!("SELECT id, body, version FROM {}", table.name());
+            for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
+                rows.insert((table, row.try_get("id")?), (row.try_get("body")?, row.try_get("version")?));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Applies `changes` in one transaction. Any row whose version moved since it was read makes
+    /// the whole transaction roll back with [`StoreError::Conflict`].
+    pub async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for ((table, id), body) in changes.inserts {
+            let sql = format!("INSERT INTO {} (id, body, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING", table.name());
+            let done = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(body).execute(&mut *tx).await?;
+            require_one_row(done.rows_affected())?;
+        }
+        for ((table, id), body, version) in changes.updates {
+            let sql = format!("UPDATE {} SET body = ?, version = version + 1 WHERE id = ? AND version = ?", table.name());
+            let done = sqlx::query(AssertSqlSafe(sql)).bind(body).bind(id).bind(version).execute(&mut *tx).await?;
+            require_one_row(done.rows_affected())?;
+        }
+        for ((table, id), version) in changes.deletes {
+            let sql = format!("DELETE FROM {} WHERE id = ? AND version = ?", table.name());
+            let done = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(version).execute(&mut *tx).await?;
+            require_one_row(done.rows_affected())?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes a whole world in one transaction, only if no world is stored yet. Returns whether
+    /// it wrote.
+    pub async fn seed(&self, rows: Rows) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM world_settings").fetch_one(&mut *tx).await?;
+        if existing > 0 {
+            return Ok(false);
+        }
+        for ((table, id), body) in rows.0 {
+            let sql = format!("INSERT INTO {} (id, body, version) VALUES (?, ?, 1)", table.name());
+            sqlx::query(AssertSqlSafe(sql)).bind(id).bind(body).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Whether a world has been stored.
+    pub async fn is_seeded(&self) -> Result<bool, StoreError> {
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM world_settings").fetch_one(&self.pool).await?;
+        Ok(existing > 0)
+    }
+
+    pub async fn password_hash(&self, username: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT password_hash FROM accounts WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO accounts (username, password_hash) VALUES (?, ?) \
+             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
+        )
+        .bind(username)
+        .bind(hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a session and, in the same transaction, forgets every expired one.
+    pub async fn create_session(&self, token_hash: &str, username: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO sessions (token_hash, username, expires_at) VALUES (?, ?, ?)")
+            .bind(token_hash)
+            .bind(username)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user a live session belongs to.
+    pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<(String, i64)>, StoreError> {
+        let row = sqlx::query("SELECT username, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?")
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Ok((row.try_get("username")?, row.try_get("expires_at")?))).transpose()
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn master_key_check(&self) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT sealed FROM master_key_check WHERE id = 1").fetch_optional(&self.pool).await?)
+    }
+
+    pub async fn set_master_key_check(&self, sealed: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO master_key_check (id, sealed) VALUES (1, ?)").bind(sealed).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A conditional write that touched no row lost a race with another writer.
+fn require_one_row(affected: u64) -> Result<(), StoreError> {
+    if affected == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+}

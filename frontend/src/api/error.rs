@@ -1,0 +1,109 @@
+//! Errors as the portal shows them: the catalog code, details, whether it is recoverable now,
+//! remediation steps and an optional one-click fix.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// An error from any backend implementation. `fix` is opaque to the portal: it is handed back
+/// verbatim to [`super::Backend::apply_fix`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// HTTP status (0 when the backend could not be reached).
+    #[serde(default)]
+    pub status: u16,
+    /// Catalog code, e.g. `SsemUserErrorEncryptionKeyDisabled`, or a generic code.
+    pub code: String,
+    /// Details.
+    #[serde(default)]
+    pub message: String,
+    /// Whether the error is recoverable in the current state.
+    #[serde(default)]
+    pub recoverable: Option<bool>,
+    /// Remediation steps.
+    #[serde(default)]
+    pub remediation: Vec<String>,
+    /// A fix the backend can apply in one click.
+    #[serde(default)]
+    pub fix: Option<Value>,
+}
+
+impl ApiError {
+    pub fn unreachable() -> Self {
+        Self {
+            status: 0,
+            code: "BackendUnreachable".into(),
+            message: "The Keyblade server could not be reached.".into(),
+            recoverable: Some(true),
+            remediation: vec!["Check that the server is running, then retry.".into()],
+            fix: None,
+        }
+    }
+
+    pub fn client(message: impl Into<String>) -> Self {
+        Self {
+            status: 0,
+            code: "Generic error".into(),
+            message: message.into(),
+            recoverable: None,
+            remediation: vec![],
+            fix: None,
+        }
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        self.status == 401
+    }
+
+    /// Parses the JSON error envelope `{"error":{code,message,recoverable,remediation,fix}}`.
+    pub fn from_envelope(status: u16, body: &str) -> Self {
+        let parsed: Option<Value> = serde_json::from_str(body).ok();
+        let inner = parsed.as_ref().and_then(|v| v.get("error")).cloned();
+        let Some(e) = inner else {
+            return Self {
+                status,
+                code: if status == 401 { "Unauthorized".into() } else { format!("HTTP {status}") },
+                message: if body.trim().is_empty() { format!("The server answered {status}.") } else { body.chars().take(300).collect() },
+                recoverable: None,
+                remediation: vec![],
+                fix: None,
+            };
+        };
+        let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
+        Self {
+            status,
+            code: text("code").unwrap_or_else(|| format!("HTTP {status}")),
+            message: text("message").or_else(|| text("details")).unwrap_or_default(),
+            recoverable: e.get("recoverable").and_then(Value::as_bool),
+            remediation: steps(e.get("remediation")),
+            fix: e.get("fix").filter(|f| !f.is_null()).cloned(),
+        }
+    }
+
+    /// A human label for the fix button's action, if the fix carries one.
+    pub fn fix_label(&self) -> Option<String> {
+        let fix = self.fix.as_ref()?;
+        for key in ["label", "title", "description"] {
+            if let Some(s) = fix.get(key).and_then(Value::as_str) {
+                return Some(s.to_string());
+            }
+        }
+        None
+    }
+}
+
+fn steps(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string).or_else(|| i.get("text").and_then(Value::as_str).map(str::to_string)))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}

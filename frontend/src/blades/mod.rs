@@ -1,0 +1,10 @@
+//! One folder per page (blade).
+
+pub mod encryption;
+pub mod home;
+pub mod identities;
+pub mod key_vaults;
+pub mod overview;
+pub mod signin;
+pub mod subscription;
+pub mod troubleshoot;

@@ -1,0 +1,76 @@
+//! The subscription: its tenant, "Move to another tenant" and the move back.
+
+use leptos::prelude::*;
+
+use crate::{
+    api::ApiError,
+    blades::key_vaults::mutate,
+    components::{error_panel::ErrorPanel, form::unique_id},
+    context::{set_crumbs, use_backend, use_refresh},
+};
+
+#[component]
+pub fn SubscriptionBlade() -> impl IntoView {
+    set_crumbs(&[("Home", "/"), ("Subscription", "/subscription")]);
+    let backend = use_backend();
+    let refresh = use_refresh();
+    let subscription = LocalResource::new(move || {
+        refresh.track();
+        let backend = backend.clone();
+        async move { backend.subscription().await }
+    });
+    let error = RwSignal::new(None::<ApiError>);
+    let target = RwSignal::new(String::new());
+    let id_target = unique_id("sub-tenant");
+    view! {
+        <section class="blade" aria-labelledby="sub-title">
+            <div class="blade-head"><h1 id="sub-title">"Subscription"</h1></div>
+            {move || error.get().map(|e| view! { <ErrorPanel error=e on_dismiss=Callback::new(move |()| error.set(None)) /> })}
+            {move || subscription.get().map(|r| match r {
+                Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                Ok(s) => {
+                    let others: Vec<_> = s.tenants.iter().filter(|t| t.id != s.tenant_id).cloned().collect();
+                    if target.get_untracked().is_empty() || !others.iter().any(|t| t.id == target.get_untracked()) {
+                        target.set(others.first().map(|t| t.id.clone()).unwrap_or_default());
+                    }
+                    let original = s.original_tenant_id.clone();
+                    let original_name = s.tenant_name(&original);
+                    let id_target = id_target.clone();
+                    view! {
+                        <dl class="essentials">
+                            <dt>"Subscription name"</dt><dd>{s.name.clone()}</dd>
+                            <dt>"Subscription ID"</dt><dd class="mono">{s.id.clone()}</dd>
+                            <dt>"Directory (tenant)"</dt><dd class="sub-tenant">{s.tenant_name(&s.tenant_id)}" "<span class="mono muted">{s.tenant_id.clone()}</span></dd>
+                            <dt>"Original tenant"</dt><dd>{original_name.clone()}</dd>
+                        </dl>
+                        {s.moved().then(|| view! {
+                            <div class="callout warning" role="note">"The subscription was moved to another tenant. Key vaults and identities stay in their old tenant, so customer-managed keys stop working until you move it back or set up identities in the new tenant."</div>
+                        })}
+                        <h2 class="section-title">"Move to another tenant"</h2>
+                        <div class="inline-form">
+                            <div class="field">
+                                <label for=id_target.clone()>"Target tenant"</label>
+                                <select id=id_target on:change=move |ev| target.set(event_target_value(&ev))>
+                                    {others.into_iter().map(|t| { let tid = t.id.clone(); view! { <option value=t.id.clone() selected=move || target.get() == tid>{t.name.clone()}</option> } }).collect_view()}
+                                </select>
+                            </div>
+                            <button type="button" class="primary" disabled=move || target.get().is_empty() on:click=move |_| {
+                                let t = target.get_untracked();
+                                mutate(error, "Subscription moved", move |b| async move { b.move_subscription(&t).await });
+                            }>"Move to another tenant"</button>
+                            {s.moved().then(|| {
+                                let original = original.clone();
+                                view! {
+                                    <button type="button" on:click=move |_| {
+                                        let t = original.clone();
+                                        mutate(error, "Subscription moved back", move |b| async move { b.move_subscription(&t).await });
+                                    }>{format!("Move back to {original_name}")}</button>
+                                }
+                            })}
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,59 @@
+//! Troubleshoot: the whole error-code catalog, searchable.
+
+use leptos::prelude::*;
+
+use crate::{
+    components::{error_panel::ErrorPanel, form::unique_id},
+    context::{set_crumbs, use_backend},
+};
+
+#[component]
+pub fn TroubleshootBlade() -> impl IntoView {
+    set_crumbs(&[("Home", "/"), ("Troubleshoot", "/troubleshoot")]);
+    let backend = use_backend();
+    let catalog = LocalResource::new(move || {
+        let backend = backend.clone();
+        async move { backend.catalog().await }
+    });
+    let query = RwSignal::new(String::new());
+    let id_search = unique_id("ts-search");
+    view! {
+        <section class="blade" aria-labelledby="ts-title">
+            <div class="blade-head"><h1 id="ts-title">"Troubleshoot"</h1><span class="muted">"Customer-managed key error codes"</span></div>
+            <div class="field search">
+                <label for=id_search.clone()>"Search error codes"</label>
+                <input id=id_search type="search" placeholder="Code, details or remediation"
+                    prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
+            </div>
+            {move || catalog.get().map(|r| match r {
+                Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                Ok(list) => {
+                    let filtered = move || {
+                        let q = query.get().to_lowercase();
+                        list.iter().filter(|e| q.is_empty()
+                            || e.code.to_lowercase().contains(&q)
+                            || e.details.to_lowercase().contains(&q)
+                            || e.fires_when.to_lowercase().contains(&q)
+                            || e.remediation.iter().any(|s| s.to_lowercase().contains(&q))).cloned().collect::<Vec<_>>()
+                    };
+                    view! {
+                        <p class="muted" role="status">{move || format!("{} error codes", filtered().len())}</p>
+                        <table class="grid catalog">
+                            <thead><tr><th scope="col">"Error code"</th><th scope="col">"Error details"</th><th scope="col">"Recoverable?"</th><th scope="col">"Remediation"</th></tr></thead>
+                            <tbody>
+                                <For each=filtered key=|e| e.code.clone() children=move |e| view! {
+                                    <tr>
+                                        <td class="mono code-cell">{e.code.clone()}</td>
+                                        <td>{e.details.clone()}{(!e.fires_when.is_empty()).then(|| view! { <p class="muted">{e.fires_when.clone()}</p> })}</td>
+                                        <td>{e.recoverable.clone()}</td>
+                                        <td><ol>{e.remediation.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ol></td>
+                                    </tr>
+                                } />
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,288 @@
+//! "Create a key": name, type, size, optional activation/expiration dates, enabled. The key pair
+//! is generated in the browser in a Web Worker (progress shown, Cancel terminates the worker),
+//! wrapped for the vault's import key and uploaded.
+
+use leptos::prelude::*;
+use shared::model::KeyType;
+
+use crate::{
+    api::{ApiError, KeyImport, VersionAttributes},
+    components::{
+        error_panel::ErrorPanel,
+        form::{parse_date, unique_id},
+        notifications::{NoteKind, use_notifier},
+        side_sheet::SideSheet,
+    },
+    context::{use_backend, use_refresh},
+    keygen::{KeySpec, KeygenJob},
+};
+
+/// Progress of a key generation + import.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    Idle,
+    Working { stage: String, started: f64 },
+}
+
+#[component]
+pub fn CreateKeyPanel(
+    /// The vault the key goes into.
+    #[prop(into)]
+    vault: String,
+    #[prop(optional)] level: u8,
+    /// Offer EC (P-256) next to RSA (the Key vaults blade does; the Encryption picker does not).
+    #[prop(optional)]
+    allow_ec: bool,
+    /// Called with (key name, version id).
+    #[prop(into)]
+    on_created: Callback<(String, String)>,
+    #[prop(into)] on_close: Callback<()>,
+) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let key_type = RwSignal::new("RSA".to_string());
+    let size = RwSignal::new(2048usize);
+    let set_nbf = RwSignal::new(false);
+    let nbf = RwSignal::new(crate::components::form::date_in_days(0));
+    let set_exp = RwSignal::new(false);
+    let exp = RwSignal::new(crate::components::form::date_in_days(365));
+    let enabled = RwSignal::new(true);
+    let ids = (unique_id("key-name"), unique_id("key-type"), unique_id("key-nbf-on"), unique_id("key-nbf"), unique_id("key-exp-on"), unique_id("key-exp"), unique_id("key-enabled"));
+    let (id_name, id_type, id_nbf_on, id_nbf, id_exp_on, id_exp, id_enabled) = ids;
+    let name_ok = move || {
+        let n = name.get();
+        let n = n.trim();
+        !n.is_empty() && n.len() <= 127 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let attributes = move || VersionAttributes {
+        enabled: enabled.get_untracked(),
+        nbf: if set_nbf.get_untracked() { parse_date(&nbf.get_untracked()) } else { None },
+        exp: if set_exp.get_untracked() { parse_date(&exp.get_untracked()) } else { None },
+    };
+    let runner = KeyRunner::new();
+    let vault_for_create = vault.clone();
+    let create = move |_| {
+        let is_ec = key_type.get_untracked() == "EC";
+        let spec = if is_ec { KeySpec::Ec } else { KeySpec::Rsa { bits: size.get_untracked() } };
+        let key_name = name.get_untracked().trim().to_string();
+        let attrs = attributes();
+        let vault = vault_for_create.clone();
+        runner.run(vault.clone(), spec, format!("key '{key_name}'"), move |backend, transfer| {
+            let import = KeyImport {
+                key_type: if is_ec { KeyType::Ec } else { KeyType::Rsa },
+                size: if is_ec { 256 } else { spec_bits(spec) as u16 },
+                transfer,
+                attributes: attrs.clone(),
+            };
+            let key_name = key_name.clone();
+            let vault = vault.clone();
+            async move {
+                let key = backend.import_new_key(&vault, &key_name, &import).await?;
+                let version = key.versions.last().map(|v| v.id.clone()).unwrap_or_default();
+                Ok((key.name, version))
+            }
+        }, move |(key, version)| on_created.run((key, version)));
+    };
+    let working = runner.working();
+    view! {
+        <SideSheet title="Create a key" level=level on_close=Callback::new(move |()| { runner.cancel(); on_close.run(()) })>
+            <div class="sheet-body">
+                <p class="muted">{format!("Key vault: {vault}")}</p>
+                <div class="field">
+                    <label for=id_name.clone()>"Name"</label>
+                    <input id=id_name.clone() type="text" autocomplete="off" required disabled=working
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                    <p class="hint">"Letters, digits and hyphens."</p>
+                </div>
+                <div class="field">
+                    <label for=id_type.clone()>"Key type"</label>
+                    <select id=id_type.clone() disabled=working on:change=move |ev| key_type.set(event_target_value(&ev))>
+                        <option value="RSA" selected=move || key_type.get() == "RSA">"RSA"</option>
+                        {allow_ec.then(|| view! { <option value="EC" selected=move || key_type.get() == "EC">"EC"</option> })}
+                    </select>
+                </div>
+                <Show when=move || key_type.get() == "RSA" fallback=|| view! { <p class="hint">"Elliptic curve name: P-256. Orders cannot use EC keys."</p> }>
+                    <fieldset class="group radios">
+                        <legend>"RSA key size"</legend>
+                        {[2048usize, 3072, 4096].into_iter().map(|bits| {
+                            let id = unique_id("key-size");
+                            view! {
+                                <span class="radio">
+                                    <input type="radio" name=format!("{id_type}-size") id=id.clone() disabled=working
+                                        prop:checked=move || size.get() == bits on:change=move |_| size.set(bits) />
+                                    <label for=id>{bits.to_string()}</label>
+                                </span>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                </Show>
+                <DateToggle id_on=id_nbf_on id_date=id_nbf on_label="Set activation date" date_label="Activation date" on=set_nbf value=nbf disabled=working />
+                <DateToggle id_on=id_exp_on id_date=id_exp on_label="Set expiration date" date_label="Expiration date" on=set_exp value=exp disabled=working />
+                <div class="check">
+                    <input id=id_enabled.clone() type="checkbox" disabled=working prop:checked=move || enabled.get()
+                        on:change=move |ev| enabled.set(event_target_checked(&ev)) />
+                    <label for=id_enabled>"Enabled"</label>
+                </div>
+                <KeygenProgress runner=runner />
+            </div>
+            <div class="sheet-footer">
+                <button type="button" class="primary" disabled=move || !name_ok() || working() on:click=create>"Create"</button>
+                <button type="button" on:click=move |_| { if working() { runner.cancel() } else { on_close.run(()) } }>"Cancel"</button>
+            </div>
+        </SideSheet>
+    }
+}
+
+fn spec_bits(spec: KeySpec) -> usize {
+    match spec {
+        KeySpec::Rsa { bits } => bits,
+        KeySpec::Ec => 256,
+    }
+}
+
+/// "Set X date" checkbox plus the date input it reveals.
+#[component]
+pub fn DateToggle(
+    id_on: String,
+    id_date: String,
+    on_label: &'static str,
+    date_label: &'static str,
+    on: RwSignal<bool>,
+    value: RwSignal<String>,
+    #[prop(into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="check">
+            <input id=id_on.clone() type="checkbox" disabled=disabled prop:checked=move || on.get()
+                on:change=move |ev| on.set(event_target_checked(&ev)) />
+            <label for=id_on>{on_label}</label>
+        </div>
+        <div class="field indent" class:hidden=move || !on.get()>
+            <label for=id_date.clone()>{date_label}</label>
+            <input id=id_date type="date" disabled=move || disabled.get() || !on.get()
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+        </div>
+    }
+}
+
+/// Drives one key generation: import key -> worker -> upload, with progress, errors and Cancel.
+#[derive(Clone, Copy)]
+pub struct KeyRunner {
+    pub progress: RwSignal<Progress>,
+    pub error: RwSignal<Option<ApiError>>,
+    job: StoredValue<Option<SendWrapper<KeygenJob>>>,
+    elapsed: RwSignal<f64>,
+}
+
+impl KeyRunner {
+    pub fn new() -> Self {
+        let runner = Self {
+            progress: RwSignal::new(Progress::Idle),
+            error: RwSignal::new(None),
+            job: StoredValue::new(None),
+            elapsed: RwSignal::new(0.0),
+        };
+        // A ticking clock while working, so progress is visibly alive.
+        let handle = set_interval_with_handle(
+            move || {
+                if let Progress::Working { started, .. } = runner.progress.get_untracked() {
+                    runner.elapsed.set((js_sys::Date::now() - started) / 1000.0);
+                }
+            },
+            std::time::Duration::from_millis(250),
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(h) = handle {
+                h.clear();
+            }
+            runner.cancel();
+        });
+        runner
+    }
+
+    pub fn working(&self) -> Signal<bool> {
+        let p = self.progress;
+        Signal::derive(move || matches!(p.get(), Progress::Working { .. }))
+    }
+
+    pub fn cancel(&self) {
+        if let Some(job) = self.job.try_update_value(|j| j.take()).flatten() {
+            job.cancel();
+        }
+    }
+
+    /// Runs generation for `vault`; `upload` sends the transfer blob; `done` gets its result.
+    pub fn run<T, F, Fut>(&self, vault: String, spec: KeySpec, what: String, upload: F, done: impl Fn(T) + 'static)
+    where
+        T: 'static,
+        F: FnOnce(crate::api::Backend, shared::crypto::KeyTransfer) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<T, ApiError>> + 'static,
+    {
+        let backend = use_backend();
+        let refresh = use_refresh();
+        let notifier = use_notifier();
+        let this = *self;
+        this.error.set(None);
+        this.elapsed.set(0.0);
+        this.progress.set(Progress::Working { stage: "Fetching the key vault's import key…".into(), started: js_sys::Date::now() });
+        let note = notifier.push(NoteKind::Progress, "Creating key…", format!("Generating {what} in your browser."));
+        leptos::task::spawn_local(async move {
+            let fail = move |e: ApiError| {
+                notifier.update(note, NoteKind::Error, "Key creation failed", format!("{}: {}", e.code, e.message));
+                this.error.set(Some(e));
+                this.progress.set(Progress::Idle);
+            };
+            let import_key = match backend.import_key(&vault).await {
+                Ok(k) => k,
+                Err(e) => return fail(e),
+            };
+            let started = js_sys::Date::now();
+            let stage_signal = this.progress;
+            let started_job = crate::keygen::start(spec, import_key, move |stage| {
+                stage_signal.set(Progress::Working { stage, started });
+            });
+            let (job, result) = match started_job {
+                Ok(pair) => pair,
+                Err(message) => return fail(ApiError::client(message)),
+            };
+            this.job.set_value(Some(SendWrapper::new(job)));
+            let transfer = match result.await {
+                Ok(t) => t,
+                Err(message) if message == "cancelled" => {
+                    notifier.update(note, NoteKind::Info, "Key creation cancelled", "Nothing was uploaded.");
+                    this.progress.set(Progress::Idle);
+                    return;
+                }
+                Err(message) => return fail(ApiError::client(message)),
+            };
+            this.job.set_value(None);
+            this.progress.set(Progress::Working { stage: "Importing the wrapped key into the key vault…".into(), started });
+            match upload(backend, transfer).await {
+                Ok(value) => {
+                    notifier.update(note, NoteKind::Success, "Key created", format!("The {what} was created in key vault '{vault}'."));
+                    this.progress.set(Progress::Idle);
+                    refresh.bump();
+                    done(value);
+                }
+                Err(e) => fail(e),
+            }
+        });
+    }
+}
+
+/// The visible progress (and error) of a [`KeyRunner`].
+#[component]
+pub fn KeygenProgress(runner: KeyRunner) -> impl IntoView {
+    view! {
+        {move || match runner.progress.get() {
+            Progress::Idle => None,
+            Progress::Working { stage, .. } => Some(view! {
+                <div class="keygen-progress" role="status" aria-live="polite">
+                    <div class="progress-bar indeterminate" role="progressbar" aria-label="Key generation progress"><span></span></div>
+                    <p>{stage}" "<span class="muted">{move || format!("({:.1} s)", runner.elapsed.get())}</span></p>
+                </div>
+            }),
+        }}
+        {move || runner.error.get().map(|e| view! { <ErrorPanel error=e /> })}
+    }
+}

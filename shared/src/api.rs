@@ -1,0 +1,392 @@
+//! What the backend and the frontend exchange. Requests carry user input; views carry the
+//! public state. Views are built from the [`World`] and leave out every sealed secret (private
+//! keys, import private keys, the wrapped passkey), so nothing secret reaches a browser even
+//! in ciphertext form.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Diagnosis;
+use crate::crypto::KeyTransfer;
+use crate::model::{
+    Cloud, EncryptionSettings, Firewall, Key, KeyOperation, KeyPermission, KeyType, KeyVault, KeyVersion, Order,
+    OrderPhase, PublicKeyMaterial, ResourceGroup, Subscription, SystemIdentity, Tenant, Timestamp, UserIdentity,
+    World,
+};
+
+/// Sign-in form.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SignInRequest {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// `GET /api/health`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct HealthResponse {
+    /// "ok".
+    pub status: String,
+    /// Crate version.
+    pub version: String,
+}
+
+/// The error body of every failed request.
+pub type ErrorBody = Diagnosis;
+
+/// `{"error": ErrorBody}`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ErrorEnvelope {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+/// Create key vault.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CreateVaultRequest {
+    /// Key vault name.
+    pub name: String,
+    /// Resource group.
+    pub resource_group: String,
+    /// Region.
+    pub region: String,
+    /// Soft delete.
+    pub soft_delete: bool,
+    /// Purge protection.
+    pub purge_protection: bool,
+    /// Days to retain deleted vaults (7-90).
+    pub retention_days: u16,
+}
+
+/// Change vault properties; `None` leaves a property as it is.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct UpdateVaultRequest {
+    /// Soft delete.
+    pub soft_delete: Option<bool>,
+    /// Purge protection (can only be turned on).
+    pub purge_protection: Option<bool>,
+    /// Retention days.
+    pub retention_days: Option<u16>,
+}
+
+/// Version attributes chosen in the Create forms.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct VersionAttributes {
+    /// Enabled.
+    pub enabled: bool,
+    /// Activation date.
+    pub nbf: Option<Timestamp>,
+    /// Expiration date.
+    pub exp: Option<Timestamp>,
+}
+
+impl Default for VersionAttributes {
+    fn default() -> Self {
+        VersionAttributes { enabled: true, nbf: None, exp: None }
+    }
+}
+
+/// Create a key: the private key arrives wrapped for the vault's import key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CreateKeyRequest {
+    /// Key name.
+    pub name: String,
+    /// Key type.
+    pub key_type: KeyType,
+    /// RSA bits or 256 for EC.
+    pub size: u16,
+    /// First version's attributes.
+    pub attributes: VersionAttributes,
+    /// The key-transfer blob (section 5 of the spec).
+    pub transfer: KeyTransfer,
+}
+
+/// Create a new version of an existing key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CreateVersionRequest {
+    /// Attributes.
+    pub attributes: VersionAttributes,
+    /// The key-transfer blob.
+    pub transfer: KeyTransfer,
+}
+
+/// Replace a version's attributes (enable/disable, activation, expiry).
+pub type UpdateVersionRequest = VersionAttributes;
+
+/// Set one principal's key permissions; an empty set removes the entry.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SetAccessPolicyRequest {
+    /// Principal id.
+    pub principal_id: String,
+    /// Permissions.
+    pub permissions: BTreeSet<KeyPermission>,
+}
+
+/// Networking: firewall on/off and trusted identities.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SetFirewallRequest {
+    /// On/off.
+    pub enabled: bool,
+    /// Principal ids allowed through.
+    pub allowed_identities: BTreeSet<String>,
+}
+
+/// Create a user-assigned identity (Managed identities blade).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CreateIdentityRequest {
+    /// Name.
+    pub name: String,
+    /// Resource group.
+    pub resource_group: String,
+}
+
+/// Create an order.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CreateOrderRequest {
+    /// Name.
+    pub name: String,
+    /// Subscription id.
+    pub subscription_id: String,
+    /// Resource group.
+    pub resource_group: String,
+}
+
+/// Attach or detach user identities.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct OrderIdentitiesRequest {
+    /// Identity ids.
+    pub identity_ids: Vec<String>,
+    /// The order version the user saw.
+    pub expected_version: Option<u64>,
+}
+
+/// Save on the Encryption blade.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SaveEncryptionRequest {
+    /// New settings (the key URL is recomputed by the engine).
+    pub settings: EncryptionSettings,
+    /// The order version the user saw; a stale one yields `Conflict`.
+    pub expected_version: Option<u64>,
+}
+
+/// Move the subscription to another tenant.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MoveSubscriptionRequest {
+    /// Target tenant.
+    pub tenant_id: String,
+}
+
+/// Device password (the unwrapped passkey).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DevicePasswordResponse {
+    /// Formatted passkey.
+    pub password: String,
+}
+
+/// A vault's import key for the browser.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ImportKeyResponse {
+    /// Vault name.
+    pub vault: String,
+    /// RSA public key, SPKI DER base64.
+    pub public_spki_b64: String,
+}
+
+/// Public view of a key version: no private key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct KeyVersionView {
+    /// Id.
+    pub id: String,
+    /// Enabled.
+    pub enabled: bool,
+    /// Activation.
+    pub nbf: Option<Timestamp>,
+    /// Expiry.
+    pub exp: Option<Timestamp>,
+    /// Created.
+    pub created: Timestamp,
+    /// Public key.
+    pub public_key: PublicKeyMaterial,
+    /// Operations.
+    pub key_ops: Vec<KeyOperation>,
+    /// Key URL.
+    pub key_url: String,
+}
+
+/// Public view of a key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct KeyView {
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub key_type: KeyType,
+    /// Size.
+    pub size: u16,
+    /// Deleted at.
+    pub deleted_at: Option<Timestamp>,
+    /// Purged.
+    pub purged: bool,
+    /// Versions, oldest first.
+    pub versions: Vec<KeyVersionView>,
+}
+
+/// Public view of a vault.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct VaultView {
+    /// Name.
+    pub name: String,
+    /// Resource group.
+    pub resource_group: String,
+    /// Region.
+    pub region: String,
+    /// Tenant.
+    pub tenant_id: String,
+    /// Vault URI.
+    pub uri: String,
+    /// Soft delete.
+    pub soft_delete: bool,
+    /// Retention days.
+    pub retention_days: u16,
+    /// Purge protection.
+    pub purge_protection: bool,
+    /// Firewall.
+    pub firewall: Firewall,
+    /// Access policies.
+    pub access_policies: BTreeMap<String, BTreeSet<KeyPermission>>,
+    /// Keys.
+    pub keys: Vec<KeyView>,
+    /// Deleted at.
+    pub deleted_at: Option<Timestamp>,
+    /// Purged.
+    pub purged: bool,
+    /// Whether an import key exists (keys can only be created once it does).
+    pub has_import_key: bool,
+}
+
+/// Public view of an order: no wrapped passkey.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct OrderView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Subscription.
+    pub subscription_id: String,
+    /// Resource group.
+    pub resource_group: String,
+    /// Phase.
+    pub phase: OrderPhase,
+    /// System identity.
+    pub system_identity: Option<SystemIdentity>,
+    /// Attached user identities.
+    pub user_identities: Vec<String>,
+    /// Encryption settings.
+    pub encryption: EncryptionSettings,
+    /// Concurrency version.
+    pub version: u64,
+}
+
+/// Everything a browser may see.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct WorldView {
+    /// Cloud.
+    pub cloud: Cloud,
+    /// Tenants.
+    pub tenants: Vec<Tenant>,
+    /// Subscriptions.
+    pub subscriptions: Vec<Subscription>,
+    /// Resource groups.
+    pub resource_groups: Vec<ResourceGroup>,
+    /// Vaults, including deleted ones.
+    pub vaults: Vec<VaultView>,
+    /// User-assigned identities.
+    pub identities: Vec<UserIdentity>,
+    /// Orders.
+    pub orders: Vec<OrderView>,
+}
+
+impl WorldView {
+    /// The public view of a world.
+    pub fn of(world: &World) -> WorldView {
+        WorldView {
+            cloud: world.cloud,
+            tenants: world.tenants.values().cloned().collect(),
+            subscriptions: world.subscriptions.values().cloned().collect(),
+            resource_groups: world.resource_groups.values().cloned().collect(),
+            vaults: world.vaults.values().map(|v| VaultView::of(world, v)).collect(),
+            identities: world.identities.values().cloned().collect(),
+            orders: world.orders.values().map(OrderView::of).collect(),
+        }
+    }
+}
+
+impl VaultView {
+    /// The public view of a vault.
+    pub fn of(world: &World, vault: &KeyVault) -> VaultView {
+        VaultView {
+            name: vault.name.clone(),
+            resource_group: vault.resource_group.clone(),
+            region: vault.region.clone(),
+            tenant_id: vault.tenant_id.clone(),
+            uri: format!("https://{}{}/", vault.name, world.cloud.vault_host_suffix()),
+            soft_delete: vault.soft_delete,
+            retention_days: vault.retention_days,
+            purge_protection: vault.purge_protection,
+            firewall: vault.firewall.clone(),
+            access_policies: vault.access_policies.clone(),
+            keys: vault.keys.values().map(|k| KeyView::of(world.cloud, &vault.name, k)).collect(),
+            deleted_at: vault.deleted_at,
+            purged: vault.purged,
+            has_import_key: world.import_keys.contains_key(&vault.name),
+        }
+    }
+}
+
+impl KeyView {
+    /// The public view of a key.
+    pub fn of(cloud: Cloud, vault: &str, key: &Key) -> KeyView {
+        KeyView {
+            name: key.name.clone(),
+            key_type: key.key_type,
+            size: key.size,
+            deleted_at: key.deleted_at,
+            purged: key.purged,
+            versions: key.versions.iter().map(|v| KeyVersionView::of(cloud.key_url(vault, &key.name, &v.id), v)).collect(),
+        }
+    }
+}
+
+impl KeyVersionView {
+    /// The public view of a version.
+    pub fn of(key_url: String, version: &KeyVersion) -> KeyVersionView {
+        KeyVersionView {
+            id: version.id.clone(),
+            enabled: version.enabled,
+            nbf: version.nbf,
+            exp: version.exp,
+            created: version.created,
+            public_key: version.public_key.clone(),
+            key_ops: version.key_ops.clone(),
+            key_url,
+        }
+    }
+}
+
+impl OrderView {
+    /// The public view of an order.
+    pub fn of(order: &Order) -> OrderView {
+        OrderView {
+            id: order.id.clone(),
+            name: order.name.clone(),
+            subscription_id: order.subscription_id.clone(),
+            resource_group: order.resource_group.clone(),
+            phase: order.phase,
+            system_identity: order.system_identity.clone(),
+            user_identities: order.user_identities.clone(),
+            encryption: order.encryption.clone(),
+            version: order.version,
+        }
+    }
+}

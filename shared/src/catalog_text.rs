@@ -1,0 +1,187 @@
+//! The words of the catalog. Details follow the public documentation; remediation steps and
+//! the "recoverable" summaries are written for this portal.
+
+use crate::catalog::ErrorCode;
+
+/// Static text of one code.
+pub(crate) struct CodeText {
+    pub(crate) code: &'static str,
+    pub(crate) details: &'static str,
+    pub(crate) remediation: &'static [&'static str],
+    pub(crate) recoverable_summary: &'static str,
+}
+
+const fn t(
+    code: &'static str,
+    details: &'static str,
+    remediation: &'static [&'static str],
+    recoverable_summary: &'static str,
+) -> CodeText {
+    CodeText { code, details, remediation, recoverable_summary }
+}
+
+/// The text of a code.
+pub(crate) fn text_of(code: ErrorCode) -> CodeText {
+    catalog_text(code).unwrap_or_else(|| input_text(code))
+}
+
+fn catalog_text(code: ErrorCode) -> Option<CodeText> {
+    use ErrorCode::*;
+    Some(match code {
+        EncryptionKeyDisabled => t(
+            "SsemUserErrorEncryptionKeyDisabled",
+            "Could not fetch the passkey as the customer-managed key is disabled.",
+            &[
+                "Open the key vault, then the key, and pick the version the order uses.",
+                "Turn Enabled on for that version (and clear an activation date that lies in the future).",
+                "Retry the operation; the order picks the version up again straight away.",
+            ],
+            "Yes: enable the key version again.",
+        ),
+        EncryptionKeyExpired => t(
+            "SsemUserErrorEncryptionKeyExpired",
+            "Could not fetch the passkey as the customer-managed key has expired.",
+            &[
+                "Move the expiration date of the version the order uses into the future, or remove it.",
+                "Alternatively create a new version of the key and select it under Change key.",
+            ],
+            "Yes: extend the expiry or switch to a fresh version.",
+        ),
+        KeyDetailsNotFound => t(
+            "SsemUserErrorKeyDetailsNotFound",
+            "Could not fetch the passkey as the customer-managed key could not be found.",
+            &[
+                "Check the vault's deleted keys: a soft-deleted key can be recovered until its retention period runs out.",
+                "Once a key has been purged it is gone for good; choose another key for new orders.",
+            ],
+            "Yes while the key is soft-deleted and inside retention; no once it is purged.",
+        ),
+        KeyVaultBadRequestException => t(
+            "SsemUserErrorKeyVaultBadRequestException",
+            "Applied a customer-managed key but the key access has not been granted or has been revoked, or unable to access key vault due to firewall being enabled.",
+            &[
+                "Give the selected identity the Get, Wrap Key and Unwrap Key permissions in the vault's access policies.",
+                "If the vault firewall is on, either allow that identity through or use the system-assigned identity, which passes as a trusted service.",
+                "Keep those permissions in place for as long as the order exists.",
+            ],
+            "Yes: grant the permissions or switch to the system-assigned identity.",
+        ),
+        KeyVaultDetailsNotFound => t(
+            "SsemUserErrorKeyVaultDetailsNotFound",
+            "Could not fetch the passkey as the associated key vault for the customer-managed key could not be found.",
+            &[
+                "If the vault was deleted, recover it from Deleted vaults while its retention period lasts; a purged vault cannot come back.",
+                "If the subscription moved to another tenant, move it back, or set the identity type to None and then to System assigned and grant the new identity Get, Wrap Key and Unwrap Key.",
+            ],
+            "Yes while the vault is soft-deleted within retention or after a tenant move is undone; no once purged.",
+        ),
+        SystemAssignedIdentityAbsent => t(
+            "SsemUserErrorSystemAssignedIdentityAbsent",
+            "Could not fetch the passkey as the customer-managed key could not be found.",
+            &[
+                "Make sure the order still has a system-assigned identity; recreate it if the identity type was set to None.",
+                "Make sure the vault's access policy lists that identity with Get, Wrap Key and Unwrap Key. A recreated identity has a new principal id and needs a new entry.",
+            ],
+            "Yes: recreate the identity or add it to the access policy.",
+        ),
+        UserAssignedLimitReached => t(
+            "SsemUserErrorUserAssignedLimitReached",
+            "Adding new User Assigned Identity failed as you have reached the limit on the total number of user assigned identities that can be added.",
+            &[
+                "Detach user-assigned identities the order no longer needs, then try again.",
+                "Or attach fewer identities in one go.",
+            ],
+            "Yes: remove some identities first.",
+        ),
+        CrossTenantIdentityAccessForbidden => t(
+            "SsemUserErrorCrossTenantIdentityAccessForbidden",
+            "Managed identity access operation failed. Note: This error can occur when a subscription is moved to different tenant. The customer has to manually move the identity to the new tenant.",
+            &[
+                "Pick a user-assigned identity that lives in the subscription's current tenant and grant it access to the key.",
+                "Or move the identity into the tenant the subscription now belongs to.",
+            ],
+            "Yes: use another identity or move it.",
+        ),
+        KekUserIdentityNotFound => t(
+            "SsemUserErrorKekUserIdentityNotFound",
+            "Applied a customer-managed key but the user assigned identity that has access to the key was not found in the active directory. Note: This error can occur when a user identity is deleted.",
+            &[
+                "The chosen user-assigned identity no longer exists. Select another identity, give it access to the key, and save again.",
+                "Or switch the identity type to System assigned.",
+            ],
+            "Yes: pick another identity.",
+        ),
+        UserAssignedIdentityAbsent => t(
+            "SsemUserErrorUserAssignedIdentityAbsent",
+            "Could not fetch the passkey as the customer-managed key could not be found.",
+            &[
+                "The identity the settings were saved with was deleted or detached; it cannot be brought back.",
+                "Select a different identity (or System assigned) that has access to the key and save.",
+            ],
+            "No for that identity; choose another one.",
+        ),
+        EncryptionKeyTypeNotSupported => t(
+            "SsemUserErrorEncryptionKeyTypeNotSupported",
+            "The encryption key type isn't supported for the operation.",
+            &[
+                "Orders only accept RSA or RSA-HSM keys of 2048 bits or more.",
+                "Create or select such a key and save again.",
+            ],
+            "Yes: select an RSA key.",
+        ),
+        SoftDeleteAndPurgeProtectionNotEnabled => t(
+            "SsemUserErrorSoftDeleteAndPurgeProtectionNotEnabled",
+            "Key vault does not have soft delete or purge protection enabled.",
+            &["Turn on both soft delete and purge protection in the vault's properties, then save again."],
+            "Yes: enable both settings.",
+        ),
+        InvalidKeyVaultUrl => t(
+            "SsemUserErrorInvalidKeyVaultUrl",
+            "An invalid key vault URI was used.",
+            &["Copy the vault URI from the vault's overview; it looks like https://<name>.vault.azure.net/."],
+            "Yes: correct the URI.",
+        ),
+        KeyVaultUrlWithInvalidScheme => t(
+            "SsemUserErrorKeyVaultUrlWithInvalidScheme",
+            "Only HTTPS is supported for passing the key vault URI.",
+            &["Start the vault URI with https://."],
+            "Yes: use https.",
+        ),
+        KeyVaultUrlInvalidHost => t(
+            "SsemUserErrorKeyVaultUrlInvalidHost",
+            "The key vault URI host is not an allowed host in the geographical region.",
+            &[
+                "Public cloud vault hosts end in vault.azure.net.",
+                "Government cloud vault hosts end in vault.usgovcloudapi.net.",
+            ],
+            "Yes: use a host of the right cloud.",
+        ),
+        GenericError => t(
+            "Generic error",
+            "Could not fetch the passkey.",
+            &["Nothing in the settings explains this failure. Collect the order name and time and contact support."],
+            "Contact support.",
+        ),
+        _ => return None,
+    })
+}
+
+fn input_text(code: ErrorCode) -> CodeText {
+    use ErrorCode::*;
+    match code {
+        InvalidVaultName => t("InvalidVaultName", "The key vault name is not valid.", &["Use 3-24 letters, digits and hyphens, starting with a letter, without two hyphens in a row and not ending with a hyphen."], "Yes."),
+        VaultNameTaken => t("VaultNameTaken", "A key vault (live or soft-deleted) already uses this name.", &["Pick another name, or recover or purge the deleted vault that holds it."], "Yes."),
+        InvalidKeyName => t("InvalidKeyName", "The key name is not valid.", &["Use 1-127 letters, digits and hyphens."], "Yes."),
+        KeyNameTaken => t("KeyNameTaken", "The vault already has a key with this name.", &["Pick another name, or add a version to the existing key."], "Yes."),
+        InvalidKeySize => t("InvalidKeySize", "This key type and size combination is not offered.", &["RSA and RSA-HSM keys must be 2048, 3072 or 4096 bits; EC keys use P-256."], "Yes."),
+        InvalidRetention => t("InvalidRetention", "Retention must be between 7 and 90 days.", &["Choose a number of days from 7 to 90."], "Yes."),
+        InvalidName => t("InvalidName", "The name is empty or too long.", &["Use 1-64 visible characters."], "Yes."),
+        InvalidKeyTransfer => t("InvalidKeyTransfer", "The uploaded key could not be unwrapped or is not an acceptable key.", &["Fetch the vault's current import key, wrap the key again and retry."], "Yes."),
+        PurgeProtectionCannotBeDisabled => t("PurgeProtectionCannotBeDisabled", "Purge protection cannot be turned off once it is on.", &["Leave purge protection on; it is permanent by design."], "No."),
+        PurgeProtected => t("PurgeProtected", "Purge is refused while purge protection is on.", &["Wait until the retention period ends; the item is purged automatically then."], "No."),
+        NotRecoverable => t("NotRecoverable", "The item was purged or its retention period has ended.", &["Create a new one instead."], "No."),
+        NotFound => t("NotFound", "The requested item does not exist.", &["Refresh the page and pick an existing item."], "Yes."),
+        Conflict => t("Conflict", "The item changed in the meantime or is in the wrong state for this request.", &["Refresh to see the latest state, then try again."], "Yes."),
+        _ => t("Unauthorized", "Sign in to continue.", &["Sign in again."], "Yes."),
+    }
+}

@@ -1,0 +1,505 @@
+//! The domain model: every entity of the simulated cloud, held in one [`World`].
+//!
+//! Everything here is plain data. Maps are `BTreeMap`/`BTreeSet` so that serialising the same
+//! world always yields the same bytes (the backend stores it; the offline demo persists it).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{ImportKey, Sealed};
+
+/// Seconds since the Unix epoch. The crate never reads the clock: callers pass `now` in.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Seconds in a day, the unit of vault retention.
+    pub const DAY: i64 = 86_400;
+
+    /// This instant moved forward by whole days (saturating, never panics).
+    pub fn plus_days(self, days: i64) -> Timestamp {
+        Timestamp(self.0.saturating_add(days.saturating_mul(Self::DAY)))
+    }
+}
+
+/// Which cloud the portal imitates; decides the allowed key vault host suffix.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Cloud {
+    /// `*.vault.azure.net`
+    #[default]
+    Public,
+    /// `*.vault.usgovcloudapi.net`
+    Government,
+}
+
+impl Cloud {
+    /// The DNS suffix every key vault host must carry in this cloud.
+    pub fn vault_host_suffix(self) -> &'static str {
+        match self {
+            Cloud::Public => ".vault.azure.net",
+            Cloud::Government => ".vault.usgovcloudapi.net",
+        }
+    }
+
+    /// The key URL the portal shows after Save.
+    pub fn key_url(self, vault: &str, key: &str, version: &str) -> String {
+        format!("https://{vault}{}/keys/{key}/{version}", self.vault_host_suffix())
+    }
+}
+
+/// A directory (tenant) that subscriptions, vaults and identities belong to.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Tenant {
+    /// Tenant id (hex).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A subscription. It can be moved to another tenant; `original_tenant_id` remembers where it
+/// came from so the move can be reverted (one of the documented remedies).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    /// Subscription id (hex).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The tenant it lives in now.
+    pub tenant_id: String,
+    /// The tenant it was created in.
+    pub original_tenant_id: String,
+}
+
+/// A resource group inside a subscription.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ResourceGroup {
+    /// Unique name.
+    pub name: String,
+    /// Owning subscription.
+    pub subscription_id: String,
+    /// Default region of the group.
+    pub region: String,
+}
+
+/// A key permission that an access policy can grant.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyPermission {
+    /// Read key metadata.
+    Get,
+    /// List keys.
+    List,
+    /// Create keys.
+    Create,
+    /// Wrap a key (encrypt the passkey).
+    WrapKey,
+    /// Unwrap a key (decrypt the passkey).
+    UnwrapKey,
+    /// Delete keys.
+    Delete,
+    /// Recover soft-deleted keys.
+    Recover,
+    /// Purge soft-deleted keys.
+    Purge,
+}
+
+impl KeyPermission {
+    /// Every permission, in display order.
+    pub const ALL: [KeyPermission; 8] = [
+        KeyPermission::Get,
+        KeyPermission::List,
+        KeyPermission::Create,
+        KeyPermission::WrapKey,
+        KeyPermission::UnwrapKey,
+        KeyPermission::Delete,
+        KeyPermission::Recover,
+        KeyPermission::Purge,
+    ];
+    /// What an order's identity needs on the key for the lifetime of the order.
+    pub const REQUIRED_FOR_ORDER: [KeyPermission; 3] =
+        [KeyPermission::Get, KeyPermission::WrapKey, KeyPermission::UnwrapKey];
+}
+
+/// The vault firewall. When enabled only trusted services (system-assigned identities) and the
+/// listed identities get through.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct Firewall {
+    /// Whether the firewall filters access.
+    pub enabled: bool,
+    /// Principal ids allowed through even when enabled.
+    pub allowed_identities: BTreeSet<String>,
+}
+
+/// A key vault. Keys, access policies and firewall live inside it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct KeyVault {
+    /// Globally unique name (also the host label of its URI).
+    pub name: String,
+    /// Resource group it was created in.
+    pub resource_group: String,
+    /// Region.
+    pub region: String,
+    /// Tenant it belongs to (kept when the subscription moves).
+    pub tenant_id: String,
+    /// Soft delete: deleted vaults and keys stay recoverable for `retention_days`.
+    pub soft_delete: bool,
+    /// Days a soft-deleted vault or key stays recoverable (7-90).
+    pub retention_days: u16,
+    /// Once on, never off: purge is refused during retention.
+    pub purge_protection: bool,
+    /// Network filter.
+    pub firewall: Firewall,
+    /// Principal id -> key permissions.
+    pub access_policies: BTreeMap<String, BTreeSet<KeyPermission>>,
+    /// Keys by name (live and soft-deleted).
+    pub keys: BTreeMap<String, Key>,
+    /// When the vault was (soft-)deleted.
+    pub deleted_at: Option<Timestamp>,
+    /// Purged (or deleted without soft delete, or retention elapsed and purged): gone for good.
+    /// Kept as a tombstone so diagnosis can say "not recoverable" rather than guess.
+    pub purged: bool,
+}
+
+impl KeyVault {
+    /// Live: not deleted and not purged.
+    pub fn is_live(&self) -> bool {
+        self.deleted_at.is_none() && !self.purged
+    }
+
+    /// Soft-deleted and still inside its retention window at `now`.
+    pub fn is_recoverable(&self, now: Timestamp) -> bool {
+        !self.purged && within_retention(self.deleted_at, self.retention_days, now)
+    }
+
+    /// The permissions granted to a principal (empty if none).
+    pub fn permissions_of(&self, principal_id: &str) -> BTreeSet<KeyPermission> {
+        self.access_policies.get(principal_id).cloned().unwrap_or_default()
+    }
+}
+
+/// True when something deleted at `deleted_at` is still within `retention_days` at `now`.
+pub fn within_retention(deleted_at: Option<Timestamp>, retention_days: u16, now: Timestamp) -> bool {
+    deleted_at.is_some_and(|at| now < at.plus_days(i64::from(retention_days)))
+}
+
+/// Key type as the key vault names it.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyType {
+    /// Software-protected RSA.
+    #[serde(rename = "RSA")]
+    Rsa,
+    /// HSM-protected RSA (simulated identically to RSA).
+    #[serde(rename = "RSA-HSM")]
+    RsaHsm,
+    /// Elliptic curve (P-256). Exists so the "key type not supported" state can be produced.
+    #[serde(rename = "EC")]
+    Ec,
+    /// Symmetric key. Listed for completeness; cannot be created here.
+    #[serde(rename = "oct")]
+    Oct,
+}
+
+impl KeyType {
+    /// Whether an order can wrap its passkey with this type.
+    pub fn is_rsa(self) -> bool {
+        matches!(self, KeyType::Rsa | KeyType::RsaHsm)
+    }
+
+    /// The label the portal shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyType::Rsa => "RSA",
+            KeyType::RsaHsm => "RSA-HSM",
+            KeyType::Ec => "EC",
+            KeyType::Oct => "oct",
+        }
+    }
+}
+
+/// An operation a key version allows.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "camelCase")]
+pub enum KeyOperation {
+    /// RSA encrypt.
+    Encrypt,
+    /// RSA decrypt.
+    Decrypt,
+    /// Sign.
+    Sign,
+    /// Verify.
+    Verify,
+    /// Wrap a key.
+    WrapKey,
+    /// Unwrap a key.
+    UnwrapKey,
+}
+
+/// A key in a vault; its material lives in versions.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Key {
+    /// Name, unique in its vault.
+    pub name: String,
+    /// Key type.
+    pub key_type: KeyType,
+    /// RSA modulus bits, or 256 for P-256.
+    pub size: u16,
+    /// Versions, oldest first.
+    pub versions: Vec<KeyVersion>,
+    /// When the key was soft-deleted.
+    pub deleted_at: Option<Timestamp>,
+    /// Purged: gone for good.
+    pub purged: bool,
+}
+
+impl Key {
+    /// Live: not deleted and not purged.
+    pub fn is_live(&self) -> bool {
+        self.deleted_at.is_none() && !self.purged
+    }
+
+    /// A version by id.
+    pub fn version(&self, id: &str) -> Option<&KeyVersion> {
+        self.versions.iter().find(|v| v.id == id)
+    }
+
+    /// A version by id, mutable.
+    pub fn version_mut(&mut self, id: &str) -> Option<&mut KeyVersion> {
+        self.versions.iter_mut().find(|v| v.id == id)
+    }
+}
+
+/// Public half of a key version, safe to show.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "kty")]
+pub enum PublicKeyMaterial {
+    /// RSA modulus and exponent, base64url without padding (as in a JWK).
+    #[serde(rename = "RSA")]
+    Rsa {
+        /// Modulus.
+        n: String,
+        /// Public exponent.
+        e: String,
+    },
+    /// Elliptic curve key; the point is not needed by anything here.
+    #[serde(rename = "EC")]
+    Ec {
+        /// Curve name, "P-256".
+        crv: String,
+    },
+}
+
+/// One version of a key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct KeyVersion {
+    /// 32 lowercase hex characters.
+    pub id: String,
+    /// Disabled versions cannot wrap or unwrap.
+    pub enabled: bool,
+    /// Not usable before this instant.
+    pub nbf: Option<Timestamp>,
+    /// Not usable from this instant on.
+    pub exp: Option<Timestamp>,
+    /// Creation time.
+    pub created: Timestamp,
+    /// Public key.
+    pub public_key: PublicKeyMaterial,
+    /// PKCS#8 DER private key sealed under the master key. Never sent to a browser.
+    pub sealed_private_key: Sealed,
+    /// Allowed operations.
+    pub key_ops: Vec<KeyOperation>,
+}
+
+impl KeyVersion {
+    /// Expired at `now`.
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.exp.is_some_and(|exp| exp <= now)
+    }
+
+    /// Not yet active at `now`.
+    pub fn is_not_yet_active(&self, now: Timestamp) -> bool {
+        self.nbf.is_some_and(|nbf| nbf > now)
+    }
+}
+
+/// A user-assigned managed identity: an independent resource.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct UserIdentity {
+    /// Resource id (hex).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Resource group.
+    pub resource_group: String,
+    /// Tenant it lives in (kept when the subscription moves).
+    pub tenant_id: String,
+    /// Principal (object) id, the key of access policies.
+    pub principal_id: String,
+    /// Client (application) id.
+    pub client_id: String,
+}
+
+/// The system-assigned identity of an order. Recreating it yields a new principal id.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SystemIdentity {
+    /// Principal id, the key of access policies.
+    pub principal_id: String,
+    /// Tenant the identity was created in.
+    pub tenant_id: String,
+}
+
+/// Order lifecycle phase.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderPhase {
+    /// Ordered.
+    Ordered,
+    /// Processed.
+    Processed,
+    /// Delivered.
+    Delivered,
+    /// Data copy.
+    DataCopy,
+    /// Completed.
+    Completed,
+}
+
+impl OrderPhase {
+    /// The label the portal shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderPhase::Ordered => "Ordered",
+            OrderPhase::Processed => "Processed",
+            OrderPhase::Delivered => "Delivered",
+            OrderPhase::DataCopy => "Data copy",
+            OrderPhase::Completed => "Completed",
+        }
+    }
+}
+
+/// Which identity an order uses to reach its customer key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "type")]
+pub enum IdentityChoice {
+    /// The order's system-assigned identity.
+    SystemAssigned,
+    /// A user-assigned identity, by resource id.
+    UserAssigned {
+        /// The identity's resource id.
+        identity_id: String,
+    },
+}
+
+/// A customer key selection: vault, key, version and identity.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CustomerKey {
+    /// Vault name.
+    pub vault: String,
+    /// Key name.
+    pub key: String,
+    /// Version id.
+    pub version: String,
+    /// Key URL; recomputed by the engine on save, whatever the caller sent.
+    #[serde(default)]
+    pub key_url: String,
+    /// Identity used to reach the key.
+    pub identity: IdentityChoice,
+}
+
+impl CustomerKey {
+    /// Same vault, key and version (the identity may differ).
+    pub fn same_key_version(&self, other: &CustomerKey) -> bool {
+        self.vault == other.vault && self.key == other.key && self.version == other.version
+    }
+}
+
+/// How the order's passkey is protected.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(tag = "type")]
+pub enum EncryptionSettings {
+    /// Wrapped by the platform master key.
+    #[default]
+    MicrosoftManaged,
+    /// Wrapped by a key version in the customer's vault.
+    CustomerManaged(CustomerKey),
+}
+
+impl EncryptionSettings {
+    /// The customer key, if any.
+    pub fn customer_key(&self) -> Option<&CustomerKey> {
+        match self {
+            EncryptionSettings::MicrosoftManaged => None,
+            EncryptionSettings::CustomerManaged(key) => Some(key),
+        }
+    }
+}
+
+/// The order's passkey as stored: never in plaintext.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "type")]
+pub enum WrappedPasskey {
+    /// AES-256-GCM under the master key.
+    ByMasterKey {
+        /// The sealed passkey.
+        sealed: Sealed,
+    },
+    /// RSA-OAEP-256 under a customer key version.
+    ByCustomerKey {
+        /// Vault name.
+        vault: String,
+        /// Key name.
+        key: String,
+        /// Version id.
+        version: String,
+        /// Base64 ciphertext.
+        ciphertext: String,
+    },
+}
+
+/// A Data Box order.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Order {
+    /// Resource id (hex).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Subscription the order bills to.
+    pub subscription_id: String,
+    /// Resource group.
+    pub resource_group: String,
+    /// Lifecycle phase.
+    pub phase: OrderPhase,
+    /// System-assigned identity; `None` after identity type None.
+    pub system_identity: Option<SystemIdentity>,
+    /// Attached user-assigned identity ids (at most [`MAX_USER_IDENTITIES`]).
+    pub user_identities: Vec<String>,
+    /// The wrapped device unlock key.
+    pub passkey: WrappedPasskey,
+    /// Current encryption settings.
+    pub encryption: EncryptionSettings,
+    /// Bumped on every change; callers send it back for optimistic concurrency.
+    pub version: u64,
+}
+
+/// How many user-assigned identities one order may carry.
+pub const MAX_USER_IDENTITIES: usize = 10;
+
+/// Everything the engine knows. Operations take a world and return a new one.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct World {
+    /// Which cloud's host names apply.
+    pub cloud: Cloud,
+    /// Tenants by id.
+    pub tenants: BTreeMap<String, Tenant>,
+    /// Subscriptions by id.
+    pub subscriptions: BTreeMap<String, Subscription>,
+    /// Resource groups by name.
+    pub resource_groups: BTreeMap<String, ResourceGroup>,
+    /// Vaults by name, including soft-deleted ones and purged tombstones.
+    pub vaults: BTreeMap<String, KeyVault>,
+    /// Each vault's import (key-exchange) key, by vault name.
+    pub import_keys: BTreeMap<String, ImportKey>,
+    /// User-assigned identities by id.
+    pub identities: BTreeMap<String, UserIdentity>,
+    /// Orders by id.
+    pub orders: BTreeMap<String, Order>,
+}

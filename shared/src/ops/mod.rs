@@ -1,0 +1,72 @@
+//! Pure operations: a world and a request in, a new world (or a failure) out. A failing
+//! operation never hands back a half-changed state: each one works on a clone and returns it
+//! only when every step succeeded.
+//!
+//! Time, the master key and randomness come from the caller through [`Ctx`], so the backend
+//! and the offline demo run identical rules.
+
+mod diagnose;
+mod identity;
+mod key;
+mod order;
+mod vault;
+
+#[cfg(test)]
+mod tests;
+
+pub use diagnose::{Stage, diagnose};
+pub use identity::*;
+pub use key::*;
+pub use order::*;
+pub use vault::*;
+
+use crate::catalog::Failure;
+use crate::crypto::{MasterKey, Rng};
+use crate::model::{IdentityChoice, KeyVault, Order, Timestamp, World};
+
+/// What every operation may need from the outside world.
+pub struct Ctx<'a> {
+    /// The current time.
+    pub now: Timestamp,
+    /// The platform master key sealing secrets at rest.
+    pub master: &'a MasterKey,
+    /// Randomness for ids, nonces and padding.
+    pub rng: &'a mut Rng,
+}
+
+impl std::fmt::Debug for Ctx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx").field("now", &self.now).field("master", self.master).finish_non_exhaustive()
+    }
+}
+
+/// A vault that exists and is not deleted.
+fn live_vault_mut<'w>(world: &'w mut World, name: &str) -> Result<&'w mut KeyVault, Failure> {
+    world
+        .vaults
+        .get_mut(name)
+        .filter(|v| v.is_live())
+        .ok_or_else(|| Failure::not_found(&format!("Key vault '{name}'")))
+}
+
+/// An order, checked against the version the caller saw (optimistic concurrency).
+fn order_mut<'w>(world: &'w mut World, order_id: &str, expected_version: Option<u64>) -> Result<&'w mut Order, Failure> {
+    let order = world.orders.get_mut(order_id).ok_or_else(|| Failure::not_found("The order"))?;
+    match expected_version {
+        Some(seen) if seen != order.version => Err(Failure::conflict(format!(
+            "The order changed (version {} now, {seen} seen). Refresh and try again.",
+            order.version
+        ))),
+        _ => Ok(order),
+    }
+}
+
+/// The principal id an identity choice resolves to, if the identity exists.
+pub fn principal_of(world: &World, order: &Order, identity: &IdentityChoice) -> Option<String> {
+    match identity {
+        IdentityChoice::SystemAssigned => order.system_identity.as_ref().map(|i| i.principal_id.clone()),
+        IdentityChoice::UserAssigned { identity_id } => {
+            world.identities.get(identity_id).map(|i| i.principal_id.clone())
+        }
+    }
+}

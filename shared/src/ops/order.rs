@@ -1,0 +1,183 @@
+//! Orders and their passkey: create, save encryption settings, Device password.
+
+use super::diagnose::{Stage, diagnose};
+use super::key::internal;
+use super::{Ctx, order_mut};
+use crate::api::{CreateOrderRequest, SaveEncryptionRequest};
+use crate::catalog::{ErrorCode, Failure};
+use crate::crypto::{self, Passkey};
+use crate::model::{
+    CustomerKey, EncryptionSettings, IdentityChoice, MAX_USER_IDENTITIES, Order, OrderPhase, SystemIdentity, World,
+    WrappedPasskey,
+};
+use crate::validation;
+
+/// Creates an order with a fresh random passkey (wrapped by the master key) and a
+/// system-assigned identity. Returns the new world and the order id.
+pub fn create_order(world: &World, ctx: &mut Ctx, req: &CreateOrderRequest) -> Result<(World, String), Failure> {
+    validation::display_name(&req.name)?;
+    let subscription = world.subscriptions.get(&req.subscription_id).ok_or_else(|| Failure::not_found("The subscription"))?;
+    if !world.resource_groups.contains_key(&req.resource_group) {
+        return Err(Failure::not_found("The resource group"));
+    }
+    let passkey = Passkey::generate(ctx.rng);
+    let order = Order {
+        id: crypto::random_hex(ctx.rng, 16),
+        name: req.name.clone(),
+        subscription_id: subscription.id.clone(),
+        resource_group: req.resource_group.clone(),
+        phase: OrderPhase::Ordered,
+        system_identity: Some(SystemIdentity {
+            principal_id: crypto::random_hex(ctx.rng, 16),
+            tenant_id: subscription.tenant_id.clone(),
+        }),
+        user_identities: Vec::new(),
+        passkey: wrap_with_master(ctx, &passkey)?,
+        encryption: EncryptionSettings::MicrosoftManaged,
+        version: 1,
+    };
+    let id = order.id.clone();
+    let mut next = world.clone();
+    next.orders.insert(id.clone(), order);
+    Ok((next, id))
+}
+
+/// Moves the order to another phase (a simulation control).
+pub fn set_order_phase(world: &World, order_id: &str, phase: OrderPhase, expected_version: Option<u64>) -> Result<World, Failure> {
+    let mut next = world.clone();
+    let order = order_mut(&mut next, order_id, expected_version)?;
+    order.phase = phase;
+    order.version += 1;
+    Ok(next)
+}
+
+/// Save on the Encryption blade: checks every rule for the new settings, unwraps the passkey
+/// with the current protection, wraps it with the new one. On any failure the world is left
+/// as it was, so the previous settings and the passkey survive.
+///
+/// Changing only the identity keeps the same key version; the passkey is then unwrapped
+/// through the new identity (the ciphertext is the same), which is what lets a user escape a
+/// broken identity by picking a working one.
+pub fn save_encryption(world: &World, ctx: &mut Ctx, order_id: &str, req: &SaveEncryptionRequest) -> Result<World, Failure> {
+    let mut next = world.clone();
+    order_mut(&mut next, order_id, req.expected_version)?;
+    let order = &world.orders[order_id];
+    let settings = with_key_url(world, &req.settings);
+    diagnose(world, order, &settings, Stage::Save, ctx.now).map_err(|code| Failure::for_order(code, order_id, &settings))?;
+    let passkey = unwrap_for_change(world, ctx, order, &settings)?;
+    let wrapped = wrap_passkey(world, ctx, &settings, &passkey)?;
+    let order = order_mut(&mut next, order_id, None)?;
+    attach_selected_identity(order, &settings)?;
+    order.passkey = wrapped;
+    order.encryption = settings;
+    order.version += 1;
+    Ok(next)
+}
+
+/// The fix that saves the same key with the system-assigned identity.
+pub fn switch_to_system_assigned(world: &World, ctx: &mut Ctx, order_id: &str, vault: &str, key: &str, version: &str) -> Result<World, Failure> {
+    let settings = EncryptionSettings::CustomerManaged(CustomerKey {
+        vault: vault.to_string(),
+        key: key.to_string(),
+        version: version.to_string(),
+        key_url: String::new(),
+        identity: IdentityChoice::SystemAssigned,
+    });
+    save_encryption(world, ctx, order_id, &SaveEncryptionRequest { settings, expected_version: None })
+}
+
+/// Device password: unwraps the passkey with the *current* state, so a key disabled (deleted,
+/// expired...) after Save fails here with the matching code.
+pub fn fetch_passkey(world: &World, ctx: &mut Ctx, order_id: &str) -> Result<Passkey, Failure> {
+    let order = world.orders.get(order_id).ok_or_else(|| Failure::not_found("The order"))?;
+    let current = order.encryption.clone();
+    diagnose(world, order, &current, Stage::Use, ctx.now).map_err(|code| Failure::for_order(code, order_id, &current))?;
+    unwrap_passkey(world, ctx, order_id, &order.passkey, &current)
+}
+
+/// The stored settings carry the key URL computed here, whatever the caller sent.
+fn with_key_url(world: &World, settings: &EncryptionSettings) -> EncryptionSettings {
+    match settings {
+        EncryptionSettings::MicrosoftManaged => EncryptionSettings::MicrosoftManaged,
+        EncryptionSettings::CustomerManaged(ck) => EncryptionSettings::CustomerManaged(CustomerKey {
+            key_url: world.cloud.key_url(&ck.vault, &ck.key, &ck.version),
+            ..ck.clone()
+        }),
+    }
+}
+
+/// Unwraps the current passkey for a change of settings. When the new settings use the very
+/// key version that wraps the passkey, they were just diagnosed and serve as the access path;
+/// otherwise the current settings must still work.
+fn unwrap_for_change(world: &World, ctx: &mut Ctx, order: &Order, new: &EncryptionSettings) -> Result<Passkey, Failure> {
+    let current = &order.encryption;
+    let same_key = match (current.customer_key(), new.customer_key()) {
+        (Some(a), Some(b)) => a.same_key_version(b),
+        _ => false,
+    };
+    if !same_key {
+        diagnose(world, order, current, Stage::Use, ctx.now).map_err(|code| Failure::for_order(code, &order.id, current))?;
+    }
+    unwrap_passkey(world, ctx, &order.id, &order.passkey, current)
+}
+
+fn unwrap_passkey(world: &World, ctx: &mut Ctx, order_id: &str, wrapped: &WrappedPasskey, settings: &EncryptionSettings) -> Result<Passkey, Failure> {
+    let generic = || Failure::for_order(ErrorCode::GenericError, order_id, settings);
+    let plain = match wrapped {
+        WrappedPasskey::ByMasterKey { sealed } => crypto::open(ctx.master, sealed).map_err(|_| generic())?,
+        WrappedPasskey::ByCustomerKey { vault, key, version, ciphertext } => {
+            let v = world
+                .vaults
+                .get(vault)
+                .and_then(|v| v.keys.get(key))
+                .and_then(|k| k.version(version))
+                .ok_or_else(generic)?;
+            let der = crypto::open(ctx.master, &v.sealed_private_key).map_err(|_| generic())?;
+            let private = crypto::private_key_from_pkcs8(&der).map_err(|_| generic())?;
+            let ciphertext = crypto::unb64(ciphertext).map_err(|_| generic())?;
+            crypto::oaep_unwrap(&private, &ciphertext, ctx.rng).map_err(|_| generic())?
+        }
+    };
+    Passkey::from_slice(&plain).map_err(|_| generic())
+}
+
+fn wrap_with_master(ctx: &mut Ctx, passkey: &Passkey) -> Result<WrappedPasskey, Failure> {
+    let sealed = crypto::seal(ctx.master, passkey.expose(), ctx.rng).map_err(internal)?;
+    Ok(WrappedPasskey::ByMasterKey { sealed })
+}
+
+fn wrap_passkey(world: &World, ctx: &mut Ctx, settings: &EncryptionSettings, passkey: &Passkey) -> Result<WrappedPasskey, Failure> {
+    let Some(ck) = settings.customer_key() else {
+        return wrap_with_master(ctx, passkey);
+    };
+    let generic = || Failure::new(ErrorCode::GenericError, "The passkey could not be wrapped with the selected key.");
+    let version = world
+        .vaults
+        .get(&ck.vault)
+        .and_then(|v| v.keys.get(&ck.key))
+        .and_then(|k| k.version(&ck.version))
+        .ok_or_else(generic)?;
+    let public = crypto::rsa_public_from_material(&version.public_key).map_err(|_| generic())?;
+    let ciphertext = crypto::oaep_wrap(&public, passkey.expose(), ctx.rng).map_err(|_| generic())?;
+    Ok(WrappedPasskey::ByCustomerKey {
+        vault: ck.vault.clone(),
+        key: ck.key.clone(),
+        version: ck.version.clone(),
+        ciphertext: crypto::b64(&ciphertext),
+    })
+}
+
+/// Selecting a user identity on the blade attaches it to the order, within the limit.
+fn attach_selected_identity(order: &mut Order, settings: &EncryptionSettings) -> Result<(), Failure> {
+    let Some(IdentityChoice::UserAssigned { identity_id }) = settings.customer_key().map(|ck| &ck.identity) else {
+        return Ok(());
+    };
+    if order.user_identities.contains(identity_id) {
+        return Ok(());
+    }
+    if order.user_identities.len() >= MAX_USER_IDENTITIES {
+        return Err(Failure::for_order(ErrorCode::UserAssignedLimitReached, &order.id, settings));
+    }
+    order.user_identities.push(identity_id.clone());
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! A signed-in HTTP client for the API tests, and key material in the key-transfer format.
+
+use std::sync::OnceLock;
+
+use getrandom::{SysRng, rand_core::UnwrapErr};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::Value;
+use shared::crypto::{self, KeyTransfer};
+
+use crate::TestServer;
+
+/// A cookie-keeping client bound to one server.
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// A response: status, headers and the JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Api {
+    /// A client without a session.
+    pub fn anonymous(server: &TestServer) -> Self {
+        let http = reqwest::Client::builder().cookie_store(true).build().expect("an HTTP client");
+        Self { http, base: server.url("/api") }
+    }
+
+    /// A client signed in as `admin`.
+    pub async fn signed_in(server: &TestServer) -> Self {
+        let api = Self::anonymous(server);
+        let reply = api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "sign-in failed: {:?}", reply.body);
+        api
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Reply {
+        self.post("/session", &serde_json::json!({ "username": username, "password": password })).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::POST, path, Some(body), None).await
+    }
+
+    pub async fn post_empty(&self, path: &str) -> Reply {
+        self.send(Method::POST, path, None, None).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::PUT, path, Some(body), None).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::PATCH, path, Some(body), None).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None, None).await
+    }
+
+    /// Any request; `if_match` sends `If-Match: "<version>"`.
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, if_match: Option<u64>) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(version) = if_match {
+            request = request.header("If-Match", format!("\"{version}\""));
+        }
+        Reply::read(request.send().await.expect("the server answers")).await
+    }
+
+    /// A raw request builder, for malformed requests.
+    pub fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+}
+
+impl Reply {
+    pub async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("a response body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON ({status}): {}", String::from_utf8_lossy(&bytes)))
+        };
+        Self { status, headers, body }
+    }
+
+    /// The body of a successful reply; fails the test with the error otherwise.
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.body);
+        self.body
+    }
+
+    /// Asserts an error envelope with this status and code; returns the error object.
+    #[track_caller]
+    pub fn error(self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
+        assert_envelope(&self.body);
+        assert_eq!(self.body["error"]["code"], code, "unexpected code: {}", self.body);
+        self.body["error"].clone()
+    }
+
+    /// The `ETag` as an order version.
+    #[track_caller]
+    pub fn etag_version(&self) -> u64 {
+        let tag = self.headers.get("etag").and_then(|v| v.to_str().ok()).expect("an ETag header");
+        tag.trim_matches('"').parse().expect("a numeric ETag")
+    }
+}
+
+/// Every failure has `{"error": {code, message, recoverable, remediation, fix}}`.
+#[track_caller]
+pub fn assert_envelope(body: &Value) {
+    let error = &body["error"];
+    assert!(error["code"].is_string(), "no code in {body}");
+    assert!(error["message"].is_string(), "no message in {body}");
+    assert!(error["recoverable"].is_boolean(), "no recoverable in {body}");
+    assert!(error["remediation"].is_array(), "no remediation in {body}");
+    assert!(error.get("fix").is_some(), "no fix in {body}");
+}
+
+/// One RSA-2048 key per test binary (PKCS#8 DER): generating keys is slow.
+pub fn test_key_pkcs8() -> &'static [u8] {
+    static KEY: OnceLock<Vec<u8>> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let key = crypto::generate_rsa(2048, &mut rng()).expect("an RSA key");
+        crypto::private_key_to_pkcs8(&key).expect("PKCS#8 DER").to_vec()
+    })
+}
+
+/// Wraps a PKCS#8 key for a vault's import key (what the browser does).
+pub fn transfer(import_key_spki_b64: &str, pkcs8: &[u8]) -> KeyTransfer {
+    crypto::wrap_for_transfer(import_key_spki_b64, pkcs8, &mut rng()).expect("a key-transfer blob")
+}
+
+/// A P-256 key, to produce the "key type not supported" state.
+pub fn ec_key_pkcs8() -> Vec<u8> {
+    crypto::ec_p256_pkcs8(&mut rng()).to_vec()
+}
+
+pub fn rng() -> UnwrapErr<SysRng> {
+    UnwrapErr(SysRng)
+}
