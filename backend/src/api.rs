@@ -41,9 +41,9 @@ pub fn router(state: AppState) -> Router {
         .merge(encryption::routes())
         .merge(catalog::routes())
         .split_for_parts();
-    let document = openapi(public_doc, guarded_doc);
+    let document = Json(openapi(public_doc, guarded_doc));
     let guarded = guarded
-        .route("/openapi.json", get(move || async move { Json(document) }))
+        .route("/openapi.json", get(move || std::future::ready(document.clone())))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_session));
     public
         .merge(guarded)

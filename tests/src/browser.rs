@@ -74,6 +74,155 @@ impl Browser {
         }
     }
 
+    /// Signs in through the sign-in page as the local admin and waits for the portal chrome.
+    pub async fn sign_in(&self, server: &crate::TestServer) {
+        self.goto(&server.url("/signin")).await;
+        self.fill("Username", "admin").await;
+        self.fill("Password", backend::LOCAL_ADMIN_PASSWORD).await;
+        self.click_button("Sign in").await;
+        self.find_button("Sign out").await;
+    }
+
+    /// Opens a portal path (e.g. "/vaults") and waits for the chrome.
+    pub async fn open_path(&self, server: &crate::TestServer, path: &str) {
+        self.goto(&server.url(path)).await;
+        self.find_button("Sign out").await;
+    }
+
+    /// The form control labelled `label` (through `<label for>`), waiting for it.
+    pub async fn control(&self, label: &str) -> Element {
+        let lit = xpath_literal(label);
+        let xpath = format!(
+            "(//*[@id=(//label[normalize-space(.)={lit}]/@for)][not(ancestor::*[contains(@class,'hidden')])])[last()]"
+        );
+        self.wait_xpath(&xpath).await
+    }
+
+    /// Types `value` into the text field labelled `label`, replacing what was there.
+    pub async fn fill(&self, label: &str, value: &str) {
+        let input = self.control(label).await;
+        input.clear().await.expect("clear the field");
+        input.send_keys(value).await.expect("type into the field");
+    }
+
+    /// Sets a field's value through script (date inputs) and fires `input`/`change`.
+    pub async fn set_value(&self, label: &str, value: &str) {
+        let input = self.control(label).await;
+        let arg = serde_json::to_value(&input).expect("an element reference");
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true})); arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![arg, serde_json::Value::String(value.to_string())],
+            )
+            .await
+            .expect("set the value");
+    }
+
+    /// Picks the option whose text contains `option` in the dropdown labelled `label`
+    /// (waiting until such an option exists and the dropdown is enabled).
+    pub async fn select_option(&self, label: &str, option: &str) {
+        let lit = xpath_literal(label);
+        let opt = xpath_literal(option);
+        let xpath = format!(
+            "(//select[@id=(//label[normalize-space(.)={lit}]/@for)][not(@disabled)])[last()]//option[contains(normalize-space(.),{opt})]"
+        );
+        let element = self.wait_xpath(&xpath).await;
+        element.click().await.expect("choose the option");
+    }
+
+    /// The value of the control labelled `label`.
+    pub async fn value_of(&self, label: &str) -> String {
+        let element = self.control(label).await;
+        element.prop("value").await.ok().flatten().unwrap_or_default()
+    }
+
+    /// Clicks a radio button or checkbox by its label (only if it is not already in that state).
+    pub async fn check(&self, label: &str, on: bool) {
+        let element = self.control(label).await;
+        let checked = element.prop("checked").await.ok().flatten().is_some_and(|v| v == "true");
+        if checked != on {
+            element.click().await.expect("toggle the control");
+        }
+    }
+
+    /// Waits for an enabled button whose text or accessible name is exactly `label`.
+    pub async fn find_button(&self, label: &str) -> Element {
+        let lit = xpath_literal(label);
+        self.wait_xpath(&format!(
+            "(//button[normalize-space(.)={lit} or @aria-label={lit}][not(@disabled)])[last()]"
+        ))
+        .await
+    }
+
+    /// Clicks the enabled button whose text or accessible name is exactly `label`. When several
+    /// match, the last one (the innermost open panel) wins.
+    pub async fn click_button(&self, label: &str) {
+        let button = self.find_button(label).await;
+        button.click().await.unwrap_or_else(|e| panic!("click {label}: {e}"));
+    }
+
+    /// Whether a button with that label exists and is disabled.
+    pub async fn button_disabled(&self, label: &str) -> bool {
+        let lit = xpath_literal(label);
+        let button = self.wait_xpath(&format!("(//button[normalize-space(.)={lit} or @aria-label={lit}])[last()]")).await;
+        button.attr("disabled").await.ok().flatten().is_some()
+    }
+
+    /// Clicks the link with exactly this text.
+    pub async fn click_link(&self, text: &str) {
+        let lit = xpath_literal(text);
+        let link = self.wait_xpath(&format!("(//a[normalize-space(.)={lit}])[1]")).await;
+        link.click().await.unwrap_or_else(|e| panic!("click link {text}: {e}"));
+    }
+
+    /// Waits for a dialog (side sheet) with this accessible name.
+    pub async fn find_dialog(&self, title: &str) -> Element {
+        let lit = xpath_literal(title);
+        self.wait_xpath(&format!("//*[@role='dialog'][@aria-labelledby=//h2[normalize-space(.)={lit}]/@id]")).await
+    }
+
+    /// Waits until no dialog with this title is open.
+    pub async fn wait_dialog_closed(&self, title: &str) {
+        let lit = xpath_literal(title);
+        self.wait_absent(&format!("//*[@role='dialog'][@aria-labelledby=//h2[normalize-space(.)={lit}]/@id]")).await;
+    }
+
+    /// Waits until nothing matches `xpath`.
+    pub async fn wait_absent(&self, xpath: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if self.client.find(Locator::XPath(xpath)).await.is_err() {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("{xpath} still present after {PATIENCE:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits for the error panel showing `code` and returns it.
+    pub async fn find_error(&self, code: &str) -> Element {
+        let lit = xpath_literal(code);
+        self.wait_xpath(&format!("//*[contains(@class,'error-panel')][.//code[normalize-space(.)={lit}]]")).await
+    }
+
+    /// Clicks Fix in the error panel showing `code` and waits until the fix is applied.
+    pub async fn fix_error(&self, code: &str) {
+        let panel = self.find_error(code).await;
+        let fix = panel
+            .find(Locator::XPath(".//button[normalize-space(.)='Fix']"))
+            .await
+            .unwrap_or_else(|_| panic!("the {code} error offers no Fix"));
+        fix.click().await.expect("click Fix");
+        self.find_text("The fix was applied. Retry the operation.").await;
+    }
+
+    /// Waits for an element matching an arbitrary XPath.
+    pub async fn find_xpath(&self, xpath: &str) -> Element {
+        self.wait_xpath(xpath).await
+    }
+
     /// Saves a PNG screenshot of the current page.
     pub async fn screenshot(&self, path: &std::path::Path) {
         let png = self.client.screenshot().await.expect("screenshot");
@@ -151,5 +300,47 @@ fn xpath_literal(text: &str) -> String {
     } else {
         let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
         format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+/// A running server with the seeded demo, a signed-in API client and a signed-in browser: the
+/// starting point of every end-to-end test.
+pub struct Portal {
+    pub server: crate::TestServer,
+    pub browser: Browser,
+    pub api: crate::Api,
+    pub demo: crate::scenario::Demo,
+}
+
+impl Portal {
+    pub async fn start() -> Self {
+        let server = crate::TestServer::start().await;
+        let api = crate::Api::signed_in(&server).await;
+        let demo = crate::scenario::Demo::load(&api).await;
+        let browser = Browser::open().await;
+        browser.sign_in(&server).await;
+        Self { server, browser, api, demo }
+    }
+
+    /// Opens Settings > Encryption of the demo order.
+    pub async fn open_encryption(&self) {
+        self.browser.open_path(&self.server, &format!("/orders/{}/encryption", self.demo.order)).await;
+        self.browser.find_text("Select type").await;
+    }
+
+    /// Opens the demo order's Overview.
+    pub async fn open_overview(&self) {
+        self.browser.open_path(&self.server, &format!("/orders/{}", self.demo.order)).await;
+        self.browser.find_button("Device password").await;
+    }
+
+    /// Device password on the Overview; returns the error panel's code if it failed.
+    pub async fn device_password_ok(&self) {
+        self.browser.click_button("Device password").await;
+        self.browser.find_text_containing("Device password:").await;
+    }
+
+    pub async fn close(self) {
+        self.browser.close().await;
     }
 }

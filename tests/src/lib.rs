@@ -10,5 +10,5 @@ pub mod scenario;
 mod server;
 
 pub use api::{Api, Reply, assert_envelope, ec_key_pkcs8, test_key_pkcs8, transfer};
-pub use browser::Browser;
+pub use browser::{Browser, Portal};
 pub use server::TestServer;

@@ -106,3 +106,41 @@ impl Store {
         self.db.set_master_key_check(sealed).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use shared::model::Tenant;
+
+    use super::*;
+
+    fn tenant(name: &str) -> Tenant {
+        Tenant { id: name.to_owned(), name: name.to_owned() }
+    }
+
+    fn rename(world: &World, id: &str, name: &str) -> World {
+        let mut next = world.clone();
+        next.tenants.insert(id.to_owned(), Tenant { id: id.to_owned(), name: name.to_owned() });
+        next
+    }
+
+    #[tokio::test]
+    async fn a_write_based_on_a_stale_read_changes_nothing() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("a store");
+        let seeded = World { tenants: [("t".to_owned(), tenant("t"))].into(), ..World::default() };
+        assert!(store.seed(&seeded).await.expect("seeded"));
+        assert!(!store.seed(&seeded).await.expect("seeding twice is a no-op"));
+
+        let first = store.load().await.expect("a snapshot");
+        let second = store.load().await.expect("another snapshot");
+        store.commit(&first, &rename(&first.world, "t", "first")).await.expect("the first write");
+
+        let mut stale = rename(&second.world, "t", "second");
+        stale.tenants.insert("new".to_owned(), tenant("new"));
+        assert!(matches!(store.commit(&second, &stale).await, Err(StoreError::Conflict)));
+
+        let stored = store.load().await.expect("a snapshot").world;
+        assert_eq!(stored.tenants["t"].name, "first");
+        assert!(!stored.tenants.contains_key("new"), "a conflicting commit rolls back entirely");
+    }
+}

@@ -63,11 +63,25 @@ impl Backend {
     }
 
     // ---- subscription --------------------------------------------------------------------
+    /// The (first) subscription with its tenants and resource groups.
     pub async fn subscription(&self) -> ApiResult<SubscriptionView> {
-        dispatch!(self, h => h.get("/api/subscription").await)
+        let world: shared::api::WorldView = dispatch!(self, h => h.get("/api/world").await)?;
+        let sub = world.subscriptions.into_iter().next().ok_or_else(|| ApiError::client("There is no subscription."))?;
+        let resource_groups = world.resource_groups.into_iter().filter(|g| g.subscription_id == sub.id).collect();
+        Ok(SubscriptionView {
+            id: sub.id,
+            name: sub.name,
+            tenant_id: sub.tenant_id,
+            original_tenant_id: sub.original_tenant_id,
+            tenants: world.tenants,
+            resource_groups,
+        })
     }
-    pub async fn move_subscription(&self, tenant_id: &str) -> ApiResult<SubscriptionView> {
-        dispatch!(self, h => h.post("/api/subscription/move", &json!({"tenant_id": tenant_id})).await)
+    pub async fn move_subscription(&self, subscription: &str, tenant_id: &str) -> ApiResult<Subscription> {
+        dispatch!(self, h => h.post(&format!("/api/subscriptions/{}/move", seg(subscription)), &json!({"tenant_id": tenant_id})).await)
+    }
+    pub async fn revert_subscription(&self, subscription: &str) -> ApiResult<Subscription> {
+        dispatch!(self, h => h.post(&format!("/api/subscriptions/{}/revert", seg(subscription)), &json!({})).await)
     }
 
     // ---- vaults --------------------------------------------------------------------------
@@ -95,27 +109,20 @@ impl Backend {
     pub async fn purge_vault(&self, name: &str) -> ApiResult<()> {
         dispatch!(self, h => h.delete::<Value>(&format!("/api/deleted-vaults/{}", seg(name))).await.map(|_| ()))
     }
+    /// Sets a principal's key permissions; an empty list removes the policy.
     pub async fn set_access_policy(&self, vault: &str, principal_id: &str, permissions: &[KeyPermission]) -> ApiResult<VaultView> {
         dispatch!(self, h => h.put(
-            &format!("/api/vaults/{}/access-policies/{}", seg(vault), seg(principal_id)),
-            &json!({"permissions": permissions}),
+            &format!("/api/vaults/{}/access-policies", seg(vault)),
+            &json!({"principal_id": principal_id, "permissions": permissions}),
         ).await)
     }
-    pub async fn remove_access_policy(&self, vault: &str, principal_id: &str) -> ApiResult<VaultView> {
-        dispatch!(self, h => h.delete(&format!("/api/vaults/{}/access-policies/{}", seg(vault), seg(principal_id))).await)
-    }
-    pub async fn set_firewall(&self, vault: &str, firewall: &FirewallView) -> ApiResult<VaultView> {
+    pub async fn set_firewall(&self, vault: &str, firewall: &Firewall) -> ApiResult<VaultView> {
         dispatch!(self, h => h.put(&format!("/api/vaults/{}/firewall", seg(vault)), firewall).await)
     }
     /// The vault's import (key-exchange) public key, SPKI DER base64.
     pub async fn import_key(&self, vault: &str) -> ApiResult<String> {
-        let v: Value = dispatch!(self, h => h.get(&format!("/api/vaults/{}/import-key", seg(vault))).await)?;
-        v.get("public_spki_b64")
-            .or_else(|| v.get("spki"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| v.as_str().map(str::to_string))
-            .ok_or_else(|| ApiError::client("The vault's import key is missing."))
+        let v: shared::api::ImportKeyResponse = dispatch!(self, h => h.get(&format!("/api/vaults/{}/import-key", seg(vault))).await)?;
+        Ok(v.public_spki_b64)
     }
 
     // ---- keys ----------------------------------------------------------------------------
@@ -126,15 +133,22 @@ impl Backend {
         dispatch!(self, h => h.get(&format!("/api/vaults/{}/deleted-keys", seg(vault))).await)
     }
     pub async fn import_new_key(&self, vault: &str, name: &str, import: &KeyImport) -> ApiResult<KeyView> {
-        let mut body = serde_json::to_value(import).map_err(|e| ApiError::client(e.to_string()))?;
-        body["name"] = json!(name);
+        let body = CreateKeyRequest {
+            name: name.to_string(),
+            key_type: import.key_type,
+            size: import.size,
+            attributes: import.attributes.clone(),
+            transfer: import.transfer.clone(),
+        };
         dispatch!(self, h => h.post(&format!("/api/vaults/{}/keys", seg(vault)), &body).await)
     }
-    pub async fn import_new_version(&self, vault: &str, key: &str, import: &KeyImport) -> ApiResult<KeyView> {
-        dispatch!(self, h => h.post(&format!("/api/vaults/{}/keys/{}/versions", seg(vault), seg(key)), import).await)
+    pub async fn import_new_version(&self, vault: &str, key: &str, import: &KeyImport) -> ApiResult<KeyVersionView> {
+        let body = CreateVersionRequest { attributes: import.attributes.clone(), transfer: import.transfer.clone() };
+        dispatch!(self, h => h.post(&format!("/api/vaults/{}/keys/{}/versions", seg(vault), seg(key)), &body).await)
     }
-    pub async fn update_version(&self, vault: &str, key: &str, version: &str, patch: &VersionPatch) -> ApiResult<KeyView> {
-        dispatch!(self, h => h.patch(&format!("/api/vaults/{}/keys/{}/versions/{}", seg(vault), seg(key), seg(version)), patch).await)
+    /// Replaces a version's attributes (enabled, activation, expiry).
+    pub async fn update_version(&self, vault: &str, key: &str, version: &str, attributes: &VersionAttributes) -> ApiResult<KeyVersionView> {
+        dispatch!(self, h => h.put(&format!("/api/vaults/{}/keys/{}/versions/{}", seg(vault), seg(key), seg(version)), attributes).await)
     }
     pub async fn delete_key(&self, vault: &str, key: &str) -> ApiResult<()> {
         dispatch!(self, h => h.delete::<Value>(&format!("/api/vaults/{}/keys/{}", seg(vault), seg(key))).await.map(|_| ()))
@@ -165,22 +179,26 @@ impl Backend {
         dispatch!(self, h => h.get(&format!("/api/orders/{}", seg(id))).await)
     }
     pub async fn save_encryption(&self, order: &str, settings: &EncryptionSettings, version: u64) -> ApiResult<OrderView> {
-        dispatch!(self, h => h.put(
-            &format!("/api/orders/{}/encryption", seg(order)),
-            &json!({"settings": settings, "expected_version": version}),
-        ).await)
+        let body = shared::api::SaveEncryptionRequest { settings: settings.clone(), expected_version: Some(version) };
+        dispatch!(self, h => h.put(&format!("/api/orders/{}/encryption", seg(order)), &body).await)
     }
-    pub async fn device_password(&self, order: &str) -> ApiResult<DevicePassword> {
-        dispatch!(self, h => h.post(&format!("/api/orders/{}/device-password", seg(order)), &json!({})).await)
+    /// Device password: the unwrapped passkey, formatted.
+    pub async fn device_password(&self, order: &str) -> ApiResult<String> {
+        let r: DevicePasswordResponse = dispatch!(self, h => h.post(&format!("/api/orders/{}/device-password", seg(order)), &json!({})).await)?;
+        Ok(r.password)
     }
 
     // ---- troubleshooting -----------------------------------------------------------------
     pub async fn catalog(&self) -> ApiResult<Vec<CatalogEntry>> {
         dispatch!(self, h => h.get("/api/catalog").await)
     }
-    /// Applies the one-click fix an error carried.
-    pub async fn apply_fix(&self, fix: &Value) -> ApiResult<()> {
-        dispatch!(self, h => h.post::<_, Value>("/api/fix", fix).await.map(|_| ()))
+    /// Applies the one-click fix an error carried (for `order`, or the first order).
+    pub async fn apply_fix(&self, order: Option<&str>, fix: &Value) -> ApiResult<()> {
+        let order = match order {
+            Some(o) => o.to_string(),
+            None => self.orders().await?.into_iter().next().map(|o| o.id).ok_or_else(|| ApiError::client("There is no order."))?,
+        };
+        dispatch!(self, h => h.post::<_, Value>(&format!("/api/orders/{}/fixes", seg(&order)), fix).await.map(|_| ()))
     }
 }
 

@@ -147,10 +147,10 @@ pub fn EncryptionBlade() -> impl IntoView {
             </div>
             <div class="toolbar" role="toolbar" aria-label="Encryption actions">
                 <button type="button" class="tb-primary" disabled=move || !dirty.get() || saving.get() on:click=move |_| save.run(())>
-                    <span aria-hidden="true" class="tb-icon">"💾"</span>{move || if saving.get() { "Saving…" } else { "Save" }}
+                    <span aria-hidden="true" class="tb-icon icon-save"></span>{move || if saving.get() { "Saving…" } else { "Save" }}
                 </button>
                 <button type="button" disabled=move || !dirty.get() || saving.get() on:click=discard>
-                    <span aria-hidden="true" class="tb-icon">"↶"</span>"Discard"
+                    <span aria-hidden="true" class="tb-icon icon-discard"></span>"Discard"
                 </button>
                 <span class="unsaved" class:visible=move || dirty.get() aria-live="polite">
                     {move || if dirty.get() { "● Unsaved changes" } else { "" }}

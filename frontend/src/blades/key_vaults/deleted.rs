@@ -58,7 +58,7 @@ pub fn DeletedVaultsBlade() -> impl IntoView {
                                             <tr>
                                                 <td>{v.name.clone()}</td>
                                                 <td>{v.deleted_at.map(date_time).unwrap_or_default()}</td>
-                                                <td>{v.scheduled_purge_at.map(date_time).unwrap_or_default()}</td>
+                                                <td>{v.deleted_at.map(|d| date_time(d.plus_days(i64::from(v.retention_days)))).unwrap_or_default()}</td>
                                                 <td>{super::yes_no(v.purge_protection)}</td>
                                                 <td class="actions">
                                                     <button type="button" aria-label=format!("Recover {}", v.name) on:click=move |_| a(n1.clone(), false)>"Recover"</button>

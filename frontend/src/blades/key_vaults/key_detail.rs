@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::{ApiError, KeyView, VersionPatch},
+    api::{ApiError, KeyView, VersionAttributes},
     components::{error_panel::ErrorPanel, form::{date_time, date_value, now, parse_date, unique_id, date_in_days}},
     context::{set_crumbs_owned, use_backend, use_refresh},
     panels::create_version::CreateVersionPanel,
@@ -43,9 +43,9 @@ pub fn KeyDetailBlade() -> impl IntoView {
         <section class="blade" aria-labelledby="key-title">
             <div class="blade-head"><h1 id="key-title">{key}</h1><span class="muted">"Key"</span></div>
             <div class="toolbar" role="toolbar" aria-label="Key actions">
-                <button type="button" on:click=move |_| new_version.set(true)><span class="tb-icon" aria-hidden="true">"+"</span>"New version"</button>
+                <button type="button" on:click=move |_| new_version.set(true)><span aria-hidden="true" class="tb-icon icon-add"></span>"New version"</button>
                 <button type="button" on:click=move |_| { let (v, k) = (vault(), key()); mutate(error, "Key deleted", move |b| async move { b.delete_key(&v, &k).await }) }>
-                    <span class="tb-icon" aria-hidden="true">"🗑"</span>"Delete"</button>
+                    <span aria-hidden="true" class="tb-icon icon-delete"></span>"Delete"</button>
             </div>
             {move || error.get().map(|e| view! { <ErrorPanel error=e on_dismiss=Callback::new(move |()| error.set(None)) /> })}
             {move || match this_key() {
@@ -69,6 +69,8 @@ pub fn KeyDetailBlade() -> impl IntoView {
                                     let exp_value = RwSignal::new(ver.exp.map(date_value).unwrap_or_else(|| date_in_days(365)));
                                     let short = ver.id.chars().take(8).collect::<String>();
                                     let enabled = ver.enabled;
+                                    let attrs = VersionAttributes { enabled: ver.enabled, nbf: ver.nbf, exp: ver.exp };
+                                    let (a1, a2, a3) = (attrs.clone(), attrs.clone(), attrs);
                                     view! {
                                         <tr>
                                             <td class="mono" title=ver.id.clone()>{ver.id.clone()}</td>
@@ -78,24 +80,24 @@ pub fn KeyDetailBlade() -> impl IntoView {
                                             <td>{date_time(ver.created)}</td>
                                             <td class="actions">
                                                 <button type="button" aria-label=format!("{} version {short}", if enabled { "Disable" } else { "Enable" }) on:click=move |_| {
-                                                    let (v, k, id) = (v1.clone(), k1.clone(), id1.clone());
+                                                    let (v, k, id, a1) = (v1.clone(), k1.clone(), id1.clone(), a1.clone());
                                                     mutate(error, if enabled { "Version disabled" } else { "Version enabled" }, move |b| async move {
-                                                        b.update_version(&v, &k, &id, &VersionPatch { enabled: Some(!enabled), ..Default::default() }).await
+                                                        b.update_version(&v, &k, &id, &VersionAttributes { enabled: !enabled, ..a1 }).await
                                                     });
                                                 }>{if enabled { "Disable" } else { "Enable" }}</button>
                                                 <label for=exp_id.clone() class="visually-hidden">{format!("Expiration date of version {short}")}</label>
                                                 <input id=exp_id type="date" class="compact" prop:value=move || exp_value.get() on:input=move |ev| exp_value.set(event_target_value(&ev)) />
                                                 <button type="button" aria-label=format!("Set expiry of version {short}") on:click=move |_| {
-                                                    let (v, k, id) = (v2.clone(), k2.clone(), id2.clone());
+                                                    let (v, k, id, a2) = (v2.clone(), k2.clone(), id2.clone(), a2.clone());
                                                     let exp = parse_date(&exp_value.get_untracked());
                                                     mutate(error, "Expiration date updated", move |b| async move {
-                                                        b.update_version(&v, &k, &id, &VersionPatch { exp: Some(exp), ..Default::default() }).await
+                                                        b.update_version(&v, &k, &id, &VersionAttributes { exp, ..a2 }).await
                                                     });
                                                 }>"Set expiry"</button>
                                                 <button type="button" aria-label=format!("Clear expiry of version {short}") on:click=move |_| {
-                                                    let (v, k, id) = (v3.clone(), k3.clone(), id3.clone());
+                                                    let (v, k, id, a3) = (v3.clone(), k3.clone(), id3.clone(), a3.clone());
                                                     mutate(error, "Expiration date cleared", move |b| async move {
-                                                        b.update_version(&v, &k, &id, &VersionPatch { exp: Some(None), ..Default::default() }).await
+                                                        b.update_version(&v, &k, &id, &VersionAttributes { exp: None, ..a3 }).await
                                                     });
                                                 }>"Clear expiry"</button>
                                             </td>

@@ -37,7 +37,7 @@ pub fn KeyVaultsBlade() -> impl IntoView {
         <section class="blade" aria-labelledby="kv-title">
             <div class="blade-head"><h1 id="kv-title">"Key vaults"</h1></div>
             <div class="toolbar" role="toolbar" aria-label="Key vault actions">
-                <button type="button" on:click=move |_| creating.set(true)><span class="tb-icon" aria-hidden="true">"+"</span>"Create"</button>
+                <button type="button" on:click=move |_| creating.set(true)><span aria-hidden="true" class="tb-icon icon-add"></span>"Create"</button>
                 <A href="/deleted-vaults" attr:class="toolbar-link">"Manage deleted vaults"</A>
             </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -6,7 +6,7 @@ use leptos_router::{components::A, hooks::{use_navigate, use_params_map}};
 use shared::model::KeyPermission;
 
 use crate::{
-    api::{ApiError, FirewallView, KeyView, VaultPatch, VaultView},
+    api::{ApiError, Firewall, KeyView, VaultPatch, VaultView},
     components::{error_panel::ErrorPanel, form::{date_time, unique_id}, notifications::{NoteKind, use_notifier}},
     context::{set_crumbs_owned, use_backend, use_refresh},
     panels::create_key::CreateKeyPanel,
@@ -113,7 +113,7 @@ pub fn VaultBlade() -> impl IntoView {
         <section class="blade" aria-labelledby="vault-title">
             <div class="blade-head"><h1 id="vault-title">{name}</h1><span class="muted">"Key vault"</span></div>
             <div class="toolbar" role="toolbar" aria-label="Key vault actions">
-                <button type="button" on:click=move |_| confirm_delete.set(true)><span class="tb-icon" aria-hidden="true">"🗑"</span>"Delete"</button>
+                <button type="button" on:click=move |_| confirm_delete.set(true)><span aria-hidden="true" class="tb-icon icon-delete"></span>"Delete"</button>
             </div>
             <Show when=move || confirm_delete.get()>
                 <div class="callout warning confirm" role="alertdialog" aria-label="Confirm delete">
@@ -203,12 +203,12 @@ fn AccessPolicies(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl I
     let principals = use_principals();
     let label_of = move |id: &str| principals.get().unwrap_or_default().into_iter().find(|(p, _)| p == id).map(|(_, l)| l).unwrap_or_else(|| id.to_string());
     let vault_name = vault.name.clone();
-    let policies = vault.access_policies.clone();
+    let policies: Vec<(String, Vec<KeyPermission>)> = vault.access_policies.iter().map(|(p, set)| (p.clone(), set.iter().copied().collect())).collect();
     let new_principal = RwSignal::new(String::new());
     let new_perms = RwSignal::new(KeyPermission::REQUIRED_FOR_ORDER.to_vec());
     let id_new = unique_id("ap-new");
     let vn_add = vault_name.clone();
-    let existing: Vec<String> = policies.iter().map(|p| p.principal_id.clone()).collect();
+    let existing: Vec<String> = policies.iter().map(|p| p.0.clone()).collect();
     view! {
         <p class="muted">"Key permissions per identity. An order's identity needs Get, WrapKey and UnwrapKey."</p>
         <table class="grid policies">
@@ -218,8 +218,8 @@ fn AccessPolicies(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl I
                 <th scope="col">"Actions"</th>
             </tr></thead>
             <tbody>
-                <For each=move || policies.clone() key=|p| (p.principal_id.clone(), format!("{:?}", p.permissions)) children=move |p| {
-                    let principal = p.principal_id.clone();
+                <For each=move || policies.clone() key=|p| (p.0.clone(), format!("{:?}", p.1)) children=move |p| {
+                    let principal = p.0.clone();
                     let vault_name = vault_name.clone();
                     let (pr, vn) = (principal.clone(), vault_name.clone());
                     view! {
@@ -227,8 +227,8 @@ fn AccessPolicies(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl I
                             <th scope="row">{ let pr = principal.clone(); move || label_of(&pr) }</th>
                             {KeyPermission::ALL.iter().map(|perm| {
                                 let perm = *perm;
-                                let has = p.permissions.contains(&perm);
-                                let current = p.permissions.clone();
+                                let has = p.1.contains(&perm);
+                                let current = p.1.clone();
                                 let id = unique_id("ap");
                                 let (pr, vn) = (principal.clone(), vault_name.clone());
                                 let pr_label = principal.clone();
@@ -248,7 +248,7 @@ fn AccessPolicies(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl I
                             }).collect_view()}
                             <td><button type="button" on:click=move |_| {
                                 let (pr, vn) = (pr.clone(), vn.clone());
-                                mutate(error, "Access policy removed", move |b| async move { b.remove_access_policy(&vn, &pr).await });
+                                mutate(error, "Access policy removed", move |b| async move { b.set_access_policy(&vn, &pr, &[]).await });
                             }>"Remove"</button></td>
                         </tr>
                     }
@@ -303,11 +303,11 @@ pub fn perm_label(p: KeyPermission) -> &'static str {
 fn Networking(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
     let principals = use_principals();
     let enabled = RwSignal::new(vault.firewall.enabled);
-    let allowed = RwSignal::new(vault.firewall.allowed_identities.clone());
+    let allowed = RwSignal::new(vault.firewall.allowed_identities.iter().cloned().collect::<Vec<_>>());
     let name = vault.name.clone();
     let original = vault.firewall.clone();
     let id_fw = unique_id("fw");
-    let changed = move || enabled.get() != original.enabled || allowed.get() != original.allowed_identities;
+    let changed = move || enabled.get() != original.enabled || allowed.get().into_iter().collect::<std::collections::BTreeSet<_>>() != original.allowed_identities;
     view! {
         <h2 class="section-title">"Firewalls and virtual networks"</h2>
         <div class="check">
@@ -332,7 +332,7 @@ fn Networking(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
         <div class="button-row">
             <button type="button" class="primary" disabled=move || !changed() on:click=move |_| {
                 let n = name.clone();
-                let fw = FirewallView { enabled: enabled.get_untracked(), allowed_identities: allowed.get_untracked() };
+                let fw = Firewall { enabled: enabled.get_untracked(), allowed_identities: allowed.get_untracked().into_iter().collect() };
                 mutate(error, "Networking saved", move |b| async move { b.set_firewall(&n, &fw).await });
             }>"Apply"</button>
         </div>
@@ -365,7 +365,7 @@ fn Keys(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
     let (n_del, n_rec) = (name.clone(), name.clone());
     view! {
         <div class="toolbar" role="toolbar" aria-label="Key actions">
-            <button type="button" on:click=move |_| creating.set(true)><span class="tb-icon" aria-hidden="true">"+"</span>"Generate/Import"</button>
+            <button type="button" on:click=move |_| creating.set(true)><span aria-hidden="true" class="tb-icon icon-add"></span>"Generate/Import"</button>
         </div>
         {move || keys.get().map(|r| match r {
             Err(e) => view! { <ErrorPanel error=e /> }.into_any(),

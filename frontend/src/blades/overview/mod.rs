@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
-    api::{ApiError, DevicePassword},
+    api::ApiError,
     components::error_panel::ErrorPanel,
     context::{set_crumbs_owned, use_backend, use_refresh},
 };
@@ -28,7 +28,7 @@ pub fn OverviewBlade() -> impl IntoView {
         let name = order.get().and_then(|r| r.ok()).map(|o| o.name).unwrap_or_else(|| "Order".into());
         set_crumbs_owned(vec![("Home".into(), "/".into()), (name, format!("/orders/{}", order_id()))]);
     });
-    let password = RwSignal::new(None::<Result<DevicePassword, ApiError>>);
+    let password = RwSignal::new(None::<Result<String, ApiError>>);
     let fetching = RwSignal::new(false);
     let fetch_password = Callback::new(move |()| {
         let backend = backend.clone();
@@ -52,7 +52,7 @@ pub fn OverviewBlade() -> impl IntoView {
                         </div>
                         <div class="toolbar" role="toolbar" aria-label="Order actions">
                             <button type="button" on:click=move |_| fetch_password.run(()) disabled=move || fetching.get()>
-                                <span aria-hidden="true" class="tb-icon">"🔑"</span>"Device password"
+                                <span aria-hidden="true" class="tb-icon icon-key"></span>"Device password"
                             </button>
                         </div>
                         <dl class="essentials">
@@ -75,10 +75,10 @@ pub fn OverviewBlade() -> impl IntoView {
                     Ok(p) => view! {
                         <div class="callout success" role="status">
                             <span>"Device password: "</span>
-                            <code class="passkey">{p.passkey}</code>
+                            <code class="passkey">{p}</code>
                         </div>
                     }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e on_retry=fetch_password /> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e on_retry=fetch_password order=order_id() /> }.into_any(),
                 })}
             </div>
         </section>

@@ -34,6 +34,8 @@ pub fn SubscriptionBlade() -> impl IntoView {
                         target.set(others.first().map(|t| t.id.clone()).unwrap_or_default());
                     }
                     let original = s.original_tenant_id.clone();
+                    let sub_id = s.id.clone();
+                    let sub_id2 = s.id.clone();
                     let original_name = s.tenant_name(&original);
                     let id_target = id_target.clone();
                     view! {
@@ -55,15 +57,15 @@ pub fn SubscriptionBlade() -> impl IntoView {
                                 </select>
                             </div>
                             <button type="button" class="primary" disabled=move || target.get().is_empty() on:click=move |_| {
-                                let t = target.get_untracked();
-                                mutate(error, "Subscription moved", move |b| async move { b.move_subscription(&t).await });
+                                let (t, sid) = (target.get_untracked(), sub_id.clone());
+                                mutate(error, "Subscription moved", move |b| async move { b.move_subscription(&sid, &t).await });
                             }>"Move to another tenant"</button>
                             {s.moved().then(|| {
                                 let original = original.clone();
                                 view! {
                                     <button type="button" on:click=move |_| {
-                                        let t = original.clone();
-                                        mutate(error, "Subscription moved back", move |b| async move { b.move_subscription(&t).await });
+                                        let sid = sub_id2.clone();
+                                        mutate(error, "Subscription moved back", move |b| async move { b.revert_subscription(&sid).await });
                                     }>{format!("Move back to {original_name}")}</button>
                                 }
                             })}

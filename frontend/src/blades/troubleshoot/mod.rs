@@ -31,9 +31,8 @@ pub fn TroubleshootBlade() -> impl IntoView {
                     let filtered = move || {
                         let q = query.get().to_lowercase();
                         list.iter().filter(|e| q.is_empty()
-                            || e.code.to_lowercase().contains(&q)
+                            || e.code_str.to_lowercase().contains(&q)
                             || e.details.to_lowercase().contains(&q)
-                            || e.fires_when.to_lowercase().contains(&q)
                             || e.remediation.iter().any(|s| s.to_lowercase().contains(&q))).cloned().collect::<Vec<_>>()
                     };
                     view! {
@@ -41,10 +40,10 @@ pub fn TroubleshootBlade() -> impl IntoView {
                         <table class="grid catalog">
                             <thead><tr><th scope="col">"Error code"</th><th scope="col">"Error details"</th><th scope="col">"Recoverable?"</th><th scope="col">"Remediation"</th></tr></thead>
                             <tbody>
-                                <For each=filtered key=|e| e.code.clone() children=move |e| view! {
+                                <For each=filtered key=|e| e.code_str.clone() children=move |e| view! {
                                     <tr>
-                                        <td class="mono code-cell">{e.code.clone()}</td>
-                                        <td>{e.details.clone()}{(!e.fires_when.is_empty()).then(|| view! { <p class="muted">{e.fires_when.clone()}</p> })}</td>
+                                        <td class="mono code-cell">{e.code_str.clone()}</td>
+                                        <td>{e.details.clone()}</td>
                                         <td>{e.recoverable.clone()}</td>
                                         <td><ol>{e.remediation.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ol></td>
                                     </tr>

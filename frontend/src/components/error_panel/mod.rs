@@ -20,6 +20,9 @@ pub fn ErrorPanel(
     /// Closes the panel.
     #[prop(optional, into)]
     on_dismiss: Option<Callback<()>>,
+    /// The order the fix applies to (defaults to the first order).
+    #[prop(optional, into)]
+    order: Option<String>,
 ) -> impl IntoView {
     let backend = use_backend();
     let refresh = use_refresh();
@@ -37,10 +40,11 @@ pub fn ErrorPanel(
     let apply_fix = move |_| {
         let Some(fix) = fix.clone() else { return };
         let backend = backend.clone();
+        let order = order.clone();
         fixing.set(true);
         fix_error.set(None);
         leptos::task::spawn_local(async move {
-            match backend.apply_fix(&fix).await {
+            match backend.apply_fix(order.as_deref(), &fix).await {
                 Ok(()) => {
                     fixed.set(true);
                     refresh.bump();

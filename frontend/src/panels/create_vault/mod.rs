@@ -14,7 +14,7 @@ use crate::{
     context::{use_backend, use_refresh},
 };
 
-pub const REGIONS: [&str; 6] = ["East US", "West US 2", "West Europe", "North Europe", "UK South", "Australia East"];
+pub const REGIONS: [&str; 7] = ["West US", "East US", "West US 2", "West Europe", "North Europe", "UK South", "Australia East"];
 
 #[component]
 pub fn CreateVaultPanel(

@@ -54,8 +54,8 @@ pub fn CreateVersionPanel(
                 attributes,
             };
             async move {
-                let key = backend.import_new_version(&vault, &key_name, &import).await?;
-                Ok(key.versions.last().map(|v| v.id.clone()).unwrap_or_default())
+                let version = backend.import_new_version(&vault, &key_name, &import).await?;
+                Ok(version.id)
             }
         }, move |version| on_created.run(version));
     };

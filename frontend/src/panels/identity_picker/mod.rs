@@ -49,10 +49,10 @@ pub fn IdentityPicker(
                                                 <input type="radio" name=group.clone() id=id.clone()
                                                     prop:checked=move || chosen.get().as_deref() == Some(value.as_str())
                                                     on:change=move |_| chosen.set(Some(value2.clone())) />
-                                                <label for=id>
-                                                    <span class="strong">{i.name.clone()}</span>
-                                                    <span class="muted">{format!(" · {} · principal {}", i.resource_group, i.principal_id)}</span>
-                                                </label>
+                                                <div>
+                                                    <label for=id class="strong">{i.name.clone()}</label>
+                                                    <div class="muted">{format!("{} · principal {}", i.resource_group, i.principal_id)}</div>
+                                                </div>
                                             </div>
                                         }
                                     } />
