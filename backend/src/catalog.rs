@@ -12,7 +12,9 @@ use crate::{
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_catalog)).routes(routes!(apply_fix))
+    OpenApiRouter::new()
+        .routes(routes!(get_catalog))
+        .routes(routes!(apply_fix))
 }
 
 /// Every error code with its details, general recoverability and remediation steps.

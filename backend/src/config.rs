@@ -6,7 +6,10 @@ pub const LOCAL_ADMIN_PASSWORD: &str = "keyblade-local-admin";
 
 /// Server configuration: every flag can also come from a `KEYBLADE_*` environment variable.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "keyblade", about = "Keyblade: the encryption-settings portal server")]
+#[command(
+    name = "keyblade",
+    about = "Keyblade: the encryption-settings portal server"
+)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "KEYBLADE_ADDR", default_value = "127.0.0.1:8080")]
@@ -50,9 +53,9 @@ impl Config {
 
     /// The database to open: the configured URL, else the SQLite file in the data directory.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("keyblade.db").display())
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("keyblade.db").display()))
     }
 }
 

@@ -43,10 +43,19 @@ pub struct SaveByKeyUrlRequest {
 /// The order's current encryption settings, with the order's `ETag`.
 #[utoipa::path(get, path = "/orders/{order}/encryption", tag = "encryption", params(("order" = String, Path)),
     responses((status = 200, description = "EncryptionSettings", body = Object), (status = 404)))]
-async fn get_encryption(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn get_encryption(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let world = state.world().await?;
-    let order = world.orders.get(&id).ok_or_else(|| AppError::not_found("The order"))?;
-    Ok(with_etag(Json(order.encryption.clone()).into_response(), order.version))
+    let order = world
+        .orders
+        .get(&id)
+        .ok_or_else(|| AppError::not_found("The order"))?;
+    Ok(with_etag(
+        Json(order.encryption.clone()).into_response(),
+        order.version,
+    ))
 }
 
 /// Save: checks every rule for the new settings and rewraps the passkey; on failure nothing
@@ -79,7 +88,10 @@ async fn revert_to_microsoft_managed(
     IfMatch(expected): IfMatch,
 ) -> Result<OrderResponse, AppError> {
     let order = id.clone();
-    let request = SaveEncryptionRequest { settings: EncryptionSettings::MicrosoftManaged, expected_version: expected };
+    let request = SaveEncryptionRequest {
+        settings: EncryptionSettings::MicrosoftManaged,
+        expected_version: expected,
+    };
     let world = state
         .write(move |world, ctx| {
             require_order(world, &order, expected)?;
@@ -108,11 +120,23 @@ async fn save_encryption_by_key_url(
             require_order(world, &order, expected)?;
             let uri = validation::parse_vault_uri(&request.key_url, world.cloud)?;
             let (Some(key), Some(version)) = (uri.key, uri.version) else {
-                return Err(Failure::new(ErrorCode::InvalidKeyVaultUrl, "The key URL must name a key and a version."));
+                return Err(Failure::new(
+                    ErrorCode::InvalidKeyVaultUrl,
+                    "The key URL must name a key and a version.",
+                ));
             };
-            let key = CustomerKey { vault: uri.vault, key, version, key_url: String::new(), identity: request.identity };
+            let key = CustomerKey {
+                vault: uri.vault,
+                key,
+                version,
+                key_url: String::new(),
+                identity: request.identity,
+            };
             let settings = EncryptionSettings::CustomerManaged(key);
-            let save = SaveEncryptionRequest { settings, expected_version: request.expected_version };
+            let save = SaveEncryptionRequest {
+                settings,
+                expected_version: request.expected_version,
+            };
             ops::save_encryption(world, ctx, &order, &save)
         })
         .await?;

@@ -37,7 +37,11 @@ impl AppError {
 
     /// A failure that concerns no order (input errors, unknown ids, sign-in).
     pub fn plain(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self::engine(Failure::new(code, message), &World::default(), Timestamp::default())
+        Self::engine(
+            Failure::new(code, message),
+            &World::default(),
+            Timestamp::default(),
+        )
     }
 
     pub fn unauthorized() -> Self {
@@ -53,7 +57,10 @@ impl AppError {
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::Request { status: StatusCode::BAD_REQUEST, message: message.into() }
+        Self::Request {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
     }
 
     /// Logs the cause (which must not contain secrets) and hides it from the client.
@@ -83,20 +90,42 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::Engine(diagnosis) => {
-                let status = StatusCode::from_u16(diagnosis.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let Diagnosis { code, message, recoverable, remediation, fix } = *diagnosis;
-                envelope(status, ErrorBody { code, message, recoverable, remediation, fix })
+                let status = StatusCode::from_u16(diagnosis.code.status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let Diagnosis {
+                    code,
+                    message,
+                    recoverable,
+                    remediation,
+                    fix,
+                } = *diagnosis;
+                envelope(
+                    status,
+                    ErrorBody {
+                        code,
+                        message,
+                        recoverable,
+                        remediation,
+                        fix,
+                    },
+                )
             }
             AppError::Request { status, message } => transport(status, message, Vec::new()),
             AppError::TooManyRequests { retry_after } => {
-                let message = format!("Too many failed sign-ins. Try again in {retry_after} seconds.");
+                let message =
+                    format!("Too many failed sign-ins. Try again in {retry_after} seconds.");
                 let steps = vec!["Wait, then sign in again with the right password.".to_owned()];
                 let mut response = transport(StatusCode::TOO_MANY_REQUESTS, message, steps);
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 response
             }
             AppError::Internal => {
-                let failure = Failure::new(ErrorCode::GenericError, "The server failed to handle the request.");
+                let failure = Failure::new(
+                    ErrorCode::GenericError,
+                    "The server failed to handle the request.",
+                );
                 AppError::engine(failure, &World::default(), Timestamp::default()).into_response()
             }
         }
@@ -104,7 +133,13 @@ impl IntoResponse for AppError {
 }
 
 fn transport(status: StatusCode, message: String, remediation: Vec<String>) -> Response {
-    let body = ErrorBody { code: transport_code(status), message, recoverable: true, remediation, fix: None };
+    let body = ErrorBody {
+        code: transport_code(status),
+        message,
+        recoverable: true,
+        remediation,
+        fix: None,
+    };
     envelope(status, body)
 }
 
@@ -130,13 +165,19 @@ pub fn transport_code(status: StatusCode) -> &'static str {
 
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
-        AppError::Request { status: rejection.status(), message: rejection.body_text() }
+        AppError::Request {
+            status: rejection.status(),
+            message: rejection.body_text(),
+        }
     }
 }
 
 impl From<PathRejection> for AppError {
     fn from(rejection: PathRejection) -> Self {
-        AppError::Request { status: rejection.status(), message: rejection.body_text() }
+        AppError::Request {
+            status: rejection.status(),
+            message: rejection.body_text(),
+        }
     }
 }
 

@@ -28,9 +28,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The keys of a live vault that pass `filter`, as the client may see them.
-fn views(world: &World, vault: &str, filter: impl Fn(&Key) -> bool) -> Result<Vec<KeyView>, AppError> {
+fn views(
+    world: &World,
+    vault: &str,
+    filter: impl Fn(&Key) -> bool,
+) -> Result<Vec<KeyView>, AppError> {
     let v = vaults::live(world, vault)?;
-    Ok(v.keys.values().filter(|k| filter(k)).map(|k| KeyView::of(world.cloud, vault, k)).collect())
+    Ok(v.keys
+        .values()
+        .filter(|k| filter(k))
+        .map(|k| KeyView::of(world.cloud, vault, k))
+        .collect())
 }
 
 /// A live key of a live vault.
@@ -41,7 +49,12 @@ fn view(world: &World, vault: &str, key: &str) -> Result<KeyView, AppError> {
 }
 
 /// One version of a live key.
-fn version_view(world: &World, vault: &str, key: &str, version: &str) -> Result<KeyVersionView, AppError> {
+fn version_view(
+    world: &World,
+    vault: &str,
+    key: &str,
+    version: &str,
+) -> Result<KeyVersionView, AppError> {
     view(world, vault, key)?
         .versions
         .into_iter()
@@ -52,7 +65,10 @@ fn version_view(world: &World, vault: &str, key: &str, version: &str) -> Result<
 /// Lists the live keys of a vault.
 #[utoipa::path(get, path = "/vaults/{vault}/keys", tag = "keys", params(("vault" = String, Path)),
     responses((status = 200, description = "[KeyView]", body = [Object]), (status = 404)))]
-async fn list_keys(State(state): State<AppState>, Path(vault): Path<String>) -> Result<Json<Vec<KeyView>>, AppError> {
+async fn list_keys(
+    State(state): State<AppState>,
+    Path(vault): Path<String>,
+) -> Result<Json<Vec<KeyView>>, AppError> {
     Ok(Json(views(&state.world().await?, &vault, Key::is_live)?))
 }
 
@@ -66,7 +82,9 @@ async fn create_key(
     Json(request): Json<CreateKeyRequest>,
 ) -> Result<(StatusCode, Json<KeyView>), AppError> {
     let (name, target) = (request.name.clone(), vault.clone());
-    let world = state.write(move |world, ctx| Ok(ops::create_key(world, ctx, &target, &request)?.0)).await?;
+    let world = state
+        .write(move |world, ctx| Ok(ops::create_key(world, ctx, &target, &request)?.0))
+        .await?;
     Ok((StatusCode::CREATED, Json(view(&world, &vault, &name)?)))
 }
 
@@ -74,7 +92,10 @@ async fn create_key(
 #[utoipa::path(get, path = "/vaults/{vault}/keys/{key}", tag = "keys",
     params(("vault" = String, Path), ("key" = String, Path)),
     responses((status = 200, description = "KeyView", body = Object), (status = 404)))]
-async fn get_key(State(state): State<AppState>, Path((vault, key)): Path<(String, String)>) -> Result<Json<KeyView>, AppError> {
+async fn get_key(
+    State(state): State<AppState>,
+    Path((vault, key)): Path<(String, String)>,
+) -> Result<Json<KeyView>, AppError> {
     Ok(Json(view(&state.world().await?, &vault, &key)?))
 }
 
@@ -82,8 +103,13 @@ async fn get_key(State(state): State<AppState>, Path((vault, key)): Path<(String
 #[utoipa::path(delete, path = "/vaults/{vault}/keys/{key}", tag = "keys",
     params(("vault" = String, Path), ("key" = String, Path)),
     responses((status = 204), (status = 404)))]
-async fn delete_key(State(state): State<AppState>, Path((vault, key)): Path<(String, String)>) -> Result<StatusCode, AppError> {
-    state.write(move |world, ctx| ops::delete_key(world, ctx, &vault, &key)).await?;
+async fn delete_key(
+    State(state): State<AppState>,
+    Path((vault, key)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    state
+        .write(move |world, ctx| ops::delete_key(world, ctx, &vault, &key))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -110,9 +136,14 @@ async fn create_version(
 ) -> Result<(StatusCode, Json<KeyVersionView>), AppError> {
     let (target_vault, target_key) = (vault.clone(), key.clone());
     let (world, id) = state
-        .write_returning(move |world, ctx| ops::create_version(world, ctx, &target_vault, &target_key, &request))
+        .write_returning(move |world, ctx| {
+            ops::create_version(world, ctx, &target_vault, &target_key, &request)
+        })
         .await?;
-    Ok((StatusCode::CREATED, Json(version_view(&world, &vault, &key, &id)?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(version_view(&world, &vault, &key, &id)?),
+    ))
 }
 
 /// Enables or disables a version and sets its activation and expiry dates.
@@ -127,7 +158,9 @@ async fn update_version(
 ) -> Result<Json<KeyVersionView>, AppError> {
     let target = (vault.clone(), key.clone(), version.clone());
     let world = state
-        .write(move |world, _| ops::update_version(world, &target.0, &target.1, &target.2, &request))
+        .write(move |world, _| {
+            ops::update_version(world, &target.0, &target.1, &target.2, &request)
+        })
         .await?;
     Ok(Json(version_view(&world, &vault, &key, &version)?))
 }
@@ -139,16 +172,23 @@ async fn list_deleted_keys(
     State(state): State<AppState>,
     Path(vault): Path<String>,
 ) -> Result<Json<Vec<KeyView>>, AppError> {
-    Ok(Json(views(&state.world().await?, &vault, |k| k.deleted_at.is_some() && !k.purged)?))
+    Ok(Json(views(&state.world().await?, &vault, |k| {
+        k.deleted_at.is_some() && !k.purged
+    })?))
 }
 
 /// Recovers a soft-deleted key within the vault's retention period.
 #[utoipa::path(post, path = "/vaults/{vault}/deleted-keys/{key}/recover", tag = "keys",
     params(("vault" = String, Path), ("key" = String, Path)),
     responses((status = 200, description = "KeyView", body = Object), (status = 404), (status = 409)))]
-async fn recover_key(State(state): State<AppState>, Path((vault, key)): Path<(String, String)>) -> Result<Json<KeyView>, AppError> {
+async fn recover_key(
+    State(state): State<AppState>,
+    Path((vault, key)): Path<(String, String)>,
+) -> Result<Json<KeyView>, AppError> {
     let target = (vault.clone(), key.clone());
-    let world = state.write(move |world, ctx| ops::recover_key(world, ctx, &target.0, &target.1)).await?;
+    let world = state
+        .write(move |world, ctx| ops::recover_key(world, ctx, &target.0, &target.1))
+        .await?;
     Ok(Json(view(&world, &vault, &key)?))
 }
 
@@ -156,7 +196,12 @@ async fn recover_key(State(state): State<AppState>, Path((vault, key)): Path<(St
 #[utoipa::path(delete, path = "/vaults/{vault}/deleted-keys/{key}", tag = "keys",
     params(("vault" = String, Path), ("key" = String, Path)),
     responses((status = 204), (status = 404), (status = 409)))]
-async fn purge_key(State(state): State<AppState>, Path((vault, key)): Path<(String, String)>) -> Result<StatusCode, AppError> {
-    state.write(move |world, ctx| ops::purge_key(world, ctx, &vault, &key)).await?;
+async fn purge_key(
+    State(state): State<AppState>,
+    Path((vault, key)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    state
+        .write(move |world, ctx| ops::purge_key(world, ctx, &vault, &key))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

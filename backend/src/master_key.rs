@@ -13,7 +13,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use shared::crypto::{self, KEY_LEN, MasterKey};
 use zeroize::Zeroizing;
 
-use crate::{Config, rng, store::Store};
+use crate::{Config, clock::rng, store::Store};
 
 const FILE: &str = "master.key";
 /// Sealed at first start; opening it later proves the master key is the right one.
@@ -66,13 +66,19 @@ pub async fn verify(store: &Store, key: &MasterKey) -> io::Result<()> {
         Some(json) => {
             let sealed = serde_json::from_str(&json).map_err(io::Error::other)?;
             crypto::open(key, &sealed).map(drop).map_err(|_| {
-                io::Error::other("the master key does not match the one this data directory was sealed with")
+                io::Error::other(
+                    "the master key does not match the one this data directory was sealed with",
+                )
             })
         }
         None => {
-            let sealed = crypto::seal(key, CHECK_PLAINTEXT, &mut rng()).map_err(io::Error::other)?;
+            let sealed =
+                crypto::seal(key, CHECK_PLAINTEXT, &mut rng()).map_err(io::Error::other)?;
             let json = serde_json::to_string(&sealed).map_err(io::Error::other)?;
-            store.set_master_key_check(&json).await.map_err(io::Error::other)
+            store
+                .set_master_key_check(&json)
+                .await
+                .map_err(io::Error::other)
         }
     }
 }

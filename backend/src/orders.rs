@@ -35,7 +35,11 @@ pub struct OrderResponse(OrderView);
 
 impl OrderResponse {
     pub fn of(world: &World, id: &str) -> Result<Self, AppError> {
-        world.orders.get(id).map(|order| Self(OrderView::of(order))).ok_or_else(|| AppError::not_found("The order"))
+        world
+            .orders
+            .get(id)
+            .map(|order| Self(OrderView::of(order)))
+            .ok_or_else(|| AppError::not_found("The order"))
     }
 }
 
@@ -49,7 +53,10 @@ impl IntoResponse for OrderResponse {
 /// The order must exist and, when the client sent `If-Match`, still be at that version. Runs
 /// inside the engine operation, so the check and the write see the same state.
 pub fn require_order(world: &World, order_id: &str, expected: Option<u64>) -> Result<(), Failure> {
-    let order = world.orders.get(order_id).ok_or_else(|| Failure::not_found("The order"))?;
+    let order = world
+        .orders
+        .get(order_id)
+        .ok_or_else(|| Failure::not_found("The order"))?;
     match expected {
         Some(seen) if order.version != seen => Err(Failure::conflict(format!(
             "The order changed (version {} now, {seen} seen). Refresh and try again.",
@@ -63,7 +70,15 @@ pub fn require_order(world: &World, order_id: &str, expected: Option<u64>) -> Re
 #[utoipa::path(get, path = "/orders", tag = "orders",
     responses((status = 200, description = "[OrderView]", body = [Object])))]
 async fn list_orders(State(state): State<AppState>) -> Result<Json<Vec<OrderView>>, AppError> {
-    Ok(Json(state.world().await?.orders.values().map(OrderView::of).collect()))
+    Ok(Json(
+        state
+            .world()
+            .await?
+            .orders
+            .values()
+            .map(OrderView::of)
+            .collect(),
+    ))
 }
 
 /// Creates an order with a fresh passkey (Microsoft managed key) and a system identity.
@@ -74,14 +89,19 @@ async fn create_order(
     State(state): State<AppState>,
     Json(request): Json<CreateOrderRequest>,
 ) -> Result<(StatusCode, OrderResponse), AppError> {
-    let (world, id) = state.write_returning(move |world, ctx| ops::create_order(world, ctx, &request)).await?;
+    let (world, id) = state
+        .write_returning(move |world, ctx| ops::create_order(world, ctx, &request))
+        .await?;
     Ok((StatusCode::CREATED, OrderResponse::of(&world, &id)?))
 }
 
 /// One order; its `ETag` is the version to send back in `If-Match`.
 #[utoipa::path(get, path = "/orders/{order}", tag = "orders", params(("order" = String, Path)),
     responses((status = 200, description = "OrderView", body = Object), (status = 404)))]
-async fn get_order(State(state): State<AppState>, Path(id): Path<String>) -> Result<OrderResponse, AppError> {
+async fn get_order(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<OrderResponse, AppError> {
     OrderResponse::of(&state.world().await?, &id)
 }
 
@@ -94,7 +114,9 @@ async fn remove_system_identity(
     IfMatch(expected): IfMatch,
 ) -> Result<OrderResponse, AppError> {
     let order = id.clone();
-    let world = state.write(move |world, _| ops::remove_system_identity(world, &order, expected)).await?;
+    let world = state
+        .write(move |world, _| ops::remove_system_identity(world, &order, expected))
+        .await?;
     OrderResponse::of(&world, &id)
 }
 
@@ -107,7 +129,9 @@ async fn recreate_system_identity(
     IfMatch(expected): IfMatch,
 ) -> Result<OrderResponse, AppError> {
     let order = id.clone();
-    let world = state.write(move |world, ctx| ops::recreate_system_identity(world, ctx, &order, expected)).await?;
+    let world = state
+        .write(move |world, ctx| ops::recreate_system_identity(world, ctx, &order, expected))
+        .await?;
     OrderResponse::of(&world, &id)
 }
 
@@ -125,7 +149,12 @@ async fn attach_user_identities(
     let world = state
         .write(move |world, _| {
             require_order(world, &order, expected)?;
-            ops::attach_identities(world, &order, &request.identity_ids, request.expected_version)
+            ops::attach_identities(
+                world,
+                &order,
+                &request.identity_ids,
+                request.expected_version,
+            )
         })
         .await?;
     OrderResponse::of(&world, &id)
@@ -145,7 +174,12 @@ async fn detach_user_identities(
     let world = state
         .write(move |world, _| {
             require_order(world, &order, expected)?;
-            ops::detach_identities(world, &order, &request.identity_ids, request.expected_version)
+            ops::detach_identities(
+                world,
+                &order,
+                &request.identity_ids,
+                request.expected_version,
+            )
         })
         .await?;
     OrderResponse::of(&world, &id)
@@ -159,6 +193,10 @@ async fn fetch_device_password(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<DevicePasswordResponse>, AppError> {
-    let passkey = state.read(move |world, ctx| ops::fetch_passkey(world, ctx, &id)).await?;
-    Ok(Json(DevicePasswordResponse { password: passkey.display() }))
+    let passkey = state
+        .read(move |world, ctx| ops::fetch_passkey(world, ctx, &id))
+        .await?;
+    Ok(Json(DevicePasswordResponse {
+        password: passkey.display(),
+    }))
 }

@@ -48,23 +48,47 @@ pub async fn create_session(
         .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
     if !credentials_match(&state, &username, password).await? {
         state.throttle().failed(ip, &username, Instant::now());
-        return Err(AppError::plain(ErrorCode::Unauthorized, "The user name or password is wrong."));
+        return Err(AppError::plain(
+            ErrorCode::Unauthorized,
+            "The user name or password is wrong.",
+        ));
     }
     state.throttle().succeeded(ip, &username);
     let token = Zeroizing::new(auth::new_token()?);
     let now = clock::now().0;
     let expires_at = now.saturating_add(SESSION_LIFETIME);
-    state.store().create_session(&auth::hash_token(&token), &username, expires_at, now).await?;
+    state
+        .store()
+        .create_session(&auth::hash_token(&token), &username, expires_at, now)
+        .await?;
     let cookie = auth::session_cookie(&token)?;
-    Ok(([(header::SET_COOKIE, cookie)], Json(SessionView { username, expires_at })).into_response())
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(SessionView {
+            username,
+            expires_at,
+        }),
+    )
+        .into_response())
 }
 
 /// Checks a password. An unknown user name is checked against the admin hash anyway and then
 /// refused, so response times do not reveal which names exist.
-async fn credentials_match(state: &AppState, username: &str, password: Zeroizing<String>) -> Result<bool, AppError> {
+async fn credentials_match(
+    state: &AppState,
+    username: &str,
+    password: Zeroizing<String>,
+) -> Result<bool, AppError> {
     let (hash, known) = match state.store().password_hash(username).await? {
         Some(hash) => (hash, true),
-        None => (state.store().password_hash(ADMIN).await?.ok_or_else(|| AppError::internal("no admin account"))?, false),
+        None => (
+            state
+                .store()
+                .password_hash(ADMIN)
+                .await?
+                .ok_or_else(|| AppError::internal("no admin account"))?,
+            false,
+        ),
     };
     Ok(auth::verify_password(password, hash).await? && known)
 }
@@ -73,7 +97,10 @@ async fn credentials_match(state: &AppState, username: &str, password: Zeroizing
 #[utoipa::path(get, path = "/session", tag = "session",
     responses((status = 200, body = SessionView), (status = 401)))]
 pub async fn get_session(Extension(session): Extension<Session>) -> Json<SessionView> {
-    Json(SessionView { username: session.username, expires_at: session.expires_at })
+    Json(SessionView {
+        username: session.username,
+        expires_at: session.expires_at,
+    })
 }
 
 /// Signs out: forgets the session and clears the cookie.
@@ -84,7 +111,11 @@ pub async fn delete_session(
     Extension(session): Extension<Session>,
 ) -> Result<Response, AppError> {
     state.store().delete_session(&session.token_hash).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::expired_cookie())]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::expired_cookie())],
+    )
+        .into_response())
 }
 
 /// The peer address, for sign-in throttling. Routers driven without a socket (unit tests) have
@@ -98,7 +129,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| {
+                addr.ip()
+            });
         Ok(ClientIp(ip))
     }
 }

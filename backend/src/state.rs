@@ -3,12 +3,7 @@
 
 use std::sync::Arc;
 
-use shared::{
-    catalog::Failure,
-    crypto::MasterKey,
-    model::World,
-    ops::Ctx,
-};
+use shared::{catalog::Failure, crypto::MasterKey, model::World, ops::Ctx};
 
 use crate::{clock, error::AppError, store::Store, throttle::Throttle};
 
@@ -25,7 +20,13 @@ struct Inner {
 
 impl AppState {
     pub fn new(store: Store, master: MasterKey) -> Self {
-        Self { inner: Arc::new(Inner { store, master, throttle: Throttle::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                master,
+                throttle: Throttle::default(),
+            }),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -58,7 +59,9 @@ impl AppState {
     where
         F: FnOnce(&World, &mut Ctx) -> Result<World, Failure> + Send + 'static,
     {
-        let (world, ()) = self.write_returning(move |world, ctx| Ok((op(world, ctx)?, ()))).await?;
+        let (world, ()) = self
+            .write_returning(move |world, ctx| Ok((op(world, ctx)?, ())))
+            .await?;
         Ok(world)
     }
 
@@ -86,7 +89,11 @@ impl AppState {
         tokio::task::spawn_blocking(move || {
             let now = clock::now();
             let mut rng = clock::rng();
-            let mut ctx = Ctx { now, master: &state.inner.master, rng: &mut rng };
+            let mut ctx = Ctx {
+                now,
+                master: &state.inner.master,
+                rng: &mut rng,
+            };
             op(&world, &mut ctx).map_err(|failure| AppError::engine(failure, &world, now))
         })
         .await

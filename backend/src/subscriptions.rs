@@ -28,7 +28,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 fn subscription(world: &World, id: &str) -> Result<Subscription, AppError> {
-    world.subscriptions.get(id).cloned().ok_or_else(|| AppError::not_found("The subscription"))
+    world
+        .subscriptions
+        .get(id)
+        .cloned()
+        .ok_or_else(|| AppError::not_found("The subscription"))
 }
 
 /// Everything the portal shows, without any secret (no private keys, no wrapped passkeys).
@@ -48,22 +52,33 @@ async fn list_tenants(State(state): State<AppState>) -> Result<Json<Vec<Tenant>>
 /// Lists the resource groups.
 #[utoipa::path(get, path = "/resource-groups", tag = "directory",
     responses((status = 200, description = "[ResourceGroup]", body = [Object])))]
-async fn list_resource_groups(State(state): State<AppState>) -> Result<Json<Vec<ResourceGroup>>, AppError> {
-    Ok(Json(state.world().await?.resource_groups.into_values().collect()))
+async fn list_resource_groups(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ResourceGroup>>, AppError> {
+    Ok(Json(
+        state.world().await?.resource_groups.into_values().collect(),
+    ))
 }
 
 /// Lists the subscriptions.
 #[utoipa::path(get, path = "/subscriptions", tag = "directory",
     responses((status = 200, description = "[Subscription]", body = [Object])))]
-async fn list_subscriptions(State(state): State<AppState>) -> Result<Json<Vec<Subscription>>, AppError> {
-    Ok(Json(state.world().await?.subscriptions.into_values().collect()))
+async fn list_subscriptions(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<Subscription>>, AppError> {
+    Ok(Json(
+        state.world().await?.subscriptions.into_values().collect(),
+    ))
 }
 
 /// One subscription.
 #[utoipa::path(get, path = "/subscriptions/{subscription}", tag = "directory",
     params(("subscription" = String, Path)),
     responses((status = 200, description = "Subscription", body = Object), (status = 404)))]
-async fn get_subscription(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Subscription>, AppError> {
+async fn get_subscription(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Subscription>, AppError> {
     Ok(Json(subscription(&state.world().await?, &id)?))
 }
 
@@ -78,7 +93,9 @@ async fn move_subscription(
     Json(request): Json<MoveSubscriptionRequest>,
 ) -> Result<Json<Subscription>, AppError> {
     let target = id.clone();
-    let world = state.write(move |world, _| ops::move_subscription(world, &target, &request.tenant_id)).await?;
+    let world = state
+        .write(move |world, _| ops::move_subscription(world, &target, &request.tenant_id))
+        .await?;
     Ok(Json(subscription(&world, &id)?))
 }
 
@@ -86,8 +103,13 @@ async fn move_subscription(
 #[utoipa::path(post, path = "/subscriptions/{subscription}/revert", tag = "directory",
     params(("subscription" = String, Path)),
     responses((status = 200, description = "Subscription", body = Object), (status = 404)))]
-async fn revert_subscription(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Subscription>, AppError> {
+async fn revert_subscription(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Subscription>, AppError> {
     let target = id.clone();
-    let world = state.write(move |world, _| ops::revert_subscription_tenant(world, &target)).await?;
+    let world = state
+        .write(move |world, _| ops::revert_subscription_tenant(world, &target))
+        .await?;
     Ok(Json(subscription(&world, &id)?))
 }

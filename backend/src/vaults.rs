@@ -3,7 +3,10 @@
 
 use axum::{extract::State, http::StatusCode};
 use shared::{
-    api::{CreateVaultRequest, ImportKeyResponse, SetAccessPolicyRequest, SetFirewallRequest, UpdateVaultRequest, VaultView},
+    api::{
+        CreateVaultRequest, ImportKeyResponse, SetAccessPolicyRequest, SetFirewallRequest,
+        UpdateVaultRequest, VaultView,
+    },
     catalog::{ErrorCode, Failure},
     crypto::{ImportKey, MIN_IMPORT_KEY_BITS},
     model::{KeyVault, World},
@@ -65,7 +68,12 @@ async fn create_vault(
         .write(move |world, ctx| {
             let created = ops::create_vault(world, &request)?;
             let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, ctx.master, ctx.rng)
-                .map_err(|e| Failure::new(ErrorCode::GenericError, format!("The import key could not be generated: {e}")))?;
+                .map_err(|e| {
+                    Failure::new(
+                        ErrorCode::GenericError,
+                        format!("The import key could not be generated: {e}"),
+                    )
+                })?;
             ops::install_import_key(&created, &request.name, import_key)
         })
         .await?;
@@ -75,7 +83,10 @@ async fn create_vault(
 /// One live key vault.
 #[utoipa::path(get, path = "/vaults/{vault}", tag = "vaults", params(("vault" = String, Path)),
     responses((status = 200, description = "VaultView", body = Object), (status = 404)))]
-async fn get_vault(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<VaultView>, AppError> {
+async fn get_vault(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<VaultView>, AppError> {
     Ok(Json(view(&state.world().await?, &name)?))
 }
 
@@ -89,15 +100,22 @@ async fn update_vault(
     Json(request): Json<UpdateVaultRequest>,
 ) -> Result<Json<VaultView>, AppError> {
     let vault = name.clone();
-    let world = state.write(move |world, _| ops::update_vault(world, &vault, &request)).await?;
+    let world = state
+        .write(move |world, _| ops::update_vault(world, &vault, &request))
+        .await?;
     Ok(Json(view(&world, &name)?))
 }
 
 /// Deletes a vault: recoverable for its retention period when soft delete is on.
 #[utoipa::path(delete, path = "/vaults/{vault}", tag = "vaults", params(("vault" = String, Path)),
     responses((status = 204), (status = 404)))]
-async fn delete_vault(State(state): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, AppError> {
-    state.write(move |world, ctx| ops::delete_vault(world, ctx, &name)).await?;
+async fn delete_vault(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, AppError> {
+    state
+        .write(move |world, ctx| ops::delete_vault(world, ctx, &name))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -108,7 +126,10 @@ async fn get_import_key(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<ImportKeyResponse>, AppError> {
-    state.read(move |world, _| ops::import_key_of(world, &name)).await.map(Json)
+    state
+        .read(move |world, _| ops::import_key_of(world, &name))
+        .await
+        .map(Json)
 }
 
 /// Access policies: sets one principal's key permissions (an empty set removes the entry).
@@ -121,7 +142,9 @@ async fn set_access_policy(
     Json(request): Json<SetAccessPolicyRequest>,
 ) -> Result<Json<VaultView>, AppError> {
     let vault = name.clone();
-    let world = state.write(move |world, _| ops::set_access_policy(world, &vault, &request)).await?;
+    let world = state
+        .write(move |world, _| ops::set_access_policy(world, &vault, &request))
+        .await?;
     Ok(Json(view(&world, &name)?))
 }
 
@@ -135,32 +158,49 @@ async fn set_firewall(
     Json(request): Json<SetFirewallRequest>,
 ) -> Result<Json<VaultView>, AppError> {
     let vault = name.clone();
-    let world = state.write(move |world, _| ops::set_firewall(world, &vault, &request)).await?;
+    let world = state
+        .write(move |world, _| ops::set_firewall(world, &vault, &request))
+        .await?;
     Ok(Json(view(&world, &name)?))
 }
 
 /// Soft-deleted vaults that have not been purged (recoverable or waiting for purge).
 #[utoipa::path(get, path = "/deleted-vaults", tag = "vaults",
     responses((status = 200, description = "[VaultView]", body = [Object])))]
-async fn list_deleted_vaults(State(state): State<AppState>) -> Result<Json<Vec<VaultView>>, AppError> {
+async fn list_deleted_vaults(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<VaultView>>, AppError> {
     let world = state.world().await?;
-    let deleted = world.vaults.values().filter(|v| v.deleted_at.is_some() && !v.purged);
+    let deleted = world
+        .vaults
+        .values()
+        .filter(|v| v.deleted_at.is_some() && !v.purged);
     Ok(Json(deleted.map(|v| VaultView::of(&world, v)).collect()))
 }
 
 /// Recovers a soft-deleted vault within its retention period.
 #[utoipa::path(post, path = "/deleted-vaults/{vault}/recover", tag = "vaults", params(("vault" = String, Path)),
     responses((status = 200, description = "VaultView", body = Object), (status = 404), (status = 409)))]
-async fn recover_vault(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<VaultView>, AppError> {
+async fn recover_vault(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<VaultView>, AppError> {
     let vault = name.clone();
-    let world = state.write(move |world, ctx| ops::recover_vault(world, ctx, &vault)).await?;
+    let world = state
+        .write(move |world, ctx| ops::recover_vault(world, ctx, &vault))
+        .await?;
     Ok(Json(view(&world, &name)?))
 }
 
 /// Purges a soft-deleted vault for good; refused under purge protection.
 #[utoipa::path(delete, path = "/deleted-vaults/{vault}", tag = "vaults", params(("vault" = String, Path)),
     responses((status = 204), (status = 404), (status = 409)))]
-async fn purge_vault(State(state): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, AppError> {
-    state.write(move |world, ctx| ops::purge_vault(world, ctx, &name)).await?;
+async fn purge_vault(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, AppError> {
+    state
+        .write(move |world, ctx| ops::purge_vault(world, ctx, &name))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

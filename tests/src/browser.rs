@@ -136,6 +136,21 @@ impl Browser {
         element.prop("value").await.ok().flatten().unwrap_or_default()
     }
 
+    /// Waits until the control labelled `label` has the value `expected`.
+    pub async fn wait_value(&self, label: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let value = self.value_of(label).await;
+            if value == expected {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("{label} is {value:?}, not {expected:?}, after {PATIENCE:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Clicks a radio button or checkbox by its label (only if it is not already in that state).
     pub async fn check(&self, label: &str, on: bool) {
         let element = self.control(label).await;

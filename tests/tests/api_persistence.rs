@@ -1,10 +1,14 @@
 //! Everything survives a restart, key material never rests in plaintext, and a write based on a
 //! stale view of an order is refused instead of silently overwriting.
 
-use base64::{Engine, engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD}};
+use base64::{
+    Engine,
+    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
+};
 use keyblade_tests::{
-    Api, TestServer, test_key_pkcs8,
+    Api, TestServer,
     scenario::{self, DEMO_KEY, DEMO_VAULT, Demo, cmk, system_assigned},
+    test_key_pkcs8,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -15,41 +19,93 @@ async fn everything_survives_a_restart_and_no_key_rests_in_plaintext() {
     let api = Api::signed_in(&server).await;
     let demo = Demo::load(&api).await;
     let version = scenario::import_rsa_key(&api, DEMO_VAULT, "mine").await;
-    demo.save_cmk(&api, DEMO_VAULT, "mine", &version, system_assigned()).await.ok();
-    let password = demo.device_password(&api).await.ok()["password"].as_str().expect("a password").to_owned();
-    let identity = api.post("/identities", &json!({ "name": "kept", "resource_group": "databox-rg" })).await.ok();
+    demo.save_cmk(&api, DEMO_VAULT, "mine", &version, system_assigned())
+        .await
+        .ok();
+    let password = demo.device_password(&api).await.ok()["password"]
+        .as_str()
+        .expect("a password")
+        .to_owned();
+    let identity = api
+        .post(
+            "/identities",
+            &json!({ "name": "kept", "resource_group": "databox-rg" }),
+        )
+        .await
+        .ok();
 
     let data_dir = server.stop().await;
     let server = TestServer::start_api_in(data_dir).await;
     let api = Api::signed_in(&server).await;
-    assert_eq!(demo.device_password(&api).await.ok()["password"], password.as_str());
-    assert_eq!(api.get(&format!("/identities/{}", identity["id"].as_str().unwrap_or("-"))).await.ok()["name"], "kept");
+    assert_eq!(
+        demo.device_password(&api).await.ok()["password"],
+        password.as_str()
+    );
+    assert_eq!(
+        api.get(&format!(
+            "/identities/{}",
+            identity["id"].as_str().unwrap_or("-")
+        ))
+        .await
+        .ok()["name"],
+        "kept"
+    );
     let order = api.get(&demo.order_path("")).await.ok();
     assert_eq!(order["encryption"]["key"], "mine");
-    assert_eq!(api.get(&format!("/vaults/{DEMO_VAULT}/keys")).await.ok().as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        api.get(&format!("/vaults/{DEMO_VAULT}/keys"))
+            .await
+            .ok()
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
 
     let data_dir = server.stop().await;
-    let master_key = std::fs::read_to_string(data_dir.path().join("master.key")).expect("a master key file");
+    let master_key =
+        std::fs::read_to_string(data_dir.path().join("master.key")).expect("a master key file");
     assert_file_mode_0600(&data_dir.path().join("master.key"));
     let database = read_database(data_dir.path());
+    assert!(
+        contains(&database, b"contoso-kv"),
+        "the scan reads the stored data"
+    );
     let passkey = passkey_bytes(&password);
     let pkcs8 = test_key_pkcs8();
     let secrets: [(&str, Vec<u8>); 8] = [
         ("the passkey", passkey.clone()),
         ("the passkey as shown", password.clone().into_bytes()),
         ("the passkey in hex", password.replace('-', "").into_bytes()),
-        ("the passkey in base64", STANDARD.encode(&passkey).into_bytes()),
+        (
+            "the passkey in base64",
+            STANDARD.encode(&passkey).into_bytes(),
+        ),
         ("the private key (DER)", pkcs8.to_vec()),
-        ("the private key (base64)", STANDARD.encode(pkcs8).into_bytes()),
-        ("the private key (base64url)", URL_SAFE_NO_PAD.encode(pkcs8).into_bytes()),
+        (
+            "the private key (base64)",
+            STANDARD.encode(pkcs8).into_bytes(),
+        ),
+        (
+            "the private key (base64url)",
+            URL_SAFE_NO_PAD.encode(pkcs8).into_bytes(),
+        ),
         ("the master key", master_key.trim().as_bytes().to_vec()),
     ];
     for (what, secret) in secrets {
-        assert!(!contains(&database, &secret), "{what} is readable in the database");
+        assert!(
+            !contains(&database, &secret),
+            "{what} is readable in the database"
+        );
     }
     // A chunk of the DER from the middle (the private exponent) is not there either.
-    assert!(!contains(&database, &pkcs8[300..340]), "part of the private key is readable in the database");
-    assert!(!contains(&database, backend::LOCAL_ADMIN_PASSWORD.as_bytes()), "the admin password is in the database");
+    assert!(
+        !contains(&database, &pkcs8[300..340]),
+        "part of the private key is readable in the database"
+    );
+    assert!(
+        !contains(&database, backend::LOCAL_ADMIN_PASSWORD.as_bytes()),
+        "the admin password is in the database"
+    );
 }
 
 #[tokio::test]
@@ -59,20 +115,54 @@ async fn a_stale_write_is_a_conflict_not_an_overwrite() {
     let demo = Demo::load(&api).await;
     let seen = api.get(&demo.order_path("")).await.etag_version();
     let save = cmk(DEMO_VAULT, DEMO_KEY, &demo.version, system_assigned());
-    let saved = api.send(Method::PUT, &demo.order_path("/encryption"), Some(&save), Some(seen)).await;
+    let saved = api
+        .send(
+            Method::PUT,
+            &demo.order_path("/encryption"),
+            Some(&save),
+            Some(seen),
+        )
+        .await;
     assert!(saved.etag_version() > seen);
     saved.ok();
 
     // A second editor still holding the old version.
-    let revert = api.send(Method::POST, &demo.order_path("/encryption/revert"), None, Some(seen)).await;
+    let revert = api
+        .send(
+            Method::POST,
+            &demo.order_path("/encryption/revert"),
+            None,
+            Some(seen),
+        )
+        .await;
     revert.error(409, "Conflict");
     let mut stale_body = cmk(DEMO_VAULT, DEMO_KEY, &demo.version, system_assigned());
     stale_body["expected_version"] = json!(seen);
-    api.put(&demo.order_path("/encryption"), &stale_body).await.error(409, "Conflict");
+    api.put(&demo.order_path("/encryption"), &stale_body)
+        .await
+        .error(409, "Conflict");
     let fix = json!({ "action": "RecoverVault", "vault": DEMO_VAULT });
-    api.send(Method::POST, &demo.order_path("/fixes"), Some(&fix), Some(seen)).await.error(409, "Conflict");
-    api.send(Method::DELETE, &demo.order_path("/system-identity"), None, Some(seen)).await.error(409, "Conflict");
-    assert_eq!(api.get(&demo.order_path("")).await.ok()["encryption"]["type"], "CustomerManaged", "nothing was overwritten");
+    api.send(
+        Method::POST,
+        &demo.order_path("/fixes"),
+        Some(&fix),
+        Some(seen),
+    )
+    .await
+    .error(409, "Conflict");
+    api.send(
+        Method::DELETE,
+        &demo.order_path("/system-identity"),
+        None,
+        Some(seen),
+    )
+    .await
+    .error(409, "Conflict");
+    assert_eq!(
+        api.get(&demo.order_path("")).await.ok()["encryption"]["type"],
+        "CustomerManaged",
+        "nothing was overwritten"
+    );
 }
 
 #[tokio::test]
@@ -89,8 +179,16 @@ async fn concurrent_saves_never_lose_an_update() {
         api.send(Method::POST, &revert, None, Some(seen)),
     );
     let statuses = [replies.0.status.as_u16(), replies.1.status.as_u16()];
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "exactly one write wins: {statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 1, "the other is a conflict: {statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "exactly one write wins: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        1,
+        "the other is a conflict: {statuses:?}"
+    );
     assert_eq!(api.get(&demo.order_path("")).await.etag_version(), seen + 1);
 }
 
@@ -113,11 +211,17 @@ fn passkey_bytes(shown: &str) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 fn assert_file_mode_0600(path: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
+    let mode = std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600, "{} is readable by others", path.display());
 }

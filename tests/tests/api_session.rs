@@ -10,10 +10,18 @@ async fn documented_routes(api: &Api) -> Vec<(Method, String)> {
     let mut routes = Vec::new();
     for (path, item) in document["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("a path item").keys() {
-            let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else { continue };
+            let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                continue;
+            };
             let concrete = path
                 .split('/')
-                .map(|segment| if segment.starts_with('{') { "x" } else { segment })
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        "x"
+                    } else {
+                        segment
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("/");
             routes.push((method, concrete));
@@ -26,19 +34,29 @@ async fn documented_routes(api: &Api) -> Vec<(Method, String)> {
 async fn every_route_but_health_and_sign_in_needs_a_session() {
     let server = TestServer::start_api().await;
     let routes = documented_routes(&Api::signed_in(&server).await).await;
-    assert!(routes.len() > 40, "the OpenAPI document lists every route, got {}", routes.len());
+    assert!(
+        routes.len() > 40,
+        "the OpenAPI document lists every route, got {}",
+        routes.len()
+    );
     let anonymous = Api::anonymous(&server);
     for (method, path) in routes {
-        let public = (method == Method::GET && path == "/health") || (method == Method::POST && path == "/session");
+        let public = (method == Method::GET && path == "/health")
+            || (method == Method::POST && path == "/session");
         let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
-        let reply = anonymous.send(method.clone(), &path, body.as_ref(), None).await;
+        let reply = anonymous
+            .send(method.clone(), &path, body.as_ref(), None)
+            .await;
         if public {
             assert_ne!(reply.status, 401, "{method} {path} must not need a session");
         } else {
             reply.error(401, "Unauthorized");
         }
     }
-    anonymous.get("/openapi.json").await.error(401, "Unauthorized");
+    anonymous
+        .get("/openapi.json")
+        .await
+        .error(401, "Unauthorized");
 }
 
 #[tokio::test]
@@ -46,8 +64,16 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() 
     let server = TestServer::start_api().await;
     let api = Api::anonymous(&server);
     let reply = api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD).await;
-    let cookie = reply.headers.get("set-cookie").and_then(|v| v.to_str().ok()).expect("a cookie").to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "cookie flags: {cookie}");
+    let cookie = reply
+        .headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "cookie flags: {cookie}"
+    );
     assert_eq!(reply.ok()["username"], "admin");
 
     assert_eq!(api.get("/session").await.ok()["username"], "admin");
@@ -62,22 +88,33 @@ async fn a_forged_or_stale_cookie_is_refused() {
     let api = Api::anonymous(&server);
     let reply = api
         .raw(Method::GET, "/orders")
-        .header("Cookie", "keyblade_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .header(
+            "Cookie",
+            "keyblade_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        )
         .send()
         .await
         .expect("an answer");
-    keyblade_tests::Reply::read(reply).await.error(401, "Unauthorized");
+    keyblade_tests::Reply::read(reply)
+        .await
+        .error(401, "Unauthorized");
 }
 
 #[tokio::test]
 async fn wrong_passwords_are_refused_then_slowed_down() {
     let server = TestServer::start_api().await;
     let api = Api::anonymous(&server);
-    api.sign_in("nobody", "whatever").await.error(401, "Unauthorized");
+    api.sign_in("nobody", "whatever")
+        .await
+        .error(401, "Unauthorized");
     for _ in 0..2 {
-        api.sign_in("admin", "wrong").await.error(401, "Unauthorized");
+        api.sign_in("admin", "wrong")
+            .await
+            .error(401, "Unauthorized");
     }
-    api.sign_in("admin", "wrong").await.error(401, "Unauthorized");
+    api.sign_in("admin", "wrong")
+        .await
+        .error(401, "Unauthorized");
     // Past the free attempts even the right password must wait.
     let reply = api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD).await;
     let retry_after: u64 = reply
@@ -89,13 +126,21 @@ async fn wrong_passwords_are_refused_then_slowed_down() {
     assert!(retry_after >= 1);
     reply.error(429, "TooManyRequests");
     tokio::time::sleep(std::time::Duration::from_secs(retry_after + 1)).await;
-    assert_eq!(api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD).await.ok()["username"], "admin");
+    assert_eq!(
+        api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD)
+            .await
+            .ok()["username"],
+        "admin"
+    );
 }
 
 #[tokio::test]
 async fn health_needs_no_session_and_the_openapi_document_is_generated() {
     let server = TestServer::start_api().await;
-    assert_eq!(Api::anonymous(&server).get("/health").await.ok()["status"], "ok");
+    assert_eq!(
+        Api::anonymous(&server).get("/health").await.ok()["status"],
+        "ok"
+    );
     let api = Api::signed_in(&server).await;
     let document: Value = api.get("/openapi.json").await.ok();
     assert_eq!(document["info"]["title"], "Keyblade API");

@@ -96,7 +96,7 @@ async fn flow03_create_key_vault_from_the_picker() {
     b.find_role("status", "Key vault").await;
     b.wait_dialog_closed("Create key vault").await;
     b.find_xpath("//select[option[@value='e2e-vault']]").await;
-    assert_eq!(b.value_of("Key vault").await, "e2e-vault");
+    b.wait_value("Key vault", "e2e-vault").await;
     p.close().await;
 }
 
@@ -119,7 +119,7 @@ async fn flow04_create_key_in_the_browser() {
     b.click_button("Create").await;
     b.wait_dialog_closed("Create a key").await;
     b.find_role("status", "Key created").await;
-    assert_eq!(b.value_of("Key").await, "browser-key");
+    b.wait_value("Key", "browser-key").await;
     assert_eq!(b.value_of("Version").await.len(), 32);
     b.click_button("Select").await;
     b.find_xpath("//dl[contains(@class,'key-summary')]//dd[normalize-space(.)='browser-key']").await;
@@ -148,7 +148,7 @@ async fn flow05_create_new_version() {
     let versions = key["versions"].as_array().expect("versions").clone();
     assert_eq!(versions.len(), 2);
     let newest = versions[1]["id"].as_str().expect("an id").to_owned();
-    assert_eq!(b.value_of("Version").await, newest);
+    b.wait_value("Version", &newest).await;
     p.close().await;
 }
 

@@ -1,23 +1,69 @@
-//! The portal in real headless Chromium against a real server.
+//! The portal in real headless Chromium against a real server: sign-in, chrome, deep links.
 
-use keyblade_tests::{Browser, TestServer};
+use keyblade_tests::{Browser, Portal, TestServer};
 
 #[tokio::test]
-async fn portal_loads_and_reaches_the_backend() {
+async fn signed_out_users_land_on_sign_in_then_return() {
     let server = TestServer::start().await;
     let browser = Browser::open().await;
-    browser.goto(&server.url("/")).await;
+    browser.goto(&server.url("/troubleshoot")).await;
     browser.find_text("Keyblade").await;
+    browser.find_button("Sign in").await;
+    browser.fill("Username", "admin").await;
+    browser.fill("Password", "wrong password").await;
+    browser.click_button("Sign in").await;
+    browser.find_error("Unauthorized").await;
+    browser.fill("Password", backend::LOCAL_ADMIN_PASSWORD).await;
+    browser.click_button("Sign in").await;
+    browser.find_text("Troubleshoot").await;
+    browser.find_text("SsemUserErrorEncryptionKeyDisabled").await;
     browser.find_role("status", "Backend: ok").await;
+    browser.find_text("admin").await;
     browser.close().await;
 }
 
 #[tokio::test]
 async fn deep_links_reload_into_the_portal() {
-    let server = TestServer::start().await;
-    let browser = Browser::open().await;
-    browser.goto(&server.url("/no/such/page")).await;
-    browser.find_text("Keyblade").await;
-    browser.find_text("This page does not exist.").await;
-    browser.close().await;
+    let p = Portal::start().await;
+    let b = &p.browser;
+    let order = p.demo.order.clone();
+    let pages = [
+        (format!("/orders/{order}"), "Device password"),
+        (format!("/orders/{order}/encryption"), "Select type"),
+        ("/vaults".to_string(), "Key vaults"),
+        ("/vaults/contoso-kv".to_string(), "Recovery options"),
+        ("/vaults/contoso-kv/keys/databox-key".to_string(), "New version"),
+        ("/deleted-vaults".to_string(), "Deleted key vaults"),
+        ("/identities".to_string(), "Managed identities"),
+        ("/subscription".to_string(), "Move to another tenant"),
+        ("/troubleshoot".to_string(), "Troubleshoot"),
+        ("/".to_string(), "Data Box orders"),
+    ];
+    for (path, marker) in pages {
+        b.goto(&p.server.url(&path)).await;
+        b.find_text(marker).await;
+    }
+    b.goto(&p.server.url("/no/such/page")).await;
+    b.find_text("This page does not exist.").await;
+    // The left menu: Overview, Settings > Encryption.
+    b.goto(&p.server.url("/")).await;
+    b.click_link("Encryption").await;
+    b.find_text("Select type").await;
+    b.click_link("Overview").await;
+    b.find_button("Device password").await;
+    b.click_button("Sign out").await;
+    b.find_button("Sign in").await;
+    p.close().await;
+}
+
+#[tokio::test]
+async fn troubleshoot_catalog_is_searchable() {
+    let p = Portal::start().await;
+    let b = &p.browser;
+    b.open_path(&p.server, "/troubleshoot").await;
+    b.find_text("SsemUserErrorKeyVaultUrlInvalidHost").await;
+    b.fill("Search error codes", "firewall").await;
+    b.find_text("SsemUserErrorKeyVaultBadRequestException").await;
+    b.wait_absent("//td[normalize-space(.)='SsemUserErrorKeyVaultUrlInvalidHost']").await;
+    p.close().await;
 }

@@ -192,13 +192,15 @@ impl Backend {
     pub async fn catalog(&self) -> ApiResult<Vec<CatalogEntry>> {
         dispatch!(self, h => h.get("/api/catalog").await)
     }
-    /// Applies the one-click fix an error carried (for `order`, or the first order).
-    pub async fn apply_fix(&self, order: Option<&str>, fix: &Value) -> ApiResult<()> {
+    /// Applies the one-click fix an error carried (for `order`, or the first order); answers
+    /// the order as it is after the fix.
+    pub async fn apply_fix(&self, order: Option<&str>, fix: &Value) -> ApiResult<Option<OrderView>> {
         let order = match order {
             Some(o) => o.to_string(),
             None => self.orders().await?.into_iter().next().map(|o| o.id).ok_or_else(|| ApiError::client("There is no order."))?,
         };
-        dispatch!(self, h => h.post::<_, Value>(&format!("/api/orders/{}/fixes", seg(&order)), fix).await.map(|_| ()))
+        let v: Value = dispatch!(self, h => h.post(&format!("/api/orders/{}/fixes", seg(&order)), fix).await)?;
+        Ok(serde_json::from_value(v).ok())
     }
 }
 

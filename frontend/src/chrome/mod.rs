@@ -33,20 +33,28 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
         });
     }
     let checked = RwSignal::new(session.0.get_untracked().is_some());
+    let failure = RwSignal::new(None::<api::ApiError>);
     if !checked.get_untracked() {
         let backend = backend.clone();
         leptos::task::spawn_local(async move {
-            if let Ok(user) = backend.current_user().await {
-                session.0.set(Some(user));
-                checked.set(true);
+            match backend.current_user().await {
+                Ok(user) => {
+                    session.0.set(Some(user));
+                    checked.set(true);
+                }
+                // On 401 the unauthorized hook has already redirected.
+                Err(e) if e.is_unauthorized() => {}
+                Err(e) => failure.set(Some(e)),
             }
-            // On 401 the unauthorized hook has already redirected.
         });
     }
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <TopBar />
-        <Show when=move || checked.get() fallback=|| view! { <p class="loading" role="status">"Signing in…"</p> }>
+        <Show when=move || checked.get() fallback=move || match failure.get() {
+            None => view! { <p class="loading" role="status">"Signing in…"</p> }.into_any(),
+            Some(e) => view! { <div class="content"><crate::components::error_panel::ErrorPanel error=e /></div> }.into_any(),
+        }>
             <div class="layout">
                 <LeftMenu />
                 <div class="main-column">

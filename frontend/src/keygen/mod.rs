@@ -77,6 +77,7 @@ pub fn start(
             let request = request.clone();
             let on_stage = on_stage.clone();
             let reject_slot2 = reject_slot.clone();
+            let reject_msg = reject.clone();
             let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
                 let text = ev.data().as_string().unwrap_or_default();
                 match serde_json::from_str::<Reply>(&text) {
@@ -90,7 +91,7 @@ pub fn start(
                         worker_for_msg.terminate();
                     }
                     Err(e) => {
-                        let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&format!("bad worker reply: {e}")));
+                        let _ = reject_msg.call1(&JsValue::NULL, &JsValue::from_str(&format!("bad worker reply: {e}")));
                     }
                 }
             });

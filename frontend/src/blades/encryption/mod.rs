@@ -10,7 +10,6 @@ use crate::{
     api::{ApiError, EncryptionSettings, OrderView, UserIdentity},
     components::{
         error_panel::ErrorPanel,
-        form::unique_id,
         notifications::{NoteKind, use_notifier},
     },
     context::{set_crumbs_owned, use_backend, use_refresh},
@@ -129,9 +128,9 @@ pub fn EncryptionBlade() -> impl IntoView {
             .and_then(|list: Vec<UserIdentity>| list.into_iter().find(|i| i.id == id).map(|i| i.name))
             .unwrap_or_else(|| format!("{id} (not found)"))
     };
-    let type_group = unique_id("enc-type");
-    let identity_group = unique_id("enc-identity");
-    let (id_mmk, id_cmk, id_sys, id_user) = (unique_id("enc-mmk"), unique_id("enc-cmk"), unique_id("enc-sys"), unique_id("enc-user"));
+    // One Encryption blade at a time: fixed ids keep the label/control pairs simple.
+    let (type_group, identity_group) = ("enc-type", "enc-identity");
+    let (id_mmk, id_cmk, id_sys, id_user) = ("enc-mmk", "enc-cmk", "enc-sys", "enc-user");
 
     let saved_key_url = move || {
         saved.with(|s| s.as_ref().and_then(|o| o.encryption.customer_key().cloned())).and_then(|k| {
@@ -162,7 +161,8 @@ pub fn EncryptionBlade() -> impl IntoView {
                 Some(Ok(_)) => None,
             }}
             {move || error.get().map(|e| view! {
-                <ErrorPanel error=e on_retry=save on_dismiss=Callback::new(move |()| error.set(None)) />
+                <ErrorPanel error=e on_retry=save on_dismiss=Callback::new(move |()| error.set(None))
+                    order=untrack(order_id) on_fixed=Callback::new(move |o: OrderView| saved.set(Some(o))) />
             })}
             {move || problem.get().map(|p| view! { <div class="callout warning" role="alert">{p}</div> })}
             <Show when=move || saved.with(Option::is_some)>
@@ -173,14 +173,14 @@ pub fn EncryptionBlade() -> impl IntoView {
                     <span class="row-label" id=format!("{type_group}-label")>"Select type"</span>
                     <div role="radiogroup" aria-labelledby=format!("{type_group}-label") class="radios">
                         <span class="radio">
-                            <input type="radio" name=type_group.clone() id=id_mmk.clone() prop:checked=move || !draft.get().cmk
+                            <input type="radio" name=type_group id=id_mmk prop:checked=move || !draft.get().cmk
                                 on:change=move |_| draft.update(|d| d.cmk = false) />
-                            <label for=id_mmk.clone()>"Microsoft managed key"</label>
+                            <label for=id_mmk>"Microsoft managed key"</label>
                         </span>
                         <span class="radio">
-                            <input type="radio" name=type_group.clone() id=id_cmk.clone() prop:checked=move || draft.get().cmk
+                            <input type="radio" name=type_group id=id_cmk prop:checked=move || draft.get().cmk
                                 on:change=move |_| draft.update(|d| d.cmk = true) />
-                            <label for=id_cmk.clone()>"Customer managed key"</label>
+                            <label for=id_cmk>"Customer managed key"</label>
                         </span>
                     </div>
                 </div>
@@ -219,16 +219,16 @@ pub fn EncryptionBlade() -> impl IntoView {
                         <span class="row-label" id=format!("{identity_group}-label")>"Select identity type"</span>
                         <div role="radiogroup" aria-labelledby=format!("{identity_group}-label") class="radios">
                             <span class="radio">
-                                <input type="radio" name=identity_group.clone() id=id_sys.clone()
+                                <input type="radio" name=identity_group id=id_sys
                                     prop:checked=move || matches!(draft.get().identity, IdentityDraft::System)
                                     on:change=move |_| draft.update(|d| d.identity = IdentityDraft::System) />
-                                <label for=id_sys.clone()>"System assigned"</label>
+                                <label for=id_sys>"System assigned"</label>
                             </span>
                             <span class="radio">
-                                <input type="radio" name=identity_group.clone() id=id_user.clone()
+                                <input type="radio" name=identity_group id=id_user
                                     prop:checked=move || matches!(draft.get().identity, IdentityDraft::User(_))
                                     on:change=move |_| draft.update(|d| d.identity = IdentityDraft::User(d.last_user.clone())) />
-                                <label for=id_user.clone()>"User assigned"</label>
+                                <label for=id_user>"User assigned"</label>
                             </span>
                         </div>
                     </div>

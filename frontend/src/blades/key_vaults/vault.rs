@@ -379,13 +379,14 @@ fn Keys(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
                             <For each=move || list.clone() key=|k: &KeyView| (k.name.clone(), k.versions.len()) children=move |k| {
                                 let vault = vault.clone();
                                 let kn = k.name.clone();
+                                let delete_label = format!("Delete key {}", k.name);
                                 view! {
                                     <tr>
                                         <td><A href=format!("/vaults/{}/keys/{}", vault, k.name)>{k.name.clone()}</A></td>
                                         <td>{k.key_type.label()}</td>
                                         <td>{k.size}</td>
                                         <td>{k.versions.len()}</td>
-                                        <td><button type="button" aria-label=format!("Delete key {}", k.name) on:click=move |_| {
+                                        <td><button type="button" aria-label=delete_label on:click=move |_| {
                                             let (v, kn) = (vault.clone(), kn.clone());
                                             mutate(error, "Key deleted", move |b| async move { b.delete_key(&v, &kn).await });
                                         }>"Delete"</button></td>

@@ -61,7 +61,6 @@ pub fn SubscriptionBlade() -> impl IntoView {
                                 mutate(error, "Subscription moved", move |b| async move { b.move_subscription(&sid, &t).await });
                             }>"Move to another tenant"</button>
                             {s.moved().then(|| {
-                                let original = original.clone();
                                 view! {
                                     <button type="button" on:click=move |_| {
                                         let sid = sub_id2.clone();

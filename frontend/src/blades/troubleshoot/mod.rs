@@ -28,19 +28,19 @@ pub fn TroubleshootBlade() -> impl IntoView {
             {move || catalog.get().map(|r| match r {
                 Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
                 Ok(list) => {
-                    let filtered = move || {
+                    let filtered = Memo::new(move |_| {
                         let q = query.get().to_lowercase();
                         list.iter().filter(|e| q.is_empty()
                             || e.code_str.to_lowercase().contains(&q)
                             || e.details.to_lowercase().contains(&q)
                             || e.remediation.iter().any(|s| s.to_lowercase().contains(&q))).cloned().collect::<Vec<_>>()
-                    };
+                    });
                     view! {
-                        <p class="muted" role="status">{move || format!("{} error codes", filtered().len())}</p>
+                        <p class="muted" role="status">{move || format!("{} error codes", filtered.read().len())}</p>
                         <table class="grid catalog">
                             <thead><tr><th scope="col">"Error code"</th><th scope="col">"Error details"</th><th scope="col">"Recoverable?"</th><th scope="col">"Remediation"</th></tr></thead>
                             <tbody>
-                                <For each=filtered key=|e| e.code_str.clone() children=move |e| view! {
+                                <For each=move || filtered.get() key=|e| e.code_str.clone() children=move |e| view! {
                                     <tr>
                                         <td class="mono code-cell">{e.code_str.clone()}</td>
                                         <td>{e.details.clone()}</td>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::ApiError,
+    api::{ApiError, OrderView},
     components::notifications::{NoteKind, use_notifier},
     context::{use_backend, use_refresh},
 };
@@ -23,6 +23,9 @@ pub fn ErrorPanel(
     /// The order the fix applies to (defaults to the first order).
     #[prop(optional, into)]
     order: Option<String>,
+    /// Told the order's state after a successful fix (so a retry uses its new version).
+    #[prop(optional, into)]
+    on_fixed: Option<Callback<OrderView>>,
 ) -> impl IntoView {
     let backend = use_backend();
     let refresh = use_refresh();
@@ -45,7 +48,10 @@ pub fn ErrorPanel(
         fix_error.set(None);
         leptos::task::spawn_local(async move {
             match backend.apply_fix(order.as_deref(), &fix).await {
-                Ok(()) => {
+                Ok(order) => {
+                    if let (Some(cb), Some(order)) = (on_fixed, order) {
+                        cb.run(order);
+                    }
                     fixed.set(true);
                     refresh.bump();
                     notifier.push(NoteKind::Success, "Fix applied", "Retry the operation.");

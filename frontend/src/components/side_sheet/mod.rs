@@ -3,6 +3,7 @@
 //! returns to where it was on close.
 
 use leptos::{html, prelude::*};
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 
 use crate::components::form::unique_id;
@@ -58,7 +59,7 @@ pub fn SideSheet(
             on:keydown=on_keydown
         >
             <header class="sheet-header">
-                <h2 id=title_id>{title}</h2>
+                <h2 id=title_id.clone()>{title}</h2>
                 <button type="button" class="icon-button" aria-label="Close" title="Close" on:click=move |_| on_close.run(())>
                     "✕"
                 </button>

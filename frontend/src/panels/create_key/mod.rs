@@ -3,6 +3,7 @@
 //! wrapped for the vault's import key and uploaded.
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use shared::model::KeyType;
 
 use crate::{
@@ -48,11 +49,7 @@ pub fn CreateKeyPanel(
     let enabled = RwSignal::new(true);
     let ids = (unique_id("key-name"), unique_id("key-type"), unique_id("key-nbf-on"), unique_id("key-nbf"), unique_id("key-exp-on"), unique_id("key-exp"), unique_id("key-enabled"));
     let (id_name, id_type, id_nbf_on, id_nbf, id_exp_on, id_exp, id_enabled) = ids;
-    let name_ok = move || {
-        let n = name.get();
-        let n = n.trim();
-        !n.is_empty() && n.len() <= 127 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    };
+    let name_ok = move || shared::validation::key_name(name.get().trim()).is_ok();
     let attributes = move || VersionAttributes {
         enabled: enabled.get_untracked(),
         nbf: if set_nbf.get_untracked() { parse_date(&nbf.get_untracked()) } else { None },
@@ -125,8 +122,8 @@ pub fn CreateKeyPanel(
                 <KeygenProgress runner=runner />
             </div>
             <div class="sheet-footer">
-                <button type="button" class="primary" disabled=move || !name_ok() || working() on:click=create>"Create"</button>
-                <button type="button" on:click=move |_| { if working() { runner.cancel() } else { on_close.run(()) } }>"Cancel"</button>
+                <button type="button" class="primary" disabled=move || !name_ok() || working.get() on:click=create>"Create"</button>
+                <button type="button" on:click=move |_| { if working.get() { runner.cancel() } else { on_close.run(()) } }>"Cancel"</button>
             </div>
         </SideSheet>
     }

@@ -188,20 +188,9 @@ pub fn CreateVaultPanel(
     }
 }
 
-/// Client-side check of the vault name rules (the server checks again).
+/// The vault name rules, from the shared engine (the server checks again): None when valid.
 pub fn shared_vault_name_problem(name: &str) -> Option<String> {
-    let name = name.trim();
-    if !(3..=24).contains(&name.len()) {
-        return Some("The name must be 3-24 characters long.".into());
-    }
-    if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
-        return Some("The name must start with a letter.".into());
-    }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Some("Only letters, digits and hyphens are allowed.".into());
-    }
-    if name.contains("--") {
-        return Some("The name cannot contain consecutive hyphens.".into());
-    }
-    None
+    shared::validation::vault_name(name.trim()).err().map(|f| {
+        format!("{} Use 3-24 letters, digits and hyphens, starting with a letter, without consecutive or trailing hyphens.", f.message)
+    })
 }

@@ -12,7 +12,6 @@ use crate::{
 #[component]
 pub fn IdentityPicker(
     /// The currently chosen identity id, preselected.
-    #[prop(optional)]
     current: Option<String>,
     #[prop(into)] on_select: Callback<String>,
     #[prop(into)] on_close: Callback<()>,

@@ -1,7 +1,7 @@
 //! "Select key from Azure Key Vault": Subscription (read-only), Key vault, Key, Version — each
 //! with "Create new" — then "Select".
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
 use crate::{
     api::KeyView,
@@ -74,6 +74,23 @@ pub fn KeyPicker(#[prop(into)] on_select: Callback<KeyRef>, #[prop(into)] on_clo
             }
         }
     });
+    // Keep each dropdown showing its signal even when its options are re-rendered after the
+    // value changed (e.g. a version created in a sub-panel appears after a refetch).
+    let (vault_ref, key_ref, version_ref) = (NodeRef::<html::Select>::new(), NodeRef::<html::Select>::new(), NodeRef::<html::Select>::new());
+    for (node, value) in [(vault_ref, vault), (key_ref, key), (version_ref, version)] {
+        Effect::new(move |_| {
+            let wanted = value.get();
+            vaults.track();
+            keys.track();
+            request_animation_frame(move || {
+                if let Some(el) = node.get_untracked() {
+                    if el.value() != wanted {
+                        el.set_value(&wanted);
+                    }
+                }
+            });
+        });
+    }
     let select = move |_| {
         if ready() {
             on_select.run(KeyRef { vault: vault.get_untracked(), key: key.get_untracked(), version: version.get_untracked() });
@@ -89,7 +106,7 @@ pub fn KeyPicker(#[prop(into)] on_select: Callback<KeyRef>, #[prop(into)] on_clo
                 </div>
                 <div class="field">
                     <label for=id_vault.clone()>"Key vault"</label>
-                    <select id=id_vault.clone() prop:value=move || vault.get()
+                    <select id=id_vault.clone() node_ref=vault_ref prop:value=move || vault.get()
                         on:change=move |ev| { vault.set(event_target_value(&ev)); key.set(String::new()); version.set(String::new()); }>
                         <option value="" selected=move || vault.get().is_empty()>"Select a key vault"</option>
                         {move || vaults.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|v| {
@@ -103,7 +120,7 @@ pub fn KeyPicker(#[prop(into)] on_select: Callback<KeyRef>, #[prop(into)] on_clo
                 </div>
                 <div class="field">
                     <label for=id_key.clone()>"Key"</label>
-                    <select id=id_key.clone() disabled=move || vault.get().is_empty() prop:value=move || key.get()
+                    <select id=id_key.clone() node_ref=key_ref disabled=move || vault.get().is_empty() prop:value=move || key.get()
                         on:change=move |ev| choose_key(event_target_value(&ev))>
                         <option value="" selected=move || key.get().is_empty()>"Select a key"</option>
                         {move || keys.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|k| {
@@ -119,7 +136,7 @@ pub fn KeyPicker(#[prop(into)] on_select: Callback<KeyRef>, #[prop(into)] on_clo
                 </div>
                 <div class="field">
                     <label for=id_version.clone()>"Version"</label>
-                    <select id=id_version.clone() disabled=move || key.get().is_empty() prop:value=move || version.get()
+                    <select id=id_version.clone() node_ref=version_ref disabled=move || key.get().is_empty() prop:value=move || version.get()
                         on:change=move |ev| version.set(event_target_value(&ev))>
                         <option value="" selected=move || version.get().is_empty()>"Select a version"</option>
                         {move || {
