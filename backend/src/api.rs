@@ -12,13 +12,14 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
+use shared::catalog::ErrorCode;
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 use utoipa::openapi::{InfoBuilder, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    AppState, auth, catalog, encryption, error::AppError, health, identities, keys, orders,
-    session, subscriptions, vaults,
+    AppState, auth, catalog, encryption, error::AppError, health, identities, keys, orders, session,
+    subscriptions, vaults,
 };
 
 /// Largest request body the API accepts; key-transfer blobs for RSA-4096 are a few KB.
@@ -43,23 +44,14 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let document = Json(openapi(public_doc, guarded_doc));
     let guarded = guarded
-        .route(
-            "/openapi.json",
-            get(move || std::future::ready(document.clone())),
-        )
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_session,
-        ));
+        .route("/openapi.json", get(move || std::future::ready(document.clone())))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_session));
     public
         .merge(guarded)
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(middleware::from_fn(envelope_bare_errors))
         .layer(middleware::map_response(no_store))
         .with_state(state)
@@ -82,17 +74,12 @@ fn openapi(public: OpenApi, guarded: OpenApi) -> OpenApi {
 }
 
 async fn unknown_route(OriginalUri(uri): OriginalUri) -> AppError {
-    AppError::Request {
-        status: StatusCode::NOT_FOUND,
-        message: format!("No API route {}.", uri.path()),
-    }
+    AppError::plain(ErrorCode::NotFound, format!("No API route {}.", uri.path()))
 }
 
 async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
-    AppError::Request {
-        status: StatusCode::METHOD_NOT_ALLOWED,
-        message: format!("{method} is not supported on {}.", uri.path()),
-    }
+    let message = format!("{method} is not supported on {}.", uri.path());
+    AppError::plain(ErrorCode::MethodNotAllowed, message)
 }
 
 /// API answers are per user and some are secret (the Device password): never cache them.
@@ -106,14 +93,11 @@ async fn no_store(mut response: Response) -> Response {
 async fn envelope_bare_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response.headers().get(header::CONTENT_TYPE)
-        == Some(&HeaderValue::from_static("application/json"));
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE) == Some(&HeaderValue::from_static("application/json"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
-    let message = status
-        .canonical_reason()
-        .unwrap_or("The request failed.")
-        .to_owned();
+    let message = status.canonical_reason().unwrap_or("The request failed.").to_owned();
     AppError::Request { status, message }.into_response()
 }

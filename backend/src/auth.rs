@@ -37,19 +37,10 @@ pub async fn require_session(
     mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let token_hash = session_token(request.headers())
-        .map(hash_token)
-        .ok_or_else(AppError::unauthorized)?;
-    let (username, expires_at) = state
-        .store()
-        .session_user(&token_hash, clock::now().0)
-        .await?
-        .ok_or_else(AppError::unauthorized)?;
-    request.extensions_mut().insert(Session {
-        username,
-        expires_at,
-        token_hash,
-    });
+    let token_hash = session_token(request.headers()).map(hash_token).ok_or_else(AppError::unauthorized)?;
+    let (username, expires_at) =
+        state.store().session_user(&token_hash, clock::now().0).await?.ok_or_else(AppError::unauthorized)?;
+    request.extensions_mut().insert(Session { username, expires_at, token_hash });
     Ok(next.run(request).await)
 }
 
@@ -67,10 +58,7 @@ fn session_token(headers: &HeaderMap) -> Option<&str> {
 
 /// SHA-256 of a token, hex: what the database keeps instead of the token.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A fresh random 256-bit session token, base64url.
@@ -96,9 +84,8 @@ pub fn expired_cookie() -> HeaderValue {
 /// Argon2id hash (PHC string) of a password. Deliberately slow, so it runs off the async threads.
 pub async fn hash_password(password: Zeroizing<String>) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
-        let hash: PasswordHash = Argon2::default()
-            .hash_password(password.as_bytes())
-            .map_err(AppError::internal)?;
+        let hash: PasswordHash =
+            Argon2::default().hash_password(password.as_bytes()).map_err(AppError::internal)?;
         Ok(hash.to_string())
     })
     .await
@@ -109,9 +96,7 @@ pub async fn hash_password(password: Zeroizing<String>) -> Result<String, AppErr
 pub async fn verify_password(password: Zeroizing<String>, hash: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(AppError::internal)?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .map_err(AppError::internal)?
@@ -134,16 +119,11 @@ pub async fn ensure_admin(store: &Store, config: &Config) -> Result<(), AppError
         (None, None) => {
             let generated = Zeroizing::new(new_token()?);
             // Printed, not logged: the operator needs it once and it must not end up in log files.
-            println!(
-                "Created the account `{ADMIN}` with the password {}",
-                generated.as_str()
-            );
+            println!("Created the account `{ADMIN}` with the password {}", generated.as_str());
             println!("(shown only this once; set KEYBLADE_ADMIN_PASSWORD to choose another)");
             generated
         }
     };
-    store
-        .set_password_hash(ADMIN, &hash_password(password).await?)
-        .await?;
+    store.set_password_hash(ADMIN, &hash_password(password).await?).await?;
     Ok(())
 }

@@ -7,9 +7,7 @@ use shared::model::Timestamp;
 
 /// Seconds since the Unix epoch.
 pub fn now() -> Timestamp {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     Timestamp(i64::try_from(seconds).unwrap_or(i64::MAX))
 }
 

@@ -6,10 +6,7 @@ pub const LOCAL_ADMIN_PASSWORD: &str = "keyblade-local-admin";
 
 /// Server configuration: every flag can also come from a `KEYBLADE_*` environment variable.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(
-    name = "keyblade",
-    about = "Keyblade: the encryption-settings portal server"
-)]
+#[command(name = "keyblade", about = "Keyblade: the encryption-settings portal server")]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "KEYBLADE_ADDR", default_value = "127.0.0.1:8080")]

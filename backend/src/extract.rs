@@ -35,8 +35,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let axum::extract::Path(value) =
-            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state).await?;
         Ok(Path(value))
     }
 }
@@ -62,10 +61,7 @@ fn parse_if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
         return Ok(None);
     }
     let tag = text.strip_prefix("W/").unwrap_or(text);
-    let version = tag
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .ok_or_else(invalid_if_match)?;
+    let version = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).ok_or_else(invalid_if_match)?;
     version.parse().map(Some).map_err(|_| invalid_if_match())
 }
 

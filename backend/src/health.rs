@@ -6,10 +6,7 @@ use crate::extract::Json;
 
 /// Liveness and version.
 #[utoipa::path(get, path = "/health", tag = "health",
-    responses((status = 200, description = "HealthResponse {status, version}", body = Object)))]
+    responses((status = 200, body = HealthResponse)))]
 pub async fn get_health() -> Json<HealthResponse> {
-    Json(HealthResponse {
-        status: "ok".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    })
+    Json(HealthResponse { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }

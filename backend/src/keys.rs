@@ -28,17 +28,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The keys of a live vault that pass `filter`, as the client may see them.
-fn views(
-    world: &World,
-    vault: &str,
-    filter: impl Fn(&Key) -> bool,
-) -> Result<Vec<KeyView>, AppError> {
+fn views(world: &World, vault: &str, filter: impl Fn(&Key) -> bool) -> Result<Vec<KeyView>, AppError> {
     let v = vaults::live(world, vault)?;
-    Ok(v.keys
-        .values()
-        .filter(|k| filter(k))
-        .map(|k| KeyView::of(world.cloud, vault, k))
-        .collect())
+    Ok(v.keys.values().filter(|k| filter(k)).map(|k| KeyView::of(world.cloud, vault, k)).collect())
 }
 
 /// A live key of a live vault.
@@ -49,12 +41,7 @@ fn view(world: &World, vault: &str, key: &str) -> Result<KeyView, AppError> {
 }
 
 /// One version of a live key.
-fn version_view(
-    world: &World,
-    vault: &str,
-    key: &str,
-    version: &str,
-) -> Result<KeyVersionView, AppError> {
+fn version_view(world: &World, vault: &str, key: &str, version: &str) -> Result<KeyVersionView, AppError> {
     view(world, vault, key)?
         .versions
         .into_iter()
@@ -64,7 +51,7 @@ fn version_view(
 
 /// Lists the live keys of a vault.
 #[utoipa::path(get, path = "/vaults/{vault}/keys", tag = "keys", params(("vault" = String, Path)),
-    responses((status = 200, description = "[KeyView]", body = [Object]), (status = 404)))]
+    responses((status = 200, body = [KeyView]), (status = 404)))]
 async fn list_keys(
     State(state): State<AppState>,
     Path(vault): Path<String>,
@@ -74,24 +61,22 @@ async fn list_keys(
 
 /// Imports a new key (first version) from a key-transfer blob.
 #[utoipa::path(post, path = "/vaults/{vault}/keys", tag = "keys", params(("vault" = String, Path)),
-    request_body(content = Object, description = "CreateKeyRequest"),
-    responses((status = 201, description = "KeyView", body = Object), (status = 400), (status = 404), (status = 409)))]
+    request_body = CreateKeyRequest,
+    responses((status = 201, body = KeyView), (status = 400), (status = 404), (status = 409)))]
 async fn create_key(
     State(state): State<AppState>,
     Path(vault): Path<String>,
     Json(request): Json<CreateKeyRequest>,
 ) -> Result<(StatusCode, Json<KeyView>), AppError> {
     let (name, target) = (request.name.clone(), vault.clone());
-    let world = state
-        .write(move |world, ctx| Ok(ops::create_key(world, ctx, &target, &request)?.0))
-        .await?;
+    let world = state.write(move |world, ctx| Ok(ops::create_key(world, ctx, &target, &request)?.0)).await?;
     Ok((StatusCode::CREATED, Json(view(&world, &vault, &name)?)))
 }
 
 /// One live key with its versions.
 #[utoipa::path(get, path = "/vaults/{vault}/keys/{key}", tag = "keys",
     params(("vault" = String, Path), ("key" = String, Path)),
-    responses((status = 200, description = "KeyView", body = Object), (status = 404)))]
+    responses((status = 200, body = KeyView), (status = 404)))]
 async fn get_key(
     State(state): State<AppState>,
     Path((vault, key)): Path<(String, String)>,
@@ -107,16 +92,14 @@ async fn delete_key(
     State(state): State<AppState>,
     Path((vault, key)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    state
-        .write(move |world, ctx| ops::delete_key(world, ctx, &vault, &key))
-        .await?;
+    state.write(move |world, ctx| ops::delete_key(world, ctx, &vault, &key)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The versions of a live key, oldest first.
 #[utoipa::path(get, path = "/vaults/{vault}/keys/{key}/versions", tag = "keys",
     params(("vault" = String, Path), ("key" = String, Path)),
-    responses((status = 200, description = "[KeyVersionView]", body = [Object]), (status = 404)))]
+    responses((status = 200, body = [KeyVersionView]), (status = 404)))]
 async fn list_versions(
     State(state): State<AppState>,
     Path((vault, key)): Path<(String, String)>,
@@ -127,8 +110,8 @@ async fn list_versions(
 /// Imports a new version of a key from a key-transfer blob (same type and size as the key).
 #[utoipa::path(post, path = "/vaults/{vault}/keys/{key}/versions", tag = "keys",
     params(("vault" = String, Path), ("key" = String, Path)),
-    request_body(content = Object, description = "CreateVersionRequest"),
-    responses((status = 201, description = "KeyVersionView", body = Object), (status = 400), (status = 404)))]
+    request_body = CreateVersionRequest,
+    responses((status = 201, body = KeyVersionView), (status = 400), (status = 404)))]
 async fn create_version(
     State(state): State<AppState>,
     Path((vault, key)): Path<(String, String)>,
@@ -140,17 +123,14 @@ async fn create_version(
             ops::create_version(world, ctx, &target_vault, &target_key, &request)
         })
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(version_view(&world, &vault, &key, &id)?),
-    ))
+    Ok((StatusCode::CREATED, Json(version_view(&world, &vault, &key, &id)?)))
 }
 
 /// Enables or disables a version and sets its activation and expiry dates.
 #[utoipa::path(put, path = "/vaults/{vault}/keys/{key}/versions/{version}", tag = "keys",
     params(("vault" = String, Path), ("key" = String, Path), ("version" = String, Path)),
-    request_body(content = Object, description = "VersionAttributes {enabled, nbf, exp}"),
-    responses((status = 200, description = "KeyVersionView", body = Object), (status = 404)))]
+    request_body = UpdateVersionRequest,
+    responses((status = 200, body = KeyVersionView), (status = 404)))]
 async fn update_version(
     State(state): State<AppState>,
     Path((vault, key, version)): Path<(String, String, String)>,
@@ -158,37 +138,31 @@ async fn update_version(
 ) -> Result<Json<KeyVersionView>, AppError> {
     let target = (vault.clone(), key.clone(), version.clone());
     let world = state
-        .write(move |world, _| {
-            ops::update_version(world, &target.0, &target.1, &target.2, &request)
-        })
+        .write(move |world, _| ops::update_version(world, &target.0, &target.1, &target.2, &request))
         .await?;
     Ok(Json(version_view(&world, &vault, &key, &version)?))
 }
 
 /// Soft-deleted keys of a vault that have not been purged.
 #[utoipa::path(get, path = "/vaults/{vault}/deleted-keys", tag = "keys", params(("vault" = String, Path)),
-    responses((status = 200, description = "[KeyView]", body = [Object]), (status = 404)))]
+    responses((status = 200, body = [KeyView]), (status = 404)))]
 async fn list_deleted_keys(
     State(state): State<AppState>,
     Path(vault): Path<String>,
 ) -> Result<Json<Vec<KeyView>>, AppError> {
-    Ok(Json(views(&state.world().await?, &vault, |k| {
-        k.deleted_at.is_some() && !k.purged
-    })?))
+    Ok(Json(views(&state.world().await?, &vault, |k| k.deleted_at.is_some() && !k.purged)?))
 }
 
 /// Recovers a soft-deleted key within the vault's retention period.
 #[utoipa::path(post, path = "/vaults/{vault}/deleted-keys/{key}/recover", tag = "keys",
     params(("vault" = String, Path), ("key" = String, Path)),
-    responses((status = 200, description = "KeyView", body = Object), (status = 404), (status = 409)))]
+    responses((status = 200, body = KeyView), (status = 404), (status = 409)))]
 async fn recover_key(
     State(state): State<AppState>,
     Path((vault, key)): Path<(String, String)>,
 ) -> Result<Json<KeyView>, AppError> {
     let target = (vault.clone(), key.clone());
-    let world = state
-        .write(move |world, ctx| ops::recover_key(world, ctx, &target.0, &target.1))
-        .await?;
+    let world = state.write(move |world, ctx| ops::recover_key(world, ctx, &target.0, &target.1)).await?;
     Ok(Json(view(&world, &vault, &key)?))
 }
 
@@ -200,8 +174,6 @@ async fn purge_key(
     State(state): State<AppState>,
     Path((vault, key)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    state
-        .write(move |world, ctx| ops::purge_key(world, ctx, &vault, &key))
-        .await?;
+    state.write(move |world, ctx| ops::purge_key(world, ctx, &vault, &key)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -56,21 +56,13 @@ impl Server {
     pub async fn bind(config: &Config) -> io::Result<Self> {
         tokio::fs::create_dir_all(&config.data_dir).await?;
         let master = master_key::load(config)?;
-        let store = Store::open(&config.database_url())
-            .await
-            .map_err(io::Error::other)?;
+        let store = Store::open(&config.database_url()).await.map_err(io::Error::other)?;
         master_key::verify(&store, &master).await?;
-        auth::ensure_admin(&store, config)
-            .await
-            .map_err(|e| io::Error::other(format!("{e:?}")))?;
+        auth::ensure_admin(&store, config).await.map_err(|e| io::Error::other(format!("{e:?}")))?;
         seed::seed_if_empty(&store, &master).await?;
         let listener = TcpListener::bind(config.addr).await?;
         let router = app(AppState::new(store.clone(), master), &config.dist);
-        Ok(Self {
-            listener,
-            router,
-            store,
-        })
+        Ok(Self { listener, router, store })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -79,12 +71,8 @@ impl Server {
 
     /// Serves until `shutdown` completes, finishes in-flight requests, then closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         self.store.close().await;
         served
     }

@@ -66,19 +66,13 @@ pub async fn verify(store: &Store, key: &MasterKey) -> io::Result<()> {
         Some(json) => {
             let sealed = serde_json::from_str(&json).map_err(io::Error::other)?;
             crypto::open(key, &sealed).map(drop).map_err(|_| {
-                io::Error::other(
-                    "the master key does not match the one this data directory was sealed with",
-                )
+                io::Error::other("the master key does not match the one this data directory was sealed with")
             })
         }
         None => {
-            let sealed =
-                crypto::seal(key, CHECK_PLAINTEXT, &mut rng()).map_err(io::Error::other)?;
+            let sealed = crypto::seal(key, CHECK_PLAINTEXT, &mut rng()).map_err(io::Error::other)?;
             let json = serde_json::to_string(&sealed).map_err(io::Error::other)?;
-            store
-                .set_master_key_check(&json)
-                .await
-                .map_err(io::Error::other)
+            store.set_master_key_check(&json).await.map_err(io::Error::other)
         }
     }
 }

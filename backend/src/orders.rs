@@ -10,7 +10,7 @@ use shared::{
     api::{CreateOrderRequest, DevicePasswordResponse, OrderIdentitiesRequest, OrderView},
     catalog::Failure,
     model::World,
-    ops,
+    ops::{self, Ctx},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -50,153 +50,120 @@ impl IntoResponse for OrderResponse {
     }
 }
 
-/// The order must exist and, when the client sent `If-Match`, still be at that version. Runs
-/// inside the engine operation, so the check and the write see the same state.
-pub fn require_order(world: &World, order_id: &str, expected: Option<u64>) -> Result<(), Failure> {
-    let order = world
-        .orders
-        .get(order_id)
-        .ok_or_else(|| Failure::not_found("The order"))?;
-    match expected {
-        Some(seen) if order.version != seen => Err(Failure::conflict(format!(
-            "The order changed (version {} now, {seen} seen). Refresh and try again.",
-            order.version
-        ))),
-        _ => Ok(()),
-    }
-}
-
 /// Lists the orders.
 #[utoipa::path(get, path = "/orders", tag = "orders",
-    responses((status = 200, description = "[OrderView]", body = [Object])))]
+    responses((status = 200, body = [OrderView])))]
 async fn list_orders(State(state): State<AppState>) -> Result<Json<Vec<OrderView>>, AppError> {
-    Ok(Json(
-        state
-            .world()
-            .await?
-            .orders
-            .values()
-            .map(OrderView::of)
-            .collect(),
-    ))
+    Ok(Json(state.world().await?.orders.values().map(OrderView::of).collect()))
 }
 
 /// Creates an order with a fresh passkey (Microsoft managed key) and a system identity.
 #[utoipa::path(post, path = "/orders", tag = "orders",
-    request_body(content = Object, description = "CreateOrderRequest"),
-    responses((status = 201, description = "OrderView", body = Object), (status = 400), (status = 404)))]
+    request_body = CreateOrderRequest,
+    responses((status = 201, body = OrderView), (status = 400), (status = 404)))]
 async fn create_order(
     State(state): State<AppState>,
     Json(request): Json<CreateOrderRequest>,
 ) -> Result<(StatusCode, OrderResponse), AppError> {
-    let (world, id) = state
-        .write_returning(move |world, ctx| ops::create_order(world, ctx, &request))
-        .await?;
+    let (world, id) =
+        state.write_returning(move |world, ctx| ops::create_order(world, ctx, &request)).await?;
     Ok((StatusCode::CREATED, OrderResponse::of(&world, &id)?))
 }
 
 /// One order; its `ETag` is the version to send back in `If-Match`.
 #[utoipa::path(get, path = "/orders/{order}", tag = "orders", params(("order" = String, Path)),
-    responses((status = 200, description = "OrderView", body = Object), (status = 404)))]
-async fn get_order(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<OrderResponse, AppError> {
+    responses((status = 200, body = OrderView), (status = 404)))]
+async fn get_order(State(state): State<AppState>, Path(id): Path<String>) -> Result<OrderResponse, AppError> {
     OrderResponse::of(&state.world().await?, &id)
 }
 
 /// Identity type None: removes the order's system-assigned identity.
 #[utoipa::path(delete, path = "/orders/{order}/system-identity", tag = "orders", params(("order" = String, Path)),
-    responses((status = 200, description = "OrderView", body = Object), (status = 404), (status = 409)))]
+    responses((status = 200, body = OrderView), (status = 404), (status = 409)))]
 async fn remove_system_identity(
     State(state): State<AppState>,
     Path(id): Path<String>,
     IfMatch(expected): IfMatch,
 ) -> Result<OrderResponse, AppError> {
-    let order = id.clone();
-    let world = state
-        .write(move |world, _| ops::remove_system_identity(world, &order, expected))
-        .await?;
-    OrderResponse::of(&world, &id)
+    state
+        .change(
+            id,
+            move |world, _, order| ops::remove_system_identity(world, order, expected),
+            OrderResponse::of,
+        )
+        .await
 }
 
 /// Identity type System assigned: creates a new system identity (with a new principal id).
 #[utoipa::path(post, path = "/orders/{order}/system-identity", tag = "orders", params(("order" = String, Path)),
-    responses((status = 200, description = "OrderView", body = Object), (status = 404), (status = 409)))]
+    responses((status = 200, body = OrderView), (status = 404), (status = 409)))]
 async fn recreate_system_identity(
     State(state): State<AppState>,
     Path(id): Path<String>,
     IfMatch(expected): IfMatch,
 ) -> Result<OrderResponse, AppError> {
-    let order = id.clone();
-    let world = state
-        .write(move |world, ctx| ops::recreate_system_identity(world, ctx, &order, expected))
-        .await?;
-    OrderResponse::of(&world, &id)
+    state
+        .change(
+            id,
+            move |world, ctx, order| ops::recreate_system_identity(world, ctx, order, expected),
+            OrderResponse::of,
+        )
+        .await
 }
 
 /// Attaches user-assigned identities (at most ten per order).
 #[utoipa::path(post, path = "/orders/{order}/user-identities/attach", tag = "orders", params(("order" = String, Path)),
-    request_body(content = Object, description = "OrderIdentitiesRequest"),
-    responses((status = 200, description = "OrderView", body = Object), (status = 404), (status = 409)))]
+    request_body = OrderIdentitiesRequest,
+    responses((status = 200, body = OrderView), (status = 404), (status = 409)))]
 async fn attach_user_identities(
     State(state): State<AppState>,
     Path(id): Path<String>,
     IfMatch(expected): IfMatch,
     Json(request): Json<OrderIdentitiesRequest>,
 ) -> Result<OrderResponse, AppError> {
-    let order = id.clone();
-    let world = state
-        .write(move |world, _| {
-            require_order(world, &order, expected)?;
-            ops::attach_identities(
-                world,
-                &order,
-                &request.identity_ids,
-                request.expected_version,
-            )
-        })
-        .await?;
-    OrderResponse::of(&world, &id)
+    change_identities(&state, id, expected, request, ops::attach_identities).await
 }
 
 /// Detaches user-assigned identities.
 #[utoipa::path(post, path = "/orders/{order}/user-identities/detach", tag = "orders", params(("order" = String, Path)),
-    request_body(content = Object, description = "OrderIdentitiesRequest"),
-    responses((status = 200, description = "OrderView", body = Object), (status = 404), (status = 409)))]
+    request_body = OrderIdentitiesRequest,
+    responses((status = 200, body = OrderView), (status = 404), (status = 409)))]
 async fn detach_user_identities(
     State(state): State<AppState>,
     Path(id): Path<String>,
     IfMatch(expected): IfMatch,
     Json(request): Json<OrderIdentitiesRequest>,
 ) -> Result<OrderResponse, AppError> {
-    let order = id.clone();
-    let world = state
-        .write(move |world, _| {
-            require_order(world, &order, expected)?;
-            ops::detach_identities(
-                world,
-                &order,
-                &request.identity_ids,
-                request.expected_version,
-            )
-        })
-        .await?;
-    OrderResponse::of(&world, &id)
+    change_identities(&state, id, expected, request, ops::detach_identities).await
+}
+
+/// [`ops::attach_identities`] or [`ops::detach_identities`].
+type IdentitiesOp = fn(&World, &str, &[String], Option<u64>) -> Result<World, Failure>;
+
+/// Attaches or detaches (`op`) the request's identities, checking both the `If-Match` version
+/// and the one in the request.
+async fn change_identities(
+    state: &AppState,
+    id: String,
+    if_match: Option<u64>,
+    request: OrderIdentitiesRequest,
+    op: IdentitiesOp,
+) -> Result<OrderResponse, AppError> {
+    let change = move |world: &World, _: &mut Ctx, order: &str| {
+        ops::check_order_version(world, order, if_match)?;
+        op(world, order, &request.identity_ids, request.expected_version)
+    };
+    state.change(id, change, OrderResponse::of).await
 }
 
 /// Device password: unwraps the passkey through the current settings. Any broken link (key
 /// disabled, vault deleted, identity gone...) fails with its catalog code and fix.
 #[utoipa::path(post, path = "/orders/{order}/device-password", tag = "orders", params(("order" = String, Path)),
-    responses((status = 200, description = "DevicePasswordResponse", body = Object), (status = 404), (status = 422)))]
+    responses((status = 200, body = DevicePasswordResponse), (status = 404), (status = 422)))]
 async fn fetch_device_password(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<DevicePasswordResponse>, AppError> {
-    let passkey = state
-        .read(move |world, ctx| ops::fetch_passkey(world, ctx, &id))
-        .await?;
-    Ok(Json(DevicePasswordResponse {
-        password: passkey.display(),
-    }))
+    let passkey = state.read(move |world, ctx| ops::fetch_passkey(world, ctx, &id)).await?;
+    Ok(Json(DevicePasswordResponse { password: passkey.display() }))
 }

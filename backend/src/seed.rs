@@ -22,23 +22,11 @@ pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> 
     // RSA key generation takes a while: keep it off the async threads.
     let world = tokio::task::spawn_blocking(move || {
         let mut rng = clock::rng();
-        let customer_key =
-            crypto::generate_rsa(DEMO_KEY_BITS, &mut rng).map_err(io::Error::other)?;
-        let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &master, &mut rng)
-            .map_err(io::Error::other)?;
-        let mut ctx = Ctx {
-            now: clock::now(),
-            master: &master,
-            rng: &mut rng,
-        };
-        demo_world(
-            &mut ctx,
-            DemoKeys {
-                customer_key,
-                import_key,
-            },
-        )
-        .map_err(io::Error::other)
+        let customer_key = crypto::generate_rsa(DEMO_KEY_BITS, &mut rng).map_err(io::Error::other)?;
+        let import_key =
+            ImportKey::generate(MIN_IMPORT_KEY_BITS, &master, &mut rng).map_err(io::Error::other)?;
+        let mut ctx = Ctx { now: clock::now(), master: &master, rng: &mut rng };
+        demo_world(&mut ctx, DemoKeys { customer_key, import_key }).map_err(io::Error::other)
     })
     .await
     .map_err(io::Error::other)??;

@@ -11,9 +11,10 @@ use axum::{
     http::{StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
-use serde::{Deserialize, Serialize};
-use shared::{api::SignInRequest, catalog::ErrorCode};
-use utoipa::ToSchema;
+use shared::{
+    api::{SessionView, SignInRequest},
+    catalog::ErrorCode,
+};
 use zeroize::Zeroizing;
 
 use crate::{
@@ -24,16 +25,9 @@ use crate::{
     extract::Json,
 };
 
-/// Who is signed in, and until when (seconds since the Unix epoch).
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct SessionView {
-    pub username: String,
-    pub expires_at: i64,
-}
-
 /// Signs in with user name and password; sets the session cookie.
 #[utoipa::path(post, path = "/session", tag = "session",
-    request_body(content = Object, description = "SignInRequest {username, password}"),
+    request_body = SignInRequest,
     responses((status = 200, body = SessionView), (status = 401), (status = 429)))]
 pub async fn create_session(
     State(state): State<AppState>,
@@ -48,28 +42,15 @@ pub async fn create_session(
         .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
     if !credentials_match(&state, &username, password).await? {
         state.throttle().failed(ip, &username, Instant::now());
-        return Err(AppError::plain(
-            ErrorCode::Unauthorized,
-            "The user name or password is wrong.",
-        ));
+        return Err(AppError::plain(ErrorCode::Unauthorized, "The user name or password is wrong."));
     }
     state.throttle().succeeded(ip, &username);
     let token = Zeroizing::new(auth::new_token()?);
     let now = clock::now().0;
     let expires_at = now.saturating_add(SESSION_LIFETIME);
-    state
-        .store()
-        .create_session(&auth::hash_token(&token), &username, expires_at, now)
-        .await?;
+    state.store().create_session(&auth::hash_token(&token), &username, expires_at, now).await?;
     let cookie = auth::session_cookie(&token)?;
-    Ok((
-        [(header::SET_COOKIE, cookie)],
-        Json(SessionView {
-            username,
-            expires_at,
-        }),
-    )
-        .into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Json(SessionView { username, expires_at })).into_response())
 }
 
 /// Checks a password. An unknown user name is checked against the admin hash anyway and then
@@ -97,10 +78,7 @@ async fn credentials_match(
 #[utoipa::path(get, path = "/session", tag = "session",
     responses((status = 200, body = SessionView), (status = 401)))]
 pub async fn get_session(Extension(session): Extension<Session>) -> Json<SessionView> {
-    Json(SessionView {
-        username: session.username,
-        expires_at: session.expires_at,
-    })
+    Json(SessionView { username: session.username, expires_at: session.expires_at })
 }
 
 /// Signs out: forgets the session and clears the cookie.
@@ -111,11 +89,7 @@ pub async fn delete_session(
     Extension(session): Extension<Session>,
 ) -> Result<Response, AppError> {
     state.store().delete_session(&session.token_hash).await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, auth::expired_cookie())],
-    )
-        .into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::expired_cookie())]).into_response())
 }
 
 /// The peer address, for sign-in throttling. Routers driven without a socket (unit tests) have
@@ -129,9 +103,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| {
-                addr.ip()
-            });
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
         Ok(ClientIp(ip))
     }
 }

@@ -20,13 +20,7 @@ struct Inner {
 
 impl AppState {
     pub fn new(store: Store, master: MasterKey) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                store,
-                master,
-                throttle: Throttle::default(),
-            }),
-        }
+        Self { inner: Arc::new(Inner { store, master, throttle: Throttle::default() }) }
     }
 
     pub fn store(&self) -> &Store {
@@ -59,10 +53,20 @@ impl AppState {
     where
         F: FnOnce(&World, &mut Ctx) -> Result<World, Failure> + Send + 'static,
     {
-        let (world, ()) = self
-            .write_returning(move |world, ctx| Ok((op(world, ctx)?, ())))
-            .await?;
+        let (world, ()) = self.write_returning(move |world, ctx| Ok((op(world, ctx)?, ()))).await?;
         Ok(world)
+    }
+
+    /// [`AppState::write`] for an operation on one entity: `op` is handed the entity's id, and
+    /// the answer is `view` of that entity in the new world.
+    pub async fn change<T, F, V>(&self, id: String, op: F, view: V) -> Result<T, AppError>
+    where
+        F: FnOnce(&World, &mut Ctx, &str) -> Result<World, Failure> + Send + 'static,
+        V: FnOnce(&World, &str) -> Result<T, AppError>,
+    {
+        let target = id.clone();
+        let world = self.write(move |world, ctx| op(world, ctx, &target)).await?;
+        view(&world, &id)
     }
 
     /// [`AppState::write`] for operations that also return a value (such as a new id).
@@ -89,11 +93,7 @@ impl AppState {
         tokio::task::spawn_blocking(move || {
             let now = clock::now();
             let mut rng = clock::rng();
-            let mut ctx = Ctx {
-                now,
-                master: &state.inner.master,
-                rng: &mut rng,
-            };
+            let mut ctx = Ctx { now, master: &state.inner.master, rng: &mut rng };
             op(&world, &mut ctx).map_err(|failure| AppError::engine(failure, &world, now))
         })
         .await

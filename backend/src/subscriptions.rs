@@ -28,53 +28,41 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 fn subscription(world: &World, id: &str) -> Result<Subscription, AppError> {
-    world
-        .subscriptions
-        .get(id)
-        .cloned()
-        .ok_or_else(|| AppError::not_found("The subscription"))
+    world.subscriptions.get(id).cloned().ok_or_else(|| AppError::not_found("The subscription"))
 }
 
 /// Everything the portal shows, without any secret (no private keys, no wrapped passkeys).
 #[utoipa::path(get, path = "/world", tag = "directory",
-    responses((status = 200, description = "WorldView", body = Object)))]
+    responses((status = 200, body = WorldView)))]
 async fn get_world(State(state): State<AppState>) -> Result<Json<WorldView>, AppError> {
     Ok(Json(WorldView::of(&state.world().await?)))
 }
 
 /// Lists the tenants (targets of a subscription move).
 #[utoipa::path(get, path = "/tenants", tag = "directory",
-    responses((status = 200, description = "[Tenant]", body = [Object])))]
+    responses((status = 200, body = [Tenant])))]
 async fn list_tenants(State(state): State<AppState>) -> Result<Json<Vec<Tenant>>, AppError> {
     Ok(Json(state.world().await?.tenants.into_values().collect()))
 }
 
 /// Lists the resource groups.
 #[utoipa::path(get, path = "/resource-groups", tag = "directory",
-    responses((status = 200, description = "[ResourceGroup]", body = [Object])))]
-async fn list_resource_groups(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<ResourceGroup>>, AppError> {
-    Ok(Json(
-        state.world().await?.resource_groups.into_values().collect(),
-    ))
+    responses((status = 200, body = [ResourceGroup])))]
+async fn list_resource_groups(State(state): State<AppState>) -> Result<Json<Vec<ResourceGroup>>, AppError> {
+    Ok(Json(state.world().await?.resource_groups.into_values().collect()))
 }
 
 /// Lists the subscriptions.
 #[utoipa::path(get, path = "/subscriptions", tag = "directory",
-    responses((status = 200, description = "[Subscription]", body = [Object])))]
-async fn list_subscriptions(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<Subscription>>, AppError> {
-    Ok(Json(
-        state.world().await?.subscriptions.into_values().collect(),
-    ))
+    responses((status = 200, body = [Subscription])))]
+async fn list_subscriptions(State(state): State<AppState>) -> Result<Json<Vec<Subscription>>, AppError> {
+    Ok(Json(state.world().await?.subscriptions.into_values().collect()))
 }
 
 /// One subscription.
 #[utoipa::path(get, path = "/subscriptions/{subscription}", tag = "directory",
     params(("subscription" = String, Path)),
-    responses((status = 200, description = "Subscription", body = Object), (status = 404)))]
+    responses((status = 200, body = Subscription), (status = 404)))]
 async fn get_subscription(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -85,31 +73,33 @@ async fn get_subscription(
 /// Moves the subscription to another tenant; vaults and identities stay behind.
 #[utoipa::path(post, path = "/subscriptions/{subscription}/move", tag = "directory",
     params(("subscription" = String, Path)),
-    request_body(content = Object, description = "MoveSubscriptionRequest {tenant_id}"),
-    responses((status = 200, description = "Subscription", body = Object), (status = 404)))]
+    request_body = MoveSubscriptionRequest,
+    responses((status = 200, body = Subscription), (status = 404)))]
 async fn move_subscription(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Json(request): Json<MoveSubscriptionRequest>,
 ) -> Result<Json<Subscription>, AppError> {
-    let target = id.clone();
-    let world = state
-        .write(move |world, _| ops::move_subscription(world, &target, &request.tenant_id))
-        .await?;
-    Ok(Json(subscription(&world, &id)?))
+    state
+        .change(
+            id,
+            move |world, _, target| ops::move_subscription(world, target, &request.tenant_id),
+            subscription,
+        )
+        .await
+        .map(Json)
 }
 
 /// Moves the subscription back to the tenant it was created in.
 #[utoipa::path(post, path = "/subscriptions/{subscription}/revert", tag = "directory",
     params(("subscription" = String, Path)),
-    responses((status = 200, description = "Subscription", body = Object), (status = 404)))]
+    responses((status = 200, body = Subscription), (status = 404)))]
 async fn revert_subscription(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Subscription>, AppError> {
-    let target = id.clone();
-    let world = state
-        .write(move |world, _| ops::revert_subscription_tenant(world, &target))
-        .await?;
-    Ok(Json(subscription(&world, &id)?))
+    state
+        .change(id, move |world, _, target| ops::revert_subscription_tenant(world, target), subscription)
+        .await
+        .map(Json)
 }

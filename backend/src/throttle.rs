@@ -33,10 +33,7 @@ struct Failures {
 impl Throttle {
     /// `Err(seconds)` while this address must wait before trying this user name again.
     pub fn check(&self, ip: IpAddr, username: &str, now: Instant) -> Result<(), u64> {
-        let table = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let table = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match table.get(&key(ip, username)) {
             Some(f) if f.next_allowed > now => Err((f.next_allowed - now).as_secs().max(1)),
             _ => Ok(()),
@@ -45,16 +42,10 @@ impl Throttle {
 
     /// Records a failed attempt.
     pub fn failed(&self, ip: IpAddr, username: &str, now: Instant) {
-        let mut table = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut table = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         table.retain(|_, f| now.duration_since(f.last) < FORGET_AFTER);
-        let entry = table.entry(key(ip, username)).or_insert(Failures {
-            count: 0,
-            last: now,
-            next_allowed: now,
-        });
+        let entry =
+            table.entry(key(ip, username)).or_insert(Failures { count: 0, last: now, next_allowed: now });
         entry.count = entry.count.saturating_add(1);
         entry.last = now;
         entry.next_allowed = now + delay_after(entry.count);
@@ -62,10 +53,7 @@ impl Throttle {
 
     /// A successful sign-in clears the record.
     pub fn succeeded(&self, ip: IpAddr, username: &str) {
-        let mut table = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut table = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         table.remove(&key(ip, username));
     }
 }
@@ -106,10 +94,7 @@ mod tests {
         }
         assert_eq!(throttle.check(IP, "admin", now), Err(1));
         assert_eq!(throttle.check(IP, "someone", now), Ok(()));
-        assert_eq!(
-            throttle.check(IP, "admin", now + Duration::from_secs(2)),
-            Ok(())
-        );
+        assert_eq!(throttle.check(IP, "admin", now + Duration::from_secs(2)), Ok(()));
         throttle.succeeded(IP, "admin");
         assert_eq!(throttle.check(IP, "admin", now), Ok(()));
     }

@@ -7,7 +7,6 @@ use shared::{
         CreateVaultRequest, ImportKeyResponse, SetAccessPolicyRequest, SetFirewallRequest,
         UpdateVaultRequest, VaultView,
     },
-    catalog::{ErrorCode, Failure},
     crypto::{ImportKey, MIN_IMPORT_KEY_BITS},
     model::{KeyVault, World},
     ops,
@@ -47,7 +46,7 @@ pub fn live<'w>(world: &'w World, name: &str) -> Result<&'w KeyVault, AppError> 
 
 /// Lists the live key vaults.
 #[utoipa::path(get, path = "/vaults", tag = "vaults",
-    responses((status = 200, description = "[VaultView]", body = [Object])))]
+    responses((status = 200, body = [VaultView])))]
 async fn list_vaults(State(state): State<AppState>) -> Result<Json<Vec<VaultView>>, AppError> {
     let world = state.world().await?;
     let live = world.vaults.values().filter(|v| v.is_live());
@@ -57,8 +56,8 @@ async fn list_vaults(State(state): State<AppState>) -> Result<Json<Vec<VaultView
 /// Creates a key vault together with its RSA-3072 import key (generated here, which takes a
 /// moment, so the portal shows progress).
 #[utoipa::path(post, path = "/vaults", tag = "vaults",
-    request_body(content = Object, description = "CreateVaultRequest"),
-    responses((status = 201, description = "VaultView", body = Object), (status = 400), (status = 409)))]
+    request_body = CreateVaultRequest,
+    responses((status = 201, body = VaultView), (status = 400), (status = 409)))]
 async fn create_vault(
     State(state): State<AppState>,
     Json(request): Json<CreateVaultRequest>,
@@ -67,13 +66,7 @@ async fn create_vault(
     let world = state
         .write(move |world, ctx| {
             let created = ops::create_vault(world, &request)?;
-            let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, ctx.master, ctx.rng)
-                .map_err(|e| {
-                    Failure::new(
-                        ErrorCode::GenericError,
-                        format!("The import key could not be generated: {e}"),
-                    )
-                })?;
+            let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, ctx.master, ctx.rng)?;
             ops::install_import_key(&created, &request.name, import_key)
         })
         .await?;
@@ -82,7 +75,7 @@ async fn create_vault(
 
 /// One live key vault.
 #[utoipa::path(get, path = "/vaults/{vault}", tag = "vaults", params(("vault" = String, Path)),
-    responses((status = 200, description = "VaultView", body = Object), (status = 404)))]
+    responses((status = 200, body = VaultView), (status = 404)))]
 async fn get_vault(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -92,18 +85,14 @@ async fn get_vault(
 
 /// Properties: soft delete, purge protection (never off once on), retention days.
 #[utoipa::path(patch, path = "/vaults/{vault}", tag = "vaults", params(("vault" = String, Path)),
-    request_body(content = Object, description = "UpdateVaultRequest"),
-    responses((status = 200, description = "VaultView", body = Object), (status = 404), (status = 409)))]
+    request_body = UpdateVaultRequest,
+    responses((status = 200, body = VaultView), (status = 404), (status = 409)))]
 async fn update_vault(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Json(request): Json<UpdateVaultRequest>,
 ) -> Result<Json<VaultView>, AppError> {
-    let vault = name.clone();
-    let world = state
-        .write(move |world, _| ops::update_vault(world, &vault, &request))
-        .await?;
-    Ok(Json(view(&world, &name)?))
+    state.change(name, move |world, _, vault| ops::update_vault(world, vault, &request), view).await.map(Json)
 }
 
 /// Deletes a vault: recoverable for its retention period when soft delete is on.
@@ -113,83 +102,64 @@ async fn delete_vault(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    state
-        .write(move |world, ctx| ops::delete_vault(world, ctx, &name))
-        .await?;
+    state.write(move |world, ctx| ops::delete_vault(world, ctx, &name)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The vault's import key (RSA, SPKI DER base64): browsers wrap new private keys with it.
 #[utoipa::path(get, path = "/vaults/{vault}/import-key", tag = "vaults", params(("vault" = String, Path)),
-    responses((status = 200, description = "ImportKeyResponse", body = Object), (status = 404)))]
+    responses((status = 200, body = ImportKeyResponse), (status = 404)))]
 async fn get_import_key(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<ImportKeyResponse>, AppError> {
-    state
-        .read(move |world, _| ops::import_key_of(world, &name))
-        .await
-        .map(Json)
+    state.read(move |world, _| ops::import_key_of(world, &name)).await.map(Json)
 }
 
 /// Access policies: sets one principal's key permissions (an empty set removes the entry).
 #[utoipa::path(put, path = "/vaults/{vault}/access-policies", tag = "vaults", params(("vault" = String, Path)),
-    request_body(content = Object, description = "SetAccessPolicyRequest"),
-    responses((status = 200, description = "VaultView", body = Object), (status = 404)))]
+    request_body = SetAccessPolicyRequest,
+    responses((status = 200, body = VaultView), (status = 404)))]
 async fn set_access_policy(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Json(request): Json<SetAccessPolicyRequest>,
 ) -> Result<Json<VaultView>, AppError> {
-    let vault = name.clone();
-    let world = state
-        .write(move |world, _| ops::set_access_policy(world, &vault, &request))
-        .await?;
-    Ok(Json(view(&world, &name)?))
+    state
+        .change(name, move |world, _, vault| ops::set_access_policy(world, vault, &request), view)
+        .await
+        .map(Json)
 }
 
 /// Networking: firewall on/off and the identities allowed through it.
 #[utoipa::path(put, path = "/vaults/{vault}/firewall", tag = "vaults", params(("vault" = String, Path)),
-    request_body(content = Object, description = "SetFirewallRequest"),
-    responses((status = 200, description = "VaultView", body = Object), (status = 404)))]
+    request_body = SetFirewallRequest,
+    responses((status = 200, body = VaultView), (status = 404)))]
 async fn set_firewall(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Json(request): Json<SetFirewallRequest>,
 ) -> Result<Json<VaultView>, AppError> {
-    let vault = name.clone();
-    let world = state
-        .write(move |world, _| ops::set_firewall(world, &vault, &request))
-        .await?;
-    Ok(Json(view(&world, &name)?))
+    state.change(name, move |world, _, vault| ops::set_firewall(world, vault, &request), view).await.map(Json)
 }
 
 /// Soft-deleted vaults that have not been purged (recoverable or waiting for purge).
 #[utoipa::path(get, path = "/deleted-vaults", tag = "vaults",
-    responses((status = 200, description = "[VaultView]", body = [Object])))]
-async fn list_deleted_vaults(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<VaultView>>, AppError> {
+    responses((status = 200, body = [VaultView])))]
+async fn list_deleted_vaults(State(state): State<AppState>) -> Result<Json<Vec<VaultView>>, AppError> {
     let world = state.world().await?;
-    let deleted = world
-        .vaults
-        .values()
-        .filter(|v| v.deleted_at.is_some() && !v.purged);
+    let deleted = world.vaults.values().filter(|v| v.deleted_at.is_some() && !v.purged);
     Ok(Json(deleted.map(|v| VaultView::of(&world, v)).collect()))
 }
 
 /// Recovers a soft-deleted vault within its retention period.
 #[utoipa::path(post, path = "/deleted-vaults/{vault}/recover", tag = "vaults", params(("vault" = String, Path)),
-    responses((status = 200, description = "VaultView", body = Object), (status = 404), (status = 409)))]
+    responses((status = 200, body = VaultView), (status = 404), (status = 409)))]
 async fn recover_vault(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<VaultView>, AppError> {
-    let vault = name.clone();
-    let world = state
-        .write(move |world, ctx| ops::recover_vault(world, ctx, &vault))
-        .await?;
-    Ok(Json(view(&world, &name)?))
+    state.change(name, move |world, ctx, vault| ops::recover_vault(world, ctx, vault), view).await.map(Json)
 }
 
 /// Purges a soft-deleted vault for good; refused under purge protection.
@@ -199,8 +169,6 @@ async fn purge_vault(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    state
-        .write(move |world, ctx| ops::purge_vault(world, ctx, &name))
-        .await?;
+    state.write(move |world, ctx| ops::purge_vault(world, ctx, &name)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

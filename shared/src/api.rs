@@ -10,13 +10,14 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::Diagnosis;
 use crate::crypto::KeyTransfer;
 use crate::model::{
-    Cloud, EncryptionSettings, Firewall, Key, KeyOperation, KeyPermission, KeyType, KeyVault, KeyVersion, Order,
-    OrderPhase, PublicKeyMaterial, ResourceGroup, Subscription, SystemIdentity, Tenant, Timestamp, UserIdentity,
-    World,
+    Cloud, EncryptionSettings, Firewall, IdentityChoice, Key, KeyOperation, KeyPermission, KeyType, KeyVault,
+    KeyVersion, Order, OrderPhase, PublicKeyMaterial, ResourceGroup, Subscription, SystemIdentity, Tenant,
+    Timestamp, UserIdentity, World,
 };
 
 /// Sign-in form.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInRequest {
     /// User name.
     pub username: String,
@@ -24,8 +25,19 @@ pub struct SignInRequest {
     pub password: String,
 }
 
+/// Who is signed in, and until when: the answer of `POST` and `GET /api/session`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionView {
+    /// User name.
+    pub username: String,
+    /// End of the session, seconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
 /// `GET /api/health`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {
     /// "ok".
     pub status: String,
@@ -38,6 +50,7 @@ pub type ErrorBody = Diagnosis;
 
 /// `{"error": ErrorBody}`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorEnvelope {
     /// The error.
     pub error: ErrorBody,
@@ -45,6 +58,7 @@ pub struct ErrorEnvelope {
 
 /// Create key vault.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateVaultRequest {
     /// Key vault name.
     pub name: String,
@@ -62,6 +76,7 @@ pub struct CreateVaultRequest {
 
 /// Change vault properties; `None` leaves a property as it is.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateVaultRequest {
     /// Soft delete.
     pub soft_delete: Option<bool>,
@@ -73,6 +88,7 @@ pub struct UpdateVaultRequest {
 
 /// Version attributes chosen in the Create forms.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionAttributes {
     /// Enabled.
     pub enabled: bool,
@@ -90,6 +106,7 @@ impl Default for VersionAttributes {
 
 /// Create a key: the private key arrives wrapped for the vault's import key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateKeyRequest {
     /// Key name.
     pub name: String,
@@ -105,6 +122,7 @@ pub struct CreateKeyRequest {
 
 /// Create a new version of an existing key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateVersionRequest {
     /// Attributes.
     pub attributes: VersionAttributes,
@@ -117,6 +135,7 @@ pub type UpdateVersionRequest = VersionAttributes;
 
 /// Set one principal's key permissions; an empty set removes the entry.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetAccessPolicyRequest {
     /// Principal id.
     pub principal_id: String,
@@ -126,6 +145,7 @@ pub struct SetAccessPolicyRequest {
 
 /// Networking: firewall on/off and trusted identities.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetFirewallRequest {
     /// On/off.
     pub enabled: bool,
@@ -135,6 +155,7 @@ pub struct SetFirewallRequest {
 
 /// Create a user-assigned identity (Managed identities blade).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateIdentityRequest {
     /// Name.
     pub name: String,
@@ -144,6 +165,7 @@ pub struct CreateIdentityRequest {
 
 /// Create an order.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateOrderRequest {
     /// Name.
     pub name: String,
@@ -155,6 +177,7 @@ pub struct CreateOrderRequest {
 
 /// Attach or detach user identities.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderIdentitiesRequest {
     /// Identity ids.
     pub identity_ids: Vec<String>,
@@ -164,6 +187,7 @@ pub struct OrderIdentitiesRequest {
 
 /// Save on the Encryption blade.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SaveEncryptionRequest {
     /// New settings (the key URL is recomputed by the engine).
     pub settings: EncryptionSettings,
@@ -171,8 +195,21 @@ pub struct SaveEncryptionRequest {
     pub expected_version: Option<u64>,
 }
 
+/// Save by key URL (`PUT /api/orders/{order}/encryption/key-url`), as command-line clients do.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SaveByKeyUrlRequest {
+    /// `https://{vault}.vault.azure.net/keys/{key}/{version}`.
+    pub key_url: String,
+    /// Identity used to reach the key.
+    pub identity: IdentityChoice,
+    /// The order version the user saw; a stale one yields `Conflict`.
+    pub expected_version: Option<u64>,
+}
+
 /// Move the subscription to another tenant.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MoveSubscriptionRequest {
     /// Target tenant.
     pub tenant_id: String,
@@ -180,6 +217,7 @@ pub struct MoveSubscriptionRequest {
 
 /// Device password (the unwrapped passkey).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DevicePasswordResponse {
     /// Formatted passkey.
     pub password: String,
@@ -187,6 +225,7 @@ pub struct DevicePasswordResponse {
 
 /// A vault's import key for the browser.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportKeyResponse {
     /// Vault name.
     pub vault: String,
@@ -196,6 +235,7 @@ pub struct ImportKeyResponse {
 
 /// Public view of a key version: no private key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyVersionView {
     /// Id.
     pub id: String,
@@ -217,6 +257,7 @@ pub struct KeyVersionView {
 
 /// Public view of a key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyView {
     /// Name.
     pub name: String,
@@ -234,6 +275,7 @@ pub struct KeyView {
 
 /// Public view of a vault.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VaultView {
     /// Name.
     pub name: String,
@@ -267,6 +309,7 @@ pub struct VaultView {
 
 /// Public view of an order: no wrapped passkey.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderView {
     /// Id.
     pub id: String,
@@ -290,6 +333,7 @@ pub struct OrderView {
 
 /// Everything a browser may see.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorldView {
     /// Cloud.
     pub cloud: Cloud,
@@ -353,7 +397,11 @@ impl KeyView {
             size: key.size,
             deleted_at: key.deleted_at,
             purged: key.purged,
-            versions: key.versions.iter().map(|v| KeyVersionView::of(cloud.key_url(vault, &key.name, &v.id), v)).collect(),
+            versions: key
+                .versions
+                .iter()
+                .map(|v| KeyVersionView::of(cloud.key_url(vault, &key.name, &v.id), v))
+                .collect(),
         }
     }
 }

@@ -6,14 +6,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog_text::{CodeText, text_of};
+use crate::crypto::CryptoError;
 use crate::model::{
     EncryptionSettings, IdentityChoice, KeyPermission, Order, Timestamp, World, within_retention,
 };
-use crate::catalog_text::{CodeText, text_of};
 use crate::ops::{self, Ctx};
 
 /// Every code the engine can return: the 16 catalog codes first, then input/validation codes.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ErrorCode {
     /// The selected key version is disabled (or not active yet).
     #[serde(rename = "SsemUserErrorEncryptionKeyDisabled")]
@@ -91,6 +93,18 @@ pub enum ErrorCode {
     Conflict,
     /// Sign-in failed or missing.
     Unauthorized,
+    /// The request itself is unusable: malformed JSON, wrong field types, a bad header.
+    InvalidRequest,
+    /// The request body is larger than the API accepts.
+    PayloadTooLarge,
+    /// The request body is not JSON.
+    UnsupportedMediaType,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
+    /// Too many failed sign-ins in a short time.
+    TooManyRequests,
+    /// The request took longer than the server allows.
+    Timeout,
 }
 
 impl ErrorCode {
@@ -130,12 +144,37 @@ impl ErrorCode {
         match self {
             InvalidKeyVaultUrl | KeyVaultUrlWithInvalidScheme | KeyVaultUrlInvalidHost => 400,
             InvalidVaultName | InvalidKeyName | InvalidKeySize | InvalidRetention | InvalidName => 400,
+            InvalidRequest => 400,
             Unauthorized => 401,
             NotFound => 404,
+            MethodNotAllowed => 405,
+            Timeout => 408,
+            PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
+            TooManyRequests => 429,
             VaultNameTaken | KeyNameTaken | Conflict | PurgeProtected | NotRecoverable => 409,
             PurgeProtectionCannotBeDisabled | UserAssignedLimitReached => 409,
             GenericError => 500,
             _ => 422,
+        }
+    }
+
+    /// The code for a failure the HTTP layer detected before any engine rule ran (an unknown
+    /// route, a body that is not JSON...), from the status it was answered with. The inverse of
+    /// [`ErrorCode::status`] for these codes; any other client error is `InvalidRequest`.
+    pub fn for_status(status: u16) -> ErrorCode {
+        use ErrorCode::*;
+        match status {
+            401 => Unauthorized,
+            404 => NotFound,
+            405 => MethodNotAllowed,
+            408 => Timeout,
+            409 => Conflict,
+            413 => PayloadTooLarge,
+            415 => UnsupportedMediaType,
+            429 => TooManyRequests,
+            500.. => GenericError,
+            _ => InvalidRequest,
         }
     }
 
@@ -192,7 +231,10 @@ impl Failure {
         Failure {
             code,
             message: code.details().to_string(),
-            context: Some(Box::new(FailureContext { order_id: order_id.to_string(), settings: settings.clone() })),
+            context: Some(Box::new(FailureContext {
+                order_id: order_id.to_string(),
+                settings: settings.clone(),
+            })),
         }
     }
 
@@ -206,28 +248,37 @@ impl Failure {
         Failure::new(ErrorCode::Conflict, message)
     }
 
+    /// Shorthand for [`ErrorCode::GenericError`] with the given message.
+    pub fn generic(message: impl Into<String>) -> Failure {
+        Failure::new(ErrorCode::GenericError, message)
+    }
+
     /// The full diagnosis against `world` (the state the failure happened in) at `now`.
     pub fn diagnose(&self, world: &World, now: Timestamp) -> Diagnosis {
         let situation = self.context.as_ref().and_then(|ctx| {
             let order = world.orders.get(&ctx.order_id)?;
             Some(Situation { world, order, settings: &ctx.settings, now })
         });
-        let (recoverable, fix) = match &situation {
-            Some(s) => (self.code.recoverable(s), self.code.fix(s)),
-            None => (self.code.recoverable_without_context(), None),
-        };
-        Diagnosis {
-            code: self.code,
-            message: self.message.clone(),
-            recoverable,
-            remediation: self.code.remediation(),
-            fix,
+        let mut diagnosis = Diagnosis::plain(self.code, self.message.clone());
+        if let Some(s) = &situation {
+            diagnosis.recoverable = self.code.recoverable(s);
+            diagnosis.fix = self.code.fix(s);
         }
+        diagnosis
+    }
+}
+
+/// A crypto failure on our own stored material: nothing the user did, hence Generic error.
+/// The cause stays out of the message; details would only help an attacker.
+impl From<CryptoError> for Failure {
+    fn from(_: CryptoError) -> Failure {
+        Failure::generic("An internal cryptographic step failed.")
     }
 }
 
 /// What the portal shows for a failure (this is also the API's `ErrorBody`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Diagnosis {
     /// The code.
     pub code: ErrorCode,
@@ -239,6 +290,20 @@ pub struct Diagnosis {
     pub remediation: Vec<String>,
     /// One-click fix, when the portal can perform it.
     pub fix: Option<FixAction>,
+}
+
+impl Diagnosis {
+    /// The diagnosis of a failure that concerns no order (input and transport errors, unknown
+    /// ids, sign-in): recoverability from the code alone, no fix.
+    pub fn plain(code: ErrorCode, message: impl Into<String>) -> Diagnosis {
+        Diagnosis {
+            code,
+            message: message.into(),
+            recoverable: code.recoverable_without_context(),
+            remediation: code.remediation(),
+            fix: None,
+        }
+    }
 }
 
 /// The state a code is judged in.
@@ -256,6 +321,7 @@ pub struct Situation<'a> {
 
 /// One-click actions the portal can perform to clear a failure.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action")]
 pub enum FixAction {
     /// Enable the version (and make it active now if its activation lies ahead).
@@ -284,6 +350,7 @@ pub enum FixAction {
 
 /// One catalog row for the Troubleshoot page.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogEntry {
     /// The code.
     pub code: ErrorCode,
@@ -433,9 +500,17 @@ fn move_identity_fix(s: &Situation) -> Option<FixAction> {
 }
 
 /// Performs a fix for an order. Atomic like every operation: the new world, or a failure and
-/// nothing changed.
-pub fn apply_fix(world: &World, ctx: &mut Ctx, order_id: &str, fix: &FixAction) -> Result<World, Failure> {
+/// nothing changed. With `expected_version`, the order must still be at the version the user
+/// saw the failure on ([`ops::check_order_version`]).
+pub fn apply_fix(
+    world: &World,
+    ctx: &mut Ctx,
+    order_id: &str,
+    fix: &FixAction,
+    expected_version: Option<u64>,
+) -> Result<World, Failure> {
     use FixAction::*;
+    ops::check_order_version(world, order_id, expected_version)?;
     match fix {
         EnableKeyVersion { vault, key, version } => ops::enable_version_now(world, ctx, vault, key, version),
         ExtendExpiry { vault, key, version } => ops::extend_expiry(world, ctx, vault, key, version),
@@ -447,11 +522,17 @@ pub fn apply_fix(world: &World, ctx: &mut Ctx, order_id: &str, fix: &FixAction) 
         SwitchToSystemAssigned { vault, key, version } => {
             ops::switch_to_system_assigned(world, ctx, order_id, vault, key, version)
         }
-        RestoreSubscriptionTenant { subscription_id } => ops::revert_subscription_tenant(world, subscription_id),
-        RecreateSystemIdentity { vault } => ops::recreate_system_identity_with_access(world, ctx, order_id, vault),
+        RestoreSubscriptionTenant { subscription_id } => {
+            ops::revert_subscription_tenant(world, subscription_id)
+        }
+        RecreateSystemIdentity { vault } => {
+            ops::recreate_system_identity_with_access(world, ctx, order_id, vault)
+        }
         EnablePurgeProtection { vault } => ops::enable_recovery_options(world, vault),
         DetachUserIdentities { identity_ids } => ops::detach_identities(world, order_id, identity_ids, None),
-        MoveIdentityToTenant { identity_id, tenant_id } => ops::move_identity_tenant(world, identity_id, tenant_id),
+        MoveIdentityToTenant { identity_id, tenant_id } => {
+            ops::move_identity_tenant(world, identity_id, tenant_id)
+        }
     }
 }
 
@@ -475,11 +556,39 @@ mod tests {
 
     #[test]
     fn url_codes_are_recoverable_input_errors() {
-        for code in [ErrorCode::InvalidKeyVaultUrl, ErrorCode::KeyVaultUrlWithInvalidScheme, ErrorCode::KeyVaultUrlInvalidHost] {
-            let diagnosis = Failure::new(code, "x").diagnose(&World::default(), Timestamp(0));
+        for code in [
+            ErrorCode::InvalidKeyVaultUrl,
+            ErrorCode::KeyVaultUrlWithInvalidScheme,
+            ErrorCode::KeyVaultUrlInvalidHost,
+        ] {
+            let diagnosis = Diagnosis::plain(code, "x");
             assert!(diagnosis.recoverable && diagnosis.fix.is_none());
             assert_eq!(code.status(), 400);
         }
-        assert!(!Failure::new(ErrorCode::GenericError, "x").diagnose(&World::default(), Timestamp(0)).recoverable);
+        assert!(
+            !Failure::new(ErrorCode::GenericError, "x").diagnose(&World::default(), Timestamp(0)).recoverable
+        );
+    }
+
+    #[test]
+    fn transport_codes_round_trip_through_their_status() {
+        use ErrorCode::*;
+        for code in [
+            InvalidRequest,
+            Unauthorized,
+            NotFound,
+            MethodNotAllowed,
+            Timeout,
+            Conflict,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            TooManyRequests,
+            GenericError,
+        ] {
+            assert_eq!(ErrorCode::for_status(code.status()), code);
+            assert!(!code.details().is_empty() && !code.remediation().is_empty());
+        }
+        assert_eq!(ErrorCode::for_status(422), InvalidRequest);
+        assert_eq!(serde_json::to_string(&PayloadTooLarge).unwrap(), "\"PayloadTooLarge\"");
     }
 }

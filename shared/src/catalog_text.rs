@@ -159,7 +159,9 @@ fn catalog_text(code: ErrorCode) -> Option<CodeText> {
         GenericError => t(
             "Generic error",
             "Could not fetch the passkey.",
-            &["Nothing in the settings explains this failure. Collect the order name and time and contact support."],
+            &[
+                "Nothing in the settings explains this failure. Collect the order name and time and contact support.",
+            ],
             "Contact support.",
         ),
         _ => return None,
@@ -169,19 +171,122 @@ fn catalog_text(code: ErrorCode) -> Option<CodeText> {
 fn input_text(code: ErrorCode) -> CodeText {
     use ErrorCode::*;
     match code {
-        InvalidVaultName => t("InvalidVaultName", "The key vault name is not valid.", &["Use 3-24 letters, digits and hyphens, starting with a letter, without two hyphens in a row and not ending with a hyphen."], "Yes."),
-        VaultNameTaken => t("VaultNameTaken", "A key vault (live or soft-deleted) already uses this name.", &["Pick another name, or recover or purge the deleted vault that holds it."], "Yes."),
-        InvalidKeyName => t("InvalidKeyName", "The key name is not valid.", &["Use 1-127 letters, digits and hyphens."], "Yes."),
-        KeyNameTaken => t("KeyNameTaken", "The vault already has a key with this name.", &["Pick another name, or add a version to the existing key."], "Yes."),
-        InvalidKeySize => t("InvalidKeySize", "This key type and size combination is not offered.", &["RSA and RSA-HSM keys must be 2048, 3072 or 4096 bits; EC keys use P-256."], "Yes."),
-        InvalidRetention => t("InvalidRetention", "Retention must be between 7 and 90 days.", &["Choose a number of days from 7 to 90."], "Yes."),
-        InvalidName => t("InvalidName", "The name is empty or too long.", &["Use 1-64 visible characters."], "Yes."),
-        InvalidKeyTransfer => t("InvalidKeyTransfer", "The uploaded key could not be unwrapped or is not an acceptable key.", &["Fetch the vault's current import key, wrap the key again and retry."], "Yes."),
-        PurgeProtectionCannotBeDisabled => t("PurgeProtectionCannotBeDisabled", "Purge protection cannot be turned off once it is on.", &["Leave purge protection on; it is permanent by design."], "No."),
-        PurgeProtected => t("PurgeProtected", "Purge is refused while purge protection is on.", &["Wait until the retention period ends; the item is purged automatically then."], "No."),
-        NotRecoverable => t("NotRecoverable", "The item was purged or its retention period has ended.", &["Create a new one instead."], "No."),
-        NotFound => t("NotFound", "The requested item does not exist.", &["Refresh the page and pick an existing item."], "Yes."),
-        Conflict => t("Conflict", "The item changed in the meantime or is in the wrong state for this request.", &["Refresh to see the latest state, then try again."], "Yes."),
-        _ => t("Unauthorized", "Sign in to continue.", &["Sign in again."], "Yes."),
+        InvalidVaultName => t(
+            "InvalidVaultName",
+            "The key vault name is not valid.",
+            &[
+                "Use 3-24 letters, digits and hyphens, starting with a letter, without two hyphens in a row and not ending with a hyphen.",
+            ],
+            "Yes.",
+        ),
+        VaultNameTaken => t(
+            "VaultNameTaken",
+            "A key vault (live or soft-deleted) already uses this name.",
+            &["Pick another name, or recover or purge the deleted vault that holds it."],
+            "Yes.",
+        ),
+        InvalidKeyName => t(
+            "InvalidKeyName",
+            "The key name is not valid.",
+            &["Use 1-127 letters, digits and hyphens."],
+            "Yes.",
+        ),
+        KeyNameTaken => t(
+            "KeyNameTaken",
+            "The vault already has a key with this name.",
+            &["Pick another name, or add a version to the existing key."],
+            "Yes.",
+        ),
+        InvalidKeySize => t(
+            "InvalidKeySize",
+            "This key type and size combination is not offered.",
+            &["RSA and RSA-HSM keys must be 2048, 3072 or 4096 bits; EC keys use P-256."],
+            "Yes.",
+        ),
+        InvalidRetention => t(
+            "InvalidRetention",
+            "Retention must be between 7 and 90 days.",
+            &["Choose a number of days from 7 to 90."],
+            "Yes.",
+        ),
+        InvalidName => {
+            t("InvalidName", "The name is empty or too long.", &["Use 1-64 visible characters."], "Yes.")
+        }
+        InvalidKeyTransfer => t(
+            "InvalidKeyTransfer",
+            "The uploaded key could not be unwrapped or is not an acceptable key.",
+            &["Fetch the vault's current import key, wrap the key again and retry."],
+            "Yes.",
+        ),
+        PurgeProtectionCannotBeDisabled => t(
+            "PurgeProtectionCannotBeDisabled",
+            "Purge protection cannot be turned off once it is on.",
+            &["Leave purge protection on; it is permanent by design."],
+            "No.",
+        ),
+        PurgeProtected => t(
+            "PurgeProtected",
+            "Purge is refused while purge protection is on.",
+            &["Wait until the retention period ends; the item is purged automatically then."],
+            "No.",
+        ),
+        NotRecoverable => t(
+            "NotRecoverable",
+            "The item was purged or its retention period has ended.",
+            &["Create a new one instead."],
+            "No.",
+        ),
+        NotFound => t(
+            "NotFound",
+            "The requested item does not exist.",
+            &["Refresh the page and pick an existing item."],
+            "Yes.",
+        ),
+        Conflict => t(
+            "Conflict",
+            "The item changed in the meantime or is in the wrong state for this request.",
+            &["Refresh to see the latest state, then try again."],
+            "Yes.",
+        ),
+        Unauthorized => t("Unauthorized", "Sign in to continue.", &["Sign in again."], "Yes."),
+        InvalidRequest => t(
+            "InvalidRequest",
+            "The request is malformed: its JSON, a field's type or a header is not what the API expects.",
+            &[
+                "Correct the request as the message says; the OpenAPI document at /api/openapi.json describes every body.",
+            ],
+            "Yes.",
+        ),
+        PayloadTooLarge => t(
+            "PayloadTooLarge",
+            "The request body is larger than the API accepts.",
+            &["Send a smaller body; key-transfer blobs are a few KB."],
+            "Yes.",
+        ),
+        UnsupportedMediaType => t(
+            "UnsupportedMediaType",
+            "The request body is not JSON.",
+            &["Send the body as JSON with Content-Type: application/json."],
+            "Yes.",
+        ),
+        MethodNotAllowed => t(
+            "MethodNotAllowed",
+            "This route does not support the HTTP method used.",
+            &["Use a method the route supports (see /api/openapi.json)."],
+            "Yes.",
+        ),
+        TooManyRequests => t(
+            "TooManyRequests",
+            "Too many failed sign-ins in a short time.",
+            &["Wait, then sign in again with the right password."],
+            "Yes.",
+        ),
+        Timeout => t(
+            "Timeout",
+            "The request took longer than the server allows.",
+            &["Try again; if it keeps happening, contact support."],
+            "Yes.",
+        ),
+        _ => unreachable!("catalog codes have their text in catalog_text"),
     }
 }

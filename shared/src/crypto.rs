@@ -101,7 +101,8 @@ impl Passkey {
     /// The device password as the portal shows it: hex in groups of four.
     pub fn display(&self) -> String {
         let hex = to_hex(&self.0);
-        let groups: Vec<&str> = hex.as_bytes().chunks(4).filter_map(|c| std::str::from_utf8(c).ok()).collect();
+        let groups: Vec<&str> =
+            hex.as_bytes().chunks(4).filter_map(|c| std::str::from_utf8(c).ok()).collect();
         groups.join("-")
     }
 }
@@ -142,9 +143,7 @@ pub fn seal(master: &MasterKey, plaintext: &[u8], rng: &mut Rng) -> Result<Seale
     let cipher = Aes256Gcm::new_from_slice(master.expose()).map_err(|_| CryptoError::Encrypt)?;
     let mut nonce = [0u8; 12];
     rng.fill_bytes(&mut nonce);
-    let ciphertext = cipher
-        .encrypt(&Nonce::from(nonce), plaintext)
-        .map_err(|_| CryptoError::Encrypt)?;
+    let ciphertext = cipher.encrypt(&Nonce::from(nonce), plaintext).map_err(|_| CryptoError::Encrypt)?;
     Ok(Sealed { nonce: b64(&nonce), ciphertext: b64(&ciphertext) })
 }
 
@@ -167,13 +166,15 @@ pub fn generate_rsa(bits: usize, rng: &mut Rng) -> Result<PrivateKey, CryptoErro
 
 /// RSA-OAEP with SHA-256 (and MGF1-SHA-256) encryption: how a customer key wraps the passkey.
 pub fn oaep_wrap(public: &PublicKey, plaintext: &[u8], rng: &mut Rng) -> Result<Vec<u8>, CryptoError> {
-    public
-        .oaep_encrypt_with_rng::<Sha256, _>(rng, plaintext)
-        .map_err(|_| CryptoError::Encrypt)
+    public.oaep_encrypt_with_rng::<Sha256, _>(rng, plaintext).map_err(|_| CryptoError::Encrypt)
 }
 
 /// Inverse of [`oaep_wrap`] (blinded with `rng`).
-pub fn oaep_unwrap(private: &PrivateKey, ciphertext: &[u8], rng: &mut Rng) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn oaep_unwrap(
+    private: &PrivateKey,
+    ciphertext: &[u8],
+    rng: &mut Rng,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     private
         .oaep_decrypt_with_rng::<Sha256, _>(rng, ciphertext)
         .map(Zeroizing::new)
@@ -204,7 +205,10 @@ pub fn public_key_from_spki_b64(text: &str) -> Result<PublicKey, CryptoError> {
 
 /// JWK-style public material (n, e base64url) of an RSA key.
 pub fn rsa_public_material(key: &PublicKey) -> PublicKeyMaterial {
-    PublicKeyMaterial::Rsa { n: URL_SAFE_NO_PAD.encode(key.n_bytes()), e: URL_SAFE_NO_PAD.encode(key.e_bytes()) }
+    PublicKeyMaterial::Rsa {
+        n: URL_SAFE_NO_PAD.encode(key.n_bytes()),
+        e: URL_SAFE_NO_PAD.encode(key.e_bytes()),
+    }
 }
 
 /// Rebuilds an RSA public key from its JWK-style material.
@@ -247,6 +251,7 @@ where
 
 /// The key-transfer blob the browser uploads: `rsa_oaep(aes_key) || kwp(aes_key, pkcs8)`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyTransfer {
     /// The whole blob, standard base64.
     pub ciphertext: String,
@@ -254,7 +259,11 @@ pub struct KeyTransfer {
 
 /// Browser side of CKM_RSA_AES_KEY_WRAP: wraps a PKCS#8 private key for the vault whose import
 /// public key (SPKI DER, base64) is given.
-pub fn wrap_for_transfer(import_public_spki_b64: &str, pkcs8_der: &[u8], rng: &mut Rng) -> Result<KeyTransfer, CryptoError> {
+pub fn wrap_for_transfer(
+    import_public_spki_b64: &str,
+    pkcs8_der: &[u8],
+    rng: &mut Rng,
+) -> Result<KeyTransfer, CryptoError> {
     let import_public = public_key_from_spki_b64(import_public_spki_b64)?;
     let mut aes_key = Zeroizing::new([0u8; KEY_LEN]);
     rng.fill_bytes(aes_key.as_mut());
@@ -264,7 +273,11 @@ pub fn wrap_for_transfer(import_public_spki_b64: &str, pkcs8_der: &[u8], rng: &m
 }
 
 /// Server side of CKM_RSA_AES_KEY_WRAP: recovers the PKCS#8 DER private key.
-pub fn unwrap_transfer(import_private: &PrivateKey, transfer: &KeyTransfer, rng: &mut Rng) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn unwrap_transfer(
+    import_private: &PrivateKey,
+    transfer: &KeyTransfer,
+    rng: &mut Rng,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let blob = unb64(&transfer.ciphertext)?;
     let rsa_len = import_private.size();
     if blob.len() <= rsa_len {
@@ -293,7 +306,11 @@ impl ImportKey {
     }
 
     /// Seals an existing RSA key as an import key.
-    pub fn from_private(private: &PrivateKey, master: &MasterKey, rng: &mut Rng) -> Result<ImportKey, CryptoError> {
+    pub fn from_private(
+        private: &PrivateKey,
+        master: &MasterKey,
+        rng: &mut Rng,
+    ) -> Result<ImportKey, CryptoError> {
         if private.size() * 8 < MIN_IMPORT_KEY_BITS {
             return Err(CryptoError::Malformed);
         }

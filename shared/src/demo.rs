@@ -38,21 +38,34 @@ pub struct DemoKeys {
 pub fn demo_world(ctx: &mut Ctx, keys: DemoKeys) -> Result<World, Failure> {
     let world = base_world(ctx);
     let subscription_id = world.subscriptions.keys().next().cloned().unwrap_or_default();
-    let world = ops::create_vault(&world, &CreateVaultRequest {
-        name: DEMO_VAULT.to_string(),
-        resource_group: DEMO_RESOURCE_GROUP.to_string(),
-        region: DEMO_REGION.to_string(),
-        soft_delete: true,
-        purge_protection: true,
-        retention_days: 90,
-    })?;
+    let world = ops::create_vault(
+        &world,
+        &CreateVaultRequest {
+            name: DEMO_VAULT.to_string(),
+            resource_group: DEMO_RESOURCE_GROUP.to_string(),
+            region: DEMO_REGION.to_string(),
+            soft_delete: true,
+            purge_protection: true,
+            retention_days: 90,
+        },
+    )?;
     let mut world = ops::install_import_key(&world, DEMO_VAULT, keys.import_key)?;
     let version = ops::rsa_version(ctx, &keys.customer_key, &VersionAttributes::default())?;
-    let key = Key { name: DEMO_KEY.to_string(), key_type: KeyType::Rsa, size: 2048, versions: vec![version], deleted_at: None, purged: false };
+    let key = Key {
+        name: DEMO_KEY.to_string(),
+        key_type: KeyType::Rsa,
+        size: 2048,
+        versions: vec![version],
+        deleted_at: None,
+        purged: false,
+    };
     if let Some(vault) = world.vaults.get_mut(DEMO_VAULT) {
         vault.keys.insert(DEMO_KEY.to_string(), key);
     }
-    let identity_req = CreateIdentityRequest { name: DEMO_IDENTITY.to_string(), resource_group: DEMO_RESOURCE_GROUP.to_string() };
+    let identity_req = CreateIdentityRequest {
+        name: DEMO_IDENTITY.to_string(),
+        resource_group: DEMO_RESOURCE_GROUP.to_string(),
+    };
     let (world, _) = ops::create_identity(&world, ctx, &identity_req)?;
     let order_req = CreateOrderRequest {
         name: DEMO_ORDER.to_string(),
@@ -60,7 +73,8 @@ pub fn demo_world(ctx: &mut Ctx, keys: DemoKeys) -> Result<World, Failure> {
         resource_group: DEMO_RESOURCE_GROUP.to_string(),
     };
     let (world, order_id) = ops::create_order(&world, ctx, &order_req)?;
-    let principal = world.orders[&order_id].system_identity.as_ref().map(|i| i.principal_id.clone()).unwrap_or_default();
+    let principal =
+        world.orders[&order_id].system_identity.as_ref().map(|i| i.principal_id.clone()).unwrap_or_default();
     ops::grant_permissions(&world, DEMO_VAULT, &principal, &KeyPermission::REQUIRED_FOR_ORDER)
 }
 

@@ -11,6 +11,7 @@ use crate::crypto::{ImportKey, Sealed};
 
 /// Seconds since the Unix epoch. The crate never reads the clock: callers pass `now` in.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 
@@ -26,6 +27,7 @@ impl Timestamp {
 
 /// Which cloud the portal imitates; decides the allowed key vault host suffix.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Cloud {
     /// `*.vault.azure.net`
     #[default]
@@ -51,6 +53,7 @@ impl Cloud {
 
 /// A directory (tenant) that subscriptions, vaults and identities belong to.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tenant {
     /// Tenant id (hex).
     pub id: String,
@@ -61,6 +64,7 @@ pub struct Tenant {
 /// A subscription. It can be moved to another tenant; `original_tenant_id` remembers where it
 /// came from so the move can be reverted (one of the documented remedies).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Subscription {
     /// Subscription id (hex).
     pub id: String,
@@ -74,6 +78,7 @@ pub struct Subscription {
 
 /// A resource group inside a subscription.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResourceGroup {
     /// Unique name.
     pub name: String,
@@ -85,6 +90,7 @@ pub struct ResourceGroup {
 
 /// A key permission that an access policy can grant.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum KeyPermission {
     /// Read key metadata.
     Get,
@@ -124,6 +130,7 @@ impl KeyPermission {
 /// The vault firewall. When enabled only trusted services (system-assigned identities) and the
 /// listed identities get through.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Firewall {
     /// Whether the firewall filters access.
     pub enabled: bool,
@@ -185,6 +192,7 @@ pub fn within_retention(deleted_at: Option<Timestamp>, retention_days: u16, now:
 
 /// Key type as the key vault names it.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum KeyType {
     /// Software-protected RSA.
     #[serde(rename = "RSA")]
@@ -219,6 +227,7 @@ impl KeyType {
 
 /// An operation a key version allows.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum KeyOperation {
     /// RSA encrypt.
@@ -271,6 +280,7 @@ impl Key {
 
 /// Public half of a key version, safe to show.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kty")]
 pub enum PublicKeyMaterial {
     /// RSA modulus and exponent, base64url without padding (as in a JWK).
@@ -324,6 +334,7 @@ impl KeyVersion {
 
 /// A user-assigned managed identity: an independent resource.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserIdentity {
     /// Resource id (hex).
     pub id: String,
@@ -341,6 +352,7 @@ pub struct UserIdentity {
 
 /// The system-assigned identity of an order. Recreating it yields a new principal id.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SystemIdentity {
     /// Principal id, the key of access policies.
     pub principal_id: String,
@@ -350,6 +362,7 @@ pub struct SystemIdentity {
 
 /// Order lifecycle phase.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OrderPhase {
     /// Ordered.
     Ordered,
@@ -378,6 +391,7 @@ impl OrderPhase {
 
 /// Which identity an order uses to reach its customer key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type")]
 pub enum IdentityChoice {
     /// The order's system-assigned identity.
@@ -391,6 +405,7 @@ pub enum IdentityChoice {
 
 /// A customer key selection: vault, key, version and identity.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerKey {
     /// Vault name.
     pub vault: String,
@@ -414,6 +429,7 @@ impl CustomerKey {
 
 /// How the order's passkey is protected.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type")]
 pub enum EncryptionSettings {
     /// Wrapped by the platform master key.

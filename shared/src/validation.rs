@@ -37,7 +37,8 @@ pub fn vault_name_available(world: &World, name: &str) -> Result<(), Failure> {
 
 /// Key names: 1-127 letters, digits and hyphens.
 pub fn key_name(name: &str) -> Result<(), Failure> {
-    let valid = (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let valid =
+        (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if valid {
         Ok(())
     } else {
@@ -55,7 +56,10 @@ pub fn key_type_and_size(key_type: KeyType, size: u16) -> Result<(), Failure> {
     if valid {
         Ok(())
     } else {
-        Err(Failure::new(ErrorCode::InvalidKeySize, format!("{} keys of size {size} are not offered.", key_type.label())))
+        Err(Failure::new(
+            ErrorCode::InvalidKeySize,
+            format!("{} keys of size {size} are not offered.", key_type.label()),
+        ))
     }
 }
 
@@ -95,20 +99,28 @@ pub struct VaultUri {
 /// https (`SsemUserErrorKeyVaultUrlWithInvalidScheme`), the host belongs to `cloud`
 /// (`SsemUserErrorKeyVaultUrlInvalidHost`), then the vault label and path are well formed.
 pub fn parse_vault_uri(uri: &str, cloud: Cloud) -> Result<VaultUri, Failure> {
-    let invalid = || Failure::new(ErrorCode::InvalidKeyVaultUrl, format!("'{uri}' is not a valid key vault URI."));
+    let invalid =
+        || Failure::new(ErrorCode::InvalidKeyVaultUrl, format!("'{uri}' is not a valid key vault URI."));
     let (scheme, rest) = uri.trim().split_once("://").ok_or_else(invalid)?;
-    let scheme_ok = !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+    let scheme_ok =
+        !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
     if !scheme_ok {
         return Err(invalid());
     }
     let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
     let host = host_of(authority).ok_or_else(invalid)?;
     if !scheme.eq_ignore_ascii_case("https") {
-        return Err(Failure::new(ErrorCode::KeyVaultUrlWithInvalidScheme, "Only https is supported for key vault URIs."));
+        return Err(Failure::new(
+            ErrorCode::KeyVaultUrlWithInvalidScheme,
+            "Only https is supported for key vault URIs.",
+        ));
     }
-    let vault = host
-        .strip_suffix(cloud.vault_host_suffix())
-        .ok_or_else(|| Failure::new(ErrorCode::KeyVaultUrlInvalidHost, format!("'{host}' is not a key vault host in this cloud.")))?;
+    let vault = host.strip_suffix(cloud.vault_host_suffix()).ok_or_else(|| {
+        Failure::new(
+            ErrorCode::KeyVaultUrlInvalidHost,
+            format!("'{host}' is not a key vault host in this cloud."),
+        )
+    })?;
     vault_name(vault).map_err(|_| invalid())?;
     let (key, version) = key_path(path).ok_or_else(invalid)?;
     Ok(VaultUri { vault: vault.to_string(), key, version })
@@ -120,7 +132,8 @@ fn host_of(authority: &str) -> Option<String> {
         return None;
     }
     let (host, port) = authority.split_once(':').unwrap_or((authority, "443"));
-    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    let host_ok =
+        !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     let port_ok = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
     (host_ok && port_ok).then(|| host.to_ascii_lowercase())
 }
@@ -198,7 +211,10 @@ mod tests {
         assert_eq!(code_of("ftp://contoso-kv.vault.azure.net", public), Some(KeyVaultUrlWithInvalidScheme));
         assert_eq!(code_of("https://contoso-kv.example.com", public), Some(KeyVaultUrlInvalidHost));
         assert_eq!(code_of("https://vault.azure.net", public), Some(KeyVaultUrlInvalidHost));
-        assert_eq!(code_of("https://contoso-kv.vault.azure.net", Cloud::Government), Some(KeyVaultUrlInvalidHost));
+        assert_eq!(
+            code_of("https://contoso-kv.vault.azure.net", Cloud::Government),
+            Some(KeyVaultUrlInvalidHost)
+        );
         assert_eq!(code_of("https://kv.vault.usgovcloudapi.net", public), Some(KeyVaultUrlInvalidHost));
     }
 }

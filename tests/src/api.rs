@@ -26,35 +26,20 @@ pub struct Reply {
 impl Api {
     /// A client without a session.
     pub fn anonymous(server: &TestServer) -> Self {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("an HTTP client");
-        Self {
-            http,
-            base: server.url("/api"),
-        }
+        let http = reqwest::Client::builder().cookie_store(true).build().expect("an HTTP client");
+        Self { http, base: server.url("/api") }
     }
 
     /// A client signed in as `admin`.
     pub async fn signed_in(server: &TestServer) -> Self {
         let api = Self::anonymous(server);
         let reply = api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD).await;
-        assert_eq!(
-            reply.status,
-            StatusCode::OK,
-            "sign-in failed: {:?}",
-            reply.body
-        );
+        assert_eq!(reply.status, StatusCode::OK, "sign-in failed: {:?}", reply.body);
         api
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> Reply {
-        self.post(
-            "/session",
-            &serde_json::json!({ "username": username, "password": password }),
-        )
-        .await
+        self.post("/session", &serde_json::json!({ "username": username, "password": password })).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -113,55 +98,32 @@ impl Reply {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                panic!("not JSON ({status}): {}", String::from_utf8_lossy(&bytes))
-            })
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("not JSON ({status}): {}", String::from_utf8_lossy(&bytes)))
         };
-        Self {
-            status,
-            headers,
-            body,
-        }
+        Self { status, headers, body }
     }
 
     /// The body of a successful reply; fails the test with the error otherwise.
     #[track_caller]
     pub fn ok(self) -> Value {
-        assert!(
-            self.status.is_success(),
-            "expected success, got {}: {}",
-            self.status,
-            self.body
-        );
+        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.body);
         self.body
     }
 
     /// Asserts an error envelope with this status and code; returns the error object.
     #[track_caller]
     pub fn error(self, status: u16, code: &str) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "unexpected status; body: {}",
-            self.body
-        );
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
         assert_envelope(&self.body);
-        assert_eq!(
-            self.body["error"]["code"], code,
-            "unexpected code: {}",
-            self.body
-        );
+        assert_eq!(self.body["error"]["code"], code, "unexpected code: {}", self.body);
         self.body["error"].clone()
     }
 
     /// The `ETag` as an order version.
     #[track_caller]
     pub fn etag_version(&self) -> u64 {
-        let tag = self
-            .headers
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .expect("an ETag header");
+        let tag = self.headers.get("etag").and_then(|v| v.to_str().ok()).expect("an ETag header");
         tag.trim_matches('"').parse().expect("a numeric ETag")
     }
 }
@@ -172,10 +134,7 @@ pub fn assert_envelope(body: &Value) {
     let error = &body["error"];
     assert!(error["code"].is_string(), "no code in {body}");
     assert!(error["message"].is_string(), "no message in {body}");
-    assert!(
-        error["recoverable"].is_boolean(),
-        "no recoverable in {body}"
-    );
+    assert!(error["recoverable"].is_boolean(), "no recoverable in {body}");
     assert!(error["remediation"].is_array(), "no remediation in {body}");
     assert!(error.get("fix").is_some(), "no fix in {body}");
 }
@@ -185,9 +144,7 @@ pub fn test_key_pkcs8() -> &'static [u8] {
     static KEY: OnceLock<Vec<u8>> = OnceLock::new();
     KEY.get_or_init(|| {
         let key = crypto::generate_rsa(2048, &mut rng()).expect("an RSA key");
-        crypto::private_key_to_pkcs8(&key)
-            .expect("PKCS#8 DER")
-            .to_vec()
+        crypto::private_key_to_pkcs8(&key).expect("PKCS#8 DER").to_vec()
     })
 }
 

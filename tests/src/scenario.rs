@@ -21,32 +21,13 @@ impl Demo {
     pub async fn load(api: &Api) -> Demo {
         let orders = api.get("/orders").await.ok();
         let order = orders[0]["id"].as_str().expect("a seeded order").to_owned();
-        let subscription = orders[0]["subscription_id"]
-            .as_str()
-            .expect("a subscription")
-            .to_owned();
-        let key = api
-            .get(&format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}"))
-            .await
-            .ok();
-        let version = key["versions"][0]["id"]
-            .as_str()
-            .expect("a seeded version")
-            .to_owned();
+        let subscription = orders[0]["subscription_id"].as_str().expect("a subscription").to_owned();
+        let key = api.get(&format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}")).await.ok();
+        let version = key["versions"][0]["id"].as_str().expect("a seeded version").to_owned();
         let identities = api.get("/identities").await.ok();
-        let identity = identities[0]["id"]
-            .as_str()
-            .expect("a seeded identity")
-            .to_owned();
-        let identity_principal = identities[0]["principal_id"]
-            .as_str()
-            .expect("a principal")
-            .to_owned();
-        let home = api
-            .get(&format!("/subscriptions/{subscription}"))
-            .await
-            .ok()["tenant_id"]
-            .clone();
+        let identity = identities[0]["id"].as_str().expect("a seeded identity").to_owned();
+        let identity_principal = identities[0]["principal_id"].as_str().expect("a principal").to_owned();
+        let home = api.get(&format!("/subscriptions/{subscription}")).await.ok()["tenant_id"].clone();
         let tenants = api.get("/tenants").await.ok();
         let other_tenant = tenants
             .as_array()
@@ -54,14 +35,7 @@ impl Demo {
             .and_then(|t| t["id"].as_str())
             .expect("a second tenant")
             .to_owned();
-        Demo {
-            order,
-            version,
-            identity,
-            identity_principal,
-            subscription,
-            other_tenant,
-        }
+        Demo { order, version, identity, identity_principal, subscription, other_tenant }
     }
 
     pub fn order_path(&self, rest: &str) -> String {
@@ -69,19 +43,8 @@ impl Demo {
     }
 
     /// Saves a customer-managed key on the demo order.
-    pub async fn save_cmk(
-        &self,
-        api: &Api,
-        vault: &str,
-        key: &str,
-        version: &str,
-        identity: Value,
-    ) -> Reply {
-        api.put(
-            &self.order_path("/encryption"),
-            &cmk(vault, key, version, identity),
-        )
-        .await
+    pub async fn save_cmk(&self, api: &Api, vault: &str, key: &str, version: &str, identity: Value) -> Reply {
+        api.put(&self.order_path("/encryption"), &cmk(vault, key, version, identity)).await
     }
 
     pub async fn device_password(&self, api: &Api) -> Reply {
@@ -91,9 +54,7 @@ impl Demo {
     /// Applies the fix an error offered.
     pub async fn apply_fix(&self, api: &Api, error: &Value) -> Value {
         assert!(error["fix"].is_object(), "the error offers no fix: {error}");
-        api.post(&self.order_path("/fixes"), &error["fix"])
-            .await
-            .ok()
+        api.post(&self.order_path("/fixes"), &error["fix"]).await.ok()
     }
 }
 
@@ -114,12 +75,7 @@ pub fn user_assigned(identity_id: &str) -> Value {
 }
 
 /// Creates a vault (RSA-3072 import key included) and returns its view.
-pub async fn create_vault(
-    api: &Api,
-    name: &str,
-    soft_delete: bool,
-    purge_protection: bool,
-) -> Value {
+pub async fn create_vault(api: &Api, name: &str, soft_delete: bool, purge_protection: bool) -> Value {
     let body = json!({
         "name": name, "resource_group": shared::demo::DEMO_RESOURCE_GROUP, "region": "West US",
         "soft_delete": soft_delete, "purge_protection": purge_protection, "retention_days": 90
@@ -129,9 +85,7 @@ pub async fn create_vault(
 
 /// Imports the test RSA-2048 key as `name` in `vault`; returns the first version id.
 pub async fn import_rsa_key(api: &Api, vault: &str, name: &str) -> String {
-    import_key(api, vault, name, "RSA", 2048, test_key_pkcs8())
-        .await
-        .ok()["versions"][0]["id"]
+    import_key(api, vault, name, "RSA", 2048, test_key_pkcs8()).await.ok()["versions"][0]["id"]
         .as_str()
         .expect("a version id")
         .to_owned()
@@ -147,9 +101,7 @@ pub async fn import_key(
     pkcs8: &[u8],
 ) -> Reply {
     let import_key = api.get(&format!("/vaults/{vault}/import-key")).await.ok();
-    let spki = import_key["public_spki_b64"]
-        .as_str()
-        .expect("an import key");
+    let spki = import_key["public_spki_b64"].as_str().expect("an import key");
     let body = json!({
         "name": name, "key_type": key_type, "size": size,
         "attributes": { "enabled": true, "nbf": null, "exp": null },

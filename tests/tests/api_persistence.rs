@@ -19,89 +19,45 @@ async fn everything_survives_a_restart_and_no_key_rests_in_plaintext() {
     let api = Api::signed_in(&server).await;
     let demo = Demo::load(&api).await;
     let version = scenario::import_rsa_key(&api, DEMO_VAULT, "mine").await;
-    demo.save_cmk(&api, DEMO_VAULT, "mine", &version, system_assigned())
-        .await
-        .ok();
-    let password = demo.device_password(&api).await.ok()["password"]
-        .as_str()
-        .expect("a password")
-        .to_owned();
-    let identity = api
-        .post(
-            "/identities",
-            &json!({ "name": "kept", "resource_group": "databox-rg" }),
-        )
-        .await
-        .ok();
+    demo.save_cmk(&api, DEMO_VAULT, "mine", &version, system_assigned()).await.ok();
+    let password = demo.device_password(&api).await.ok()["password"].as_str().expect("a password").to_owned();
+    let identity =
+        api.post("/identities", &json!({ "name": "kept", "resource_group": "databox-rg" })).await.ok();
 
     let data_dir = server.stop().await;
     let server = TestServer::start_api_in(data_dir).await;
     let api = Api::signed_in(&server).await;
+    assert_eq!(demo.device_password(&api).await.ok()["password"], password.as_str());
     assert_eq!(
-        demo.device_password(&api).await.ok()["password"],
-        password.as_str()
-    );
-    assert_eq!(
-        api.get(&format!(
-            "/identities/{}",
-            identity["id"].as_str().unwrap_or("-")
-        ))
-        .await
-        .ok()["name"],
+        api.get(&format!("/identities/{}", identity["id"].as_str().unwrap_or("-"))).await.ok()["name"],
         "kept"
     );
     let order = api.get(&demo.order_path("")).await.ok();
     assert_eq!(order["encryption"]["key"], "mine");
-    assert_eq!(
-        api.get(&format!("/vaults/{DEMO_VAULT}/keys"))
-            .await
-            .ok()
-            .as_array()
-            .map(Vec::len),
-        Some(2)
-    );
+    assert_eq!(api.get(&format!("/vaults/{DEMO_VAULT}/keys")).await.ok().as_array().map(Vec::len), Some(2));
 
     let data_dir = server.stop().await;
-    let master_key =
-        std::fs::read_to_string(data_dir.path().join("master.key")).expect("a master key file");
+    let master_key = std::fs::read_to_string(data_dir.path().join("master.key")).expect("a master key file");
     assert_file_mode_0600(&data_dir.path().join("master.key"));
     let database = read_database(data_dir.path());
-    assert!(
-        contains(&database, b"contoso-kv"),
-        "the scan reads the stored data"
-    );
+    assert!(contains(&database, b"contoso-kv"), "the scan reads the stored data");
     let passkey = passkey_bytes(&password);
     let pkcs8 = test_key_pkcs8();
     let secrets: [(&str, Vec<u8>); 8] = [
         ("the passkey", passkey.clone()),
         ("the passkey as shown", password.clone().into_bytes()),
         ("the passkey in hex", password.replace('-', "").into_bytes()),
-        (
-            "the passkey in base64",
-            STANDARD.encode(&passkey).into_bytes(),
-        ),
+        ("the passkey in base64", STANDARD.encode(&passkey).into_bytes()),
         ("the private key (DER)", pkcs8.to_vec()),
-        (
-            "the private key (base64)",
-            STANDARD.encode(pkcs8).into_bytes(),
-        ),
-        (
-            "the private key (base64url)",
-            URL_SAFE_NO_PAD.encode(pkcs8).into_bytes(),
-        ),
+        ("the private key (base64)", STANDARD.encode(pkcs8).into_bytes()),
+        ("the private key (base64url)", URL_SAFE_NO_PAD.encode(pkcs8).into_bytes()),
         ("the master key", master_key.trim().as_bytes().to_vec()),
     ];
     for (what, secret) in secrets {
-        assert!(
-            !contains(&database, &secret),
-            "{what} is readable in the database"
-        );
+        assert!(!contains(&database, &secret), "{what} is readable in the database");
     }
     // A chunk of the DER from the middle (the private exponent) is not there either.
-    assert!(
-        !contains(&database, &pkcs8[300..340]),
-        "part of the private key is readable in the database"
-    );
+    assert!(!contains(&database, &pkcs8[300..340]), "part of the private key is readable in the database");
     assert!(
         !contains(&database, backend::LOCAL_ADMIN_PASSWORD.as_bytes()),
         "the admin password is in the database"
@@ -115,49 +71,21 @@ async fn a_stale_write_is_a_conflict_not_an_overwrite() {
     let demo = Demo::load(&api).await;
     let seen = api.get(&demo.order_path("")).await.etag_version();
     let save = cmk(DEMO_VAULT, DEMO_KEY, &demo.version, system_assigned());
-    let saved = api
-        .send(
-            Method::PUT,
-            &demo.order_path("/encryption"),
-            Some(&save),
-            Some(seen),
-        )
-        .await;
+    let saved = api.send(Method::PUT, &demo.order_path("/encryption"), Some(&save), Some(seen)).await;
     assert!(saved.etag_version() > seen);
     saved.ok();
 
     // A second editor still holding the old version.
-    let revert = api
-        .send(
-            Method::POST,
-            &demo.order_path("/encryption/revert"),
-            None,
-            Some(seen),
-        )
-        .await;
+    let revert = api.send(Method::POST, &demo.order_path("/encryption/revert"), None, Some(seen)).await;
     revert.error(409, "Conflict");
     let mut stale_body = cmk(DEMO_VAULT, DEMO_KEY, &demo.version, system_assigned());
     stale_body["expected_version"] = json!(seen);
-    api.put(&demo.order_path("/encryption"), &stale_body)
+    api.put(&demo.order_path("/encryption"), &stale_body).await.error(409, "Conflict");
+    let fix = json!({ "action": "RecoverVault", "vault": DEMO_VAULT });
+    api.send(Method::POST, &demo.order_path("/fixes"), Some(&fix), Some(seen)).await.error(409, "Conflict");
+    api.send(Method::DELETE, &demo.order_path("/system-identity"), None, Some(seen))
         .await
         .error(409, "Conflict");
-    let fix = json!({ "action": "RecoverVault", "vault": DEMO_VAULT });
-    api.send(
-        Method::POST,
-        &demo.order_path("/fixes"),
-        Some(&fix),
-        Some(seen),
-    )
-    .await
-    .error(409, "Conflict");
-    api.send(
-        Method::DELETE,
-        &demo.order_path("/system-identity"),
-        None,
-        Some(seen),
-    )
-    .await
-    .error(409, "Conflict");
     assert_eq!(
         api.get(&demo.order_path("")).await.ok()["encryption"]["type"],
         "CustomerManaged",
@@ -179,16 +107,8 @@ async fn concurrent_saves_never_lose_an_update() {
         api.send(Method::POST, &revert, None, Some(seen)),
     );
     let statuses = [replies.0.status.as_u16(), replies.1.status.as_u16()];
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "exactly one write wins: {statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        1,
-        "the other is a conflict: {statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "exactly one write wins: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 1, "the other is a conflict: {statuses:?}");
     assert_eq!(api.get(&demo.order_path("")).await.etag_version(), seen + 1);
 }
 
@@ -204,24 +124,15 @@ fn read_database(dir: &std::path::Path) -> Vec<u8> {
 /// "abcd-ef01-..." back to the 32 bytes.
 fn passkey_bytes(shown: &str) -> Vec<u8> {
     let hex = shown.replace('-', "");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
-        .collect()
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
+    haystack.windows(needle.len()).any(|window| window == needle)
 }
 
 fn assert_file_mode_0600(path: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .expect("metadata")
-        .permissions()
-        .mode()
-        & 0o777;
+    let mode = std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{} is readable by others", path.display());
 }

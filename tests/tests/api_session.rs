@@ -15,13 +15,7 @@ async fn documented_routes(api: &Api) -> Vec<(Method, String)> {
             };
             let concrete = path
                 .split('/')
-                .map(|segment| {
-                    if segment.starts_with('{') {
-                        "x"
-                    } else {
-                        segment
-                    }
-                })
+                .map(|segment| if segment.starts_with('{') { "x" } else { segment })
                 .collect::<Vec<_>>()
                 .join("/");
             routes.push((method, concrete));
@@ -34,29 +28,20 @@ async fn documented_routes(api: &Api) -> Vec<(Method, String)> {
 async fn every_route_but_health_and_sign_in_needs_a_session() {
     let server = TestServer::start_api().await;
     let routes = documented_routes(&Api::signed_in(&server).await).await;
-    assert!(
-        routes.len() > 40,
-        "the OpenAPI document lists every route, got {}",
-        routes.len()
-    );
+    assert!(routes.len() > 40, "the OpenAPI document lists every route, got {}", routes.len());
     let anonymous = Api::anonymous(&server);
     for (method, path) in routes {
-        let public = (method == Method::GET && path == "/health")
-            || (method == Method::POST && path == "/session");
+        let public =
+            (method == Method::GET && path == "/health") || (method == Method::POST && path == "/session");
         let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
-        let reply = anonymous
-            .send(method.clone(), &path, body.as_ref(), None)
-            .await;
+        let reply = anonymous.send(method.clone(), &path, body.as_ref(), None).await;
         if public {
             assert_ne!(reply.status, 401, "{method} {path} must not need a session");
         } else {
             reply.error(401, "Unauthorized");
         }
     }
-    anonymous
-        .get("/openapi.json")
-        .await
-        .error(401, "Unauthorized");
+    anonymous.get("/openapi.json").await.error(401, "Unauthorized");
 }
 
 #[tokio::test]
@@ -64,16 +49,8 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() 
     let server = TestServer::start_api().await;
     let api = Api::anonymous(&server);
     let reply = api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD).await;
-    let cookie = reply
-        .headers
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .expect("a cookie")
-        .to_owned();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "cookie flags: {cookie}"
-    );
+    let cookie = reply.headers.get("set-cookie").and_then(|v| v.to_str().ok()).expect("a cookie").to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "cookie flags: {cookie}");
     assert_eq!(reply.ok()["username"], "admin");
 
     assert_eq!(api.get("/session").await.ok()["username"], "admin");
@@ -88,33 +65,22 @@ async fn a_forged_or_stale_cookie_is_refused() {
     let api = Api::anonymous(&server);
     let reply = api
         .raw(Method::GET, "/orders")
-        .header(
-            "Cookie",
-            "keyblade_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        )
+        .header("Cookie", "keyblade_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
         .send()
         .await
         .expect("an answer");
-    keyblade_tests::Reply::read(reply)
-        .await
-        .error(401, "Unauthorized");
+    keyblade_tests::Reply::read(reply).await.error(401, "Unauthorized");
 }
 
 #[tokio::test]
 async fn wrong_passwords_are_refused_then_slowed_down() {
     let server = TestServer::start_api().await;
     let api = Api::anonymous(&server);
-    api.sign_in("nobody", "whatever")
-        .await
-        .error(401, "Unauthorized");
+    api.sign_in("nobody", "whatever").await.error(401, "Unauthorized");
     for _ in 0..2 {
-        api.sign_in("admin", "wrong")
-            .await
-            .error(401, "Unauthorized");
+        api.sign_in("admin", "wrong").await.error(401, "Unauthorized");
     }
-    api.sign_in("admin", "wrong")
-        .await
-        .error(401, "Unauthorized");
+    api.sign_in("admin", "wrong").await.error(401, "Unauthorized");
     // Past the free attempts even the right password must wait.
     let reply = api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD).await;
     let retry_after: u64 = reply
@@ -126,24 +92,27 @@ async fn wrong_passwords_are_refused_then_slowed_down() {
     assert!(retry_after >= 1);
     reply.error(429, "TooManyRequests");
     tokio::time::sleep(std::time::Duration::from_secs(retry_after + 1)).await;
-    assert_eq!(
-        api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD)
-            .await
-            .ok()["username"],
-        "admin"
-    );
+    assert_eq!(api.sign_in("admin", backend::LOCAL_ADMIN_PASSWORD).await.ok()["username"], "admin");
 }
 
 #[tokio::test]
 async fn health_needs_no_session_and_the_openapi_document_is_generated() {
     let server = TestServer::start_api().await;
-    assert_eq!(
-        Api::anonymous(&server).get("/health").await.ok()["status"],
-        "ok"
-    );
+    assert_eq!(Api::anonymous(&server).get("/health").await.ok()["status"], "ok");
     let api = Api::signed_in(&server).await;
     let document: Value = api.get("/openapi.json").await.ok();
     assert_eq!(document["info"]["title"], "Keyblade API");
     assert!(document["paths"]["/orders/{order}/device-password"]["post"].is_object());
     assert!(document["paths"]["/vaults/{vault}/import-key"]["get"].is_object());
+
+    // Bodies are typed by the shared API types, not generic objects.
+    let save = &document["paths"]["/orders/{order}/encryption/key-url"]["put"];
+    let request = &save["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(request, "#/components/schemas/SaveByKeyUrlRequest");
+    let answer = &save["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(answer, "#/components/schemas/OrderView");
+    let schemas = &document["components"]["schemas"];
+    for name in ["SessionView", "EncryptionSettings", "FixAction", "ErrorCode", "WorldView"] {
+        assert!(schemas[name].is_object(), "no schema {name}");
+    }
 }

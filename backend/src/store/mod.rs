@@ -44,9 +44,7 @@ impl Store {
         if !url.starts_with("sqlite:") {
             return Err(StoreError::UnsupportedUrl);
         }
-        Ok(Self {
-            db: SqliteStore::open(url).await?,
-        })
+        Ok(Self { db: SqliteStore::open(url).await? })
     }
 
     pub async fn close(&self) {
@@ -56,15 +54,8 @@ impl Store {
     /// Reads the whole world.
     pub async fn load(&self) -> Result<Snapshot, StoreError> {
         let rows = self.db.load_rows().await?;
-        let bodies = Rows(
-            rows.iter()
-                .map(|(key, (body, _))| (key.clone(), body.clone()))
-                .collect(),
-        );
-        Ok(Snapshot {
-            world: bodies.to_world()?,
-            rows,
-        })
+        let bodies = Rows(rows.iter().map(|(key, (body, _))| (key.clone(), body.clone())).collect());
+        Ok(Snapshot { world: bodies.to_world()?, rows })
     }
 
     /// Stores `world` as the successor of `snapshot`, atomically: either every changed entity
@@ -101,9 +92,7 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.db
-            .create_session(token_hash, username, expires_at, now)
-            .await
+        self.db.create_session(token_hash, username, expires_at, now).await
     }
 
     /// The user of a live session and when the session expires.
@@ -135,56 +124,34 @@ mod tests {
     use super::*;
 
     fn tenant(name: &str) -> Tenant {
-        Tenant {
-            id: name.to_owned(),
-            name: name.to_owned(),
-        }
+        Tenant { id: name.to_owned(), name: name.to_owned() }
     }
 
     fn rename(world: &World, id: &str, name: &str) -> World {
         let mut next = world.clone();
-        next.tenants.insert(
-            id.to_owned(),
-            Tenant {
-                id: id.to_owned(),
-                name: name.to_owned(),
-            },
-        );
+        next.tenants.insert(id.to_owned(), Tenant { id: id.to_owned(), name: name.to_owned() });
         next
     }
 
     #[tokio::test]
     async fn a_write_based_on_a_stale_read_changes_nothing() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .expect("a store");
-        let seeded = World {
-            tenants: [("t".to_owned(), tenant("t"))].into(),
-            ..World::default()
-        };
+        let store =
+            Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("a store");
+        let seeded = World { tenants: [("t".to_owned(), tenant("t"))].into(), ..World::default() };
         assert!(store.seed(&seeded).await.expect("seeded"));
         assert!(!store.seed(&seeded).await.expect("seeding twice is a no-op"));
 
         let first = store.load().await.expect("a snapshot");
         let second = store.load().await.expect("another snapshot");
-        store
-            .commit(&first, &rename(&first.world, "t", "first"))
-            .await
-            .expect("the first write");
+        store.commit(&first, &rename(&first.world, "t", "first")).await.expect("the first write");
 
         let mut stale = rename(&second.world, "t", "second");
         stale.tenants.insert("new".to_owned(), tenant("new"));
-        assert!(matches!(
-            store.commit(&second, &stale).await,
-            Err(StoreError::Conflict)
-        ));
+        assert!(matches!(store.commit(&second, &stale).await, Err(StoreError::Conflict)));
 
         let stored = store.load().await.expect("a snapshot").world;
         assert_eq!(stored.tenants["t"].name, "first");
-        assert!(
-            !stored.tenants.contains_key("new"),
-            "a conflicting commit rolls back entirely"
-        );
+        assert!(!stored.tenants.contains_key("new"), "a conflicting commit rolls back entirely");
     }
 }

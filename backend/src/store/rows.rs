@@ -88,32 +88,19 @@ impl Rows {
     }
 
     fn put<T: Serialize>(&mut self, table: Table, id: &str, value: &T) -> serde_json::Result<()> {
-        self.0
-            .insert((table, id.to_owned()), serde_json::to_string(value)?);
+        self.0.insert((table, id.to_owned()), serde_json::to_string(value)?);
         Ok(())
     }
 
-    fn put_all<T: Serialize>(
-        &mut self,
-        table: Table,
-        items: &BTreeMap<String, T>,
-    ) -> serde_json::Result<()> {
-        items
-            .iter()
-            .try_for_each(|(id, item)| self.put(table, id, item))
+    fn put_all<T: Serialize>(&mut self, table: Table, items: &BTreeMap<String, T>) -> serde_json::Result<()> {
+        items.iter().try_for_each(|(id, item)| self.put(table, id, item))
     }
 
     fn get<T: DeserializeOwned>(&self, table: Table, id: &str) -> serde_json::Result<Option<T>> {
-        self.0
-            .get(&(table, id.to_owned()))
-            .map(|body| serde_json::from_str(body))
-            .transpose()
+        self.0.get(&(table, id.to_owned())).map(|body| serde_json::from_str(body)).transpose()
     }
 
-    fn get_all<T: DeserializeOwned>(
-        &self,
-        table: Table,
-    ) -> serde_json::Result<BTreeMap<String, T>> {
+    fn get_all<T: DeserializeOwned>(&self, table: Table) -> serde_json::Result<BTreeMap<String, T>> {
         self.0
             .range((table, String::new())..)
             .take_while(|((t, _), _)| *t == table)
@@ -164,13 +151,7 @@ mod tests {
     #[test]
     fn a_world_survives_the_round_trip_through_rows() {
         let mut world = World::default();
-        world.tenants.insert(
-            "t1".into(),
-            shared::model::Tenant {
-                id: "t1".into(),
-                name: "Contoso".into(),
-            },
-        );
+        world.tenants.insert("t1".into(), shared::model::Tenant { id: "t1".into(), name: "Contoso".into() });
         let rows = Rows::from_world(&world).expect("serialisable");
         assert_eq!(rows.to_world().expect("deserialisable"), world);
     }

@@ -32,10 +32,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }
@@ -50,14 +47,8 @@ impl SqliteStore {
         let mut rows = BTreeMap::new();
         for table in Table::ALL {
             let sql = format!("SELECT id, body, version FROM {}", table.name());
-            for row in sqlx::query(AssertSqlSafe(sql))
-                .fetch_all(&self.pool)
-                .await?
-            {
-                rows.insert(
-                    (table, row.try_get("id")?),
-                    (row.try_get("body")?, row.try_get("version")?),
-                );
+            for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
+                rows.insert((table, row.try_get("id")?), (row.try_get("body")?, row.try_get("version")?));
             }
         }
         Ok(rows)
@@ -72,11 +63,7 @@ impl SqliteStore {
                 "INSERT INTO {} (id, body, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING",
                 table.name()
             );
-            let done = sqlx::query(AssertSqlSafe(sql))
-                .bind(id)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
+            let done = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(body).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
         for ((table, id), body, version) in changes.updates {
@@ -84,21 +71,13 @@ impl SqliteStore {
                 "UPDATE {} SET body = ?, version = version + 1 WHERE id = ? AND version = ?",
                 table.name()
             );
-            let done = sqlx::query(AssertSqlSafe(sql))
-                .bind(body)
-                .bind(id)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
+            let done =
+                sqlx::query(AssertSqlSafe(sql)).bind(body).bind(id).bind(version).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
         for ((table, id), version) in changes.deletes {
             let sql = format!("DELETE FROM {} WHERE id = ? AND version = ?", table.name());
-            let done = sqlx::query(AssertSqlSafe(sql))
-                .bind(id)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
+            let done = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(version).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
         tx.commit().await?;
@@ -109,22 +88,14 @@ impl SqliteStore {
     /// it wrote.
     pub async fn seed(&self, rows: Rows) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM world_settings")
-            .fetch_one(&mut *tx)
-            .await?;
+        let existing: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM world_settings").fetch_one(&mut *tx).await?;
         if existing > 0 {
             return Ok(false);
         }
         for ((table, id), body) in rows.0 {
-            let sql = format!(
-                "INSERT INTO {} (id, body, version) VALUES (?, ?, 1)",
-                table.name()
-            );
-            sqlx::query(AssertSqlSafe(sql))
-                .bind(id)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
+            let sql = format!("INSERT INTO {} (id, body, version) VALUES (?, ?, 1)", table.name());
+            sqlx::query(AssertSqlSafe(sql)).bind(id).bind(body).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -132,19 +103,16 @@ impl SqliteStore {
 
     /// Whether a world has been stored.
     pub async fn is_seeded(&self) -> Result<bool, StoreError> {
-        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM world_settings")
-            .fetch_one(&self.pool)
-            .await?;
+        let existing: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM world_settings").fetch_one(&self.pool).await?;
         Ok(existing > 0)
     }
 
     pub async fn password_hash(&self, username: &str) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT password_hash FROM accounts WHERE username = ?")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT password_hash FROM accounts WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StoreError> {
@@ -168,10 +136,7 @@ impl SqliteStore {
         now: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO sessions (token_hash, username, expires_at) VALUES (?, ?, ?)")
             .bind(token_hash)
             .bind(username)
@@ -188,31 +153,24 @@ impl SqliteStore {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<(String, i64)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT username, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| Ok((row.try_get("username")?, row.try_get("expires_at")?)))
-            .transpose()
+        let row =
+            sqlx::query("SELECT username, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?")
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| Ok((row.try_get("username")?, row.try_get("expires_at")?))).transpose()
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
         Ok(())
     }
 
     pub async fn master_key_check(&self) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT sealed FROM master_key_check WHERE id = 1")
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT sealed FROM master_key_check WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     pub async fn set_master_key_check(&self, sealed: &str) -> Result<(), StoreError> {
@@ -226,9 +184,5 @@ impl SqliteStore {
 
 /// A conditional write that touched no row lost a race with another writer.
 fn require_one_row(affected: u64) -> Result<(), StoreError> {
-    if affected == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
-    }
+    if affected == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }

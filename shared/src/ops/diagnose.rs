@@ -3,7 +3,8 @@
 
 use crate::catalog::ErrorCode;
 use crate::model::{
-    CustomerKey, EncryptionSettings, IdentityChoice, KeyPermission, KeyVault, KeyVersion, Order, Timestamp, World,
+    CustomerKey, EncryptionSettings, IdentityChoice, KeyPermission, KeyVault, KeyVersion, Order, Timestamp,
+    World,
 };
 
 /// When the check runs: saving new settings, or using the saved ones (Device password, revert,
@@ -39,12 +40,19 @@ pub enum Stage {
 /// 9. **Not expired**, else `EncryptionKeyExpired`.
 ///
 /// The cryptography itself comes after diagnosis; if it fails the code is `Generic error`.
-pub fn diagnose(world: &World, order: &Order, settings: &EncryptionSettings, stage: Stage, now: Timestamp) -> Result<(), ErrorCode> {
+pub fn diagnose(
+    world: &World,
+    order: &Order,
+    settings: &EncryptionSettings,
+    stage: Stage,
+    now: Timestamp,
+) -> Result<(), ErrorCode> {
     let Some(ck) = settings.customer_key() else {
         return Ok(());
     };
     let principal_id = check_identity(world, order, &ck.identity, stage)?;
-    let vault = world.vaults.get(&ck.vault).filter(|v| v.is_live()).ok_or(ErrorCode::KeyVaultDetailsNotFound)?;
+    let vault =
+        world.vaults.get(&ck.vault).filter(|v| v.is_live()).ok_or(ErrorCode::KeyVaultDetailsNotFound)?;
     if !(vault.soft_delete && vault.purge_protection) {
         return Err(ErrorCode::SoftDeleteAndPurgeProtectionNotEnabled);
     }
@@ -54,7 +62,12 @@ pub fn diagnose(world: &World, order: &Order, settings: &EncryptionSettings, sta
 }
 
 /// Steps 1 and 2; returns the principal id to check access for.
-fn check_identity(world: &World, order: &Order, identity: &IdentityChoice, stage: Stage) -> Result<String, ErrorCode> {
+fn check_identity(
+    world: &World,
+    order: &Order,
+    identity: &IdentityChoice,
+    stage: Stage,
+) -> Result<String, ErrorCode> {
     let subscription_tenant = world.subscriptions.get(&order.subscription_id).map(|s| s.tenant_id.as_str());
     match identity {
         IdentityChoice::SystemAssigned => {
@@ -87,7 +100,8 @@ fn check_access(vault: &KeyVault, identity: &IdentityChoice, principal_id: &str)
     if is_system && !vault.access_policies.contains_key(principal_id) {
         return Err(ErrorCode::SystemAssignedIdentityAbsent);
     }
-    let blocked = !is_system && vault.firewall.enabled && !vault.firewall.allowed_identities.contains(principal_id);
+    let blocked =
+        !is_system && vault.firewall.enabled && !vault.firewall.allowed_identities.contains(principal_id);
     let granted = vault.permissions_of(principal_id);
     let missing = KeyPermission::REQUIRED_FOR_ORDER.iter().any(|p| !granted.contains(p));
     if blocked || missing {

@@ -4,15 +4,27 @@ use super::{Ctx, order_mut};
 use crate::api::CreateIdentityRequest;
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto;
-use crate::model::{EncryptionSettings, KeyPermission, MAX_USER_IDENTITIES, SystemIdentity, UserIdentity, World};
+use crate::model::{
+    EncryptionSettings, KeyPermission, MAX_USER_IDENTITIES, SystemIdentity, UserIdentity, World,
+};
 use crate::validation;
 
 /// Creates a user-assigned identity in the tenant of the resource group's subscription.
 /// Returns the new world and the identity id.
-pub fn create_identity(world: &World, ctx: &mut Ctx, req: &CreateIdentityRequest) -> Result<(World, String), Failure> {
+pub fn create_identity(
+    world: &World,
+    ctx: &mut Ctx,
+    req: &CreateIdentityRequest,
+) -> Result<(World, String), Failure> {
     validation::display_name(&req.name)?;
-    let group = world.resource_groups.get(&req.resource_group).ok_or_else(|| Failure::not_found("The resource group"))?;
-    let subscription = world.subscriptions.get(&group.subscription_id).ok_or_else(|| Failure::not_found("The subscription"))?;
+    let group = world
+        .resource_groups
+        .get(&req.resource_group)
+        .ok_or_else(|| Failure::not_found("The resource group"))?;
+    let subscription = world
+        .subscriptions
+        .get(&group.subscription_id)
+        .ok_or_else(|| Failure::not_found("The subscription"))?;
     let identity = UserIdentity {
         id: crypto::random_hex(ctx.rng, 16),
         name: req.name.clone(),
@@ -41,7 +53,8 @@ pub fn move_subscription(world: &World, subscription_id: &str, tenant_id: &str) 
         return Err(Failure::not_found("The tenant"));
     }
     let mut next = world.clone();
-    let subscription = next.subscriptions.get_mut(subscription_id).ok_or_else(|| Failure::not_found("The subscription"))?;
+    let subscription =
+        next.subscriptions.get_mut(subscription_id).ok_or_else(|| Failure::not_found("The subscription"))?;
     subscription.tenant_id = tenant_id.to_string();
     Ok(next)
 }
@@ -68,7 +81,11 @@ pub fn move_identity_tenant(world: &World, identity_id: &str, tenant_id: &str) -
 }
 
 /// Identity type None: removes the order's system-assigned identity.
-pub fn remove_system_identity(world: &World, order_id: &str, expected_version: Option<u64>) -> Result<World, Failure> {
+pub fn remove_system_identity(
+    world: &World,
+    order_id: &str,
+    expected_version: Option<u64>,
+) -> Result<World, Failure> {
     let mut next = world.clone();
     let order = order_mut(&mut next, order_id, expected_version)?;
     if order.system_identity.take().is_none() {
@@ -80,7 +97,12 @@ pub fn remove_system_identity(world: &World, order_id: &str, expected_version: O
 
 /// Identity type System assigned: creates a fresh system identity in the subscription's
 /// current tenant. It gets a new principal id, so old access-policy entries no longer apply.
-pub fn recreate_system_identity(world: &World, ctx: &mut Ctx, order_id: &str, expected_version: Option<u64>) -> Result<World, Failure> {
+pub fn recreate_system_identity(
+    world: &World,
+    ctx: &mut Ctx,
+    order_id: &str,
+    expected_version: Option<u64>,
+) -> Result<World, Failure> {
     let mut next = world.clone();
     let order = next.orders.get(order_id).ok_or_else(|| Failure::not_found("The order"))?;
     let tenant_id = next
@@ -99,7 +121,12 @@ pub fn recreate_system_identity(world: &World, ctx: &mut Ctx, order_id: &str, ex
 
 /// The documented recovery: identity None, then System assigned, then grant the new identity
 /// Get, WrapKey and UnwrapKey on the vault.
-pub fn recreate_system_identity_with_access(world: &World, ctx: &mut Ctx, order_id: &str, vault: &str) -> Result<World, Failure> {
+pub fn recreate_system_identity_with_access(
+    world: &World,
+    ctx: &mut Ctx,
+    order_id: &str,
+    vault: &str,
+) -> Result<World, Failure> {
     let has_identity = world.orders.get(order_id).is_some_and(|o| o.system_identity.is_some());
     let cleared = if has_identity { remove_system_identity(world, order_id, None)? } else { world.clone() };
     let recreated = recreate_system_identity(&cleared, ctx, order_id, None)?;
@@ -113,7 +140,12 @@ pub fn recreate_system_identity_with_access(world: &World, ctx: &mut Ctx, order_
 }
 
 /// Attaches user identities to an order (at most ten in total).
-pub fn attach_identities(world: &World, order_id: &str, identity_ids: &[String], expected_version: Option<u64>) -> Result<World, Failure> {
+pub fn attach_identities(
+    world: &World,
+    order_id: &str,
+    identity_ids: &[String],
+    expected_version: Option<u64>,
+) -> Result<World, Failure> {
     if let Some(missing) = identity_ids.iter().find(|id| !world.identities.contains_key(*id)) {
         return Err(Failure::not_found(&format!("Identity '{missing}'")));
     }
@@ -134,7 +166,12 @@ pub fn attach_identities(world: &World, order_id: &str, identity_ids: &[String],
 
 /// Detaches user identities from an order. Detaching the one in use is allowed (it produces
 /// the "identity absent" state, as in the cloud).
-pub fn detach_identities(world: &World, order_id: &str, identity_ids: &[String], expected_version: Option<u64>) -> Result<World, Failure> {
+pub fn detach_identities(
+    world: &World,
+    order_id: &str,
+    identity_ids: &[String],
+    expected_version: Option<u64>,
+) -> Result<World, Failure> {
     let mut next = world.clone();
     let order = order_mut(&mut next, order_id, expected_version)?;
     order.user_identities.retain(|id| !identity_ids.contains(id));

@@ -11,25 +11,47 @@ use crate::model::{Key, KeyOperation, KeyType, KeyVault, KeyVersion, PublicKeyMa
 use crate::validation;
 
 /// Creates a key with its first version; returns the new world and the version id.
-pub fn create_key(world: &World, ctx: &mut Ctx, vault: &str, req: &CreateKeyRequest) -> Result<(World, String), Failure> {
+pub fn create_key(
+    world: &World,
+    ctx: &mut Ctx,
+    vault: &str,
+    req: &CreateKeyRequest,
+) -> Result<(World, String), Failure> {
     validation::key_name(&req.name)?;
     validation::key_type_and_size(req.key_type, req.size)?;
     let existing = world.vaults.get(vault).and_then(|v| v.keys.get(&req.name));
     if existing.is_some_and(|k| !k.purged) {
-        return Err(Failure::new(ErrorCode::KeyNameTaken, format!("'{}' already exists (possibly soft-deleted).", req.name)));
+        return Err(Failure::new(
+            ErrorCode::KeyNameTaken,
+            format!("'{}' already exists (possibly soft-deleted).", req.name),
+        ));
     }
     let version = import_version(world, ctx, vault, req.key_type, req.size, &req.attributes, &req.transfer)?;
     let id = version.id.clone();
     let mut next = world.clone();
-    let key = Key { name: req.name.clone(), key_type: req.key_type, size: req.size, versions: vec![version], deleted_at: None, purged: false };
+    let key = Key {
+        name: req.name.clone(),
+        key_type: req.key_type,
+        size: req.size,
+        versions: vec![version],
+        deleted_at: None,
+        purged: false,
+    };
     live_vault_mut(&mut next, vault)?.keys.insert(req.name.clone(), key);
     Ok((next, id))
 }
 
 /// Adds a version to a live key; the imported key must match the key's type and size.
-pub fn create_version(world: &World, ctx: &mut Ctx, vault: &str, key: &str, req: &CreateVersionRequest) -> Result<(World, String), Failure> {
+pub fn create_version(
+    world: &World,
+    ctx: &mut Ctx,
+    vault: &str,
+    key: &str,
+    req: &CreateVersionRequest,
+) -> Result<(World, String), Failure> {
     let existing = live_key(world, vault, key)?;
-    let version = import_version(world, ctx, vault, existing.key_type, existing.size, &req.attributes, &req.transfer)?;
+    let version =
+        import_version(world, ctx, vault, existing.key_type, existing.size, &req.attributes, &req.transfer)?;
     let id = version.id.clone();
     let mut next = world.clone();
     live_key_mut(&mut next, vault, key)?.versions.push(version);
@@ -38,8 +60,12 @@ pub fn create_version(world: &World, ctx: &mut Ctx, vault: &str, key: &str, req:
 
 /// Builds a version directly from an RSA private key (used by the demo seed, which has no
 /// browser to wrap the key).
-pub fn rsa_version(ctx: &mut Ctx, private: &rsa::PrivateKey, attributes: &VersionAttributes) -> Result<KeyVersion, Failure> {
-    let der = crypto::private_key_to_pkcs8(private).map_err(internal)?;
+pub fn rsa_version(
+    ctx: &mut Ctx,
+    private: &rsa::PrivateKey,
+    attributes: &VersionAttributes,
+) -> Result<KeyVersion, Failure> {
+    let der = crypto::private_key_to_pkcs8(private)?;
     let public = crypto::rsa_public_material(private.as_public_key());
     new_version(ctx, public, &der, attributes)
 }
@@ -57,7 +83,9 @@ fn import_version(
 ) -> Result<KeyVersion, Failure> {
     let der = unwrap_transfer(world, ctx, vault, transfer)?;
     let public = match (crypto::classify_pkcs8(&der), key_type) {
-        (Ok(ImportedKey::Rsa(private)), KeyType::Rsa | KeyType::RsaHsm) if usize::from(size) == private.size() * 8 => {
+        (Ok(ImportedKey::Rsa(private)), KeyType::Rsa | KeyType::RsaHsm)
+            if usize::from(size) == private.size() * 8 =>
+        {
             crypto::rsa_public_material(private.as_public_key())
         }
         (Ok(ImportedKey::EcP256), KeyType::Ec) => PublicKeyMaterial::Ec { crv: "P-256".to_string() },
@@ -66,14 +94,30 @@ fn import_version(
     new_version(ctx, public, &der, attributes)
 }
 
-fn unwrap_transfer(world: &World, ctx: &mut Ctx, vault: &str, transfer: &KeyTransfer) -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
-    world.vaults.get(vault).filter(|v| v.is_live()).ok_or_else(|| Failure::not_found(&format!("Key vault '{vault}'")))?;
-    let import_key = world.import_keys.get(vault).ok_or_else(|| bad_transfer("The vault has no import key yet."))?;
-    let import_private = import_key.private_key(ctx.master).map_err(internal)?;
-    crypto::unwrap_transfer(&import_private, transfer, ctx.rng).map_err(|_| bad_transfer("The key-transfer blob could not be unwrapped."))
+fn unwrap_transfer(
+    world: &World,
+    ctx: &mut Ctx,
+    vault: &str,
+    transfer: &KeyTransfer,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
+    world
+        .vaults
+        .get(vault)
+        .filter(|v| v.is_live())
+        .ok_or_else(|| Failure::not_found(&format!("Key vault '{vault}'")))?;
+    let import_key =
+        world.import_keys.get(vault).ok_or_else(|| bad_transfer("The vault has no import key yet."))?;
+    let import_private = import_key.private_key(ctx.master)?;
+    crypto::unwrap_transfer(&import_private, transfer, ctx.rng)
+        .map_err(|_| bad_transfer("The key-transfer blob could not be unwrapped."))
 }
 
-fn new_version(ctx: &mut Ctx, public_key: PublicKeyMaterial, pkcs8: &[u8], attributes: &VersionAttributes) -> Result<KeyVersion, Failure> {
+fn new_version(
+    ctx: &mut Ctx,
+    public_key: PublicKeyMaterial,
+    pkcs8: &[u8],
+    attributes: &VersionAttributes,
+) -> Result<KeyVersion, Failure> {
     let key_ops = match public_key {
         PublicKeyMaterial::Rsa { .. } => {
             vec![KeyOperation::Encrypt, KeyOperation::Decrypt, KeyOperation::WrapKey, KeyOperation::UnwrapKey]
@@ -87,15 +131,23 @@ fn new_version(ctx: &mut Ctx, public_key: PublicKeyMaterial, pkcs8: &[u8], attri
         exp: attributes.exp,
         created: ctx.now,
         public_key,
-        sealed_private_key: crypto::seal(ctx.master, pkcs8, ctx.rng).map_err(internal)?,
+        sealed_private_key: crypto::seal(ctx.master, pkcs8, ctx.rng)?,
         key_ops,
     })
 }
 
 /// Replaces a version's attributes (enable/disable, activation, expiry).
-pub fn update_version(world: &World, vault: &str, key: &str, version: &str, attributes: &VersionAttributes) -> Result<World, Failure> {
+pub fn update_version(
+    world: &World,
+    vault: &str,
+    key: &str,
+    version: &str,
+    attributes: &VersionAttributes,
+) -> Result<World, Failure> {
     let mut next = world.clone();
-    let v = live_key_mut(&mut next, vault, key)?.version_mut(version).ok_or_else(|| Failure::not_found("The key version"))?;
+    let v = live_key_mut(&mut next, vault, key)?
+        .version_mut(version)
+        .ok_or_else(|| Failure::not_found("The key version"))?;
     v.enabled = attributes.enabled;
     v.nbf = attributes.nbf;
     v.exp = attributes.exp;
@@ -103,16 +155,31 @@ pub fn update_version(world: &World, vault: &str, key: &str, version: &str, attr
 }
 
 /// Enables a version and drops an activation date that lies in the future.
-pub fn enable_version_now(world: &World, ctx: &Ctx, vault: &str, key: &str, version: &str) -> Result<World, Failure> {
-    let current = live_key(world, vault, key)?.version(version).ok_or_else(|| Failure::not_found("The key version"))?;
+pub fn enable_version_now(
+    world: &World,
+    ctx: &Ctx,
+    vault: &str,
+    key: &str,
+    version: &str,
+) -> Result<World, Failure> {
+    let current =
+        live_key(world, vault, key)?.version(version).ok_or_else(|| Failure::not_found("The key version"))?;
     let nbf = current.nbf.filter(|nbf| *nbf <= ctx.now);
     update_version(world, vault, key, version, &VersionAttributes { enabled: true, nbf, exp: current.exp })
 }
 
 /// Moves a version's expiry to one year from now.
-pub fn extend_expiry(world: &World, ctx: &Ctx, vault: &str, key: &str, version: &str) -> Result<World, Failure> {
-    let current = live_key(world, vault, key)?.version(version).ok_or_else(|| Failure::not_found("The key version"))?;
-    let attributes = VersionAttributes { enabled: current.enabled, nbf: current.nbf, exp: Some(ctx.now.plus_days(365)) };
+pub fn extend_expiry(
+    world: &World,
+    ctx: &Ctx,
+    vault: &str,
+    key: &str,
+    version: &str,
+) -> Result<World, Failure> {
+    let current =
+        live_key(world, vault, key)?.version(version).ok_or_else(|| Failure::not_found("The key version"))?;
+    let attributes =
+        VersionAttributes { enabled: current.enabled, nbf: current.nbf, exp: Some(ctx.now.plus_days(365)) };
     update_version(world, vault, key, version, &attributes)
 }
 
@@ -136,7 +203,10 @@ pub fn recover_key(world: &World, ctx: &Ctx, vault: &str, key: &str) -> Result<W
     let retention = v.retention_days;
     let k = deleted_key_in(v, key)?;
     if !crate::model::within_retention(k.deleted_at, retention, ctx.now) {
-        return Err(Failure::new(ErrorCode::NotRecoverable, format!("The retention period of '{key}' has ended.")));
+        return Err(Failure::new(
+            ErrorCode::NotRecoverable,
+            format!("The retention period of '{key}' has ended."),
+        ));
     }
     k.deleted_at = None;
     Ok(next)
@@ -190,9 +260,4 @@ fn deleted_key_in<'v>(vault: &'v mut KeyVault, key: &str) -> Result<&'v mut Key,
 
 fn bad_transfer(message: &str) -> Failure {
     Failure::new(ErrorCode::InvalidKeyTransfer, message)
-}
-
-/// A crypto failure on our own stored material: nothing the user did, hence Generic error.
-pub(crate) fn internal(_: crypto::CryptoError) -> Failure {
-    Failure::new(ErrorCode::GenericError, "An internal cryptographic step failed.")
 }

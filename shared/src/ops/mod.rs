@@ -49,9 +49,15 @@ fn live_vault_mut<'w>(world: &'w mut World, name: &str) -> Result<&'w mut KeyVau
         .ok_or_else(|| Failure::not_found(&format!("Key vault '{name}'")))
 }
 
-/// An order, checked against the version the caller saw (optimistic concurrency).
-fn order_mut<'w>(world: &'w mut World, order_id: &str, expected_version: Option<u64>) -> Result<&'w mut Order, Failure> {
-    let order = world.orders.get_mut(order_id).ok_or_else(|| Failure::not_found("The order"))?;
+/// Optimistic concurrency: the order must exist and, when the caller says which version it
+/// based its change on (`expected_version` in a request, `If-Match` over HTTP), still be at that
+/// version; otherwise `Conflict`. `None` accepts any version.
+pub fn check_order_version<'w>(
+    world: &'w World,
+    order_id: &str,
+    expected_version: Option<u64>,
+) -> Result<&'w Order, Failure> {
+    let order = world.orders.get(order_id).ok_or_else(|| Failure::not_found("The order"))?;
     match expected_version {
         Some(seen) if seen != order.version => Err(Failure::conflict(format!(
             "The order changed (version {} now, {seen} seen). Refresh and try again.",
@@ -59,6 +65,16 @@ fn order_mut<'w>(world: &'w mut World, order_id: &str, expected_version: Option<
         ))),
         _ => Ok(order),
     }
+}
+
+/// An order to change, checked with [`check_order_version`].
+fn order_mut<'w>(
+    world: &'w mut World,
+    order_id: &str,
+    expected_version: Option<u64>,
+) -> Result<&'w mut Order, Failure> {
+    check_order_version(world, order_id, expected_version)?;
+    world.orders.get_mut(order_id).ok_or_else(|| Failure::not_found("The order"))
 }
 
 /// The principal id an identity choice resolves to, if the identity exists.

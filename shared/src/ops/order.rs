@@ -1,22 +1,28 @@
 //! Orders and their passkey: create, save encryption settings, Device password.
 
 use super::diagnose::{Stage, diagnose};
-use super::key::internal;
 use super::{Ctx, order_mut};
-use crate::api::{CreateOrderRequest, SaveEncryptionRequest};
+use crate::api::{CreateOrderRequest, SaveByKeyUrlRequest, SaveEncryptionRequest};
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::{self, Passkey};
 use crate::model::{
-    CustomerKey, EncryptionSettings, IdentityChoice, MAX_USER_IDENTITIES, Order, OrderPhase, SystemIdentity, World,
-    WrappedPasskey,
+    CustomerKey, EncryptionSettings, IdentityChoice, MAX_USER_IDENTITIES, Order, OrderPhase, SystemIdentity,
+    World, WrappedPasskey,
 };
 use crate::validation;
 
 /// Creates an order with a fresh random passkey (wrapped by the master key) and a
 /// system-assigned identity. Returns the new world and the order id.
-pub fn create_order(world: &World, ctx: &mut Ctx, req: &CreateOrderRequest) -> Result<(World, String), Failure> {
+pub fn create_order(
+    world: &World,
+    ctx: &mut Ctx,
+    req: &CreateOrderRequest,
+) -> Result<(World, String), Failure> {
     validation::display_name(&req.name)?;
-    let subscription = world.subscriptions.get(&req.subscription_id).ok_or_else(|| Failure::not_found("The subscription"))?;
+    let subscription = world
+        .subscriptions
+        .get(&req.subscription_id)
+        .ok_or_else(|| Failure::not_found("The subscription"))?;
     if !world.resource_groups.contains_key(&req.resource_group) {
         return Err(Failure::not_found("The resource group"));
     }
@@ -43,7 +49,12 @@ pub fn create_order(world: &World, ctx: &mut Ctx, req: &CreateOrderRequest) -> R
 }
 
 /// Moves the order to another phase (a simulation control).
-pub fn set_order_phase(world: &World, order_id: &str, phase: OrderPhase, expected_version: Option<u64>) -> Result<World, Failure> {
+pub fn set_order_phase(
+    world: &World,
+    order_id: &str,
+    phase: OrderPhase,
+    expected_version: Option<u64>,
+) -> Result<World, Failure> {
     let mut next = world.clone();
     let order = order_mut(&mut next, order_id, expected_version)?;
     order.phase = phase;
@@ -58,12 +69,18 @@ pub fn set_order_phase(world: &World, order_id: &str, phase: OrderPhase, expecte
 /// Changing only the identity keeps the same key version; the passkey is then unwrapped
 /// through the new identity (the ciphertext is the same), which is what lets a user escape a
 /// broken identity by picking a working one.
-pub fn save_encryption(world: &World, ctx: &mut Ctx, order_id: &str, req: &SaveEncryptionRequest) -> Result<World, Failure> {
+pub fn save_encryption(
+    world: &World,
+    ctx: &mut Ctx,
+    order_id: &str,
+    req: &SaveEncryptionRequest,
+) -> Result<World, Failure> {
     let mut next = world.clone();
     order_mut(&mut next, order_id, req.expected_version)?;
     let order = &world.orders[order_id];
     let settings = with_key_url(world, &req.settings);
-    diagnose(world, order, &settings, Stage::Save, ctx.now).map_err(|code| Failure::for_order(code, order_id, &settings))?;
+    diagnose(world, order, &settings, Stage::Save, ctx.now)
+        .map_err(|code| Failure::for_order(code, order_id, &settings))?;
     let passkey = unwrap_for_change(world, ctx, order, &settings)?;
     let wrapped = wrap_passkey(world, ctx, &settings, &passkey)?;
     let order = order_mut(&mut next, order_id, None)?;
@@ -74,8 +91,47 @@ pub fn save_encryption(world: &World, ctx: &mut Ctx, order_id: &str, req: &SaveE
     Ok(next)
 }
 
+/// Save by key URL, as command-line clients do: the URL is checked first — it must parse, use
+/// https and a key vault host of this cloud (`SsemUserErrorInvalidKeyVaultUrl`,
+/// `SsemUserErrorKeyVaultUrlWithInvalidScheme`, `SsemUserErrorKeyVaultUrlInvalidHost`) and name
+/// a key and a version — then that key version is saved like the blade's Save.
+pub fn save_encryption_by_key_url(
+    world: &World,
+    ctx: &mut Ctx,
+    order_id: &str,
+    req: &SaveByKeyUrlRequest,
+) -> Result<World, Failure> {
+    let uri = validation::parse_vault_uri(&req.key_url, world.cloud)?;
+    let (Some(key), Some(version)) = (uri.key, uri.version) else {
+        return Err(Failure::new(
+            ErrorCode::InvalidKeyVaultUrl,
+            "The key URL must name a key and a version.",
+        ));
+    };
+    let settings = EncryptionSettings::CustomerManaged(CustomerKey {
+        vault: uri.vault,
+        key,
+        version,
+        key_url: String::new(),
+        identity: req.identity.clone(),
+    });
+    save_encryption(
+        world,
+        ctx,
+        order_id,
+        &SaveEncryptionRequest { settings, expected_version: req.expected_version },
+    )
+}
+
 /// The fix that saves the same key with the system-assigned identity.
-pub fn switch_to_system_assigned(world: &World, ctx: &mut Ctx, order_id: &str, vault: &str, key: &str, version: &str) -> Result<World, Failure> {
+pub fn switch_to_system_assigned(
+    world: &World,
+    ctx: &mut Ctx,
+    order_id: &str,
+    vault: &str,
+    key: &str,
+    version: &str,
+) -> Result<World, Failure> {
     let settings = EncryptionSettings::CustomerManaged(CustomerKey {
         vault: vault.to_string(),
         key: key.to_string(),
@@ -91,7 +147,8 @@ pub fn switch_to_system_assigned(world: &World, ctx: &mut Ctx, order_id: &str, v
 pub fn fetch_passkey(world: &World, ctx: &mut Ctx, order_id: &str) -> Result<Passkey, Failure> {
     let order = world.orders.get(order_id).ok_or_else(|| Failure::not_found("The order"))?;
     let current = order.encryption.clone();
-    diagnose(world, order, &current, Stage::Use, ctx.now).map_err(|code| Failure::for_order(code, order_id, &current))?;
+    diagnose(world, order, &current, Stage::Use, ctx.now)
+        .map_err(|code| Failure::for_order(code, order_id, &current))?;
     unwrap_passkey(world, ctx, order_id, &order.passkey, &current)
 }
 
@@ -109,19 +166,31 @@ fn with_key_url(world: &World, settings: &EncryptionSettings) -> EncryptionSetti
 /// Unwraps the current passkey for a change of settings. When the new settings use the very
 /// key version that wraps the passkey, they were just diagnosed and serve as the access path;
 /// otherwise the current settings must still work.
-fn unwrap_for_change(world: &World, ctx: &mut Ctx, order: &Order, new: &EncryptionSettings) -> Result<Passkey, Failure> {
+fn unwrap_for_change(
+    world: &World,
+    ctx: &mut Ctx,
+    order: &Order,
+    new: &EncryptionSettings,
+) -> Result<Passkey, Failure> {
     let current = &order.encryption;
     let same_key = match (current.customer_key(), new.customer_key()) {
         (Some(a), Some(b)) => a.same_key_version(b),
         _ => false,
     };
     if !same_key {
-        diagnose(world, order, current, Stage::Use, ctx.now).map_err(|code| Failure::for_order(code, &order.id, current))?;
+        diagnose(world, order, current, Stage::Use, ctx.now)
+            .map_err(|code| Failure::for_order(code, &order.id, current))?;
     }
     unwrap_passkey(world, ctx, &order.id, &order.passkey, current)
 }
 
-fn unwrap_passkey(world: &World, ctx: &mut Ctx, order_id: &str, wrapped: &WrappedPasskey, settings: &EncryptionSettings) -> Result<Passkey, Failure> {
+fn unwrap_passkey(
+    world: &World,
+    ctx: &mut Ctx,
+    order_id: &str,
+    wrapped: &WrappedPasskey,
+    settings: &EncryptionSettings,
+) -> Result<Passkey, Failure> {
     let generic = || Failure::for_order(ErrorCode::GenericError, order_id, settings);
     let plain = match wrapped {
         WrappedPasskey::ByMasterKey { sealed } => crypto::open(ctx.master, sealed).map_err(|_| generic())?,
@@ -142,15 +211,21 @@ fn unwrap_passkey(world: &World, ctx: &mut Ctx, order_id: &str, wrapped: &Wrappe
 }
 
 fn wrap_with_master(ctx: &mut Ctx, passkey: &Passkey) -> Result<WrappedPasskey, Failure> {
-    let sealed = crypto::seal(ctx.master, passkey.expose(), ctx.rng).map_err(internal)?;
+    let sealed = crypto::seal(ctx.master, passkey.expose(), ctx.rng)?;
     Ok(WrappedPasskey::ByMasterKey { sealed })
 }
 
-fn wrap_passkey(world: &World, ctx: &mut Ctx, settings: &EncryptionSettings, passkey: &Passkey) -> Result<WrappedPasskey, Failure> {
+fn wrap_passkey(
+    world: &World,
+    ctx: &mut Ctx,
+    settings: &EncryptionSettings,
+    passkey: &Passkey,
+) -> Result<WrappedPasskey, Failure> {
     let Some(ck) = settings.customer_key() else {
         return wrap_with_master(ctx, passkey);
     };
-    let generic = || Failure::new(ErrorCode::GenericError, "The passkey could not be wrapped with the selected key.");
+    let generic =
+        || Failure::new(ErrorCode::GenericError, "The passkey could not be wrapped with the selected key.");
     let version = world
         .vaults
         .get(&ck.vault)
@@ -169,7 +244,8 @@ fn wrap_passkey(world: &World, ctx: &mut Ctx, settings: &EncryptionSettings, pas
 
 /// Selecting a user identity on the blade attaches it to the order, within the limit.
 fn attach_selected_identity(order: &mut Order, settings: &EncryptionSettings) -> Result<(), Failure> {
-    let Some(IdentityChoice::UserAssigned { identity_id }) = settings.customer_key().map(|ck| &ck.identity) else {
+    let Some(IdentityChoice::UserAssigned { identity_id }) = settings.customer_key().map(|ck| &ck.identity)
+    else {
         return Ok(());
     };
     if order.user_identities.contains(identity_id) {

@@ -56,7 +56,10 @@ impl Fx {
         self.world = self.run(f).unwrap();
     }
 
-    fn try_apply(&mut self, f: impl FnOnce(&World, &mut Ctx) -> Result<World, Failure>) -> Result<(), Failure> {
+    fn try_apply(
+        &mut self,
+        f: impl FnOnce(&World, &mut Ctx) -> Result<World, Failure>,
+    ) -> Result<(), Failure> {
         self.world = self.run(f)?;
         Ok(())
     }
@@ -83,7 +86,13 @@ impl Fx {
 
     fn cmk(&self, vault: &str, key: &str, identity: IdentityChoice) -> EncryptionSettings {
         let version = self.version_id(vault, key);
-        EncryptionSettings::CustomerManaged(CustomerKey { vault: vault.into(), key: key.into(), version, key_url: String::new(), identity })
+        EncryptionSettings::CustomerManaged(CustomerKey {
+            vault: vault.into(),
+            key: key.into(),
+            version,
+            key_url: String::new(),
+            identity,
+        })
     }
 
     fn save(&mut self, settings: EncryptionSettings) -> Result<(), Failure> {
@@ -103,7 +112,9 @@ impl Fx {
 
     fn grant_user(&mut self) {
         let principal = self.identity_principal();
-        self.apply(|w, _| grant_permissions(w, demo::DEMO_VAULT, &principal, &KeyPermission::REQUIRED_FOR_ORDER));
+        self.apply(|w, _| {
+            grant_permissions(w, demo::DEMO_VAULT, &principal, &KeyPermission::REQUIRED_FOR_ORDER)
+        });
     }
 
     fn fetch(&mut self) -> Result<Passkey, Failure> {
@@ -116,7 +127,12 @@ impl Fx {
     }
 
     /// Asserts the failure's code and computed recoverability; returns the diagnosis.
-    fn expect(&self, result: Result<impl std::fmt::Debug, Failure>, code: ErrorCode, recoverable: bool) -> Diagnosis {
+    fn expect(
+        &self,
+        result: Result<impl std::fmt::Debug, Failure>,
+        code: ErrorCode,
+        recoverable: bool,
+    ) -> Diagnosis {
         let failure = result.unwrap_err();
         let diagnosis = failure.diagnose(&self.world, self.now);
         assert_eq!(diagnosis.code, code, "{failure:?}");
@@ -137,7 +153,7 @@ impl Fx {
     fn fix(&mut self, diagnosis: &Diagnosis) {
         let fix = diagnosis.fix.clone().expect("a fix");
         let order = self.order.clone();
-        self.apply(|w, c| apply_fix(w, c, &order, &fix));
+        self.apply(|w, c| apply_fix(w, c, &order, &fix, None));
     }
 
     fn transfer(&mut self, pkcs8: &[u8], vault: &str) -> KeyTransfer {
@@ -151,7 +167,13 @@ impl Fx {
     }
 
     fn create_key(&mut self, vault: &str, name: &str, key_type: KeyType, size: u16, transfer: KeyTransfer) {
-        let req = CreateKeyRequest { name: name.into(), key_type, size, attributes: VersionAttributes::default(), transfer };
+        let req = CreateKeyRequest {
+            name: name.into(),
+            key_type,
+            size,
+            attributes: VersionAttributes::default(),
+            transfer,
+        };
         self.world = self.run(|w, c| create_key(w, c, vault, &req)).unwrap().0;
     }
 }
@@ -177,7 +199,10 @@ fn change_key_version_and_identity() {
     let req = CreateVersionRequest { attributes: VersionAttributes::default(), transfer };
     fx.world = fx.run(|w, c| create_version(w, c, demo::DEMO_VAULT, demo::DEMO_KEY, &req)).unwrap().0;
     fx.save_demo_cmk(IdentityChoice::SystemAssigned);
-    assert_eq!(fx.order().encryption.customer_key().unwrap().version, fx.version_id(demo::DEMO_VAULT, demo::DEMO_KEY));
+    assert_eq!(
+        fx.order().encryption.customer_key().unwrap().version,
+        fx.version_id(demo::DEMO_VAULT, demo::DEMO_KEY)
+    );
     fx.assert_passkey_intact();
     fx.grant_user();
     let user = fx.user();
@@ -199,15 +224,60 @@ fn failed_save_keeps_settings_and_passkey() {
     fx.assert_passkey_intact();
 }
 
-
 #[test]
 fn stale_version_is_a_conflict() {
     let mut fx = Fx::new();
     let order = fx.order.clone();
-    let req = SaveEncryptionRequest { settings: EncryptionSettings::MicrosoftManaged, expected_version: Some(0) };
+    let req =
+        SaveEncryptionRequest { settings: EncryptionSettings::MicrosoftManaged, expected_version: Some(0) };
     let err = fx.run(|w, c| save_encryption(w, c, &order, &req)).unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     assert_eq!(err.code.status(), 409);
+}
+
+#[test]
+fn the_version_rule_accepts_the_current_version_or_none() {
+    let fx = Fx::new();
+    let current = fx.order().version;
+    assert!(check_order_version(&fx.world, &fx.order, None).is_ok());
+    assert!(check_order_version(&fx.world, &fx.order, Some(current)).is_ok());
+    assert_eq!(
+        check_order_version(&fx.world, &fx.order, Some(current + 1)).unwrap_err().code,
+        ErrorCode::Conflict
+    );
+    assert_eq!(check_order_version(&fx.world, "no-such-order", None).unwrap_err().code, ErrorCode::NotFound);
+    let fix = FixAction::RecoverVault { vault: demo::DEMO_VAULT.into() };
+    let mut fx = fx;
+    let order = fx.order.clone();
+    let err = fx.run(|w, c| apply_fix(w, c, &order, &fix, Some(current + 1))).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict);
+}
+
+#[test]
+fn save_by_key_url_checks_the_url_then_saves_that_version() {
+    let mut fx = Fx::new();
+    let order = fx.order.clone();
+    let version = fx.version_id(demo::DEMO_VAULT, demo::DEMO_KEY);
+    let url = fx.world.cloud.key_url(demo::DEMO_VAULT, demo::DEMO_KEY, &version);
+    let request = |key_url: String| SaveByKeyUrlRequest {
+        key_url,
+        identity: IdentityChoice::SystemAssigned,
+        expected_version: None,
+    };
+    let without_version = format!("https://{}.vault.azure.net/keys/{}", demo::DEMO_VAULT, demo::DEMO_KEY);
+    for (bad, code) in [
+        ("not a url".to_string(), ErrorCode::InvalidKeyVaultUrl),
+        (without_version, ErrorCode::InvalidKeyVaultUrl),
+        (url.replace("https", "http"), ErrorCode::KeyVaultUrlWithInvalidScheme),
+        (url.replace("vault.azure.net", "example.com"), ErrorCode::KeyVaultUrlInvalidHost),
+    ] {
+        let req = request(bad);
+        assert_eq!(fx.run(|w, c| save_encryption_by_key_url(w, c, &order, &req)).unwrap_err().code, code);
+    }
+    let req = request(url.clone());
+    fx.apply(|w, c| save_encryption_by_key_url(w, c, &order, &req));
+    assert_eq!(fx.order().encryption.customer_key().map(|ck| ck.key_url.as_str()), Some(url.as_str()));
+    fx.assert_passkey_intact();
 }
 
 #[test]
@@ -222,7 +292,6 @@ fn key_disabled() {
     fx.fix(&d);
     fx.assert_passkey_intact();
 }
-
 
 #[test]
 fn key_expired() {
@@ -258,7 +327,10 @@ fn permissions_revoked() {
     let mut fx = Fx::new();
     fx.save_demo_cmk(IdentityChoice::SystemAssigned);
     let principal = fx.system_principal();
-    let req = SetAccessPolicyRequest { principal_id: principal, permissions: [KeyPermission::Get, KeyPermission::UnwrapKey].into() };
+    let req = SetAccessPolicyRequest {
+        principal_id: principal,
+        permissions: [KeyPermission::Get, KeyPermission::UnwrapKey].into(),
+    };
     fx.apply(|w, _| set_access_policy(w, demo::DEMO_VAULT, &req));
     let d = fx.expect_fetch(ErrorCode::KeyVaultBadRequestException, true);
     assert!(matches!(d.fix, Some(FixAction::GrantKeyPermissions { .. })));
@@ -299,7 +371,6 @@ fn vault_deleted_recoverable_then_purged() {
     fx.fix(&d);
     fx.assert_passkey_intact();
 }
-
 
 #[test]
 fn subscription_moved_with_system_identity() {
@@ -345,7 +416,10 @@ fn user_identity_limit() {
     let order = fx.order.clone();
     let mut ids = vec![fx.identity_id()];
     for n in 0..10 {
-        let req = CreateIdentityRequest { name: format!("uai-{n}"), resource_group: demo::DEMO_RESOURCE_GROUP.into() };
+        let req = CreateIdentityRequest {
+            name: format!("uai-{n}"),
+            resource_group: demo::DEMO_RESOURCE_GROUP.into(),
+        };
         let (world, id) = fx.run(|w, c| create_identity(w, c, &req)).unwrap();
         fx.world = world;
         ids.push(id);
@@ -453,10 +527,23 @@ fn tampered_state_is_a_generic_error() {
 fn transfer_rejects_wrong_size_and_garbage() {
     let mut fx = Fx::new();
     let transfer = fx.rsa_transfer(demo::DEMO_VAULT);
-    let req = CreateKeyRequest { name: "k4".into(), key_type: KeyType::Rsa, size: 4096, attributes: VersionAttributes::default(), transfer };
-    assert_eq!(fx.run(|w, c| create_key(w, c, demo::DEMO_VAULT, &req)).unwrap_err().code, ErrorCode::InvalidKeyTransfer);
-    let garbage = CreateKeyRequest { size: 2048, transfer: KeyTransfer { ciphertext: crypto::b64(&[1; 600]) }, ..req };
-    assert_eq!(fx.run(|w, c| create_key(w, c, demo::DEMO_VAULT, &garbage)).unwrap_err().code, ErrorCode::InvalidKeyTransfer);
+    let req = CreateKeyRequest {
+        name: "k4".into(),
+        key_type: KeyType::Rsa,
+        size: 4096,
+        attributes: VersionAttributes::default(),
+        transfer,
+    };
+    assert_eq!(
+        fx.run(|w, c| create_key(w, c, demo::DEMO_VAULT, &req)).unwrap_err().code,
+        ErrorCode::InvalidKeyTransfer
+    );
+    let garbage =
+        CreateKeyRequest { size: 2048, transfer: KeyTransfer { ciphertext: crypto::b64(&[1; 600]) }, ..req };
+    assert_eq!(
+        fx.run(|w, c| create_key(w, c, demo::DEMO_VAULT, &garbage)).unwrap_err().code,
+        ErrorCode::InvalidKeyTransfer
+    );
 }
 
 #[test]
@@ -478,7 +565,10 @@ fn vault_lifecycle_rules() {
     assert_eq!(fx.run(|w, c| recover_vault(w, c, "gone-kv")).unwrap_err().code, ErrorCode::NotRecoverable);
     fx.apply(|w, _| create_vault(w, &req));
     fx.apply(|w, c| delete_vault(w, c, demo::DEMO_VAULT));
-    assert_eq!(fx.run(|w, c| purge_vault(w, c, demo::DEMO_VAULT)).unwrap_err().code, ErrorCode::PurgeProtected);
+    assert_eq!(
+        fx.run(|w, c| purge_vault(w, c, demo::DEMO_VAULT)).unwrap_err().code,
+        ErrorCode::PurgeProtected
+    );
 }
 
 #[test]

@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 
 use super::{Ctx, live_vault_mut};
-use crate::api::{CreateVaultRequest, ImportKeyResponse, SetAccessPolicyRequest, SetFirewallRequest, UpdateVaultRequest};
+use crate::api::{
+    CreateVaultRequest, ImportKeyResponse, SetAccessPolicyRequest, SetFirewallRequest, UpdateVaultRequest,
+};
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::ImportKey;
 use crate::model::{Firewall, KeyPermission, KeyVault, World};
@@ -13,8 +15,14 @@ use crate::validation;
 pub fn create_vault(world: &World, req: &CreateVaultRequest) -> Result<World, Failure> {
     validation::vault_name_available(world, &req.name)?;
     validation::retention(req.retention_days)?;
-    let group = world.resource_groups.get(&req.resource_group).ok_or_else(|| Failure::not_found("The resource group"))?;
-    let subscription = world.subscriptions.get(&group.subscription_id).ok_or_else(|| Failure::not_found("The subscription"))?;
+    let group = world
+        .resource_groups
+        .get(&req.resource_group)
+        .ok_or_else(|| Failure::not_found("The resource group"))?;
+    let subscription = world
+        .subscriptions
+        .get(&group.subscription_id)
+        .ok_or_else(|| Failure::not_found("The subscription"))?;
     let vault = KeyVault {
         name: req.name.clone(),
         resource_group: req.resource_group.clone(),
@@ -46,7 +54,10 @@ pub fn install_import_key(world: &World, vault: &str, import_key: ImportKey) -> 
 
 /// The public half of a vault's import key, for the browser to wrap new keys with.
 pub fn import_key_of(world: &World, vault: &str) -> Result<ImportKeyResponse, Failure> {
-    let key = world.import_keys.get(vault).ok_or_else(|| Failure::not_found(&format!("The import key of '{vault}'")))?;
+    let key = world
+        .import_keys
+        .get(vault)
+        .ok_or_else(|| Failure::not_found(&format!("The import key of '{vault}'")))?;
     Ok(ImportKeyResponse { vault: vault.to_string(), public_spki_b64: key.public_spki_b64.clone() })
 }
 
@@ -56,7 +67,10 @@ pub fn update_vault(world: &World, vault: &str, req: &UpdateVaultRequest) -> Res
     let mut next = world.clone();
     let v = live_vault_mut(&mut next, vault)?;
     if req.purge_protection == Some(false) && v.purge_protection {
-        return Err(Failure::new(ErrorCode::PurgeProtectionCannotBeDisabled, "Purge protection is permanent once enabled."));
+        return Err(Failure::new(
+            ErrorCode::PurgeProtectionCannotBeDisabled,
+            "Purge protection is permanent once enabled.",
+        ));
     }
     if let Some(days) = req.retention_days {
         validation::retention(days)?;
@@ -69,7 +83,8 @@ pub fn update_vault(world: &World, vault: &str, req: &UpdateVaultRequest) -> Res
 
 /// Turns on soft delete and purge protection (the fix for the recovery-options code).
 pub fn enable_recovery_options(world: &World, vault: &str) -> Result<World, Failure> {
-    let req = UpdateVaultRequest { soft_delete: Some(true), purge_protection: Some(true), retention_days: None };
+    let req =
+        UpdateVaultRequest { soft_delete: Some(true), purge_protection: Some(true), retention_days: None };
     update_vault(world, vault, &req)
 }
 
@@ -85,9 +100,16 @@ pub fn delete_vault(world: &World, ctx: &Ctx, vault: &str) -> Result<World, Fail
 /// Recovers a soft-deleted vault within its retention period.
 pub fn recover_vault(world: &World, ctx: &Ctx, vault: &str) -> Result<World, Failure> {
     let mut next = world.clone();
-    let v = next.vaults.get_mut(vault).filter(|v| v.deleted_at.is_some()).ok_or_else(|| Failure::not_found("The deleted vault"))?;
+    let v = next
+        .vaults
+        .get_mut(vault)
+        .filter(|v| v.deleted_at.is_some())
+        .ok_or_else(|| Failure::not_found("The deleted vault"))?;
     if !v.is_recoverable(ctx.now) {
-        return Err(Failure::new(ErrorCode::NotRecoverable, format!("'{vault}' was purged or its retention period ended.")));
+        return Err(Failure::new(
+            ErrorCode::NotRecoverable,
+            format!("'{vault}' was purged or its retention period ended."),
+        ));
     }
     v.deleted_at = None;
     Ok(next)
@@ -123,10 +145,20 @@ pub fn set_access_policy(world: &World, vault: &str, req: &SetAccessPolicyReques
 }
 
 /// Adds permissions to a principal's entry, keeping what it already had.
-pub fn grant_permissions(world: &World, vault: &str, principal_id: &str, permissions: &[KeyPermission]) -> Result<World, Failure> {
+pub fn grant_permissions(
+    world: &World,
+    vault: &str,
+    principal_id: &str,
+    permissions: &[KeyPermission],
+) -> Result<World, Failure> {
     let current = world.vaults.get(vault).map(|v| v.permissions_of(principal_id)).unwrap_or_default();
-    let permissions: BTreeSet<KeyPermission> = current.into_iter().chain(permissions.iter().copied()).collect();
-    set_access_policy(world, vault, &SetAccessPolicyRequest { principal_id: principal_id.to_string(), permissions })
+    let permissions: BTreeSet<KeyPermission> =
+        current.into_iter().chain(permissions.iter().copied()).collect();
+    set_access_policy(
+        world,
+        vault,
+        &SetAccessPolicyRequest { principal_id: principal_id.to_string(), permissions },
+    )
 }
 
 /// Networking blade: firewall on/off and trusted identities.
