@@ -5,9 +5,18 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Lets the router and the first effects run.
+async fn tick(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
 #[wasm_bindgen_test]
-fn chrome_shows_the_product_name() {
+async fn chrome_shows_the_product_name() {
     leptos::mount::mount_to_body(App);
+    tick(50).await;
     let brand = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.query_selector(".topbar .brand").ok().flatten())

@@ -19,3 +19,26 @@ async fn screenshot_of_the_encryption_blade() {
     assert!(std::fs::metadata(&path).expect("the screenshot").len() > 10_000);
     p.close().await;
 }
+
+/// The key picker side sheet and an error with its Fix, for the docs (and a visual check).
+#[tokio::test]
+async fn screenshots_of_the_picker_and_an_error() {
+    let p = Portal::start().await;
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+    std::fs::create_dir_all(&docs).expect("docs folder");
+    p.open_encryption().await;
+    let b = &p.browser;
+    b.check("Customer managed key", true).await;
+    b.click_button("Select a key and key vault").await;
+    b.find_dialog("Select key from Azure Key Vault").await;
+    b.select_option("Key vault", DEMO_VAULT).await;
+    b.select_option("Key", DEMO_KEY).await;
+    b.screenshot(&docs.join("screenshot-picker.png")).await;
+    b.click_button("Select").await;
+    let off = serde_json::json!({"enabled": false, "nbf": null, "exp": null});
+    p.api.put(&format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}/versions/{}", p.demo.version), &off).await.ok();
+    b.click_button("Save").await;
+    b.find_error("SsemUserErrorEncryptionKeyDisabled").await;
+    b.screenshot(&docs.join("screenshot-error.png")).await;
+    p.close().await;
+}

@@ -82,12 +82,22 @@ impl ApiError {
     /// A human label for the fix button's action, if the fix carries one.
     pub fn fix_label(&self) -> Option<String> {
         let fix = self.fix.as_ref()?;
-        for key in ["label", "title", "description"] {
-            if let Some(s) = fix.get(key).and_then(Value::as_str) {
-                return Some(s.to_string());
-            }
-        }
-        None
+        let field = |k: &str| fix.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let label = match fix.get("action").and_then(Value::as_str)? {
+            "EnableKeyVersion" => format!("Enable version {} of key {} in {}", short(&field("version")), field("key"), field("vault")),
+            "ExtendExpiry" => format!("Extend the expiry of version {} of key {} by a year", short(&field("version")), field("key")),
+            "RecoverKey" => format!("Recover the deleted key {} in {}", field("key"), field("vault")),
+            "RecoverVault" => format!("Recover the deleted key vault {}", field("vault")),
+            "GrantKeyPermissions" => format!("Grant Get, WrapKey and UnwrapKey on {} to the identity", field("vault")),
+            "SwitchToSystemAssigned" => "Switch to the system-assigned identity".to_string(),
+            "RestoreSubscriptionTenant" => "Move the subscription back to its original tenant".to_string(),
+            "RecreateSystemIdentity" => format!("Recreate the system-assigned identity and grant it access to {}", field("vault")),
+            "EnablePurgeProtection" => format!("Enable soft delete and purge protection on {}", field("vault")),
+            "DetachUserIdentities" => "Detach the user identities the settings do not use".to_string(),
+            "MoveIdentityToTenant" => "Move the user identity to the subscription's tenant".to_string(),
+            other => other.to_string(),
+        };
+        Some(label)
     }
 }
 
@@ -106,4 +116,8 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code, self.message)
     }
+}
+
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
 }
