@@ -47,7 +47,7 @@ impl AppError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::plain(ErrorCode::NotFound, format!("{what} was not found."))
+        Self::Engine(shared::queries::not_found(what))
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
@@ -94,6 +94,13 @@ impl IntoResponse for AppError {
 /// `{"error": Diagnosis}`, the body of every failure.
 fn envelope(status: StatusCode, error: Diagnosis) -> Response {
     (status, Json(ErrorEnvelope { error })).into_response()
+}
+
+/// The answer of a [`shared::queries`] read (e.g. a vault that is not live).
+impl From<Box<Diagnosis>> for AppError {
+    fn from(diagnosis: Box<Diagnosis>) -> Self {
+        Self::Engine(diagnosis)
+    }
 }
 
 impl From<JsonRejection> for AppError {

@@ -4,8 +4,8 @@
 use axum::{extract::State, http::StatusCode};
 use shared::{
     api::{CreateKeyRequest, CreateVersionRequest, KeyVersionView, KeyView, UpdateVersionRequest},
-    model::{Key, World},
-    ops,
+    model::World,
+    ops, queries,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -13,7 +13,6 @@ use crate::{
     AppState,
     error::AppError,
     extract::{Json, Path},
-    vaults,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -27,26 +26,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(purge_key))
 }
 
-/// The keys of a live vault that pass `filter`, as the client may see them.
-fn views(world: &World, vault: &str, filter: impl Fn(&Key) -> bool) -> Result<Vec<KeyView>, AppError> {
-    let v = vaults::live(world, vault)?;
-    Ok(v.keys.values().filter(|k| filter(k)).map(|k| KeyView::of(world.cloud, vault, k)).collect())
-}
-
 /// A live key of a live vault.
 fn view(world: &World, vault: &str, key: &str) -> Result<KeyView, AppError> {
-    views(world, vault, |k| k.is_live() && k.name == key)?
-        .pop()
-        .ok_or_else(|| AppError::not_found(&format!("Key '{key}'")))
+    Ok(queries::key_view(world, vault, key)?)
 }
 
 /// One version of a live key.
 fn version_view(world: &World, vault: &str, key: &str, version: &str) -> Result<KeyVersionView, AppError> {
-    view(world, vault, key)?
-        .versions
-        .into_iter()
-        .find(|v| v.id == version)
-        .ok_or_else(|| AppError::not_found("The key version"))
+    Ok(queries::version_view(world, vault, key, version)?)
 }
 
 /// Lists the live keys of a vault.
@@ -56,7 +43,7 @@ async fn list_keys(
     State(state): State<AppState>,
     Path(vault): Path<String>,
 ) -> Result<Json<Vec<KeyView>>, AppError> {
-    Ok(Json(views(&state.world().await?, &vault, Key::is_live)?))
+    Ok(Json(queries::live_keys(&state.world().await?, &vault)?))
 }
 
 /// Imports a new key (first version) from a key-transfer blob.
@@ -150,7 +137,7 @@ async fn list_deleted_keys(
     State(state): State<AppState>,
     Path(vault): Path<String>,
 ) -> Result<Json<Vec<KeyView>>, AppError> {
-    Ok(Json(views(&state.world().await?, &vault, |k| k.deleted_at.is_some() && !k.purged)?))
+    Ok(Json(queries::deleted_keys(&state.world().await?, &vault)?))
 }
 
 /// Recovers a soft-deleted key within the vault's retention period.

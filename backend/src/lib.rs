@@ -31,7 +31,9 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 pub use config::{Config, LOCAL_ADMIN_PASSWORD, Secret};
 pub use state::AppState;
-use store::Store;
+/// The persistence layer, for black-box tests that mirror a world in and out of a server's
+/// database (the offline-mode end-to-end tests).
+pub use store::Store;
 
 /// The whole application as a router (`/api` plus the built portal), so it can also be driven
 /// without a socket.

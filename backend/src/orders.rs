@@ -11,6 +11,7 @@ use shared::{
     catalog::Failure,
     model::World,
     ops::{self, Ctx},
+    queries,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -35,11 +36,7 @@ pub struct OrderResponse(OrderView);
 
 impl OrderResponse {
     pub fn of(world: &World, id: &str) -> Result<Self, AppError> {
-        world
-            .orders
-            .get(id)
-            .map(|order| Self(OrderView::of(order)))
-            .ok_or_else(|| AppError::not_found("The order"))
+        Ok(Self(queries::order_view(world, id)?))
     }
 }
 

@@ -5,14 +5,11 @@ use std::io;
 
 use shared::{
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
-    demo::{DemoKeys, demo_world},
+    demo::{DEMO_KEY_BITS, DemoKeys, demo_world},
     ops::Ctx,
 };
 
 use crate::{clock, store::Store};
-
-/// Size of the demo's customer key.
-const DEMO_KEY_BITS: usize = 2048;
 
 pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> {
     if store.is_seeded().await.map_err(io::Error::other)? {

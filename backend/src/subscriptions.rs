@@ -6,7 +6,7 @@ use axum::extract::State;
 use shared::{
     api::{MoveSubscriptionRequest, WorldView},
     model::{ResourceGroup, Subscription, Tenant, World},
-    ops,
+    ops, queries,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -28,7 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 fn subscription(world: &World, id: &str) -> Result<Subscription, AppError> {
-    world.subscriptions.get(id).cloned().ok_or_else(|| AppError::not_found("The subscription"))
+    Ok(queries::subscription(world, id)?)
 }
 
 /// Everything the portal shows, without any secret (no private keys, no wrapped passkeys).

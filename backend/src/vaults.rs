@@ -8,8 +8,8 @@ use shared::{
         UpdateVaultRequest, VaultView,
     },
     crypto::{ImportKey, MIN_IMPORT_KEY_BITS},
-    model::{KeyVault, World},
-    ops,
+    model::World,
+    ops, queries,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -32,25 +32,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The live vault called `name`, as the client may see it.
-pub fn view(world: &World, name: &str) -> Result<VaultView, AppError> {
-    live(world, name).map(|vault| VaultView::of(world, vault))
-}
-
-pub fn live<'w>(world: &'w World, name: &str) -> Result<&'w KeyVault, AppError> {
-    world
-        .vaults
-        .get(name)
-        .filter(|vault| vault.is_live())
-        .ok_or_else(|| AppError::not_found(&format!("Key vault '{name}'")))
+fn view(world: &World, name: &str) -> Result<VaultView, AppError> {
+    Ok(queries::vault_view(world, name)?)
 }
 
 /// Lists the live key vaults.
 #[utoipa::path(get, path = "/vaults", tag = "vaults",
     responses((status = 200, body = [VaultView])))]
 async fn list_vaults(State(state): State<AppState>) -> Result<Json<Vec<VaultView>>, AppError> {
-    let world = state.world().await?;
-    let live = world.vaults.values().filter(|v| v.is_live());
-    Ok(Json(live.map(|v| VaultView::of(&world, v)).collect()))
+    Ok(Json(queries::live_vaults(&state.world().await?)))
 }
 
 /// Creates a key vault together with its RSA-3072 import key (generated here, which takes a
@@ -147,9 +137,7 @@ async fn set_firewall(
 #[utoipa::path(get, path = "/deleted-vaults", tag = "vaults",
     responses((status = 200, body = [VaultView])))]
 async fn list_deleted_vaults(State(state): State<AppState>) -> Result<Json<Vec<VaultView>>, AppError> {
-    let world = state.world().await?;
-    let deleted = world.vaults.values().filter(|v| v.deleted_at.is_some() && !v.purged);
-    Ok(Json(deleted.map(|v| VaultView::of(&world, v)).collect()))
+    Ok(Json(queries::deleted_vaults(&state.world().await?)))
 }
 
 /// Recovers a soft-deleted vault within its retention period.

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{Backend, User};
 
-/// The backend interface (live or, later, offline).
+/// The backend interface (the server, or the offline demo in the browser).
 pub fn use_backend() -> Backend {
     expect_context::<Backend>()
 }

@@ -43,7 +43,7 @@ pub const PRODUCT_NAME: &str = "Keyblade";
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(Backend::default());
+    provide_context(Backend::for_this_tab());
     provide_context(Refresh(RwSignal::new(0)));
     provide_context(Session(RwSignal::new(None)));
     provide_context(Crumbs(RwSignal::new(vec![])));

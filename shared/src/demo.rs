@@ -18,6 +18,8 @@ pub const DEMO_RESOURCE_GROUP: &str = "databox-rg";
 pub const DEMO_IDENTITY: &str = "databox-uai";
 /// Name of the seeded order.
 pub const DEMO_ORDER: &str = "DataBox-Order-01";
+/// Size of the seeded key's RSA key (the customer key in [`DemoKeys`]).
+pub const DEMO_KEY_BITS: usize = 2048;
 /// Region of the seeded resources.
 pub const DEMO_REGION: &str = "West US";
 

@@ -6,6 +6,7 @@
 //! - [`ops`]: state-in, state-out operations (and [`ops::diagnose`]).
 //! - [`crypto`]: RSA, key transfer, AES key wrap, AES-GCM sealing.
 //! - [`api`]: request/response types and secret-free views.
+//! - [`queries`]: what the API answers on reads, and how a missing entity is reported.
 //! - [`demo`]: the seeded demo world.
 
 pub mod api;
@@ -15,4 +16,5 @@ pub mod crypto;
 pub mod demo;
 pub mod model;
 pub mod ops;
+pub mod queries;
 pub mod validation;

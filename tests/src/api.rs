@@ -7,12 +7,14 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::Value;
 use shared::crypto::{self, KeyTransfer};
 
-use crate::TestServer;
+use crate::{TestServer, offline::Mirror};
 
 /// A cookie-keeping client bound to one server.
 pub struct Api {
     http: reqwest::Client,
     base: String,
+    /// Offline-mode tests: the browser world this server's world mirrors.
+    mirror: Option<Mirror>,
 }
 
 /// A response: status, headers and the JSON body (`Null` when empty).
@@ -27,7 +29,12 @@ impl Api {
     /// A client without a session.
     pub fn anonymous(server: &TestServer) -> Self {
         let http = reqwest::Client::builder().cookie_store(true).build().expect("an HTTP client");
-        Self { http, base: server.url("/api") }
+        Self { http, base: server.url("/api"), mirror: None }
+    }
+
+    /// Keeps the server's world and an offline demo's world the same around every request.
+    pub fn mirrored(self, mirror: Mirror) -> Self {
+        Self { mirror: Some(mirror), ..self }
     }
 
     /// A client signed in as `admin`.
@@ -81,7 +88,14 @@ impl Api {
         if let Some(version) = if_match {
             request = request.header("If-Match", format!("\"{version}\""));
         }
-        Reply::read(request.send().await.expect("the server answers")).await
+        if let Some(mirror) = &self.mirror {
+            mirror.pull().await;
+        }
+        let reply = Reply::read(request.send().await.expect("the server answers")).await;
+        if let Some(mirror) = &self.mirror {
+            mirror.push().await;
+        }
+        reply
     }
 
     /// A raw request builder, for malformed requests.

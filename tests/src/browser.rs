@@ -299,7 +299,7 @@ fn tool(variable: &str, default: &str) -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -318,34 +318,80 @@ fn xpath_literal(text: &str) -> String {
     }
 }
 
-/// A running server with the seeded demo, a signed-in API client and a signed-in browser: the
-/// starting point of every end-to-end test.
+/// Where the portal under test runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Served by the Keyblade server, signed in, every call over `/api`.
+    Live,
+    /// The `trunk build` output on a plain static file server, as the offline demo.
+    Offline,
+}
+
+/// A running server with the seeded demo, a signed-in API client and a browser on the portal
+/// (signed in live; in the offline demo over the same world offline): the starting point of
+/// every end-to-end test.
 pub struct Portal {
     pub server: crate::TestServer,
     pub browser: Browser,
     pub api: crate::Api,
     pub demo: crate::scenario::Demo,
+    pub mode: Mode,
+    /// The static file server of offline mode.
+    site: Option<crate::offline::StaticSite>,
 }
 
 impl Portal {
     pub async fn start() -> Self {
+        Self::start_in(Mode::Live).await
+    }
+
+    pub async fn start_in(mode: Mode) -> Self {
         let server = crate::TestServer::start().await;
         let api = crate::Api::signed_in(&server).await;
         let demo = crate::scenario::Demo::load(&api).await;
         let browser = Browser::open().await;
-        browser.sign_in(&server).await;
-        Self { server, browser, api, demo }
+        let (api, site) = match mode {
+            Mode::Live => {
+                browser.sign_in(&server).await;
+                (api, None)
+            }
+            Mode::Offline => {
+                let site = crate::offline::StaticSite::serve(&crate::server::dist());
+                let mirror = crate::offline::Mirror::install(&browser.client, &site, &server).await;
+                (api.mirrored(mirror), Some(site))
+            }
+        };
+        Self { server, browser, api, demo, mode, site }
+    }
+
+    /// Opens a portal path (e.g. "/vaults") and waits for the chrome. Offline, the static file
+    /// server has no SPA fallback: the portal is loaded at `/?demo` and navigates in-app.
+    pub async fn open_path(&self, path: &str) {
+        let Some(site) = &self.site else {
+            return self.browser.open_path(&self.server, path).await;
+        };
+        self.browser.goto(&site.url("/?demo")).await;
+        self.browser.find_button("Reset demo").await;
+        self.browser.find_xpath("//nav[@aria-label='Portal menu']//a[normalize-space(.)='Encryption']").await;
+        self.browser
+            .client
+            .execute(
+                "history.pushState(null, '', arguments[0]); dispatchEvent(new PopStateEvent('popstate'));",
+                vec![json!(path)],
+            )
+            .await
+            .expect("navigate in the portal");
     }
 
     /// Opens Settings > Encryption of the demo order.
     pub async fn open_encryption(&self) {
-        self.browser.open_path(&self.server, &format!("/orders/{}/encryption", self.demo.order)).await;
+        self.open_path(&format!("/orders/{}/encryption", self.demo.order)).await;
         self.browser.find_text("Select type").await;
     }
 
     /// Opens the demo order's Overview.
     pub async fn open_overview(&self) {
-        self.browser.open_path(&self.server, &format!("/orders/{}", self.demo.order)).await;
+        self.open_path(&format!("/orders/{}", self.demo.order)).await;
         self.browser.find_button("Device password").await;
     }
 

@@ -6,9 +6,30 @@
 
 mod api;
 mod browser;
+pub mod offline;
 pub mod scenario;
 mod server;
 
 pub use api::{Api, Reply, assert_envelope, ec_key_pkcs8, test_key_pkcs8, transfer};
-pub use browser::{Browser, Portal};
-pub use server::TestServer;
+pub use browser::{Browser, Mode, Portal};
+pub use server::{TestServer, dist};
+
+/// Generates one `#[tokio::test]` per mode for each `async fn name(mode: Mode)` listed: modules
+/// `live` (against the server) and `offline` (the static build, no `/api`).
+#[macro_export]
+macro_rules! in_both_modes {
+    ($($name:ident),+ $(,)?) => {
+        mod live {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::Mode::Live).await
+            })+
+        }
+        mod offline {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::Mode::Offline).await
+            })+
+        }
+    };
+}

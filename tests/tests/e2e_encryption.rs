@@ -1,9 +1,10 @@
-//! The Encryption blade, flow by flow (SPEC section 3, flows 1-12), in headless Chromium
-//! against a real server with the seeded demo (vault contoso-kv, key databox-key, identity
-//! databox-uai, order DataBox-Order-01 on the Microsoft managed key).
+//! The Encryption blade, flow by flow (SPEC section 3, flows 1-12), in headless Chromium with the
+//! seeded demo (vault contoso-kv, key databox-key, identity databox-uai, order DataBox-Order-01
+//! on the Microsoft managed key). Every flow runs twice: live against a real server, and
+//! offline on the static build's in-browser engine (see `keyblade_tests::offline`).
 
 use keyblade_tests::{
-    Portal,
+    Mode, Portal, in_both_modes,
     scenario::{DEMO_KEY, DEMO_VAULT, import_rsa_key, system_assigned},
 };
 use serde_json::json;
@@ -32,9 +33,8 @@ async fn save_and_expect_key_url(p: &Portal, key: &str) {
         .await;
 }
 
-#[tokio::test]
-async fn flow01_select_type_marks_unsaved_changes() {
-    let p = Portal::start().await;
+async fn flow01_select_type_marks_unsaved_changes(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.open_encryption().await;
     let b = &p.browser;
     assert!(b.button_disabled("Save").await, "nothing changed yet");
@@ -51,9 +51,8 @@ async fn flow01_select_type_marks_unsaved_changes() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow02_picker_lists_subscription_vaults_keys_versions() {
-    let p = Portal::start().await;
+async fn flow02_picker_lists_subscription_vaults_keys_versions(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.open_encryption().await;
     let b = &p.browser;
     b.check("Customer managed key", true).await;
@@ -74,9 +73,8 @@ async fn flow02_picker_lists_subscription_vaults_keys_versions() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow03_create_key_vault_from_the_picker() {
-    let p = Portal::start().await;
+async fn flow03_create_key_vault_from_the_picker(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.open_encryption().await;
     let b = &p.browser;
     b.check("Customer managed key", true).await;
@@ -100,9 +98,8 @@ async fn flow03_create_key_vault_from_the_picker() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow04_create_key_in_the_browser() {
-    let p = Portal::start().await;
+async fn flow04_create_key_in_the_browser(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.open_encryption().await;
     let b = &p.browser;
     b.check("Customer managed key", true).await;
@@ -130,9 +127,8 @@ async fn flow04_create_key_in_the_browser() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow05_create_new_version() {
-    let p = Portal::start().await;
+async fn flow05_create_new_version(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.open_encryption().await;
     let b = &p.browser;
     b.check("Customer managed key", true).await;
@@ -152,9 +148,8 @@ async fn flow05_create_new_version() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow06_selected_key_is_shown_under_encryption_type() {
-    let p = Portal::start().await;
+async fn flow06_selected_key_is_shown_under_encryption_type(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.open_encryption().await;
     pick_demo_key(&p).await;
     let b = &p.browser;
@@ -162,9 +157,8 @@ async fn flow06_selected_key_is_shown_under_encryption_type() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow07_user_assigned_identity_is_picked_in_a_panel() {
-    let p = Portal::start().await;
+async fn flow07_user_assigned_identity_is_picked_in_a_panel(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.open_encryption().await;
     pick_demo_key(&p).await;
     let b = &p.browser;
@@ -181,9 +175,8 @@ async fn flow07_user_assigned_identity_is_picked_in_a_panel() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow08_permissions_callout_is_persistent() {
-    let p = Portal::start().await;
+async fn flow08_permissions_callout_is_persistent(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.open_encryption().await;
     p.browser.check("Customer managed key", true).await;
     p.browser.find_text_containing("The identity needs the Get, UnwrapKey and WrapKey permissions on the key for the lifetime of the order.").await;
@@ -192,9 +185,8 @@ async fn flow08_permissions_callout_is_persistent() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow09_save_shows_the_key_url_and_the_passkey_still_opens() {
-    let p = Portal::start().await;
+async fn flow09_save_shows_the_key_url_and_the_passkey_still_opens(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.open_overview().await;
     p.device_password_ok().await;
     let before = p.demo.device_password(&p.api).await.ok()["password"].clone();
@@ -212,9 +204,8 @@ async fn flow09_save_shows_the_key_url_and_the_passkey_still_opens() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow10_change_key_opens_a_cleared_picker() {
-    let p = Portal::start().await;
+async fn flow10_change_key_opens_a_cleared_picker(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.demo.save_cmk(&p.api, DEMO_VAULT, DEMO_KEY, &p.demo.version, system_assigned()).await.ok();
     import_rsa_key(&p.api, DEMO_VAULT, "second-key").await;
     p.open_encryption().await;
@@ -234,9 +225,8 @@ async fn flow10_change_key_opens_a_cleared_picker() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow11_change_identity_user_then_system() {
-    let p = Portal::start().await;
+async fn flow11_change_identity_user_then_system(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.demo.save_cmk(&p.api, DEMO_VAULT, DEMO_KEY, &p.demo.version, system_assigned()).await.ok();
     let grant = json!({"principal_id": p.demo.identity_principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
     p.api.put(&format!("/vaults/{DEMO_VAULT}/access-policies"), &grant).await.ok();
@@ -258,9 +248,8 @@ async fn flow11_change_identity_user_then_system() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn flow12_back_to_microsoft_managed_key() {
-    let p = Portal::start().await;
+async fn flow12_back_to_microsoft_managed_key(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     p.demo.save_cmk(&p.api, DEMO_VAULT, DEMO_KEY, &p.demo.version, system_assigned()).await.ok();
     p.open_encryption().await;
     let b = &p.browser;
@@ -275,3 +264,18 @@ async fn flow12_back_to_microsoft_managed_key() {
     p.device_password_ok().await;
     p.close().await;
 }
+
+in_both_modes!(
+    flow01_select_type_marks_unsaved_changes,
+    flow02_picker_lists_subscription_vaults_keys_versions,
+    flow03_create_key_vault_from_the_picker,
+    flow04_create_key_in_the_browser,
+    flow05_create_new_version,
+    flow06_selected_key_is_shown_under_encryption_type,
+    flow07_user_assigned_identity_is_picked_in_a_panel,
+    flow08_permissions_callout_is_persistent,
+    flow09_save_shows_the_key_url_and_the_passkey_still_opens,
+    flow10_change_key_opens_a_cleared_picker,
+    flow11_change_identity_user_then_system,
+    flow12_back_to_microsoft_managed_key,
+);

@@ -1,8 +1,9 @@
 //! Every failure state the Encryption blade and Device password must explain: the error code is
 //! shown, and Fix (or the documented remedy) makes the retry succeed.
+//! Each state is checked live against the server and offline in the static build's demo.
 
 use keyblade_tests::{
-    Portal,
+    Mode, Portal, in_both_modes,
     scenario::{DEMO_KEY, DEMO_VAULT, create_vault, import_rsa_key, system_assigned, user_assigned},
 };
 use serde_json::json;
@@ -46,9 +47,8 @@ async fn expect_saved(p: &Portal) {
     p.browser.find_xpath("//dd[contains(@class,'key-url')]").await;
 }
 
-#[tokio::test]
-async fn key_version_disabled() {
-    let p = Portal::start().await;
+async fn key_version_disabled(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     with_cmk(&p).await;
     let off = json!({"enabled": false, "nbf": null, "exp": null});
     p.api.put(&version_path(&p.demo.version), &off).await.ok();
@@ -56,9 +56,8 @@ async fn key_version_disabled() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn key_version_expired() {
-    let p = Portal::start().await;
+async fn key_version_expired(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     with_cmk(&p).await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let expired = json!({"enabled": true, "nbf": null, "exp": now - 3600});
@@ -67,22 +66,20 @@ async fn key_version_expired() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn key_deleted_then_recovered() {
-    let p = Portal::start().await;
+async fn key_deleted_then_recovered(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     with_cmk(&p).await;
     p.api.delete(&format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}")).await;
     device_password_fix_retry(&p, "SsemUserErrorKeyDetailsNotFound").await;
     p.close().await;
 }
 
-#[tokio::test]
-async fn vault_deleted_then_recovered() {
-    let p = Portal::start().await;
+async fn vault_deleted_then_recovered(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     with_cmk(&p).await;
     // Delete through the portal: Key vaults > contoso-kv > Delete.
     let b = &p.browser;
-    b.open_path(&p.server, &format!("/vaults/{DEMO_VAULT}")).await;
+    p.open_path(&format!("/vaults/{DEMO_VAULT}")).await;
     b.click_button("Delete").await;
     b.click_button("Confirm delete").await;
     b.find_role("status", "Key vault deleted").await;
@@ -90,9 +87,8 @@ async fn vault_deleted_then_recovered() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn vault_without_purge_protection() {
-    let p = Portal::start().await;
+async fn vault_without_purge_protection(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     create_vault(&p.api, "no-purge-kv", true, false).await;
     import_rsa_key(&p.api, "no-purge-kv", "k1").await;
     p.open_encryption().await;
@@ -118,14 +114,13 @@ async fn vault_without_purge_protection() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn wrap_key_permission_removed() {
-    let p = Portal::start().await;
+async fn wrap_key_permission_removed(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     let order = p.api.get(&p.demo.order_path("")).await.ok();
     let principal = order["system_identity"]["principal_id"].as_str().unwrap().to_owned();
     // Access policies > uncheck WrapKey for the order's identity, in the portal.
     let b = &p.browser;
-    b.open_path(&p.server, &format!("/vaults/{DEMO_VAULT}")).await;
+    p.open_path(&format!("/vaults/{DEMO_VAULT}")).await;
     b.find_xpath("//button[@role='tab'][normalize-space(.)='Access policies']").await.click().await.unwrap();
     b.check("WrapKey for DataBox-Order-01 (system assigned)", false).await;
     b.find_role("status", "Access policy updated").await;
@@ -141,9 +136,8 @@ async fn wrap_key_permission_removed() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn firewall_blocks_a_user_identity() {
-    let p = Portal::start().await;
+async fn firewall_blocks_a_user_identity(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     let grant = json!({"principal_id": p.demo.identity_principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
     p.api.put(&format!("/vaults/{DEMO_VAULT}/access-policies"), &grant).await.ok();
     p.api.put(&format!("/vaults/{DEMO_VAULT}/firewall"), &json!({"enabled": true, "allowed_identities": []})).await.ok();
@@ -163,15 +157,14 @@ async fn firewall_blocks_a_user_identity() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn user_identity_deleted_after_save() {
-    let p = Portal::start().await;
+async fn user_identity_deleted_after_save(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     let grant = json!({"principal_id": p.demo.identity_principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
     p.api.put(&format!("/vaults/{DEMO_VAULT}/access-policies"), &grant).await.ok();
     p.demo.save_cmk(&p.api, DEMO_VAULT, DEMO_KEY, &p.demo.version, user_assigned(&p.demo.identity)).await.ok();
     // Managed identities > Delete databox-uai, in the portal.
     let b = &p.browser;
-    b.open_path(&p.server, "/identities").await;
+    p.open_path("/identities").await;
     b.click_button("Delete identity databox-uai").await;
     b.find_role("status", "Managed identity deleted").await;
     p.open_overview().await;
@@ -188,12 +181,11 @@ async fn user_identity_deleted_after_save() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn subscription_moved_to_another_tenant() {
-    let p = Portal::start().await;
+async fn subscription_moved_to_another_tenant(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     with_cmk(&p).await;
     let b = &p.browser;
-    b.open_path(&p.server, "/subscription").await;
+    p.open_path("/subscription").await;
     b.select_option("Target tenant", "Fabrikam").await;
     b.click_button("Move to another tenant").await;
     b.find_role("status", "Subscription moved").await;
@@ -203,12 +195,11 @@ async fn subscription_moved_to_another_tenant() {
     p.close().await;
 }
 
-#[tokio::test]
-async fn ec_key_selected_in_the_picker() {
-    let p = Portal::start().await;
+async fn ec_key_selected_in_the_picker(mode: Mode) {
+    let p = Portal::start_in(mode).await;
     // Key vaults > contoso-kv > Keys > Generate/Import an EC key, generated in the browser.
     let b = &p.browser;
-    b.open_path(&p.server, &format!("/vaults/{DEMO_VAULT}")).await;
+    p.open_path(&format!("/vaults/{DEMO_VAULT}")).await;
     b.find_xpath("//button[@role='tab'][normalize-space(.)='Keys']").await.click().await.unwrap();
     b.click_button("Generate/Import").await;
     b.find_dialog("Create a key").await;
@@ -234,3 +225,16 @@ async fn ec_key_selected_in_the_picker() {
     expect_saved(&p).await;
     p.close().await;
 }
+
+in_both_modes!(
+    key_version_disabled,
+    key_version_expired,
+    key_deleted_then_recovered,
+    vault_deleted_then_recovered,
+    vault_without_purge_protection,
+    wrap_key_permission_removed,
+    firewall_blocks_a_user_identity,
+    user_identity_deleted_after_save,
+    subscription_moved_to_another_tenant,
+    ec_key_selected_in_the_picker,
+);

@@ -50,6 +50,16 @@ impl ApiError {
         }
     }
 
+    /// Whether no backend answered (see [`ApiError::unreachable`]).
+    pub fn is_unreachable(&self) -> bool {
+        self.status == 0 && self.code == "BackendUnreachable"
+    }
+
+    /// Whether `body` is the server's error envelope `{"error": {...}}`.
+    pub fn is_envelope(body: &str) -> bool {
+        serde_json::from_str::<Value>(body).is_ok_and(|v| v.get("error").is_some_and(Value::is_object))
+    }
+
     pub fn is_unauthorized(&self) -> bool {
         self.status == 401
     }

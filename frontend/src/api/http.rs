@@ -48,6 +48,11 @@ impl Http {
         let status = response.status();
         let text = JsFuture::from(response.text().map_err(js)?).await.map_err(js)?.as_string().unwrap_or_default();
         if !response.ok() {
+            // The server answers every failure with the JSON envelope; anything else (a static
+            // file server's 404 page, a proxy's 502) means no Keyblade server is behind /api.
+            if !ApiError::is_envelope(&text) {
+                return Err(ApiError::unreachable());
+            }
             let error = ApiError::from_envelope(status, &text);
             if error.is_unauthorized() {
                 super::notify_unauthorized();

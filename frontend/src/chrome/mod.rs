@@ -34,10 +34,15 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
     }
     let checked = RwSignal::new(session.0.get_untracked().is_some());
     let failure = RwSignal::new(None::<api::ApiError>);
+    let stage = RwSignal::new(None::<String>);
     if !checked.get_untracked() {
         let backend = backend.clone();
         leptos::task::spawn_local(async move {
-            match backend.current_user().await {
+            let user = match backend.prepare(move |text| stage.set(Some(text))).await {
+                Ok(()) => backend.current_user().await,
+                Err(e) => Err(e),
+            };
+            match user {
                 Ok(user) => {
                     session.0.set(Some(user));
                     checked.set(true);
@@ -48,11 +53,16 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
             }
         });
     }
+    let waiting = move || match stage.get() {
+        Some(text) => view! { <p class="loading" role="status">"Preparing the offline demo: " {text}</p> }.into_any(),
+        None => view! { <p class="loading" role="status">"Signing in…"</p> }.into_any(),
+    };
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <TopBar />
         <Show when=move || checked.get() fallback=move || match failure.get() {
-            None => view! { <p class="loading" role="status">"Signing in…"</p> }.into_any(),
+            None => waiting(),
+            Some(e) if e.is_unreachable() => view! { <div class="content"><OfflineOffer error=e /></div> }.into_any(),
             Some(e) => view! { <div class="content"><crate::components::error_panel::ErrorPanel error=e /></div> }.into_any(),
         }>
             <div class="layout">
@@ -66,10 +76,39 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
     }
 }
 
+/// Shown when no server answers under `/api`: says so and offers the offline demo, which
+/// needs nothing but the files already loaded.
+#[component]
+fn OfflineOffer(error: api::ApiError) -> impl IntoView {
+    view! {
+        <section class="blade offline-offer" role="alert">
+            <h1>"The Keyblade server cannot be reached"</h1>
+            <p>{error.message} " The portal can run without it as an offline demo, kept in this browser."</p>
+            <button type="button" class="primary" on:click=|_| api::offline::open_demo()>"Open the offline demo"</button>
+        </section>
+    }
+}
+
+/// The top bar's marks of the offline demo: the badge and Reset demo (which restores the
+/// seeded world and reloads every page from it).
+#[component]
+fn DemoControls() -> impl IntoView {
+    let reset = move |_| match api::offline::reset() {
+        Ok(()) => api::offline::open_demo(),
+        Err(e) => leptos::logging::error!("{e}"),
+    };
+    view! {
+        <span class="demo-badge" title="Everything runs in this browser; nothing is sent to a server.">"Offline demo"</span>
+        <button type="button" class="topbar-button" on:click=reset>"Reset demo"</button>
+    }
+}
+
 #[component]
 fn TopBar() -> impl IntoView {
     let session = use_session();
     let backend = use_backend();
+    // The offline demo has no sign-in, so no Sign out either.
+    let offline = backend.is_offline();
     let navigate = use_navigate();
     let sign_out = move |_| {
         let backend = backend.clone();
@@ -85,11 +124,12 @@ fn TopBar() -> impl IntoView {
             <a class="brand" href="/">{PRODUCT_NAME}</a>
             <span class="topbar-sub">"Data Box encryption portal"</span>
             <div class="topbar-right">
+                {offline.then(|| view! { <DemoControls /> })}
                 <BackendStatus />
                 {move || session.0.get().map(|u| view! {
                     <span class="user" title="Signed-in user"><span class="avatar" aria-hidden="true">{u.label().chars().next().unwrap_or('?').to_uppercase().to_string()}</span>{u.label()}</span>
                 })}
-                {move || session.0.get().is_some().then(|| {
+                {move || (session.0.get().is_some() && !offline).then(|| {
                     let sign_out = sign_out.clone();
                     view! { <button type="button" class="topbar-button" on:click=sign_out>"Sign out"</button> }
                 })}

@@ -2,11 +2,19 @@
 //! `data-type="worker"`). The worker generates the key pair, wraps its PKCS#8 private key for
 //! the vault's import key (shared crate: RFC 5649 + RSA-OAEP-256) and hands back only the
 //! transfer blob: the private key never exists in plaintext outside the worker.
+//!
+//! The offline demo uses the same worker for its own RSA work (a vault's import key, the seeded
+//! demo world): those answers leave the worker only sealed under the demo's master key.
 
 use std::{cell::RefCell, rc::Rc};
 
 use serde::{Deserialize, Serialize};
-use shared::crypto::KeyTransfer;
+use shared::{
+    crypto::{ImportKey, KeyTransfer, MIN_IMPORT_KEY_BITS, MasterKey, Rng},
+    demo::{DEMO_KEY_BITS, DemoKeys, demo_world},
+    model::{Timestamp, World},
+    ops::Ctx,
+};
 use wasm_bindgen::{JsCast, JsValue, prelude::Closure};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
@@ -22,12 +30,16 @@ pub enum KeySpec {
     Ec,
 }
 
-/// Message to the worker.
+/// Message to the worker: one job.
 #[derive(Serialize, Deserialize, Debug)]
-pub struct Request {
-    pub spec: KeySpec,
-    /// The vault's import key, SPKI DER base64.
-    pub import_key: String,
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Request {
+    /// A key pair of `spec`, wrapped for the vault's import key (SPKI DER base64).
+    Transfer { spec: KeySpec, import_key: String },
+    /// A vault import key, sealed under `master` (base64).
+    ImportKey { master: String },
+    /// The seeded demo world at `now`, its secrets sealed under `master` (base64).
+    DemoWorld { master: String, now: Timestamp },
 }
 
 /// Messages from the worker.
@@ -37,6 +49,8 @@ pub enum Reply {
     Ready,
     Stage { text: String },
     Done { transfer: KeyTransfer },
+    Imported { import_key: ImportKey },
+    Seeded { world: Box<World> },
     Failed { message: String },
 }
 
@@ -57,16 +71,31 @@ impl KeygenJob {
     }
 }
 
-/// Starts the worker. `on_stage` receives progress texts. Returns the job (for Cancel) and the
-/// future of the transfer blob.
+/// Starts a key generation for the Create key / Create version panels. `on_stage` receives
+/// progress texts. Returns the job (for Cancel) and the future of the transfer blob.
 pub fn start(
     spec: KeySpec,
     import_key: String,
     on_stage: impl Fn(String) + 'static,
 ) -> Result<(KeygenJob, impl std::future::Future<Output = Result<KeyTransfer, String>>), String> {
+    let (job, reply) = run(Request::Transfer { spec, import_key }, on_stage)?;
+    let transfer = async move {
+        match reply.await? {
+            Reply::Done { transfer } => Ok(transfer),
+            _ => Err("unexpected worker reply".to_string()),
+        }
+    };
+    Ok((job, transfer))
+}
+
+/// Runs `request` in a fresh worker until its final reply (`Failed` becomes `Err`).
+pub fn run(
+    request: Request,
+    on_stage: impl Fn(String) + 'static,
+) -> Result<(KeygenJob, impl std::future::Future<Output = Result<Reply, String>>), String> {
     let worker = Worker::new(WORKER_URL).map_err(|e| format!("cannot start the key generation worker: {e:?}"))?;
     let reject_slot: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
-    let request = serde_json::to_string(&Request { spec, import_key }).map_err(|e| e.to_string())?;
+    let request = serde_json::to_string(&request).map_err(|e| e.to_string())?;
     let on_stage = Rc::new(on_stage);
     let promise = {
         let worker = worker.clone();
@@ -85,7 +114,7 @@ pub fn start(
                         let _ = worker_for_msg.post_message(&JsValue::from_str(&request));
                     }
                     Ok(Reply::Stage { text }) => on_stage(text),
-                    Ok(Reply::Done { .. }) | Ok(Reply::Failed { .. }) => {
+                    Ok(_) => {
                         reject_slot2.borrow_mut().take();
                         let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(&text));
                         worker_for_msg.terminate();
@@ -106,48 +135,72 @@ pub fn start(
         })
     };
     let job = KeygenJob { worker, reject: reject_slot };
-    let future = async move {
+    let reply = async move {
         let value = JsFuture::from(promise).await.map_err(|e| e.as_string().unwrap_or_else(|| "worker failed".into()))?;
         let text = value.as_string().unwrap_or_default();
         match serde_json::from_str::<Reply>(&text) {
-            Ok(Reply::Done { transfer }) => Ok(transfer),
             Ok(Reply::Failed { message }) => Err(message),
-            _ => Err("unexpected worker reply".into()),
+            Ok(reply) => Ok(reply),
+            Err(e) => Err(format!("bad worker reply: {e}")),
         }
     };
-    Ok((job, future))
+    Ok((job, reply))
 }
 
-/// The worker side: generate, wrap, reply. Used by the `keygen-worker` bin.
+/// The worker side: run the job, reply. Used by the `keygen-worker` bin.
 pub fn run_in_worker(request: &str, stage: impl Fn(&str)) -> Reply {
     let request: Request = match serde_json::from_str(request) {
         Ok(r) => r,
         Err(e) => return Reply::Failed { message: format!("bad request: {e}") },
     };
     let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
-    let pkcs8 = match request.spec {
+    let outcome = match request {
+        Request::Transfer { spec, import_key } => transfer(spec, &import_key, &mut rng, &stage),
+        Request::ImportKey { master } => import_key(&master, &mut rng, &stage),
+        Request::DemoWorld { master, now } => seeded_world(&master, now, &mut rng, &stage),
+    };
+    outcome.unwrap_or_else(|message| Reply::Failed { message })
+}
+
+fn transfer(spec: KeySpec, import_key: &str, rng: &mut Rng, stage: &impl Fn(&str)) -> Result<Reply, String> {
+    let pkcs8 = match spec {
         KeySpec::Rsa { bits } => {
             if ![2048, 3072, 4096].contains(&bits) {
-                return Reply::Failed { message: format!("unsupported RSA key size {bits}") };
+                return Err(format!("unsupported RSA key size {bits}"));
             }
             stage(&format!("Generating an RSA {bits}-bit key pair…"));
-            let key = match shared::crypto::generate_rsa(bits, &mut rng) {
-                Ok(k) => k,
-                Err(e) => return Reply::Failed { message: e.to_string() },
-            };
-            match shared::crypto::private_key_to_pkcs8(&key) {
-                Ok(der) => der,
-                Err(e) => return Reply::Failed { message: e.to_string() },
-            }
+            let key = shared::crypto::generate_rsa(bits, rng).map_err(|e| e.to_string())?;
+            shared::crypto::private_key_to_pkcs8(&key).map_err(|e| e.to_string())?
         }
         KeySpec::Ec => {
             stage("Generating an EC P-256 key…");
-            shared::crypto::ec_p256_pkcs8(&mut rng)
+            shared::crypto::ec_p256_pkcs8(rng)
         }
     };
     stage("Wrapping the private key for transfer…");
-    match shared::crypto::wrap_for_transfer(&request.import_key, &pkcs8, &mut rng) {
-        Ok(transfer) => Reply::Done { transfer },
-        Err(e) => Reply::Failed { message: e.to_string() },
-    }
+    let transfer = shared::crypto::wrap_for_transfer(import_key, &pkcs8, rng).map_err(|e| e.to_string())?;
+    Ok(Reply::Done { transfer })
+}
+
+fn master_key(master: &str) -> Result<MasterKey, String> {
+    let bytes = shared::crypto::unb64(master).map_err(|e| e.to_string())?;
+    MasterKey::from_slice(&bytes).map_err(|e| e.to_string())
+}
+
+fn import_key(master: &str, rng: &mut Rng, stage: &impl Fn(&str)) -> Result<Reply, String> {
+    stage(&format!("Generating the vault's RSA {MIN_IMPORT_KEY_BITS}-bit import key…"));
+    let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &master_key(master)?, rng).map_err(|e| e.to_string())?;
+    Ok(Reply::Imported { import_key })
+}
+
+fn seeded_world(master: &str, now: Timestamp, rng: &mut Rng, stage: &impl Fn(&str)) -> Result<Reply, String> {
+    let master = master_key(master)?;
+    stage(&format!("Generating the demo's RSA {DEMO_KEY_BITS}-bit customer key (1 of 2)…"));
+    let customer_key = shared::crypto::generate_rsa(DEMO_KEY_BITS, rng).map_err(|e| e.to_string())?;
+    stage(&format!("Generating the demo vault's RSA {MIN_IMPORT_KEY_BITS}-bit import key (2 of 2)…"));
+    let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &master, rng).map_err(|e| e.to_string())?;
+    stage("Building the demo world…");
+    let mut ctx = Ctx { now, master: &master, rng };
+    let world = demo_world(&mut ctx, DemoKeys { customer_key, import_key }).map_err(|e| e.to_string())?;
+    Ok(Reply::Seeded { world: Box::new(world) })
 }

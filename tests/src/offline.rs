@@ -1,0 +1,132 @@
+//! Offline mode of the end-to-end tests: the built portal served by a plain static file server
+//! (no `/api` at all), running the offline demo in the browser.
+//!
+//! Tests arrange and check state with the same [`crate::Api`] calls in both modes. Offline,
+//! those calls go to a shadow server whose world mirrors the browser's: the browser's world is
+//! copied into the server's database before each request and the server's world back into the
+//! browser after it. Every step a test takes *in the browser* runs on the in-browser engine.
+
+use std::{
+    net::TcpStream,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use backend::Store;
+use fantoccini::Client;
+use serde_json::{Value, json};
+use shared::model::World;
+
+use crate::TestServer;
+
+/// Browser storage entries of the offline demo (frontend/src/api/offline.rs).
+const WORLD_ENTRY: &str = "keyblade.demo.world";
+const SEED_ENTRY: &str = "keyblade.demo.seed";
+const MASTER_ENTRY: &str = "keyblade.demo.master";
+
+/// `python3 -m http.server` over a directory: a static file server that knows nothing of the
+/// portal (no SPA fallback, no `/api`). Stopped when dropped.
+pub struct StaticSite {
+    child: Child,
+    port: u16,
+}
+
+impl StaticSite {
+    pub fn serve(dir: &Path) -> Self {
+        let port = crate::browser::free_port();
+        let child = Command::new("python3")
+            .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "-d"])
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 starts a static file server (install python3)");
+        wait_for_port(port);
+        Self { child, port }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for StaticSite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the static file server did not start on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Keeps a server's world and a browser's offline demo world the same (see the module docs).
+pub struct Mirror {
+    browser: Client,
+    store: Store,
+}
+
+impl Mirror {
+    /// Gives the browser (currently on a page of `site`) the server's world and master key, so
+    /// the offline demo starts from the server's seeded world instead of seeding its own.
+    pub async fn install(browser: &Client, site: &StaticSite, server: &TestServer) -> Mirror {
+        // Any page of the site's origin gives access to its storage; a missing file does not
+        // start the portal, which would begin seeding on its own.
+        browser.goto(&site.url("/__no_such_page__")).await.expect("open the static site");
+        let store = Store::open(&format!("sqlite://{}", server.data_dir().join("keyblade.db").display()))
+            .await
+            .expect("open the server's database");
+        let master =
+            std::fs::read_to_string(server.data_dir().join("master.key")).expect("the server's master key");
+        let mirror = Mirror { browser: browser.clone(), store };
+        mirror.set_entry(MASTER_ENTRY, master.trim()).await;
+        let world = mirror.server_world().await;
+        mirror.set_entry(SEED_ENTRY, &world).await;
+        mirror.set_entry(WORLD_ENTRY, &world).await;
+        mirror
+    }
+
+    /// Browser -> server, before an API request.
+    pub async fn pull(&self) {
+        let Some(text) = browser_world(&self.browser).await else { return };
+        let world: World = serde_json::from_str(&text).expect("the browser's world");
+        let snapshot = self.store.load().await.expect("load the server's world");
+        self.store.commit(&snapshot, &world).await.expect("store the browser's world");
+    }
+
+    /// Server -> browser, after an API request.
+    pub async fn push(&self) {
+        let world = self.server_world().await;
+        self.set_entry(WORLD_ENTRY, &world).await;
+    }
+
+    async fn server_world(&self) -> String {
+        let snapshot = self.store.load().await.expect("load the server's world");
+        serde_json::to_string(&snapshot.world).expect("a world as JSON")
+    }
+
+    async fn set_entry(&self, entry: &str, value: &str) {
+        self.browser
+            .execute("localStorage.setItem(arguments[0], arguments[1]);", vec![json!(entry), json!(value)])
+            .await
+            .expect("write the browser's storage");
+    }
+}
+
+/// The offline demo's world as the browser keeps it (JSON), if it has one.
+pub async fn browser_world(browser: &Client) -> Option<String> {
+    let value = browser
+        .execute("return localStorage.getItem(arguments[0]);", vec![json!(WORLD_ENTRY)])
+        .await
+        .expect("read the browser's storage");
+    match value {
+        Value::String(text) => Some(text),
+        _ => None,
+    }
+}
