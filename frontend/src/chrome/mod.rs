@@ -55,7 +55,7 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
     }
     let waiting = move || match stage.get() {
         Some(text) => view! { <p class="loading" role="status">"Preparing the offline demo: " {text}</p> }.into_any(),
-        None => view! { <p class="loading" role="status">"Signing in…"</p> }.into_any(),
+        None => view! { <p class="loading" role="status">"Loading the portal…"</p> }.into_any(),
     };
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
