@@ -9,6 +9,7 @@
 //! - [`panels`]: side-sheet panels shared by several blades (create vault / key / version,
 //!   key picker, identity picker).
 //! - [`keygen`]: RSA/EC key generation in a Web Worker, wrapped for transfer.
+//! - [`perf`]: User Timing marks for the moments a user waits on.
 //! - [`blades`]: one folder per page.
 
 pub mod api;
@@ -18,6 +19,7 @@ pub mod components;
 pub mod context;
 pub mod keygen;
 pub mod panels;
+pub mod perf;
 
 use leptos::prelude::*;
 use leptos_router::{

@@ -76,9 +76,14 @@ impl Browser {
 
     /// Signs in through the sign-in page as the local admin and waits for the portal chrome.
     pub async fn sign_in(&self, server: &crate::TestServer) {
-        self.goto(&server.url("/signin")).await;
+        self.sign_in_at(&server.url(""), backend::LOCAL_ADMIN_PASSWORD).await;
+    }
+
+    /// Signs in through the sign-in page of the portal at `base` as `admin`.
+    pub async fn sign_in_at(&self, base: &str, password: &str) {
+        self.goto(&format!("{base}/signin")).await;
         self.fill("Username", "admin").await;
-        self.fill("Password", backend::LOCAL_ADMIN_PASSWORD).await;
+        self.fill("Password", password).await;
         self.click_button("Sign in").await;
         self.find_button("Sign out").await;
     }

@@ -1,5 +1,6 @@
 //! The project's commands. `cargo xtask run` builds the portal and starts the server;
-//! `cargo xtask test` installs whatever is missing and runs every test.
+//! `cargo xtask test` installs whatever is missing and runs every test; `cargo xtask bench`
+//! runs the benchmark suite and writes its report to `bench-results/`.
 
 mod build;
 mod tools;
@@ -9,13 +10,14 @@ use std::{
     process::{Command, ExitCode},
 };
 
-const USAGE: &str = "usage: cargo xtask <run [keyblade flags…] | test | build>";
+const USAGE: &str = "usage: cargo xtask <run [keyblade flags…] | test | bench | build>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
+        Some("bench") => bench(),
         Some("build") => tools::ensure_build_tools().and_then(|t| build::portal(&t)),
         _ => Err(USAGE.to_string()),
     };
@@ -51,6 +53,27 @@ fn exec(mut command: Command) -> Result<(), String> {
 fn exec(mut command: Command) -> Result<(), String> {
     let status = command.status().map_err(|e| format!("could not start the server: {e}"))?;
     status.success().then_some(()).ok_or_else(|| format!("server exited with {status}"))
+}
+
+/// The benchmark suite against the release portal and server (see `bench/`).
+fn bench() -> Result<(), String> {
+    let tools = tools::ensure_build_tools()?;
+    let browser = tools::ensure_browser()?;
+    build::portal(&tools)?;
+    let server = build::server()?;
+    tools::announce("running the benchmarks");
+    build::check(
+        build::cargo(&tools)
+            .args(["run", "--profile", "server", "-p", "keyblade-bench", "--"])
+            .arg("--server")
+            .arg(server)
+            .arg("--dist")
+            .arg(build::dist())
+            .arg("--out")
+            .arg(build::root().join("bench-results"))
+            .env("CHROMEDRIVER", &browser.chromedriver)
+            .env("CHROMIUM", &browser.chromium),
+    )
 }
 
 /// Every test: native unit and integration tests (API and end-to-end in headless Chromium),

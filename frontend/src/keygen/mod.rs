@@ -30,6 +30,17 @@ pub enum KeySpec {
     Ec,
 }
 
+impl KeySpec {
+    /// The User Timing measure each finished generation of this kind records, e.g.
+    /// `keyblade:keygen rsa-2048`.
+    pub fn measure_name(&self) -> String {
+        match self {
+            KeySpec::Rsa { bits } => format!("keyblade:keygen rsa-{bits}"),
+            KeySpec::Ec => "keyblade:keygen ec-p256".to_string(),
+        }
+    }
+}
+
 /// Message to the worker: one job.
 #[derive(Serialize, Deserialize, Debug)]
 #[serde(tag = "job", rename_all = "snake_case")]
@@ -78,10 +89,14 @@ pub fn start(
     import_key: String,
     on_stage: impl Fn(String) + 'static,
 ) -> Result<(KeygenJob, impl std::future::Future<Output = Result<KeyTransfer, String>>), String> {
+    let started = crate::perf::now();
     let (job, reply) = run(Request::Transfer { spec, import_key }, on_stage)?;
     let transfer = async move {
         match reply.await? {
-            Reply::Done { transfer } => Ok(transfer),
+            Reply::Done { transfer } => {
+                crate::perf::measure_since(&spec.measure_name(), started);
+                Ok(transfer)
+            }
             _ => Err("unexpected worker reply".to_string()),
         }
     };

@@ -73,6 +73,8 @@ pub fn EncryptionBlade() -> impl IntoView {
                 ("Encryption".into(), format!("/orders/{}/encryption", o.id)),
             ]);
             saved.set(Some(o));
+            // `Show` rendered the settings synchronously inside `set`.
+            crate::perf::mark_once(crate::perf::ENCRYPTION_BLADE_RENDERED);
         }
     });
 

@@ -2,12 +2,18 @@
 //! is generated in the browser in a Web Worker (progress shown, Cancel terminates the worker),
 //! wrapped for the vault's import key and uploaded.
 
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+};
+
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
-use shared::model::KeyType;
+use shared::{crypto::KeyTransfer, model::KeyType};
 
 use crate::{
-    api::{ApiError, KeyImport, VersionAttributes},
+    api::{ApiError, Backend, KeyImport, VersionAttributes},
     components::{
         error_panel::ErrorPanel,
         form::{parse_date, unique_id},
@@ -22,7 +28,7 @@ use crate::{
 #[derive(Clone, Debug, PartialEq)]
 pub enum Progress {
     Idle,
-    Working { stage: String, started: f64 },
+    Working { started: f64 },
 }
 
 #[component]
@@ -55,11 +61,14 @@ pub fn CreateKeyPanel(
         nbf: if set_nbf.get_untracked() { parse_date(&nbf.get_untracked()) } else { None },
         exp: if set_exp.get_untracked() { parse_date(&exp.get_untracked()) } else { None },
     };
+    let spec = move || if key_type.get() == "EC" { KeySpec::Ec } else { KeySpec::Rsa { bits: size.get() } };
     let runner = KeyRunner::new();
+    let vault_for_prepare = vault.clone();
+    Effect::new(move || runner.prepare(vault_for_prepare.clone(), spec()));
     let vault_for_create = vault.clone();
     let create = move |_| {
-        let is_ec = key_type.get_untracked() == "EC";
-        let spec = if is_ec { KeySpec::Ec } else { KeySpec::Rsa { bits: size.get_untracked() } };
+        let spec = untrack(spec);
+        let is_ec = spec == KeySpec::Ec;
         let key_name = name.get_untracked().trim().to_string();
         let attrs = attributes();
         let vault = vault_for_create.clone();
@@ -161,12 +170,72 @@ pub fn DateToggle(
     }
 }
 
-/// Drives one key generation: import key -> worker -> upload, with progress, errors and Cancel.
+/// A key pair being generated (or already generated) for one vault and spec, before the user
+/// selects Create. Only the wrapped transfer blob ever leaves the worker.
+struct Preparation {
+    vault: String,
+    spec: KeySpec,
+    transfer: Shared<LocalBoxFuture<'static, Result<KeyTransfer, ApiError>>>,
+    job: Rc<RefCell<Option<KeygenJob>>>,
+    cancelled: Rc<Cell<bool>>,
+    /// Taken by a Create: never uploaded twice.
+    claimed: Cell<bool>,
+}
+
+impl Preparation {
+    fn start(backend: Backend, vault: String, spec: KeySpec, stage: RwSignal<String>, ready: RwSignal<bool>) -> Self {
+        let job = Rc::new(RefCell::new(None));
+        let cancelled = Rc::new(Cell::new(false));
+        let (slot, stop) = (job.clone(), cancelled.clone());
+        let for_vault = vault.clone();
+        stage.set("Fetching the key vault's import key…".into());
+        ready.set(false);
+        let transfer = async move {
+            let import_key = backend.import_key(&for_vault).await?;
+            if stop.get() {
+                return Err(ApiError::client(CANCELLED));
+            }
+            let (started, result) = crate::keygen::start(spec, import_key, move |s| stage.set(s))
+                .map_err(ApiError::client)?;
+            *slot.borrow_mut() = Some(started);
+            let transfer = result.await.map_err(ApiError::client)?;
+            ready.set(true);
+            Ok(transfer)
+        }
+        .boxed_local()
+        .shared();
+        // Shared futures only run when polled: drive this one now, not when Create is selected.
+        leptos::task::spawn_local(transfer.clone().map(drop));
+        Self { vault, spec, transfer, job, cancelled, claimed: Cell::new(false) }
+    }
+
+    fn serves(&self, vault: &str, spec: KeySpec) -> bool {
+        !self.claimed.get() && !self.cancelled.get() && self.vault == vault && self.spec == spec
+    }
+
+    fn cancel(&self) {
+        self.cancelled.set(true);
+        if let Some(job) = self.job.borrow_mut().take() {
+            job.cancel();
+        }
+    }
+}
+
+const CANCELLED: &str = "cancelled";
+
+/// Drives key generation for a panel: the key pair is prepared in a worker as soon as the panel
+/// knows the vault and key spec, so that Create only has to upload it. Progress, errors and
+/// Cancel are shown while the user waits.
 #[derive(Clone, Copy)]
 pub struct KeyRunner {
     pub progress: RwSignal<Progress>,
     pub error: RwSignal<Option<ApiError>>,
-    job: StoredValue<Option<SendWrapper<KeygenJob>>>,
+    /// The worker's latest stage text.
+    stage: RwSignal<String>,
+    /// Whether the prepared key pair is ready to upload.
+    ready: RwSignal<bool>,
+    prepared: StoredValue<Option<SendWrapper<Preparation>>>,
+    backend: StoredValue<SendWrapper<Backend>>,
     elapsed: RwSignal<f64>,
 }
 
@@ -175,13 +244,16 @@ impl KeyRunner {
         let runner = Self {
             progress: RwSignal::new(Progress::Idle),
             error: RwSignal::new(None),
-            job: StoredValue::new(None),
+            stage: RwSignal::new(String::new()),
+            ready: RwSignal::new(false),
+            prepared: StoredValue::new(None),
+            backend: StoredValue::new(SendWrapper::new(use_backend())),
             elapsed: RwSignal::new(0.0),
         };
         // A ticking clock while working, so progress is visibly alive.
         let handle = set_interval_with_handle(
             move || {
-                if let Progress::Working { started, .. } = runner.progress.get_untracked() {
+                if let Progress::Working { started } = runner.progress.get_untracked() {
                     runner.elapsed.set((js_sys::Date::now() - started) / 1000.0);
                 }
             },
@@ -202,26 +274,48 @@ impl KeyRunner {
         Signal::derive(move || matches!(p.get(), Progress::Working { .. }))
     }
 
+    /// Starts generating a key pair of `spec` for `vault` in the background, unless one is
+    /// already on its way. Whatever was prepared for another spec is discarded.
+    pub fn prepare(&self, vault: String, spec: KeySpec) {
+        if self.prepared.with_value(|p| p.as_ref().is_some_and(|p| p.serves(&vault, spec))) {
+            return;
+        }
+        self.cancel();
+        let backend = self.backend.with_value(|b| Backend::clone(b));
+        let preparation = Preparation::start(backend, vault, spec, self.stage, self.ready);
+        self.prepared.set_value(Some(SendWrapper::new(preparation)));
+    }
+
     pub fn cancel(&self) {
-        if let Some(job) = self.job.try_update_value(|j| j.take()).flatten() {
-            job.cancel();
+        if let Some(prepared) = self.prepared.try_update_value(|p| p.take()).flatten() {
+            prepared.cancel();
         }
     }
 
-    /// Runs generation for `vault`; `upload` sends the transfer blob; `done` gets its result.
+    /// Uploads a key pair of `spec` for `vault` (the prepared one, or a new one) with `upload`;
+    /// `done` gets its result.
     pub fn run<T, F, Fut>(&self, vault: String, spec: KeySpec, what: String, upload: F, done: impl Fn(T) + 'static)
     where
         T: 'static,
-        F: FnOnce(crate::api::Backend, shared::crypto::KeyTransfer) -> Fut + 'static,
+        F: FnOnce(Backend, KeyTransfer) -> Fut + 'static,
         Fut: std::future::Future<Output = Result<T, ApiError>> + 'static,
     {
-        let backend = use_backend();
         let refresh = use_refresh();
         let notifier = use_notifier();
         let this = *self;
+        this.prepare(vault.clone(), spec);
+        let Some((transfer, cancelled)) = this.prepared.with_value(|p| {
+            p.as_ref().map(|p| {
+                p.claimed.set(true);
+                (p.transfer.clone(), p.cancelled.clone())
+            })
+        }) else {
+            return;
+        };
+        let backend = this.backend.with_value(|b| Backend::clone(b));
         this.error.set(None);
         this.elapsed.set(0.0);
-        this.progress.set(Progress::Working { stage: "Fetching the key vault's import key…".into(), started: js_sys::Date::now() });
+        this.progress.set(Progress::Working { started: js_sys::Date::now() });
         let note = notifier.push(NoteKind::Progress, "Creating key…", format!("Generating {what} in your browser."));
         leptos::task::spawn_local(async move {
             let fail = move |e: ApiError| {
@@ -229,32 +323,19 @@ impl KeyRunner {
                 this.error.set(Some(e));
                 this.progress.set(Progress::Idle);
             };
-            let import_key = match backend.import_key(&vault).await {
-                Ok(k) => k,
-                Err(e) => return fail(e),
-            };
-            let started = js_sys::Date::now();
-            let stage_signal = this.progress;
-            let started_job = crate::keygen::start(spec, import_key, move |stage| {
-                stage_signal.set(Progress::Working { stage, started });
-            });
-            let (job, result) = match started_job {
-                Ok(pair) => pair,
-                Err(message) => return fail(ApiError::client(message)),
-            };
-            this.job.set_value(Some(SendWrapper::new(job)));
-            let transfer = match result.await {
+            let transfer = match transfer.await {
                 Ok(t) => t,
-                Err(message) if message == "cancelled" => {
+                Err(_) if cancelled.get() => {
                     notifier.update(note, NoteKind::Info, "Key creation cancelled", "Nothing was uploaded.");
                     this.progress.set(Progress::Idle);
                     return;
                 }
-                Err(message) => return fail(ApiError::client(message)),
+                Err(e) => return fail(e),
             };
-            this.job.set_value(None);
-            this.progress.set(Progress::Working { stage: "Importing the wrapped key into the key vault…".into(), started });
-            match upload(backend, transfer).await {
+            this.stage.set("Importing the wrapped key into the key vault…".into());
+            let outcome = upload(backend, transfer).await;
+            this.prepared.set_value(None);
+            match outcome {
                 Ok(value) => {
                     notifier.update(note, NoteKind::Success, "Key created", format!("The {what} was created in key vault '{vault}'."));
                     this.progress.set(Progress::Idle);
@@ -272,13 +353,19 @@ impl KeyRunner {
 pub fn KeygenProgress(runner: KeyRunner) -> impl IntoView {
     view! {
         {move || match runner.progress.get() {
-            Progress::Idle => None,
-            Progress::Working { stage, .. } => Some(view! {
+            Progress::Idle => view! {
+                <p class="hint" role="status">{move || if runner.ready.get() {
+                    "Key pair ready in your browser; Create wraps it for the key vault and uploads it."
+                } else {
+                    "Generating the key pair in your browser while you fill in the form…"
+                }}</p>
+            }.into_any(),
+            Progress::Working { .. } => view! {
                 <div class="keygen-progress" role="status" aria-live="polite">
                     <div class="progress-bar indeterminate" role="progressbar" aria-label="Key generation progress"><span></span></div>
-                    <p>{stage}" "<span class="muted">{move || format!("({:.1} s)", runner.elapsed.get())}</span></p>
+                    <p>{move || runner.stage.get()}" "<span class="muted">{move || format!("({:.1} s)", runner.elapsed.get())}</span></p>
                 </div>
-            }),
+            }.into_any(),
         }}
         {move || runner.error.get().map(|e| view! { <ErrorPanel error=e /> })}
     }

@@ -36,6 +36,8 @@ pub fn CreateVersionPanel(
     let key_type = key.key_type;
     let size = if key.size == 0 { 2048 } else { key.size };
     let spec = if key_type.is_rsa() { KeySpec::Rsa { bits: size as usize } } else { KeySpec::Ec };
+    let vault_for_prepare = vault.clone();
+    Effect::new(move || runner.prepare(vault_for_prepare.clone(), spec));
     let vault_c = vault.clone();
     let create = move |_| {
         let attributes = VersionAttributes {

@@ -1,0 +1,79 @@
+//! The `keyblade` server as its own process (so its CPU and memory are its own), on a free
+//! 127.0.0.1 port with a fresh data directory and the seeded demo.
+
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use tempfile::TempDir;
+
+pub const ADMIN_PASSWORD: &str = "keyblade-bench-admin";
+
+pub struct Server {
+    pub base: String,
+    child: Child,
+    _data: TempDir,
+}
+
+impl Server {
+    pub async fn start(binary: &Path, dist: &Path) -> Server {
+        let data = tempfile::tempdir().expect("a data directory");
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let child = Command::new(binary)
+            .env("KEYBLADE_ADDR", format!("127.0.0.1:{port}"))
+            .env("KEYBLADE_DATA_DIR", data.path())
+            .env("KEYBLADE_DIST", dist)
+            .env("KEYBLADE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let server = Server { base: format!("http://127.0.0.1:{port}"), child, _data: data };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while reqwest::get(server.url("/api/health")).await.is_err() {
+            assert!(Instant::now() < deadline, "the server did not answer /api/health within 60 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The server's resident memory (`VmRSS`) and its peak (`VmHWM`), in KiB.
+    pub fn memory_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// A client signed in as `admin`.
+    pub async fn client(&self) -> reqwest::Client {
+        let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(64).build().expect("an HTTP client");
+        let reply = client
+            .post(self.url("/api/session"))
+            .json(&serde_json::json!({ "username": "admin", "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .expect("sign-in request");
+        assert!(reply.status().is_success(), "sign-in failed: {}", reply.status());
+        client
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
