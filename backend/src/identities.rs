@@ -21,7 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/identities", tag = "identities",
     responses((status = 200, body = [UserIdentity])))]
 async fn list_identities(State(state): State<AppState>) -> Result<Json<Vec<UserIdentity>>, AppError> {
-    Ok(Json(state.world().await?.identities.into_values().collect()))
+    Ok(Json(state.world().await?.identities.values().cloned().collect()))
 }
 
 /// Creates a user-assigned identity in the tenant of the resource group's subscription.
@@ -46,8 +46,8 @@ async fn get_identity(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<UserIdentity>, AppError> {
-    let mut world = state.world().await?;
-    world.identities.remove(&id).map(Json).ok_or_else(|| AppError::not_found("The identity"))
+    let world = state.world().await?;
+    world.identities.get(&id).cloned().map(Json).ok_or_else(|| AppError::not_found("The identity"))
 }
 
 /// Deletes a user-assigned identity. Orders using it then fail with the identity codes.

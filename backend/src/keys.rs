@@ -43,7 +43,7 @@ async fn list_keys(
     State(state): State<AppState>,
     Path(vault): Path<String>,
 ) -> Result<Json<Vec<KeyView>>, AppError> {
-    Ok(Json(queries::live_keys(&state.world().await?, &vault)?))
+    Ok(Json(queries::live_keys(&*state.world().await?, &vault)?))
 }
 
 /// Imports a new key (first version) from a key-transfer blob.
@@ -68,7 +68,7 @@ async fn get_key(
     State(state): State<AppState>,
     Path((vault, key)): Path<(String, String)>,
 ) -> Result<Json<KeyView>, AppError> {
-    Ok(Json(view(&state.world().await?, &vault, &key)?))
+    Ok(Json(view(&*state.world().await?, &vault, &key)?))
 }
 
 /// Deletes a key: soft-deleted (recoverable) when the vault has soft delete.
@@ -91,7 +91,7 @@ async fn list_versions(
     State(state): State<AppState>,
     Path((vault, key)): Path<(String, String)>,
 ) -> Result<Json<Vec<KeyVersionView>>, AppError> {
-    Ok(Json(view(&state.world().await?, &vault, &key)?.versions))
+    Ok(Json(view(&*state.world().await?, &vault, &key)?.versions))
 }
 
 /// Imports a new version of a key from a key-transfer blob (same type and size as the key).
@@ -137,7 +137,7 @@ async fn list_deleted_keys(
     State(state): State<AppState>,
     Path(vault): Path<String>,
 ) -> Result<Json<Vec<KeyView>>, AppError> {
-    Ok(Json(queries::deleted_keys(&state.world().await?, &vault)?))
+    Ok(Json(queries::deleted_keys(&*state.world().await?, &vault)?))
 }
 
 /// Recovers a soft-deleted key within the vault's retention period.

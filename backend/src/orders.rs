@@ -71,7 +71,7 @@ async fn create_order(
 #[utoipa::path(get, path = "/orders/{order}", tag = "orders", params(("order" = String, Path)),
     responses((status = 200, body = OrderView), (status = 404)))]
 async fn get_order(State(state): State<AppState>, Path(id): Path<String>) -> Result<OrderResponse, AppError> {
-    OrderResponse::of(&state.world().await?, &id)
+    OrderResponse::of(&*state.world().await?, &id)
 }
 
 /// Identity type None: removes the order's system-assigned identity.

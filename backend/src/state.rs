@@ -31,8 +31,8 @@ impl AppState {
         &self.inner.throttle
     }
 
-    /// The stored world.
-    pub async fn world(&self) -> Result<World, AppError> {
+    /// The stored world (shared with other readers, see [`Store::load`]).
+    pub async fn world(&self) -> Result<Arc<World>, AppError> {
         Ok(self.store().load().await?.world)
     }
 
@@ -75,16 +75,15 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&World, &mut Ctx) -> Result<(World, T), Failure> + Send + 'static,
     {
-        let mut snapshot = self.store().load().await?;
-        let world = std::mem::take(&mut snapshot.world);
-        let (after, value) = self.run(world, op).await??;
+        let snapshot = self.store().load().await?;
+        let (after, value) = self.run(snapshot.world.clone(), op).await??;
         self.store().commit(&snapshot, &after).await?;
         Ok((after, value))
     }
 
     /// Runs `op` on a blocking thread (RSA work takes milliseconds to seconds) and diagnoses a
     /// failure against the world it happened in.
-    async fn run<T, F>(&self, world: World, op: F) -> Result<Result<T, AppError>, AppError>
+    async fn run<T, F>(&self, world: Arc<World>, op: F) -> Result<Result<T, AppError>, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&World, &mut Ctx) -> Result<T, Failure> + Send + 'static,

@@ -35,28 +35,28 @@ fn subscription(world: &World, id: &str) -> Result<Subscription, AppError> {
 #[utoipa::path(get, path = "/world", tag = "directory",
     responses((status = 200, body = WorldView)))]
 async fn get_world(State(state): State<AppState>) -> Result<Json<WorldView>, AppError> {
-    Ok(Json(WorldView::of(&state.world().await?)))
+    Ok(Json(WorldView::of(&*state.world().await?)))
 }
 
 /// Lists the tenants (targets of a subscription move).
 #[utoipa::path(get, path = "/tenants", tag = "directory",
     responses((status = 200, body = [Tenant])))]
 async fn list_tenants(State(state): State<AppState>) -> Result<Json<Vec<Tenant>>, AppError> {
-    Ok(Json(state.world().await?.tenants.into_values().collect()))
+    Ok(Json(state.world().await?.tenants.values().cloned().collect()))
 }
 
 /// Lists the resource groups.
 #[utoipa::path(get, path = "/resource-groups", tag = "directory",
     responses((status = 200, body = [ResourceGroup])))]
 async fn list_resource_groups(State(state): State<AppState>) -> Result<Json<Vec<ResourceGroup>>, AppError> {
-    Ok(Json(state.world().await?.resource_groups.into_values().collect()))
+    Ok(Json(state.world().await?.resource_groups.values().cloned().collect()))
 }
 
 /// Lists the subscriptions.
 #[utoipa::path(get, path = "/subscriptions", tag = "directory",
     responses((status = 200, body = [Subscription])))]
 async fn list_subscriptions(State(state): State<AppState>) -> Result<Json<Vec<Subscription>>, AppError> {
-    Ok(Json(state.world().await?.subscriptions.into_values().collect()))
+    Ok(Json(state.world().await?.subscriptions.values().cloned().collect()))
 }
 
 /// One subscription.
@@ -67,7 +67,7 @@ async fn get_subscription(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Subscription>, AppError> {
-    Ok(Json(subscription(&state.world().await?, &id)?))
+    Ok(Json(subscription(&*state.world().await?, &id)?))
 }
 
 /// Moves the subscription to another tenant; vaults and identities stay behind.

@@ -40,7 +40,7 @@ fn view(world: &World, name: &str) -> Result<VaultView, AppError> {
 #[utoipa::path(get, path = "/vaults", tag = "vaults",
     responses((status = 200, body = [VaultView])))]
 async fn list_vaults(State(state): State<AppState>) -> Result<Json<Vec<VaultView>>, AppError> {
-    Ok(Json(queries::live_vaults(&state.world().await?)))
+    Ok(Json(queries::live_vaults(&*state.world().await?)))
 }
 
 /// Creates a key vault together with its RSA-3072 import key (generated here, which takes a
@@ -70,7 +70,7 @@ async fn get_vault(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<VaultView>, AppError> {
-    Ok(Json(view(&state.world().await?, &name)?))
+    Ok(Json(view(&*state.world().await?, &name)?))
 }
 
 /// Properties: soft delete, purge protection (never off once on), retention days.
@@ -137,7 +137,7 @@ async fn set_firewall(
 #[utoipa::path(get, path = "/deleted-vaults", tag = "vaults",
     responses((status = 200, body = [VaultView])))]
 async fn list_deleted_vaults(State(state): State<AppState>) -> Result<Json<Vec<VaultView>>, AppError> {
-    Ok(Json(queries::deleted_vaults(&state.world().await?)))
+    Ok(Json(queries::deleted_vaults(&*state.world().await?)))
 }
 
 /// Recovers a soft-deleted vault within its retention period.

@@ -107,8 +107,7 @@ async fn use_customer_key(server: &Server, client: &Client) -> String {
         let request = client.get(server.url(path));
         async move { request.send().await.expect("a reply").json::<Value>().await.expect("JSON") }
     };
-    let orders = get("/api/orders").await;
-    let order = orders[0]["id"].as_str().expect("a seeded order").to_string();
+    let order = crate::server::demo_order(server, client).await;
     let key = get(&format!("/api/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}")).await;
     let version = key["versions"][0]["id"].as_str().expect("a key version").to_string();
     let body = json!({

@@ -113,7 +113,7 @@ impl Report {
             out += &format!("| {} | {} | {} |\n", v.target, v.measured, if v.met { "yes" } else { "**no**" });
         }
         for s in &self.sections {
-            out += &format!("\n## {}\n\n{}\n\n| {} |\n|{}|\n", s.title, s.note, s.columns.join(" | "), "---|".repeat(s.columns.len()));
+            out += &format!("\n## {}\n\n{}\n\n| {} |\n|{}\n", s.title, s.note, s.columns.join(" | "), "---|".repeat(s.columns.len()));
             for row in &s.rows {
                 out += &format!("| {} |\n", row.join(" | "));
             }

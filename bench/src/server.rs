@@ -71,6 +71,13 @@ impl Server {
     }
 }
 
+/// The id of the seeded order.
+pub async fn demo_order(server: &Server, client: &reqwest::Client) -> String {
+    let orders: serde_json::Value =
+        client.get(server.url("/api/orders")).send().await.expect("a reply").json().await.expect("JSON");
+    orders[0]["id"].as_str().expect("a seeded order").to_string()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -5,7 +5,10 @@
 mod rows;
 mod sqlite;
 
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+};
 
 use shared::model::World;
 
@@ -28,14 +31,18 @@ pub enum StoreError {
 }
 
 /// The world as read, remembering each row's version so the commit can detect lost updates.
+/// Cheap to clone: readers share one parsed world.
+#[derive(Clone)]
 pub struct Snapshot {
-    pub world: World,
-    rows: BTreeMap<RowKey, (String, i64)>,
+    pub world: Arc<World>,
+    rows: Arc<BTreeMap<RowKey, (String, i64)>>,
 }
 
 #[derive(Clone)]
 pub struct Store {
     db: SqliteStore,
+    /// The last world read and its revision: reused while the database's revision is unchanged.
+    cache: Arc<Mutex<Option<(i64, Snapshot)>>>,
 }
 
 impl Store {
@@ -44,7 +51,7 @@ impl Store {
         if !url.starts_with("sqlite:") {
             return Err(StoreError::UnsupportedUrl);
         }
-        Ok(Self { db: SqliteStore::open(url).await? })
+        Ok(Self { db: SqliteStore::open(url).await?, cache: Arc::default() })
     }
 
     pub async fn close(&self) {
@@ -52,10 +59,27 @@ impl Store {
     }
 
     /// Reads the whole world.
+    ///
+    /// Parsing the world is the expensive part of a read, so the parsed world is kept and reused
+    /// for as long as the database's revision (one small query) says nobody wrote since.
     pub async fn load(&self) -> Result<Snapshot, StoreError> {
-        let rows = self.db.load_rows().await?;
+        let revision = self.db.revision().await?;
+        if let Some(snapshot) = self.cached(revision) {
+            return Ok(snapshot);
+        }
+        let (revision, rows) = self.db.load_rows().await?;
         let bodies = Rows(rows.iter().map(|(key, (body, _))| (key.clone(), body.clone())).collect());
-        Ok(Snapshot { world: bodies.to_world()?, rows })
+        let snapshot = Snapshot { world: Arc::new(bodies.to_world()?), rows: Arc::new(rows) };
+        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.as_ref().is_none_or(|(cached, _)| *cached < revision) {
+            *cache = Some((revision, snapshot.clone()));
+        }
+        Ok(snapshot)
+    }
+
+    fn cached(&self, revision: i64) -> Option<Snapshot> {
+        let cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.as_ref().filter(|(cached, _)| *cached == revision).map(|(_, snapshot)| snapshot.clone())
     }
 
     /// Stores `world` as the successor of `snapshot`, atomically: either every changed entity

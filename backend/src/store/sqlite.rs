@@ -15,6 +15,9 @@ use super::{
 /// Migrations compiled into the binary from `backend/migrations`.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+const REVISION: &str = "SELECT revision FROM world_revision WHERE id = 1";
+const BUMP_REVISION: &str = "UPDATE world_revision SET revision = revision + 1 WHERE id = 1";
+
 /// How long a writer waits for another writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -43,15 +46,24 @@ impl SqliteStore {
     }
 
     /// Every world row with its body and version.
-    pub async fn load_rows(&self) -> Result<BTreeMap<RowKey, (String, i64)>, StoreError> {
+    /// Read in one transaction, so rows and revision agree.
+    pub async fn load_rows(&self) -> Result<(i64, BTreeMap<RowKey, (String, i64)>), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         let mut rows = BTreeMap::new();
         for table in Table::ALL {
             let sql = format!("SELECT id, body, version FROM {}", table.name());
-            for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
+            for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *tx).await? {
                 rows.insert((table, row.try_get("id")?), (row.try_get("body")?, row.try_get("version")?));
             }
         }
-        Ok(rows)
+        tx.commit().await?;
+        Ok((revision, rows))
+    }
+
+    /// The world's revision (see `migrations/0002_world_revision.sql`).
+    pub async fn revision(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(REVISION).fetch_one(&self.pool).await?)
     }
 
     /// Applies `changes` in one transaction. Any row whose version moved since it was read makes
@@ -80,6 +92,7 @@ impl SqliteStore {
             let done = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(version).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
+        sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -97,6 +110,7 @@ impl SqliteStore {
             let sql = format!("INSERT INTO {} (id, body, version) VALUES (?, ?, 1)", table.name());
             sqlx::query(AssertSqlSafe(sql)).bind(id).bind(body).execute(&mut *tx).await?;
         }
+        sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(true)
     }

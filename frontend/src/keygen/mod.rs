@@ -6,7 +6,10 @@
 //! The offline demo uses the same worker for its own RSA work (a vault's import key, the seeded
 //! demo world): those answers leave the worker only sealed under the demo's master key.
 
-use std::{cell::RefCell, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+};
 
 use serde::{Deserialize, Serialize};
 use shared::{
@@ -65,20 +68,76 @@ pub enum Reply {
     Failed { message: String },
 }
 
-/// A running generation that can be cancelled.
+/// Workers kept started (wasm compiled, `Ready` or about to be), so a generation does not wait
+/// for a worker to boot. One per racer.
+const POOL_SIZE: usize = RACERS;
+
+/// RSA generations run in this many workers at once; the first key pair wins and the others
+/// are stopped. The time to find a prime varies widely from run to run, so the fastest of two
+/// independent searches cuts the median and, more so, the tail. No key material moves between
+/// workers.
+const RACERS: usize = 2;
+
+/// A started worker and whether it has said `Ready`.
+struct PooledWorker {
+    worker: Worker,
+    ready: Rc<Cell<bool>>,
+}
+
+thread_local! {
+    static POOL: RefCell<Vec<PooledWorker>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Starts workers until the pool is full. Cheap when it already is; called when a key panel
+/// opens and after every job, since jobs end by terminating their workers.
+pub fn warm_up() {
+    while POOL.with_borrow(Vec::len) < POOL_SIZE {
+        match spawn() {
+            Ok(pooled) => POOL.with_borrow_mut(|pool| pool.push(pooled)),
+            Err(_) => return,
+        }
+    }
+}
+
+fn spawn() -> Result<PooledWorker, String> {
+    let worker = Worker::new(WORKER_URL).map_err(|e| format!("cannot start the key generation worker: {e:?}"))?;
+    let ready = Rc::new(Cell::new(false));
+    let flag = ready.clone();
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        if matches!(ev.data().as_string().map(|t| serde_json::from_str::<Reply>(&t)), Some(Ok(Reply::Ready))) {
+            flag.set(true);
+        }
+    });
+    worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+    Ok(PooledWorker { worker, ready })
+}
+
+/// A pooled worker (ready ones first), or a new one.
+fn take_worker() -> Result<PooledWorker, String> {
+    let pooled = POOL.with_borrow_mut(|pool| {
+        let ready = pool.iter().position(|p| p.ready.get());
+        ready.or((!pool.is_empty()).then_some(0)).map(|i| pool.remove(i))
+    });
+    pooled.map_or_else(spawn, Ok)
+}
+
+/// A running generation that can be cancelled: one worker, or several racing.
 #[derive(Clone)]
 pub struct KeygenJob {
-    worker: Worker,
-    reject: Rc<RefCell<Option<js_sys::Function>>>,
+    workers: Vec<(Worker, Rc<RefCell<Option<js_sys::Function>>>)>,
 }
 
 impl KeygenJob {
-    /// Terminates the worker; the pending result resolves to `Err("cancelled")`.
+    /// Terminates the workers; pending results resolve to `Err("cancelled")`.
     pub fn cancel(&self) {
-        self.worker.terminate();
-        if let Some(reject) = self.reject.borrow_mut().take() {
-            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("cancelled"));
+        for (worker, reject) in &self.workers {
+            worker.terminate();
+            if let Some(reject) = reject.borrow_mut().take() {
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("cancelled"));
+            }
         }
+        warm_up();
     }
 }
 
@@ -90,9 +149,23 @@ pub fn start(
     on_stage: impl Fn(String) + 'static,
 ) -> Result<(KeygenJob, impl std::future::Future<Output = Result<KeyTransfer, String>>), String> {
     let started = crate::perf::now();
-    let (job, reply) = run(Request::Transfer { spec, import_key }, on_stage)?;
+    let racers = if matches!(spec, KeySpec::Rsa { .. }) { RACERS } else { 1 };
+    let on_stage = Rc::new(on_stage);
+    let mut job = KeygenJob { workers: vec![] };
+    let mut replies = vec![];
+    for racer in 0..racers {
+        let stage = on_stage.clone();
+        let request = Request::Transfer { spec, import_key: import_key.clone() };
+        // Progress from the first racer only: they all go through the same stages.
+        let (one, reply) = run(request, move |text| if racer == 0 { stage(text) })?;
+        job.workers.extend(one.workers);
+        replies.push(Box::pin(reply));
+    }
+    let racing = job.clone();
     let transfer = async move {
-        match reply.await? {
+        let (reply, _losers) = futures::future::select_ok(replies).await?;
+        racing.cancel();
+        match reply {
             Reply::Done { transfer } => {
                 crate::perf::measure_since(&spec.measure_name(), started);
                 Ok(transfer)
@@ -103,12 +176,12 @@ pub fn start(
     Ok((job, transfer))
 }
 
-/// Runs `request` in a fresh worker until its final reply (`Failed` becomes `Err`).
+/// Runs `request` in a worker until its final reply (`Failed` becomes `Err`).
 pub fn run(
     request: Request,
     on_stage: impl Fn(String) + 'static,
 ) -> Result<(KeygenJob, impl std::future::Future<Output = Result<Reply, String>>), String> {
-    let worker = Worker::new(WORKER_URL).map_err(|e| format!("cannot start the key generation worker: {e:?}"))?;
+    let PooledWorker { worker, ready } = take_worker()?;
     let reject_slot: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
     let request = serde_json::to_string(&request).map_err(|e| e.to_string())?;
     let on_stage = Rc::new(on_stage);
@@ -118,7 +191,7 @@ pub fn run(
         js_sys::Promise::new(&mut move |resolve, reject| {
             *reject_slot.borrow_mut() = Some(reject.clone());
             let worker_for_msg = worker.clone();
-            let request = request.clone();
+            let request_on_ready = request.clone();
             let on_stage = on_stage.clone();
             let reject_slot2 = reject_slot.clone();
             let reject_msg = reject.clone();
@@ -126,13 +199,14 @@ pub fn run(
                 let text = ev.data().as_string().unwrap_or_default();
                 match serde_json::from_str::<Reply>(&text) {
                     Ok(Reply::Ready) => {
-                        let _ = worker_for_msg.post_message(&JsValue::from_str(&request));
+                        let _ = worker_for_msg.post_message(&JsValue::from_str(&request_on_ready));
                     }
                     Ok(Reply::Stage { text }) => on_stage(text),
                     Ok(_) => {
                         reject_slot2.borrow_mut().take();
                         let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(&text));
                         worker_for_msg.terminate();
+                        warm_up();
                     }
                     Err(e) => {
                         let _ = reject_msg.call1(&JsValue::NULL, &JsValue::from_str(&format!("bad worker reply: {e}")));
@@ -147,9 +221,13 @@ pub fn run(
             });
             worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
             onerror.forget();
+            // A pooled worker already said Ready to the pool: give it the job now.
+            if ready.get() {
+                let _ = worker.post_message(&JsValue::from_str(&request));
+            }
         })
     };
-    let job = KeygenJob { worker, reject: reject_slot };
+    let job = KeygenJob { workers: vec![(worker, reject_slot)] };
     let reply = async move {
         let value = JsFuture::from(promise).await.map_err(|e| e.as_string().unwrap_or_else(|| "worker failed".into()))?;
         let text = value.as_string().unwrap_or_default();

@@ -241,6 +241,7 @@ pub struct KeyRunner {
 
 impl KeyRunner {
     pub fn new() -> Self {
+        crate::keygen::warm_up();
         let runner = Self {
             progress: RwSignal::new(Progress::Idle),
             error: RwSignal::new(None),
