@@ -204,6 +204,7 @@ async fn create_to_usable(browser: &Browser, webcrypto_2048: f64) -> Section {
                 "const [name, done] = arguments;
                  const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Create' && !b.disabled);
                  const listed = () => [...document.querySelectorAll('td, a')].some(e => e.textContent.trim() === name);
+                 performance.clearResourceTimings();
                  const t = performance.now();
                  const finish = () => {
                    const uploads = performance.getEntriesByType('resource').filter(r => r.initiatorType === 'fetch' && r.name.includes('/keys') && r.startTime >= t);

@@ -113,6 +113,22 @@ fn spawn() -> Result<PooledWorker, String> {
     Ok(PooledWorker { worker, ready })
 }
 
+/// Returns a worker that finished its job to the pool. Kept workers matter: V8 compiles wasm
+/// with a baseline compiler first and optimises hot code later, so a worker that already
+/// generated a key does the next one faster than a fresh one.
+fn give_back(worker: &Worker) {
+    worker.set_onmessage(None);
+    worker.set_onerror(None);
+    let pooled = PooledWorker { worker: worker.clone(), ready: Rc::new(Cell::new(true)) };
+    POOL.with_borrow_mut(|pool| {
+        if pool.len() < POOL_SIZE {
+            pool.insert(0, pooled);
+        } else {
+            pooled.worker.terminate();
+        }
+    });
+}
+
 /// A pooled worker (ready ones first), or a new one.
 fn take_worker() -> Result<PooledWorker, String> {
     let pooled = POOL.with_borrow_mut(|pool| {
@@ -129,11 +145,11 @@ pub struct KeygenJob {
 }
 
 impl KeygenJob {
-    /// Terminates the workers; pending results resolve to `Err("cancelled")`.
+    /// Terminates the workers still running; their results resolve to `Err("cancelled")`.
     pub fn cancel(&self) {
         for (worker, reject) in &self.workers {
-            worker.terminate();
             if let Some(reject) = reject.borrow_mut().take() {
+                worker.terminate();
                 let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("cancelled"));
             }
         }
@@ -205,8 +221,7 @@ pub fn run(
                     Ok(_) => {
                         reject_slot2.borrow_mut().take();
                         let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(&text));
-                        worker_for_msg.terminate();
-                        warm_up();
+                        give_back(&worker_for_msg);
                     }
                     Err(e) => {
                         let _ = reject_msg.call1(&JsValue::NULL, &JsValue::from_str(&format!("bad worker reply: {e}")));
