@@ -178,4 +178,22 @@ mod tests {
         assert_eq!(stored.tenants["t"].name, "first");
         assert!(!stored.tenants.contains_key("new"), "a conflicting commit rolls back entirely");
     }
+
+    #[tokio::test]
+    async fn readers_share_the_parsed_world_until_anyone_writes() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.expect("a store");
+        let other_writer = Store::open(&url).await.expect("a second store on the same file");
+        store.seed(&World { tenants: [("t".to_owned(), tenant("t"))].into(), ..World::default() }).await.expect("seeded");
+
+        let first = store.load().await.expect("a snapshot");
+        let again = store.load().await.expect("a snapshot");
+        assert!(Arc::ptr_eq(&first.world, &again.world), "no write, so the parsed world is reused");
+
+        let theirs = other_writer.load().await.expect("a snapshot");
+        other_writer.commit(&theirs, &rename(&theirs.world, "t", "renamed elsewhere")).await.expect("a write");
+        let after = store.load().await.expect("a snapshot");
+        assert_eq!(after.world.tenants["t"].name, "renamed elsewhere", "another writer's commit is seen at once");
+    }
 }
