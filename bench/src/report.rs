@@ -168,3 +168,28 @@ pub fn kb(bytes: u64) -> String {
 pub fn ratio(value: f64, reference: f64) -> String {
     format!("{:.2}x", value / reference)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_rank_the_samples_whatever_their_order() {
+        let s = Stats::of(&[5.0, 1.0, 3.0, 2.0, 4.0]);
+        assert_eq!((s.runs, s.min, s.median, s.max), (5, 1.0, 3.0, 5.0));
+        assert_eq!(s.p99, 5.0);
+        assert!(Stats::of(&[]).median.is_nan());
+    }
+
+    #[test]
+    fn a_section_reports_its_verdicts_in_the_summary() {
+        let mut report = Report::new();
+        let mut section = Section::new("Demo", "A note.", &["a", "b"]);
+        section.row(vec!["1".into(), "2".into()]);
+        section.verdict("under 10 ms", "12 ms", false);
+        report.add(section);
+        let markdown = report.markdown();
+        assert!(markdown.contains("| under 10 ms | 12 ms | **no** |"), "{markdown}");
+        assert!(markdown.contains("| a | b |\n|---|---|\n| 1 | 2 |"), "{markdown}");
+    }
+}

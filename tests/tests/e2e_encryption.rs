@@ -113,6 +113,8 @@ async fn flow04_create_key_in_the_browser(mode: Mode) {
     }
     b.fill("Name", "browser-key").await;
     b.check("3072", true).await;
+    // The key pair is generated while the form is filled in; Create then only uploads it.
+    b.find_role("status", "Key pair ready").await;
     b.click_button("Create").await;
     b.wait_dialog_closed("Create a key").await;
     b.find_role("status", "Key created").await;
