@@ -67,3 +67,23 @@ async fn troubleshoot_catalog_is_searchable() {
     b.wait_absent("//td[normalize-space(.)='SsemUserErrorKeyVaultUrlInvalidHost']").await;
     p.close().await;
 }
+
+#[tokio::test]
+async fn cancelling_a_key_generation_uploads_nothing() {
+    let p = Portal::start().await;
+    let b = &p.browser;
+    p.open_path("/vaults/contoso-kv").await;
+    b.find_role("tab", "Keys").await.click().await.expect("open the Keys tab");
+    b.click_button("Generate/Import").await;
+    b.find_dialog("Create a key").await;
+    b.fill("Name", "never-uploaded").await;
+    // RSA-4096 takes seconds in the browser: Create waits for it, with progress and Cancel.
+    b.check("4096", true).await;
+    b.click_button("Create").await;
+    b.find_role("progressbar", "").await;
+    b.click_button("Cancel").await;
+    b.find_role("status", "Key creation cancelled").await;
+    b.find_button("Create").await;
+    let reply = p.api.get("/vaults/contoso-kv/keys/never-uploaded").await;
+    assert_eq!(reply.status, 404, "a cancelled key must not reach the vault: {:?}", reply.body);
+}

@@ -183,13 +183,13 @@ struct Preparation {
 }
 
 impl Preparation {
-    fn start(backend: Backend, vault: String, spec: KeySpec, stage: RwSignal<String>, ready: RwSignal<bool>) -> Self {
+    fn start(backend: Backend, vault: String, spec: KeySpec, stage: RwSignal<String>, readiness: RwSignal<Readiness>) -> Self {
         let job = Rc::new(RefCell::new(None));
         let cancelled = Rc::new(Cell::new(false));
         let (slot, stop) = (job.clone(), cancelled.clone());
         let for_vault = vault.clone();
         stage.set("Fetching the key vault's import key…".into());
-        ready.set(false);
+        readiness.set(Readiness::Generating);
         let transfer = async move {
             let import_key = backend.import_key(&for_vault).await?;
             if stop.get() {
@@ -199,7 +199,7 @@ impl Preparation {
                 .map_err(ApiError::client)?;
             *slot.borrow_mut() = Some(started);
             let transfer = result.await.map_err(ApiError::client)?;
-            ready.set(true);
+            readiness.set(Readiness::Ready);
             Ok(transfer)
         }
         .boxed_local()
@@ -223,6 +223,14 @@ impl Preparation {
 
 const CANCELLED: &str = "cancelled";
 
+/// What a panel has prepared, as its hint tells the user.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Readiness {
+    Nothing,
+    Generating,
+    Ready,
+}
+
 /// Drives key generation for a panel: the key pair is prepared in a worker as soon as the panel
 /// knows the vault and key spec, so that Create only has to upload it. Progress, errors and
 /// Cancel are shown while the user waits.
@@ -232,8 +240,8 @@ pub struct KeyRunner {
     pub error: RwSignal<Option<ApiError>>,
     /// The worker's latest stage text.
     stage: RwSignal<String>,
-    /// Whether the prepared key pair is ready to upload.
-    ready: RwSignal<bool>,
+    /// Where the prepared key pair is.
+    readiness: RwSignal<Readiness>,
     prepared: StoredValue<Option<SendWrapper<Preparation>>>,
     backend: StoredValue<SendWrapper<Backend>>,
     elapsed: RwSignal<f64>,
@@ -246,7 +254,7 @@ impl KeyRunner {
             progress: RwSignal::new(Progress::Idle),
             error: RwSignal::new(None),
             stage: RwSignal::new(String::new()),
-            ready: RwSignal::new(false),
+            readiness: RwSignal::new(Readiness::Nothing),
             prepared: StoredValue::new(None),
             backend: StoredValue::new(SendWrapper::new(use_backend())),
             elapsed: RwSignal::new(0.0),
@@ -283,7 +291,7 @@ impl KeyRunner {
         }
         self.cancel();
         let backend = self.backend.with_value(|b| Backend::clone(b));
-        let preparation = Preparation::start(backend, vault, spec, self.stage, self.ready);
+        let preparation = Preparation::start(backend, vault, spec, self.stage, self.readiness);
         self.prepared.set_value(Some(SendWrapper::new(preparation)));
     }
 
@@ -291,6 +299,7 @@ impl KeyRunner {
         if let Some(prepared) = self.prepared.try_update_value(|p| p.take()).flatten() {
             prepared.cancel();
         }
+        self.readiness.try_set(Readiness::Nothing);
     }
 
     /// Uploads a key pair of `spec` for `vault` (the prepared one, or a new one) with `upload`;
@@ -336,6 +345,7 @@ impl KeyRunner {
             this.stage.set("Importing the wrapped key into the key vault…".into());
             let outcome = upload(backend, transfer).await;
             this.prepared.set_value(None);
+            this.readiness.set(Readiness::Nothing);
             match outcome {
                 Ok(value) => {
                     notifier.update(note, NoteKind::Success, "Key created", format!("The {what} was created in key vault '{vault}'."));
@@ -355,10 +365,10 @@ pub fn KeygenProgress(runner: KeyRunner) -> impl IntoView {
     view! {
         {move || match runner.progress.get() {
             Progress::Idle => view! {
-                <p class="hint" role="status">{move || if runner.ready.get() {
-                    "Key pair ready in your browser; Create wraps it for the key vault and uploads it."
-                } else {
-                    "Generating the key pair in your browser while you fill in the form…"
+                <p class="hint" role="status">{move || match runner.readiness.get() {
+                    Readiness::Nothing => "",
+                    Readiness::Generating => "Generating the key pair in your browser while you fill in the form…",
+                    Readiness::Ready => "Key pair ready in your browser; Create wraps it for the key vault and uploads it.",
                 }}</p>
             }.into_any(),
             Progress::Working { .. } => view! {
