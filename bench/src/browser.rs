@@ -25,16 +25,12 @@ const PATIENCE: Duration = Duration::from_secs(60);
 pub async fn measure(server: &Server) -> Vec<Section> {
     let first_render = first_render(server).await;
     let browser = Browser::open().await;
-    sign_in(&browser, server).await;
+    browser.sign_in_at(&server.base, ADMIN_PASSWORD).await;
     open_keys(&browser, server).await;
     let keygen = keygen(&browser).await;
     let create = create_to_usable(&browser, keygen.1).await;
     browser.close().await;
     vec![first_render, keygen.0, create]
-}
-
-async fn sign_in(browser: &Browser, server: &Server) {
-    browser.sign_in_at(&server.base, ADMIN_PASSWORD).await;
 }
 
 /// Cold loads (a fresh browser profile each) of the Encryption blade by deep link, signed in
