@@ -1,30 +1,31 @@
-//! The `/api` router: public routes, session-guarded routes, the OpenAPI document generated from
-//! the handlers' annotations, and the guarantees every response shares (JSON error envelope,
-//! body size limit, timeout).
+//! The `/api` router: public routes, session-guarded routes (every use case of
+//! `shared::service`), the test clock when enabled, the OpenAPI document, and the guarantees
+//! every response shares (JSON error envelope, body size limit, timeout).
 
 use std::time::Duration;
 
 use axum::{
     Json, Router,
-    extract::{OriginalUri, Request},
+    extract::{OriginalUri, Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
 };
-use shared::catalog::ErrorCode;
+use shared::{
+    api::{AdvanceClockRequest, ClockView},
+    catalog::ErrorCode,
+    ops,
+};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
-use utoipa::openapi::{InfoBuilder, OpenApi};
+use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, server::Server};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{
-    AppState, auth, catalog, encryption, error::AppError, health, identities, keys, orders, session,
-    subscriptions, vaults,
-};
+use crate::{AppState, auth, error::AppError, extract, health, runner, service, session};
 
 /// Largest request body the API accepts; key-transfer blobs for RSA-4096 are a few KB.
 const BODY_LIMIT: usize = 64 * 1024;
-/// Longest a request may take; vault creation (an RSA-3072 import key) is the slowest.
+/// Longest a request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(state: AppState) -> Router {
@@ -32,21 +33,19 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(health::get_health))
         .routes(routes!(session::create_session))
         .split_for_parts();
-    let (guarded, guarded_doc) = OpenApiRouter::new()
-        .routes(routes!(session::get_session, session::delete_session))
-        .merge(subscriptions::routes())
-        .merge(vaults::routes())
-        .merge(keys::routes())
-        .merge(identities::routes())
-        .merge(orders::routes())
-        .merge(encryption::routes())
-        .merge(catalog::routes())
-        .split_for_parts();
-    let document = Json(openapi(public_doc, guarded_doc));
-    let guarded = guarded
-        .route("/openapi.json", get(move || std::future::ready(document.clone())))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_session));
-    public
+    let (sessions, session_doc) =
+        OpenApiRouter::new().routes(routes!(session::get_session, session::delete_session)).split_for_parts();
+    let document = Json(openapi(public_doc, session_doc));
+    let mut guarded = Router::new()
+        .merge(sessions)
+        .merge(service::routes())
+        .route("/openapi.json", get(move || std::future::ready(document.clone())));
+    if state.has_test_clock() {
+        guarded = guarded.route("/clock", get(get_clock).post(advance_clock));
+    }
+    let guarded = guarded.route_layer(middleware::from_fn_with_state(state.clone(), auth::require_session));
+    Router::new()
+        .merge(public)
         .merge(guarded)
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
@@ -57,20 +56,50 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The API description, from the `#[utoipa::path]` annotations of the mounted handlers.
-fn openapi(public: OpenApi, guarded: OpenApi) -> OpenApi {
+/// The API description: the session routes' annotations plus every service route.
+fn openapi(public: OpenApi, sessions: OpenApi) -> OpenApi {
     let mut document = public;
-    document.merge(guarded);
+    document.merge(sessions);
+    // The annotated routes are written relative to /api, like the router they are nested in.
+    let paths = std::mem::take(&mut document.paths.paths);
+    document.paths.paths = paths.into_iter().map(|(path, item)| (format!("/api{path}"), item)).collect();
+    let (paths, schemas) = service::document();
+    document.paths.merge(paths);
+    let mut components = document.components.take().unwrap_or_else(|| ComponentsBuilder::new().build());
+    for (name, schema) in schemas {
+        components.schemas.insert(name, schema);
+    }
+    document.components = Some(components);
+    document.servers = Some(vec![Server::new("/")]);
     document.info = InfoBuilder::new()
         .title("Keyblade API")
         .version(env!("CARGO_PKG_VERSION"))
         .description(Some(
-            "Paths are relative to /api. Every route except GET /health and POST /session needs \
-             the session cookie set by POST /session. Failures are {\"error\": {code, message, \
-             recoverable, remediation, fix}}.",
+            "Every route except GET /api/health and POST /api/session needs the session cookie set \
+             by POST /api/session. Failures are {\"error\": {code, message, recoverable, remediation, \
+             fix, subject}}; post a fix with its subject to /api/fixes.",
         ))
         .build();
     document
+}
+
+/// `GET /api/clock` (only with `--test-clock`).
+async fn get_clock(State(state): State<AppState>) -> Json<ClockView> {
+    Json(ClockView { now: state.now(), offset_seconds: state.clock().offset() })
+}
+
+/// `POST /api/clock {"advance_seconds": N}` (only with `--test-clock`): moves the engine's
+/// clock forward and performs what fell due before answering.
+async fn advance_clock(
+    State(state): State<AppState>,
+    extract::Json(request): extract::Json<AdvanceClockRequest>,
+) -> Result<Json<ClockView>, AppError> {
+    ops::check_clock_advance(request.advance_seconds)
+        .map_err(|failure| AppError::plain(failure.code, failure.message))?;
+    state.clock().advance(request.advance_seconds);
+    runner::advance(&state).await?;
+    state.work().notify_one();
+    Ok(get_clock(State(state)).await)
 }
 
 async fn unknown_route(OriginalUri(uri): OriginalUri) -> AppError {

@@ -31,6 +31,9 @@ pub struct Config {
     /// (created with mode 0600 at first start).
     #[arg(long, env = "KEYBLADE_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<Secret>,
+    /// Let clients move the engine's clock forward (`POST /api/clock`), for tests and rehearsals.
+    #[arg(long, env = "KEYBLADE_TEST_CLOCK")]
+    pub test_clock: bool,
 }
 
 impl Config {
@@ -45,6 +48,7 @@ impl Config {
             database_url: None,
             admin_password: Some(Secret::from(LOCAL_ADMIN_PASSWORD)),
             master_key: None,
+            test_clock: true,
         }
     }
 

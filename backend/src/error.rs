@@ -46,10 +46,6 @@ impl AppError {
         Self::plain(ErrorCode::Unauthorized, "Sign in to use the API.")
     }
 
-    pub fn not_found(what: &str) -> Self {
-        Self::Engine(shared::queries::not_found(what))
-    }
-
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::plain(ErrorCode::Conflict, message)
     }
@@ -69,12 +65,12 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::Engine(diagnosis) => {
-                let status = StatusCode::from_u16(diagnosis.code.status())
+                let status = StatusCode::from_u16(status_of(diagnosis.code))
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 envelope(status, *diagnosis)
             }
             AppError::Request { status, message } => {
-                let code = ErrorCode::for_status(status.as_u16());
+                let code = code_for_status(status.as_u16());
                 envelope(status, Diagnosis::plain(code, message))
             }
             AppError::TooManyRequests { retry_after } => {
@@ -94,13 +90,6 @@ impl IntoResponse for AppError {
 /// `{"error": Diagnosis}`, the body of every failure.
 fn envelope(status: StatusCode, error: Diagnosis) -> Response {
     (status, Json(ErrorEnvelope { error })).into_response()
-}
-
-/// The answer of a [`shared::queries`] read (e.g. a vault that is not live).
-impl From<Box<Diagnosis>> for AppError {
-    fn from(diagnosis: Box<Diagnosis>) -> Self {
-        Self::Engine(diagnosis)
-    }
 }
 
 impl From<JsonRejection> for AppError {
@@ -123,5 +112,77 @@ impl From<StoreError> for AppError {
             }
             other => AppError::internal(other),
         }
+    }
+}
+
+/// The HTTP status of an error code. The engine names codes; which status carries each is the
+/// server's business.
+pub fn status_of(code: ErrorCode) -> u16 {
+    use ErrorCode::*;
+    match code {
+        InvalidKeyVaultUrl | KeyVaultUrlWithInvalidScheme | KeyVaultUrlInvalidHost => 400,
+        InvalidVaultName | InvalidKeyName | InvalidKeySize | InvalidRetention | InvalidName => 400,
+        InvalidRequest => 400,
+        Unauthorized => 401,
+        NotFound => 404,
+        MethodNotAllowed => 405,
+        Timeout => 408,
+        PayloadTooLarge => 413,
+        UnsupportedMediaType => 415,
+        TooManyRequests => 429,
+        VaultNameTaken | KeyNameTaken | Conflict | PurgeProtected | NotRecoverable => 409,
+        PurgeProtectionCannotBeDisabled | UserAssignedLimitReached => 409,
+        GenericError => 500,
+        EncryptionKeyDisabled | EncryptionKeyExpired | KeyDetailsNotFound | KeyVaultBadRequestException => 422,
+        KeyVaultDetailsNotFound | SystemAssignedIdentityAbsent | CrossTenantIdentityAccessForbidden => 422,
+        KekUserIdentityNotFound | UserAssignedIdentityAbsent | EncryptionKeyTypeNotSupported => 422,
+        SoftDeleteAndPurgeProtectionNotEnabled | InvalidKeyTransfer => 422,
+    }
+}
+
+/// The code for a failure the HTTP layer detected before any engine rule ran (an unknown route,
+/// a body that is not JSON...), from the status it was answered with. The inverse of
+/// [`status_of`] for these codes; any other client error is `InvalidRequest`.
+pub fn code_for_status(status: u16) -> ErrorCode {
+    use ErrorCode::*;
+    match status {
+        401 => Unauthorized,
+        404 => NotFound,
+        405 => MethodNotAllowed,
+        408 => Timeout,
+        409 => Conflict,
+        413 => PayloadTooLarge,
+        415 => UnsupportedMediaType,
+        429 => TooManyRequests,
+        500.. => GenericError,
+        _ => InvalidRequest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_codes_round_trip_through_their_status() {
+        use ErrorCode::*;
+        for code in [
+            InvalidRequest,
+            Unauthorized,
+            NotFound,
+            MethodNotAllowed,
+            Timeout,
+            Conflict,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            TooManyRequests,
+            GenericError,
+        ] {
+            assert_eq!(code_for_status(status_of(code)), code);
+            assert!(!code.details().is_empty() && !code.remediation().is_empty());
+        }
+        assert_eq!(code_for_status(422), InvalidRequest);
+        assert_eq!(status_of(KeyVaultUrlWithInvalidScheme), 400);
+        assert_eq!(status_of(EncryptionKeyDisabled), 422);
     }
 }

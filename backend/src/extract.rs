@@ -1,9 +1,9 @@
-//! Extractors whose rejections are [`AppError`]s, so malformed JSON, wrong types, a missing
-//! content type or an oversized body get the same envelope as every other failure.
+//! Request pieces read outside the service layer's generic handler: a JSON extractor whose
+//! rejection is the API's envelope (sign-in, the clock), and the `If-Match` / `ETag` format.
 
 use axum::{
-    extract::{FromRequest, FromRequestParts, Request},
-    http::{HeaderMap, HeaderValue, header, request::Parts},
+    extract::{FromRequest, Request},
+    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -28,31 +28,9 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// `axum::extract::Path` with the API's error envelope as rejection.
-pub struct Path<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state).await?;
-        Ok(Path(value))
-    }
-}
-
 /// The order version a client based its edit on (`If-Match: "<version>"`), if it sent one.
 /// `*` means "any version", like no header at all.
-pub struct IfMatch(pub Option<u64>);
-
-impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
-        parse_if_match(&parts.headers).map(IfMatch)
-    }
-}
-
-fn parse_if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
+pub fn parse_if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
@@ -74,16 +52,10 @@ pub fn etag(version: u64) -> String {
     format!("\"{version}\"")
 }
 
-/// Adds the `ETag` of an order at `version` to a response.
-pub fn with_etag(mut response: Response, version: u64) -> Response {
-    if let Ok(tag) = HeaderValue::from_str(&etag(version)) {
-        response.headers_mut().insert(header::ETAG, tag);
-    }
-    response
-}
-
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::*;
 
     fn parse(value: &str) -> Option<Option<u64>> {

@@ -3,25 +3,20 @@
 
 mod api;
 mod auth;
-mod catalog;
 mod clock;
 mod config;
-mod encryption;
 mod error;
 mod extract;
 mod health;
-mod identities;
-mod keys;
 mod master_key;
-mod orders;
+mod runner;
 mod seed;
+mod service;
 mod session;
 mod spa;
 mod state;
 mod store;
-mod subscriptions;
 mod throttle;
-mod vaults;
 
 use std::{io, net::SocketAddr, path::Path};
 
@@ -50,6 +45,7 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     store: Store,
+    runner: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
@@ -63,8 +59,11 @@ impl Server {
         auth::ensure_admin(&store, config).await.map_err(|e| io::Error::other(format!("{e:?}")))?;
         seed::seed_if_empty(&store, &master).await?;
         let listener = TcpListener::bind(config.addr).await?;
-        let router = app(AppState::new(store.clone(), master), &config.dist);
-        Ok(Self { listener, router, store })
+        let state = AppState::new(store.clone(), master, config.test_clock);
+        let holder = runner::instance_id(&config.data_dir)?;
+        let runner = tokio::spawn(runner::run(state.clone(), holder));
+        let router = app(state, &config.dist);
+        Ok(Self { listener, router, store, runner })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -75,6 +74,7 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        self.runner.abort();
         self.store.close().await;
         served
     }

@@ -1,11 +1,22 @@
-//! What every handler shares, and the two ways handlers use the engine: [`AppState::read`]
-//! (compute from the stored world) and [`AppState::write`] (compute a new world and commit it).
+//! What every handler shares, and how a request reaches the engine: [`AppState::execute`] loads
+//! the stored world, runs the endpoint on a blocking thread and commits what it changed.
 
 use std::sync::Arc;
 
-use shared::{catalog::Failure, crypto::MasterKey, model::World, ops::Ctx};
+use shared::{
+    crypto::MasterKey,
+    model::{Timestamp, World},
+    ops::Ctx,
+    service::{Endpoint, Outcome},
+};
+use tokio::sync::Notify;
 
-use crate::{clock, error::AppError, store::Store, throttle::Throttle};
+use crate::{
+    clock::{self, Clock},
+    error::AppError,
+    store::Store,
+    throttle::Throttle,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,11 +27,23 @@ struct Inner {
     store: Store,
     master: MasterKey,
     throttle: Throttle,
+    clock: Clock,
+    test_clock: bool,
+    /// Wakes the operations runner when a request may have started work.
+    work: Notify,
 }
 
 impl AppState {
-    pub fn new(store: Store, master: MasterKey) -> Self {
-        Self { inner: Arc::new(Inner { store, master, throttle: Throttle::default() }) }
+    pub fn new(store: Store, master: MasterKey, test_clock: bool) -> Self {
+        let inner = Inner {
+            store,
+            master,
+            throttle: Throttle::default(),
+            clock: Clock::default(),
+            test_clock,
+            work: Notify::new(),
+        };
+        Self { inner: Arc::new(inner) }
     }
 
     pub fn store(&self) -> &Store {
@@ -31,71 +54,53 @@ impl AppState {
         &self.inner.throttle
     }
 
-    /// The stored world (shared with other readers, see [`Store::load`]).
-    pub async fn world(&self) -> Result<Arc<World>, AppError> {
-        Ok(self.store().load().await?.world)
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
     }
 
-    /// Runs a read-only engine computation (which may need the master key, e.g. to unwrap a
-    /// passkey) against the stored world.
-    pub async fn read<T, F>(&self, op: F) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&World, &mut Ctx) -> Result<T, Failure> + Send + 'static,
-    {
-        let world = self.world().await?;
-        self.run(world, op).await?
+    /// Whether clients may move the clock (`--test-clock`).
+    pub fn has_test_clock(&self) -> bool {
+        self.inner.test_clock
     }
 
-    /// Applies an engine operation to the stored world and commits the new world in one
-    /// transaction. Returns the new world; a concurrent change to any touched entity is a 409.
-    pub async fn write<F>(&self, op: F) -> Result<World, AppError>
-    where
-        F: FnOnce(&World, &mut Ctx) -> Result<World, Failure> + Send + 'static,
-    {
-        let (world, ()) = self.write_returning(move |world, ctx| Ok((op(world, ctx)?, ()))).await?;
-        Ok(world)
+    /// Engine time.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
     }
 
-    /// [`AppState::write`] for an operation on one entity: `op` is handed the entity's id, and
-    /// the answer is `view` of that entity in the new world.
-    pub async fn change<T, F, V>(&self, id: String, op: F, view: V) -> Result<T, AppError>
-    where
-        F: FnOnce(&World, &mut Ctx, &str) -> Result<World, Failure> + Send + 'static,
-        V: FnOnce(&World, &str) -> Result<T, AppError>,
-    {
-        let target = id.clone();
-        let world = self.write(move |world, ctx| op(world, ctx, &target)).await?;
-        view(&world, &id)
+    pub fn work(&self) -> &Notify {
+        &self.inner.work
     }
 
-    /// [`AppState::write`] for operations that also return a value (such as a new id).
-    pub async fn write_returning<T, F>(&self, op: F) -> Result<(World, T), AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&World, &mut Ctx) -> Result<(World, T), Failure> + Send + 'static,
-    {
+    /// Handles one request: the endpoint runs against the stored world on a blocking thread
+    /// (RSA work takes milliseconds to seconds); a change is committed in one transaction, and a
+    /// concurrent change to any entity it touched is a 409. A failure is diagnosed against the
+    /// world it happened in.
+    pub async fn execute<E: Endpoint>(&self, request: E) -> Result<Outcome<E::Answer>, AppError> {
         let snapshot = self.store().load().await?;
-        let (after, value) = self.run(snapshot.world.clone(), op).await??;
-        self.store().commit(&snapshot, &after).await?;
-        Ok((after, value))
+        let world = snapshot.world.clone();
+        let outcome = self.compute(move |world, ctx| request.handle(world, ctx), world).await?;
+        if let Some(after) = &outcome.world {
+            self.store().commit(&snapshot, after).await?;
+            self.inner.work.notify_one();
+        }
+        Ok(outcome)
     }
 
-    /// Runs `op` on a blocking thread (RSA work takes milliseconds to seconds) and diagnoses a
-    /// failure against the world it happened in.
-    async fn run<T, F>(&self, world: Arc<World>, op: F) -> Result<Result<T, AppError>, AppError>
+    /// Runs `op` with a fresh context on a blocking thread.
+    pub async fn compute<T, F>(&self, op: F, world: Arc<World>) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&World, &mut Ctx) -> Result<T, Failure> + Send + 'static,
+        F: FnOnce(&World, &mut Ctx) -> Result<T, shared::catalog::Failure> + Send + 'static,
     {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let now = clock::now();
+            let now = state.now();
             let mut rng = clock::rng();
             let mut ctx = Ctx { now, master: &state.inner.master, rng: &mut rng };
             op(&world, &mut ctx).map_err(|failure| AppError::engine(failure, &world, now))
         })
         .await
-        .map_err(AppError::internal)
+        .map_err(AppError::internal)?
     }
 }

@@ -8,8 +8,11 @@
 //! - [`components`]: side sheet, notifications, error panel, form helpers.
 //! - [`panels`]: side-sheet panels shared by several blades (create vault / key / version,
 //!   key picker, identity picker).
-//! - [`keygen`]: RSA/EC key generation in a Web Worker, wrapped for transfer.
+//! - [`keygen`]: RSA/EC key generation in a Web Worker, wrapped for transfer; the worker's
+//!   message protocol.
+//! - [`engine`]: the offline demo's engine, as it runs in its worker.
 //! - [`perf`]: User Timing marks for the moments a user waits on.
+//! - [`fatal`]: what a panic does (a recorded, visible failure, never a silently dead page).
 //! - [`blades`]: one folder per page.
 
 pub mod api;
@@ -17,6 +20,8 @@ pub mod blades;
 pub mod chrome;
 pub mod components;
 pub mod context;
+pub mod engine;
+pub mod fatal;
 pub mod keygen;
 pub mod panels;
 pub mod perf;

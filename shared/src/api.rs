@@ -7,12 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Diagnosis;
+use crate::catalog::{Diagnosis, FixAction};
 use crate::crypto::KeyTransfer;
 use crate::model::{
     Cloud, EncryptionSettings, Firewall, IdentityChoice, Key, KeyOperation, KeyPermission, KeyType, KeyVault,
-    KeyVersion, Order, OrderPhase, PublicKeyMaterial, ResourceGroup, Subscription, SystemIdentity, Tenant,
-    Timestamp, UserIdentity, World,
+    KeyVersion, Operation, OperationError, OperationKind, OperationState, OperationStep, Order, OrderPhase,
+    PublicKeyMaterial, ResourceGroup, Subject, Subscription, SystemIdentity, Tenant, Timestamp, UserIdentity,
+    World,
 };
 
 /// Sign-in form.
@@ -253,6 +254,47 @@ pub struct KeyVersionView {
     pub key_ops: Vec<KeyOperation>,
     /// Key URL.
     pub key_url: String,
+    /// Whether the version can be used now, and if not why.
+    pub status: VersionStatus,
+}
+
+/// A key version's state at the time of the answer.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum VersionStatus {
+    /// Enabled, active and not expired.
+    Enabled,
+    /// Turned off.
+    Disabled,
+    /// Enabled, but its activation date lies ahead.
+    NotYetActive,
+    /// Past its expiry.
+    Expired,
+}
+
+impl VersionStatus {
+    /// The state of `version` at `now`.
+    pub fn of(version: &KeyVersion, now: Timestamp) -> VersionStatus {
+        if !version.enabled {
+            VersionStatus::Disabled
+        } else if version.is_expired(now) {
+            VersionStatus::Expired
+        } else if version.is_not_yet_active(now) {
+            VersionStatus::NotYetActive
+        } else {
+            VersionStatus::Enabled
+        }
+    }
+
+    /// The label the portal shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            VersionStatus::Enabled => "Enabled",
+            VersionStatus::Disabled => "Disabled",
+            VersionStatus::NotYetActive => "Not active yet",
+            VersionStatus::Expired => "Expired",
+        }
+    }
 }
 
 /// Public view of a key.
@@ -269,6 +311,8 @@ pub struct KeyView {
     pub deleted_at: Option<Timestamp>,
     /// Purged.
     pub purged: bool,
+    /// When a soft-deleted key is purged for good (the end of its vault's retention).
+    pub scheduled_purge: Option<Timestamp>,
     /// Versions, oldest first.
     pub versions: Vec<KeyVersionView>,
 }
@@ -305,6 +349,10 @@ pub struct VaultView {
     pub purged: bool,
     /// Whether an import key exists (keys can only be created once it does).
     pub has_import_key: bool,
+    /// When a soft-deleted vault is purged for good (the end of its retention).
+    pub scheduled_purge: Option<Timestamp>,
+    /// The running operation that is provisioning the vault, if any.
+    pub operation: Option<String>,
 }
 
 /// Public view of an order: no wrapped passkey.
@@ -352,14 +400,14 @@ pub struct WorldView {
 }
 
 impl WorldView {
-    /// The public view of a world.
-    pub fn of(world: &World) -> WorldView {
+    /// The public view of a world at `now`.
+    pub fn of(world: &World, now: Timestamp) -> WorldView {
         WorldView {
             cloud: world.cloud,
             tenants: world.tenants.values().cloned().collect(),
             subscriptions: world.subscriptions.values().cloned().collect(),
             resource_groups: world.resource_groups.values().cloned().collect(),
-            vaults: world.vaults.values().map(|v| VaultView::of(world, v)).collect(),
+            vaults: world.vaults.values().map(|v| VaultView::of(world, v, now)).collect(),
             identities: world.identities.values().cloned().collect(),
             orders: world.orders.values().map(OrderView::of).collect(),
         }
@@ -367,8 +415,12 @@ impl WorldView {
 }
 
 impl VaultView {
-    /// The public view of a vault.
-    pub fn of(world: &World, vault: &KeyVault) -> VaultView {
+    /// The public view of a vault at `now`.
+    pub fn of(world: &World, vault: &KeyVault, now: Timestamp) -> VaultView {
+        let retention = i64::from(vault.retention_days);
+        let provisioning = world.operations.values().find(|op| {
+            op.state == OperationState::Running && op.subject == Subject::Vault { vault: vault.name.clone() }
+        });
         VaultView {
             name: vault.name.clone(),
             resource_group: vault.resource_group.clone(),
@@ -380,35 +432,39 @@ impl VaultView {
             purge_protection: vault.purge_protection,
             firewall: vault.firewall.clone(),
             access_policies: vault.access_policies.clone(),
-            keys: vault.keys.values().map(|k| KeyView::of(world.cloud, &vault.name, k)).collect(),
+            keys: vault.keys.values().map(|k| KeyView::of(world.cloud, vault, k, now)).collect(),
             deleted_at: vault.deleted_at,
             purged: vault.purged,
             has_import_key: world.import_keys.contains_key(&vault.name),
+            scheduled_purge: vault.deleted_at.filter(|_| !vault.purged).map(|at| at.plus_days(retention)),
+            operation: provisioning.map(|op| op.id.clone()),
         }
     }
 }
 
 impl KeyView {
-    /// The public view of a key.
-    pub fn of(cloud: Cloud, vault: &str, key: &Key) -> KeyView {
+    /// The public view of a key of `vault` at `now`.
+    pub fn of(cloud: Cloud, vault: &KeyVault, key: &Key, now: Timestamp) -> KeyView {
+        let retention = i64::from(vault.retention_days);
         KeyView {
             name: key.name.clone(),
             key_type: key.key_type,
             size: key.size,
             deleted_at: key.deleted_at,
             purged: key.purged,
+            scheduled_purge: key.deleted_at.filter(|_| !key.purged).map(|at| at.plus_days(retention)),
             versions: key
                 .versions
                 .iter()
-                .map(|v| KeyVersionView::of(cloud.key_url(vault, &key.name, &v.id), v))
+                .map(|v| KeyVersionView::of(cloud.key_url(&vault.name, &key.name, &v.id), v, now))
                 .collect(),
         }
     }
 }
 
 impl KeyVersionView {
-    /// The public view of a version.
-    pub fn of(key_url: String, version: &KeyVersion) -> KeyVersionView {
+    /// The public view of a version at `now`.
+    pub fn of(key_url: String, version: &KeyVersion, now: Timestamp) -> KeyVersionView {
         KeyVersionView {
             id: version.id.clone(),
             enabled: version.enabled,
@@ -418,6 +474,7 @@ impl KeyVersionView {
             public_key: version.public_key.clone(),
             key_ops: version.key_ops.clone(),
             key_url,
+            status: VersionStatus::of(version, now),
         }
     }
 }
@@ -437,4 +494,104 @@ impl OrderView {
             version: order.version,
         }
     }
+}
+
+/// `POST /api/fixes`: a fix and the subject of the failure that offered it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplyFixRequest {
+    /// The failure's subject.
+    pub subject: Subject,
+    /// The failure's fix.
+    pub fix: FixAction,
+    /// For an order: the version the user saw the failure on.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+/// What a fix changed.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FixApplied {
+    /// The subject the fix was for.
+    pub subject: Subject,
+    /// The order after the fix, when the subject is an order.
+    pub order: Option<OrderView>,
+}
+
+impl FixApplied {
+    /// The answer for `subject` in the world after the fix.
+    pub fn of(world: &World, subject: Subject) -> FixApplied {
+        let order = match &subject {
+            Subject::Order { id } => world.orders.get(id).map(OrderView::of),
+            _ => None,
+        };
+        FixApplied { subject, order }
+    }
+}
+
+/// A long-running operation as clients follow it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperationView {
+    /// The handle.
+    pub id: String,
+    /// What it does.
+    pub kind: OperationKind,
+    /// What it does, for people.
+    pub label: String,
+    /// What it is about.
+    pub subject: Subject,
+    /// What it is about, for people.
+    pub subject_label: String,
+    /// Where it stands.
+    pub state: OperationState,
+    /// Its steps.
+    pub steps: Vec<OperationStep>,
+    /// Steps done, out of `steps.len()`.
+    pub done: usize,
+    /// The failure, when it failed.
+    pub error: Option<OperationError>,
+    /// Started.
+    pub started: Timestamp,
+    /// Finished.
+    pub finished: Option<Timestamp>,
+}
+
+impl OperationView {
+    /// The view of an operation.
+    pub fn of(world: &World, op: &Operation) -> OperationView {
+        OperationView {
+            id: op.id.clone(),
+            kind: op.kind.clone(),
+            label: op.kind.label(),
+            subject: op.subject.clone(),
+            subject_label: op.subject.label(world),
+            state: op.state,
+            steps: op.steps.clone(),
+            done: op.steps.iter().filter(|s| s.state == crate::model::StepState::Done).count(),
+            error: op.error.clone(),
+            started: op.started,
+            finished: op.finished,
+        }
+    }
+}
+
+/// The clock the server (or the offline demo) runs on.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClockView {
+    /// Now, on this clock.
+    pub now: Timestamp,
+    /// Seconds this clock runs ahead of real time.
+    pub offset_seconds: i64,
+}
+
+/// `POST /api/clock`: move the clock forward.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdvanceClockRequest {
+    /// Seconds to move forward (1 to 3,153,600,000, a century).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3_153_600_000_i64))]
+    pub advance_seconds: i64,
 }

@@ -6,197 +6,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog_text::{CodeText, text_of};
+pub use crate::code::ErrorCode;
 use crate::crypto::CryptoError;
 use crate::model::{
-    EncryptionSettings, IdentityChoice, KeyPermission, Order, Timestamp, World, within_retention,
+    EncryptionSettings, IdentityChoice, KeyPermission, Order, Subject, Timestamp, World, within_retention,
 };
-use crate::ops::{self, Ctx};
 
-/// Every code the engine can return: the 16 catalog codes first, then input/validation codes.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ErrorCode {
-    /// The selected key version is disabled (or not active yet).
-    #[serde(rename = "SsemUserErrorEncryptionKeyDisabled")]
-    EncryptionKeyDisabled,
-    /// The selected key version is past its expiry.
-    #[serde(rename = "SsemUserErrorEncryptionKeyExpired")]
-    EncryptionKeyExpired,
-    /// The key or the version is deleted.
-    #[serde(rename = "SsemUserErrorKeyDetailsNotFound")]
-    KeyDetailsNotFound,
-    /// Permissions missing or the firewall blocks the identity.
-    #[serde(rename = "SsemUserErrorKeyVaultBadRequestException")]
-    KeyVaultBadRequestException,
-    /// The vault is deleted, or the subscription moved tenant under a system identity.
-    #[serde(rename = "SsemUserErrorKeyVaultDetailsNotFound")]
-    KeyVaultDetailsNotFound,
-    /// System assigned selected but the identity is gone or not in the access policy.
-    #[serde(rename = "SsemUserErrorSystemAssignedIdentityAbsent")]
-    SystemAssignedIdentityAbsent,
-    /// One user identity more than the limit.
-    #[serde(rename = "SsemUserErrorUserAssignedLimitReached")]
-    UserAssignedLimitReached,
-    /// The identity's tenant differs from the subscription's.
-    #[serde(rename = "SsemUserErrorCrossTenantIdentityAccessForbidden")]
-    CrossTenantIdentityAccessForbidden,
-    /// At save time the chosen user identity does not exist.
-    #[serde(rename = "SsemUserErrorKekUserIdentityNotFound")]
-    KekUserIdentityNotFound,
-    /// After save the user identity was deleted or detached.
-    #[serde(rename = "SsemUserErrorUserAssignedIdentityAbsent")]
-    UserAssignedIdentityAbsent,
-    /// The key is not RSA / RSA-HSM.
-    #[serde(rename = "SsemUserErrorEncryptionKeyTypeNotSupported")]
-    EncryptionKeyTypeNotSupported,
-    /// The vault lacks soft delete or purge protection.
-    #[serde(rename = "SsemUserErrorSoftDeleteAndPurgeProtectionNotEnabled")]
-    SoftDeleteAndPurgeProtectionNotEnabled,
-    /// The vault URI does not parse.
-    #[serde(rename = "SsemUserErrorInvalidKeyVaultUrl")]
-    InvalidKeyVaultUrl,
-    /// The vault URI is not https.
-    #[serde(rename = "SsemUserErrorKeyVaultUrlWithInvalidScheme")]
-    KeyVaultUrlWithInvalidScheme,
-    /// The vault URI host is not allowed in this cloud.
-    #[serde(rename = "SsemUserErrorKeyVaultUrlInvalidHost")]
-    KeyVaultUrlInvalidHost,
-    /// Anything else, e.g. an unwrap that fails.
-    #[serde(rename = "Generic error")]
-    GenericError,
-    /// Vault name breaks the naming rules.
-    InvalidVaultName,
-    /// Vault name used by a live or soft-deleted vault.
-    VaultNameTaken,
-    /// Key name breaks the naming rules.
-    InvalidKeyName,
-    /// Key name already used in the vault.
-    KeyNameTaken,
-    /// Key type/size combination not offered.
-    InvalidKeySize,
-    /// Retention outside 7-90 days.
-    InvalidRetention,
-    /// A display name (identity, order) is empty or too long.
-    InvalidName,
-    /// The key-transfer blob could not be unwrapped or holds an unacceptable key.
-    InvalidKeyTransfer,
-    /// Purge protection can never be turned off once on.
-    PurgeProtectionCannotBeDisabled,
-    /// Purge refused while purge protection is on.
-    PurgeProtected,
-    /// Recovery asked for something purged or past retention.
-    NotRecoverable,
-    /// Referenced entity does not exist.
-    NotFound,
-    /// Stale `expected_version`, or the entity is in the wrong state for the request.
-    Conflict,
-    /// Sign-in failed or missing.
-    Unauthorized,
-    /// The request itself is unusable: malformed JSON, wrong field types, a bad header.
-    InvalidRequest,
-    /// The request body is larger than the API accepts.
-    PayloadTooLarge,
-    /// The request body is not JSON.
-    UnsupportedMediaType,
-    /// The route exists but not with this HTTP method.
-    MethodNotAllowed,
-    /// Too many failed sign-ins in a short time.
-    TooManyRequests,
-    /// The request took longer than the server allows.
-    Timeout,
-}
-
-impl ErrorCode {
-    /// The 16 catalog codes, in the order of the Troubleshoot page.
-    pub const CATALOG: [ErrorCode; 16] = [
-        ErrorCode::EncryptionKeyDisabled,
-        ErrorCode::EncryptionKeyExpired,
-        ErrorCode::KeyDetailsNotFound,
-        ErrorCode::KeyVaultBadRequestException,
-        ErrorCode::KeyVaultDetailsNotFound,
-        ErrorCode::SystemAssignedIdentityAbsent,
-        ErrorCode::UserAssignedLimitReached,
-        ErrorCode::CrossTenantIdentityAccessForbidden,
-        ErrorCode::KekUserIdentityNotFound,
-        ErrorCode::UserAssignedIdentityAbsent,
-        ErrorCode::EncryptionKeyTypeNotSupported,
-        ErrorCode::SoftDeleteAndPurgeProtectionNotEnabled,
-        ErrorCode::InvalidKeyVaultUrl,
-        ErrorCode::KeyVaultUrlWithInvalidScheme,
-        ErrorCode::KeyVaultUrlInvalidHost,
-        ErrorCode::GenericError,
-    ];
-
-    /// The code string, exactly as the catalog spells it.
-    pub fn as_str(self) -> &'static str {
-        self.text().code
+/// What Save, Revert and Device password can answer: every catalog code, the order not found,
+/// and a stale version.
+pub const ENCRYPTION_FAILURES: [ErrorCode; 18] = {
+    let mut codes = [ErrorCode::NotFound; 18];
+    let mut i = 0;
+    while i < ErrorCode::CATALOG.len() {
+        codes[i] = ErrorCode::CATALOG[i];
+        i += 1;
     }
-
-    /// Whether this is one of the documented catalog codes (as opposed to an input error).
-    pub fn is_catalog(self) -> bool {
-        Self::CATALOG.contains(&self)
-    }
-
-    /// HTTP status the backend should use, so it maps codes without restating rules.
-    pub fn status(self) -> u16 {
-        use ErrorCode::*;
-        match self {
-            InvalidKeyVaultUrl | KeyVaultUrlWithInvalidScheme | KeyVaultUrlInvalidHost => 400,
-            InvalidVaultName | InvalidKeyName | InvalidKeySize | InvalidRetention | InvalidName => 400,
-            InvalidRequest => 400,
-            Unauthorized => 401,
-            NotFound => 404,
-            MethodNotAllowed => 405,
-            Timeout => 408,
-            PayloadTooLarge => 413,
-            UnsupportedMediaType => 415,
-            TooManyRequests => 429,
-            VaultNameTaken | KeyNameTaken | Conflict | PurgeProtected | NotRecoverable => 409,
-            PurgeProtectionCannotBeDisabled | UserAssignedLimitReached => 409,
-            GenericError => 500,
-            _ => 422,
-        }
-    }
-
-    /// The code for a failure the HTTP layer detected before any engine rule ran (an unknown
-    /// route, a body that is not JSON...), from the status it was answered with. The inverse of
-    /// [`ErrorCode::status`] for these codes; any other client error is `InvalidRequest`.
-    pub fn for_status(status: u16) -> ErrorCode {
-        use ErrorCode::*;
-        match status {
-            401 => Unauthorized,
-            404 => NotFound,
-            405 => MethodNotAllowed,
-            408 => Timeout,
-            409 => Conflict,
-            413 => PayloadTooLarge,
-            415 => UnsupportedMediaType,
-            429 => TooManyRequests,
-            500.. => GenericError,
-            _ => InvalidRequest,
-        }
-    }
-
-    /// Error details shown with the code.
-    pub fn details(self) -> &'static str {
-        self.text().details
-    }
-
-    /// Remediation steps, in the portal's own words.
-    pub fn remediation(self) -> Vec<String> {
-        self.text().remediation.iter().map(|s| s.to_string()).collect()
-    }
-
-    /// Whether the code is recoverable in general (the Troubleshoot page column).
-    pub fn recoverable_summary(self) -> &'static str {
-        self.text().recoverable_summary
-    }
-
-    fn text(self) -> CodeText {
-        text_of(self)
-    }
-}
+    codes[17] = ErrorCode::Conflict;
+    codes
+};
 
 /// A failed operation: a code plus a specific message, and (for encryption failures) the order
 /// and settings that were being checked, so the diagnosis can be computed from the state.
@@ -263,6 +90,7 @@ impl Failure {
         if let Some(s) = &situation {
             diagnosis.recoverable = self.code.recoverable(s);
             diagnosis.fix = self.code.fix(s);
+            diagnosis.subject = Some(Subject::Order { id: s.order.id.clone() });
         }
         diagnosis
     }
@@ -288,8 +116,11 @@ pub struct Diagnosis {
     pub recoverable: bool,
     /// Steps to take.
     pub remediation: Vec<String>,
-    /// One-click fix, when the portal can perform it.
+    /// One-click fix, when the portal can perform it; post it to `/api/fixes` with `subject`.
     pub fix: Option<FixAction>,
+    /// What the failure is about.
+    #[serde(default)]
+    pub subject: Option<Subject>,
 }
 
 impl Diagnosis {
@@ -302,6 +133,7 @@ impl Diagnosis {
             recoverable: code.recoverable_without_context(),
             remediation: code.remediation(),
             fix: None,
+            subject: None,
         }
     }
 }
@@ -451,7 +283,7 @@ fn tenant_moved(s: &Situation) -> Option<String> {
 fn bad_request_fix(s: &Situation) -> Option<FixAction> {
     let ck = s.settings.customer_key()?;
     let vault = s.world.vaults.get(&ck.vault)?;
-    let principal_id = ops::principal_of(s.world, s.order, &ck.identity)?;
+    let principal_id = s.world.principal_of(s.order, &ck.identity)?;
     let firewall_blocks = matches!(ck.identity, IdentityChoice::UserAssigned { .. })
         && vault.firewall.enabled
         && !vault.firewall.allowed_identities.contains(&principal_id);
@@ -499,43 +331,6 @@ fn move_identity_fix(s: &Situation) -> Option<FixAction> {
     Some(FixAction::MoveIdentityToTenant { identity_id: identity_id.clone(), tenant_id })
 }
 
-/// Performs a fix for an order. Atomic like every operation: the new world, or a failure and
-/// nothing changed. With `expected_version`, the order must still be at the version the user
-/// saw the failure on ([`ops::check_order_version`]).
-pub fn apply_fix(
-    world: &World,
-    ctx: &mut Ctx,
-    order_id: &str,
-    fix: &FixAction,
-    expected_version: Option<u64>,
-) -> Result<World, Failure> {
-    use FixAction::*;
-    ops::check_order_version(world, order_id, expected_version)?;
-    match fix {
-        EnableKeyVersion { vault, key, version } => ops::enable_version_now(world, ctx, vault, key, version),
-        ExtendExpiry { vault, key, version } => ops::extend_expiry(world, ctx, vault, key, version),
-        RecoverKey { vault, key } => ops::recover_key(world, ctx, vault, key),
-        RecoverVault { vault } => ops::recover_vault(world, ctx, vault),
-        GrantKeyPermissions { vault, principal_id, permissions } => {
-            ops::grant_permissions(world, vault, principal_id, permissions)
-        }
-        SwitchToSystemAssigned { vault, key, version } => {
-            ops::switch_to_system_assigned(world, ctx, order_id, vault, key, version)
-        }
-        RestoreSubscriptionTenant { subscription_id } => {
-            ops::revert_subscription_tenant(world, subscription_id)
-        }
-        RecreateSystemIdentity { vault } => {
-            ops::recreate_system_identity_with_access(world, ctx, order_id, vault)
-        }
-        EnablePurgeProtection { vault } => ops::enable_recovery_options(world, vault),
-        DetachUserIdentities { identity_ids } => ops::detach_identities(world, order_id, identity_ids, None),
-        MoveIdentityToTenant { identity_id, tenant_id } => {
-            ops::move_identity_tenant(world, identity_id, tenant_id)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,32 +358,9 @@ mod tests {
         ] {
             let diagnosis = Diagnosis::plain(code, "x");
             assert!(diagnosis.recoverable && diagnosis.fix.is_none());
-            assert_eq!(code.status(), 400);
         }
         assert!(
             !Failure::new(ErrorCode::GenericError, "x").diagnose(&World::default(), Timestamp(0)).recoverable
         );
-    }
-
-    #[test]
-    fn transport_codes_round_trip_through_their_status() {
-        use ErrorCode::*;
-        for code in [
-            InvalidRequest,
-            Unauthorized,
-            NotFound,
-            MethodNotAllowed,
-            Timeout,
-            Conflict,
-            PayloadTooLarge,
-            UnsupportedMediaType,
-            TooManyRequests,
-            GenericError,
-        ] {
-            assert_eq!(ErrorCode::for_status(code.status()), code);
-            assert!(!code.details().is_empty() && !code.remediation().is_empty());
-        }
-        assert_eq!(ErrorCode::for_status(422), InvalidRequest);
-        assert_eq!(serde_json::to_string(&PayloadTooLarge).unwrap(), "\"PayloadTooLarge\"");
     }
 }

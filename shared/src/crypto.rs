@@ -24,7 +24,28 @@ use rsa::{PrivateKey, PublicKey};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::model::PublicKeyMaterial;
+/// Public half of a key version, safe to show.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kty")]
+pub enum PublicKeyMaterial {
+    /// RSA modulus and exponent, base64url without padding (as in a JWK).
+    #[serde(rename = "RSA")]
+    Rsa {
+        /// Modulus.
+        n: String,
+        /// Public exponent.
+        e: String,
+    },
+    /// Elliptic curve key; the point is not needed by anything here.
+    #[serde(rename = "EC")]
+    Ec {
+        /// Curve name, "P-256".
+        crv: String,
+    },
+}
+
+
 
 /// The random source every operation takes. `rand_core::UnwrapErr(getrandom::SysRng)` in
 /// production; anything implementing `CryptoRng` in tests.

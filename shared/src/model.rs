@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::crypto::PublicKeyMaterial;
+use crate::code::ErrorCode;
 use crate::crypto::{ImportKey, Sealed};
 
 /// Seconds since the Unix epoch. The crate never reads the clock: callers pass `now` in.
@@ -278,27 +280,6 @@ impl Key {
     }
 }
 
-/// Public half of a key version, safe to show.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "kty")]
-pub enum PublicKeyMaterial {
-    /// RSA modulus and exponent, base64url without padding (as in a JWK).
-    #[serde(rename = "RSA")]
-    Rsa {
-        /// Modulus.
-        n: String,
-        /// Public exponent.
-        e: String,
-    },
-    /// Elliptic curve key; the point is not needed by anything here.
-    #[serde(rename = "EC")]
-    Ec {
-        /// Curve name, "P-256".
-        crv: String,
-    },
-}
-
 /// One version of a key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct KeyVersion {
@@ -499,6 +480,18 @@ pub struct Order {
 /// How many user-assigned identities one order may carry.
 pub const MAX_USER_IDENTITIES: usize = 10;
 
+impl World {
+    /// The principal id an identity choice of `order` resolves to, if the identity exists.
+    pub fn principal_of(&self, order: &Order, identity: &IdentityChoice) -> Option<String> {
+        match identity {
+            IdentityChoice::SystemAssigned => order.system_identity.as_ref().map(|i| i.principal_id.clone()),
+            IdentityChoice::UserAssigned { identity_id } => {
+                self.identities.get(identity_id).map(|i| i.principal_id.clone())
+            }
+        }
+    }
+}
+
 /// Everything the engine knows. Operations take a world and return a new one.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct World {
@@ -518,4 +511,154 @@ pub struct World {
     pub identities: BTreeMap<String, UserIdentity>,
     /// Orders by id.
     pub orders: BTreeMap<String, Order>,
+    /// Long-running operations by id, running and finished.
+    #[serde(default)]
+    pub operations: BTreeMap<String, Operation>,
+}
+
+/// What a failure, a fix or an operation is about.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Subject {
+    /// An order (its encryption settings, identities or passkey).
+    Order {
+        /// Order id.
+        id: String,
+    },
+    /// A key vault.
+    Vault {
+        /// Vault name.
+        vault: String,
+    },
+    /// A key in a vault.
+    Key {
+        /// Vault name.
+        vault: String,
+        /// Key name.
+        key: String,
+    },
+}
+
+impl Subject {
+    /// A short label for people ("order DataBox-Order-01", "key vault contoso-kv").
+    pub fn label(&self, world: &World) -> String {
+        match self {
+            Subject::Order { id } => {
+                format!("order {}", world.orders.get(id).map_or(id.as_str(), |o| o.name.as_str()))
+            }
+            Subject::Vault { vault } => format!("key vault {vault}"),
+            Subject::Key { vault, key } => format!("key {key} in {vault}"),
+        }
+    }
+}
+
+/// What a long-running operation does.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OperationKind {
+    /// Provision a key vault: generate its import key, then open it for keys.
+    ProvisionVault {
+        /// Vault name.
+        vault: String,
+    },
+}
+
+impl OperationKind {
+    /// The label the activity pane shows.
+    pub fn label(&self) -> String {
+        match self {
+            OperationKind::ProvisionVault { vault } => format!("Create key vault {vault}"),
+        }
+    }
+}
+
+/// Where an operation stands.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum OperationState {
+    /// Steps remain.
+    Running,
+    /// Every step is done.
+    Succeeded,
+    /// A step failed; the steps before it stay done.
+    Failed,
+}
+
+/// Where one step stands.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum StepState {
+    /// Not started.
+    Pending,
+    /// Done.
+    Done,
+    /// Failed.
+    Failed,
+}
+
+/// One step of an operation.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperationStep {
+    /// What the step does, for people.
+    pub label: String,
+    /// Its state.
+    pub state: StepState,
+}
+
+/// Which runner works on an operation, and until when its claim holds. A runner that died
+/// loses the claim when `until` passes; another runner (or the same one restarted) takes over.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Claim {
+    /// The runner's instance id.
+    pub holder: String,
+    /// Claim expiry.
+    pub until: Timestamp,
+}
+
+/// A long-running operation: the handle clients follow.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Operation {
+    /// The handle (hex).
+    pub id: String,
+    /// What it does.
+    pub kind: OperationKind,
+    /// What it is about.
+    pub subject: Subject,
+    /// Where it stands.
+    pub state: OperationState,
+    /// Its steps, in order.
+    pub steps: Vec<OperationStep>,
+    /// The failure's code and message, when it failed.
+    pub error: Option<OperationError>,
+    /// Started.
+    pub started: Timestamp,
+    /// Finished (succeeded or failed).
+    pub finished: Option<Timestamp>,
+    /// The runner working on it.
+    pub claim: Option<Claim>,
+}
+
+/// Why an operation failed.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperationError {
+    /// The catalog code.
+    pub code: ErrorCode,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl Operation {
+    /// The first step not done yet, while running.
+    pub fn next_step(&self) -> Option<usize> {
+        if self.state != OperationState::Running {
+            return None;
+        }
+        self.steps.iter().position(|s| s.state == StepState::Pending)
+    }
 }

@@ -36,7 +36,17 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
+        self.assert_no_panic().await;
         self.client.goto(url).await.expect("navigation");
+    }
+
+    /// Fails the test when the portal on the current page panicked (the portal records every
+    /// panic on `window.__keybladePanics`, see frontend/src/fatal.rs).
+    pub async fn assert_no_panic(&self) {
+        let script = "return (window.__keybladePanics || []).slice();";
+        let panics = self.client.execute(script, vec![]).await.unwrap_or_default();
+        let panics = panics.as_array().cloned().unwrap_or_default();
+        assert!(panics.is_empty(), "the portal panicked: {panics:?}");
     }
 
     /// Waits for an element whose own visible text is exactly `text`.
@@ -250,6 +260,7 @@ impl Browser {
     }
 
     pub async fn close(mut self) {
+        self.assert_no_panic().await;
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -20,10 +20,9 @@ use shared::model::World;
 
 use crate::TestServer;
 
-/// Browser storage entries of the offline demo (frontend/src/api/offline.rs).
-const WORLD_ENTRY: &str = "keyblade.demo.world";
-const SEED_ENTRY: &str = "keyblade.demo.seed";
-const MASTER_ENTRY: &str = "keyblade.demo.master";
+/// The browser storage entry of the offline demo (frontend/src/api/offline.rs): world, seed,
+/// master key and clock offset, as JSON.
+const DEMO_ENTRY: &str = "keyblade.demo";
 
 /// `python3 -m http.server` over a directory: a static file server that knows nothing of the
 /// portal (no SPA fallback, no `/api`). Stopped when dropped.
@@ -85,10 +84,9 @@ impl Mirror {
         let master =
             std::fs::read_to_string(server.data_dir().join("master.key")).expect("the server's master key");
         let mirror = Mirror { browser: browser.clone(), store };
-        mirror.set_entry(MASTER_ENTRY, master.trim()).await;
         let world = mirror.server_world().await;
-        mirror.set_entry(SEED_ENTRY, &world).await;
-        mirror.set_entry(WORLD_ENTRY, &world).await;
+        let demo = json!({"world": world, "seed": world, "master": master.trim(), "clock_offset": 0});
+        mirror.set_demo(&demo).await;
         mirror
     }
 
@@ -103,7 +101,9 @@ impl Mirror {
     /// Server -> browser, after an API request.
     pub async fn push(&self) {
         let world = self.server_world().await;
-        self.set_entry(WORLD_ENTRY, &world).await;
+        let mut demo = stored_demo(&self.browser).await.expect("the browser has a demo");
+        demo["world"] = json!(world);
+        self.set_demo(&demo).await;
     }
 
     async fn server_world(&self) -> String {
@@ -111,22 +111,28 @@ impl Mirror {
         serde_json::to_string(&snapshot.world).expect("a world as JSON")
     }
 
-    async fn set_entry(&self, entry: &str, value: &str) {
+    async fn set_demo(&self, demo: &Value) {
+        let text = demo.to_string();
         self.browser
-            .execute("localStorage.setItem(arguments[0], arguments[1]);", vec![json!(entry), json!(value)])
+            .execute("localStorage.setItem(arguments[0], arguments[1]);", vec![json!(DEMO_ENTRY), json!(text)])
             .await
             .expect("write the browser's storage");
     }
 }
 
-/// The offline demo's world as the browser keeps it (JSON), if it has one.
-pub async fn browser_world(browser: &Client) -> Option<String> {
+/// The offline demo as the browser stores it, if it has one.
+async fn stored_demo(browser: &Client) -> Option<Value> {
     let value = browser
-        .execute("return localStorage.getItem(arguments[0]);", vec![json!(WORLD_ENTRY)])
+        .execute("return localStorage.getItem(arguments[0]);", vec![json!(DEMO_ENTRY)])
         .await
         .expect("read the browser's storage");
     match value {
-        Value::String(text) => Some(text),
+        Value::String(text) => serde_json::from_str(&text).ok(),
         _ => None,
     }
+}
+
+/// The offline demo's world as the browser keeps it (JSON), if it has one.
+pub async fn browser_world(browser: &Client) -> Option<String> {
+    stored_demo(browser).await?.get("world")?.as_str().map(str::to_owned)
 }

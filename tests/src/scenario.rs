@@ -51,10 +51,11 @@ impl Demo {
         api.post_empty(&self.order_path("/device-password")).await
     }
 
-    /// Applies the fix an error offered.
+    /// Applies the fix an error offered, for the subject it named.
     pub async fn apply_fix(&self, api: &Api, error: &Value) -> Value {
         assert!(error["fix"].is_object(), "the error offers no fix: {error}");
-        api.post(&self.order_path("/fixes"), &error["fix"]).await.ok()
+        assert_eq!(error["subject"], json!({"kind": "order", "id": self.order}), "the failure names its order");
+        api.post("/fixes", &json!({"subject": error["subject"], "fix": error["fix"]})).await.ok()
     }
 }
 
@@ -74,13 +75,31 @@ pub fn user_assigned(identity_id: &str) -> Value {
     json!({ "type": "UserAssigned", "identity_id": identity_id })
 }
 
-/// Creates a vault (RSA-3072 import key included) and returns its view.
+/// Creates a vault, waits for the operation that provisions its RSA-3072 import key, and
+/// returns the vault's view.
 pub async fn create_vault(api: &Api, name: &str, soft_delete: bool, purge_protection: bool) -> Value {
     let body = json!({
         "name": name, "resource_group": shared::demo::DEMO_RESOURCE_GROUP, "region": "West US",
         "soft_delete": soft_delete, "purge_protection": purge_protection, "retention_days": 90
     });
-    api.post("/vaults", &body).await.ok()
+    let created = api.post("/vaults", &body).await.ok();
+    let operation = created["operation"].as_str().expect("a new vault names its provisioning operation");
+    let finished = wait_for_operation(api, operation).await;
+    assert_eq!(finished["state"], "Succeeded", "provisioning failed: {finished}");
+    api.get(&format!("/vaults/{name}")).await.ok()
+}
+
+/// Polls an operation until it has finished (a minute at most) and returns it.
+pub async fn wait_for_operation(api: &Api, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let operation = api.get(&format!("/operations/{id}")).await.ok();
+        if operation["state"] != "Running" {
+            return operation;
+        }
+        assert!(std::time::Instant::now() < deadline, "operation {id} still running: {operation}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// Imports the test RSA-2048 key as `name` in `vault`; returns the first version id.

@@ -82,7 +82,9 @@ async fn a_stale_write_is_a_conflict_not_an_overwrite() {
     stale_body["expected_version"] = json!(seen);
     api.put(&demo.order_path("/encryption"), &stale_body).await.error(409, "Conflict");
     let fix = json!({ "action": "RecoverVault", "vault": DEMO_VAULT });
-    api.send(Method::POST, &demo.order_path("/fixes"), Some(&fix), Some(seen)).await.error(409, "Conflict");
+    let subject = json!({ "kind": "order", "id": demo.order });
+    let stale_fix = json!({ "subject": subject, "fix": fix, "expected_version": seen });
+    api.post("/fixes", &stale_fix).await.error(409, "Conflict");
     api.send(Method::DELETE, &demo.order_path("/system-identity"), None, Some(seen))
         .await
         .error(409, "Conflict");

@@ -87,3 +87,36 @@ async fn cancelling_a_key_generation_uploads_nothing() {
     let reply = p.api.get("/vaults/contoso-kv/keys/never-uploaded").await;
     assert_eq!(reply.status, 404, "a cancelled key must not reach the vault: {:?}", reply.body);
 }
+
+/// A new user clicking through without pausing (issue 12 item 0): every async answer that
+/// arrives after its panel or blade is gone must be dropped quietly. The harness fails the test
+/// if the page recorded a panic (`Browser::close`).
+async fn clicking_through_without_pausing_never_kills_the_page(mode: keyblade_tests::Mode) {
+    use keyblade_tests::scenario::{DEMO_KEY, DEMO_VAULT};
+    let p = Portal::start_in(mode).await;
+    let b = &p.browser;
+    p.open_encryption().await;
+    b.check("Customer managed key", true).await;
+    b.click_button("Select a key and key vault").await;
+    b.select_option("Key vault", DEMO_VAULT).await;
+    b.select_option("Key", DEMO_KEY).await;
+    b.select_option("Version", &p.demo.version).await;
+    b.click_button("Select").await;
+    b.check("System assigned", true).await;
+    b.click_button("Save").await;
+    b.click_link("Overview").await;
+    b.click_button("Device password").await;
+    b.click_link("Encryption").await;
+    b.click_button("Change key").await;
+    b.click_button("Select a different key vault and key").await;
+    b.click_button("Create new key vault").await;
+    b.find_dialog("Create key vault").await;
+    b.assert_no_panic().await;
+    // The page still answers.
+    b.click_button("Cancel").await;
+    b.wait_dialog_closed("Create key vault").await;
+    b.assert_no_panic().await;
+    p.close().await;
+}
+
+keyblade_tests::in_both_modes!(clicking_through_without_pausing_never_kills_the_page);

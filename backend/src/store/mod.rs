@@ -36,6 +36,7 @@ pub enum StoreError {
 pub struct Snapshot {
     pub world: Arc<World>,
     rows: Arc<BTreeMap<RowKey, (String, i64)>>,
+    revision: i64,
 }
 
 #[derive(Clone)]
@@ -69,12 +70,17 @@ impl Store {
         }
         let (revision, rows) = self.db.load_rows().await?;
         let bodies = Rows(rows.iter().map(|(key, (body, _))| (key.clone(), body.clone())).collect());
-        let snapshot = Snapshot { world: Arc::new(bodies.to_world()?), rows: Arc::new(rows) };
-        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if cache.as_ref().is_none_or(|(cached, _)| *cached < revision) {
-            *cache = Some((revision, snapshot.clone()));
-        }
+        let snapshot = Snapshot { world: Arc::new(bodies.to_world()?), rows: Arc::new(rows), revision };
+        self.remember(&snapshot);
         Ok(snapshot)
+    }
+
+    /// Keeps `snapshot` as the parsed world of its revision, unless a newer one is kept.
+    fn remember(&self, snapshot: &Snapshot) {
+        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.as_ref().is_none_or(|(cached, _)| *cached < snapshot.revision) {
+            *cache = Some((snapshot.revision, snapshot.clone()));
+        }
     }
 
     fn cached(&self, revision: i64) -> Option<Snapshot> {
@@ -84,12 +90,29 @@ impl Store {
 
     /// Stores `world` as the successor of `snapshot`, atomically: either every changed entity
     /// is written or none is, and [`StoreError::Conflict`] if any of them moved meanwhile.
-    pub async fn commit(&self, snapshot: &Snapshot, world: &World) -> Result<(), StoreError> {
-        let changes = Changes::between(&snapshot.rows, Rows::from_world(world)?);
+    /// Returns the snapshot of what was written, the base for a further change of `world`.
+    pub async fn commit(&self, snapshot: &Snapshot, world: &World) -> Result<Snapshot, StoreError> {
+        let rows = Rows::from_world(world)?;
+        let changes = Changes::between(&snapshot.rows, &rows);
         if changes.is_empty() {
-            return Ok(());
+            return Ok(snapshot.clone());
         }
-        self.db.commit(changes).await
+        let mut versions: BTreeMap<RowKey, i64> =
+            snapshot.rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
+        for (key, _, version) in &changes.updates {
+            versions.insert(key.clone(), version + 1);
+        }
+        let revision = self.db.commit(changes).await?;
+        let rows = rows.0.into_iter().map(|(key, body)| {
+            let version = versions.get(&key).copied().unwrap_or(1);
+            (key, (body, version))
+        });
+        let written = Snapshot { world: Arc::new(world.clone()), rows: Arc::new(rows.collect()), revision };
+        // Only when nobody else wrote in between is this exactly the stored world.
+        if revision == snapshot.revision + 1 {
+            self.remember(&written);
+        }
+        Ok(written)
     }
 
     pub async fn is_seeded(&self) -> Result<bool, StoreError> {

@@ -18,10 +18,11 @@ pub enum Table {
     ImportKeys,
     Identities,
     Orders,
+    Operations,
 }
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::WorldSettings,
         Table::Tenants,
         Table::Subscriptions,
@@ -30,6 +31,7 @@ impl Table {
         Table::ImportKeys,
         Table::Identities,
         Table::Orders,
+        Table::Operations,
     ];
 
     /// The SQL table name. A closed set of constants, so it is safe to splice into SQL.
@@ -43,6 +45,7 @@ impl Table {
             Table::ImportKeys => "import_keys",
             Table::Identities => "identities",
             Table::Orders => "orders",
+            Table::Operations => "operations",
         }
     }
 }
@@ -69,6 +72,7 @@ impl Rows {
         rows.put_all(Table::ImportKeys, &world.import_keys)?;
         rows.put_all(Table::Identities, &world.identities)?;
         rows.put_all(Table::Orders, &world.orders)?;
+        rows.put_all(Table::Operations, &world.operations)?;
         Ok(rows)
     }
 
@@ -84,6 +88,7 @@ impl Rows {
             import_keys: self.get_all(Table::ImportKeys)?,
             identities: self.get_all(Table::Identities)?,
             orders: self.get_all(Table::Orders)?,
+            operations: self.get_all(Table::Operations)?,
         })
     }
 
@@ -122,17 +127,17 @@ pub struct Changes {
 
 impl Changes {
     /// Compares the rows as read (with their versions) against the rows after an operation.
-    pub fn between(before: &BTreeMap<RowKey, (String, i64)>, after: Rows) -> Changes {
+    pub fn between(before: &BTreeMap<RowKey, (String, i64)>, after: &Rows) -> Changes {
         let mut changes = Changes::default();
         for (key, (_, version)) in before {
             if !after.0.contains_key(key) {
                 changes.deletes.push((key.clone(), *version));
             }
         }
-        for (key, body) in after.0 {
-            match before.get(&key) {
-                None => changes.inserts.push((key, body)),
-                Some((old, version)) if *old != body => changes.updates.push((key, body, *version)),
+        for (key, body) in &after.0 {
+            match before.get(key) {
+                None => changes.inserts.push((key.clone(), body.clone())),
+                Some((old, version)) if old != body => changes.updates.push((key.clone(), body.clone(), *version)),
                 Some(_) => {}
             }
         }
@@ -169,7 +174,7 @@ mod tests {
             (key("changed"), "2".to_owned()),
             (key("new"), "1".to_owned()),
         ]));
-        let changes = Changes::between(&before, after);
+        let changes = Changes::between(&before, &after);
         assert_eq!(changes.inserts, vec![(key("new"), "1".to_owned())]);
         assert_eq!(changes.updates, vec![(key("changed"), "2".to_owned(), 4)]);
         assert_eq!(changes.deletes, vec![(key("gone"), 5)]);

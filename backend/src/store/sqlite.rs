@@ -67,8 +67,8 @@ impl SqliteStore {
     }
 
     /// Applies `changes` in one transaction. Any row whose version moved since it was read makes
-    /// the whole transaction roll back with [`StoreError::Conflict`].
-    pub async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+    /// the whole transaction roll back with [`StoreError::Conflict`]. Returns the new revision.
+    pub async fn commit(&self, changes: Changes) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
         for ((table, id), body) in changes.inserts {
             let sql = format!(
@@ -93,8 +93,9 @@ impl SqliteStore {
             require_one_row(done.rows_affected())?;
         }
         sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
+        let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(revision)
     }
 
     /// Writes a whole world in one transaction, only if no world is stored yet. Returns whether

@@ -3,6 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shared::{
+    api::ErrorEnvelope,
+    catalog::{Diagnosis, FixAction},
+    model::Subject,
+};
 
 /// An error from any backend implementation. `fix` is opaque to the portal: it is handed back
 /// verbatim to [`super::Backend::apply_fix`].
@@ -22,9 +27,12 @@ pub struct ApiError {
     /// Remediation steps.
     #[serde(default)]
     pub remediation: Vec<String>,
-    /// A fix the backend can apply in one click.
+    /// A fix the backend can apply in one click, for `subject`.
     #[serde(default)]
-    pub fix: Option<Value>,
+    pub fix: Option<FixAction>,
+    /// What the failure is about.
+    #[serde(default)]
+    pub subject: Option<Subject>,
 }
 
 impl ApiError {
@@ -36,6 +44,7 @@ impl ApiError {
             recoverable: Some(true),
             remediation: vec!["Check that the server is running, then retry.".into()],
             fix: None,
+            subject: None,
         }
     }
 
@@ -47,7 +56,14 @@ impl ApiError {
             recoverable: None,
             remediation: vec![],
             fix: None,
+            subject: None,
         }
+    }
+
+    /// A failure the engine diagnosed (the offline demo's answers).
+    pub fn from_diagnosis(diagnosis: Diagnosis) -> Self {
+        let body = serde_json::to_string(&ErrorEnvelope { error: diagnosis }).unwrap_or_default();
+        Self::from_envelope(0, &body)
     }
 
     /// Whether no backend answered (see [`ApiError::unreachable`]).
@@ -76,6 +92,7 @@ impl ApiError {
                 recoverable: None,
                 remediation: vec![],
                 fix: None,
+                subject: None,
             };
         };
         let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
@@ -85,29 +102,33 @@ impl ApiError {
             message: text("message").or_else(|| text("details")).unwrap_or_default(),
             recoverable: e.get("recoverable").and_then(Value::as_bool),
             remediation: steps(e.get("remediation")),
-            fix: e.get("fix").filter(|f| !f.is_null()).cloned(),
+            fix: e.get("fix").and_then(|f| serde_json::from_value(f.clone()).ok()),
+            subject: e.get("subject").and_then(|s| serde_json::from_value(s.clone()).ok()),
         }
     }
 
-    /// A human label for the fix button's action, if the fix carries one.
+    /// A human label for the fix button's action, if the error carries a fix.
     pub fn fix_label(&self) -> Option<String> {
-        let fix = self.fix.as_ref()?;
-        let field = |k: &str| fix.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        let label = match fix.get("action").and_then(Value::as_str)? {
-            "EnableKeyVersion" => format!("Enable version {} of key {} in {}", short(&field("version")), field("key"), field("vault")),
-            "ExtendExpiry" => format!("Extend the expiry of version {} of key {} by a year", short(&field("version")), field("key")),
-            "RecoverKey" => format!("Recover the deleted key {} in {}", field("key"), field("vault")),
-            "RecoverVault" => format!("Recover the deleted key vault {}", field("vault")),
-            "GrantKeyPermissions" => format!("Grant Get, WrapKey and UnwrapKey on {} to the identity", field("vault")),
-            "SwitchToSystemAssigned" => "Switch to the system-assigned identity".to_string(),
-            "RestoreSubscriptionTenant" => "Move the subscription back to its original tenant".to_string(),
-            "RecreateSystemIdentity" => format!("Recreate the system-assigned identity and grant it access to {}", field("vault")),
-            "EnablePurgeProtection" => format!("Enable soft delete and purge protection on {}", field("vault")),
-            "DetachUserIdentities" => "Detach the user identities the settings do not use".to_string(),
-            "MoveIdentityToTenant" => "Move the user identity to the subscription's tenant".to_string(),
-            other => other.to_string(),
-        };
-        Some(label)
+        use FixAction::*;
+        Some(match self.fix.as_ref()? {
+            EnableKeyVersion { vault, key, version } => {
+                format!("Enable version {} of key {key} in {vault}", short(version))
+            }
+            ExtendExpiry { key, version, .. } => {
+                format!("Extend the expiry of version {} of key {key} by a year", short(version))
+            }
+            RecoverKey { vault, key } => format!("Recover the deleted key {key} in {vault}"),
+            RecoverVault { vault } => format!("Recover the deleted key vault {vault}"),
+            GrantKeyPermissions { vault, .. } => format!("Grant Get, WrapKey and UnwrapKey on {vault} to the identity"),
+            SwitchToSystemAssigned { .. } => "Switch to the system-assigned identity".to_string(),
+            RestoreSubscriptionTenant { .. } => "Move the subscription back to its original tenant".to_string(),
+            RecreateSystemIdentity { vault } => {
+                format!("Recreate the system-assigned identity and grant it access to {vault}")
+            }
+            EnablePurgeProtection { vault } => format!("Enable soft delete and purge protection on {vault}"),
+            DetachUserIdentities { .. } => "Detach the user identities the settings do not use".to_string(),
+            MoveIdentityToTenant { .. } => "Move the user identity to the subscription's tenant".to_string(),
+        })
     }
 }
 

@@ -1,38 +1,62 @@
-//! The live implementation: the Keyblade server's REST API under `/api`, with the session cookie.
+//! The live transport: the Keyblade server's API under `/api`, with the session cookie. A
+//! request goes out as its endpoint's route says ([`shared::service::request_parts`]).
 
 use serde::{Serialize, de::DeserializeOwned};
+use shared::{
+    api::{AdvanceClockRequest, ClockView, SignInRequest},
+    service::{Endpoint, request_parts},
+};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestCredentials, RequestInit, Response};
 
-use super::ApiError;
+use super::{ApiError, User};
 
 #[derive(Clone, Default)]
 pub struct Http;
 
 impl Http {
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        self.send::<(), T>("GET", path, None).await
-    }
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
-        self.send("POST", path, Some(body)).await
-    }
-    pub async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
-        self.send("PUT", path, Some(body)).await
-    }
-    pub async fn patch<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
-        self.send("PATCH", path, Some(body)).await
-    }
-    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        self.send::<(), T>("DELETE", path, None).await
+    /// One endpoint of the API.
+    pub async fn call<E: Endpoint>(&self, request: E) -> Result<E::Answer, ApiError> {
+        let parts = request_parts(&request).map_err(ApiError::client)?;
+        let if_match = parts.if_match.map(|v| format!("\"{v}\""));
+        let path = format!("/api{}", parts.path);
+        self.send(parts.method.as_str(), &path, parts.body.as_ref(), if_match.as_deref()).await
     }
 
-    async fn send<B: Serialize, T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<&B>) -> Result<T, ApiError> {
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        self.send::<(), T>("GET", path, None, None).await
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<User, ApiError> {
+        let body = SignInRequest { username: username.into(), password: password.into() };
+        self.send("POST", "/api/session", Some(&body), None).await
+    }
+
+    pub async fn sign_out(&self) -> Result<(), ApiError> {
+        self.send::<(), serde_json::Value>("DELETE", "/api/session", None, None).await.map(drop)
+    }
+
+    pub async fn advance_clock(&self, seconds: i64) -> Result<ClockView, ApiError> {
+        let body = AdvanceClockRequest { advance_seconds: seconds };
+        self.send("POST", "/api/clock", Some(&body), None).await
+    }
+
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+        if_match: Option<&str>,
+    ) -> Result<T, ApiError> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_credentials(RequestCredentials::SameOrigin);
         let headers = Headers::new().map_err(js)?;
         headers.set("Accept", "application/json").map_err(js)?;
+        if let Some(tag) = if_match {
+            headers.set("If-Match", tag).map_err(js)?;
+        }
         if let Some(body) = body {
             headers.set("Content-Type", "application/json").map_err(js)?;
             let text = serde_json::to_string(body).map_err(|e| ApiError::client(e.to_string()))?;

@@ -1,8 +1,8 @@
-//! ALL traffic of the portal goes through [`Backend`]: one interface, chosen once at start-up and
-//! handed to blades by context. [`Backend::Http`] calls the server; [`Backend::Offline`] runs
-//! the offline demo in the browser. Each offline method calls the same `shared` operation and
-//! read answer (`shared::queries`) as the server handler behind the HTTP route next to it, so
-//! both give the same answers and the same errors.
+//! ALL traffic of the portal goes through [`Backend`]: one typed client, chosen once at start-up
+//! and handed to blades by context. Every use case is a `shared::service` endpoint, sent by
+//! [`Backend::call`] over one of two transports: HTTP to the server ([`http`]), or a message to
+//! the engine worker of the offline demo ([`offline`]), which runs the same endpoint. The
+//! methods below only name the endpoint and its request.
 
 mod error;
 mod http;
@@ -11,20 +11,23 @@ pub mod types;
 
 use std::cell::RefCell;
 
-use serde_json::{Value, json};
-use shared::{api as wire, catalog::FixAction, ops, queries};
+use shared::{
+    api::{self as wire, ApplyFixRequest, ClockView, FixApplied, OperationView},
+    model::{OperationError, OperationState},
+    service::{self as svc, Endpoint},
+};
 
 pub use error::ApiError;
 pub use types::*;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// The portal's one backend interface.
+/// The portal's one client.
 #[derive(Clone)]
 pub enum Backend {
     /// The Keyblade server under `/api`.
     Http(http::Http),
-    /// The offline demo: the engine in the browser over browser storage.
+    /// The offline demo: the engine in a Web Worker over browser storage.
     Offline(offline::Offline),
 }
 
@@ -33,39 +36,38 @@ impl Backend {
     pub fn for_this_tab() -> Self {
         if offline::chosen() { Backend::Offline(offline::Offline) } else { Backend::Http(http::Http) }
     }
-}
 
-fn seg(s: &str) -> String {
-    js_sys::encode_uri_component(s).as_string().unwrap_or_default()
-}
-
-/// A client-side request body the offline engine reads like the server's JSON extractor.
-fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> ApiResult<T> {
-    serde_json::from_value(value.clone()).map_err(|e| ApiError::client(format!("Invalid request: {e}")))
-}
-
-impl Backend {
     pub fn is_offline(&self) -> bool {
         matches!(self, Backend::Offline(_))
     }
 
-    /// Gets the backend ready before the first page: the offline demo seeds its world once
-    /// (`on_stage` reports progress); the server needs nothing.
+    /// Sends one request of the API to whichever transport this tab uses.
+    pub async fn call<E: Endpoint>(&self, request: E) -> ApiResult<E::Answer> {
+        match self {
+            Backend::Http(h) => h.call(request).await,
+            Backend::Offline(o) => o.call(request).await,
+        }
+    }
+
+    /// Gets the backend ready before the first page: the offline demo opens (or seeds, with
+    /// `on_stage` progress) its world in the engine worker; the server needs nothing.
     pub async fn prepare(&self, on_stage: impl Fn(String) + 'static) -> ApiResult<()> {
         match self {
             Backend::Http(_) => Ok(()),
-            Backend::Offline(_) => offline::prepare(on_stage).await,
+            Backend::Offline(o) => o.open(on_stage).await,
         }
     }
 
     pub async fn health(&self) -> ApiResult<HealthResponse> {
         match self {
             Backend::Http(h) => h.get("/api/health").await,
-            Backend::Offline(_) => Ok(HealthResponse { status: "offline demo".into(), version: env!("CARGO_PKG_VERSION").into() }),
+            Backend::Offline(_) => {
+                Ok(HealthResponse { status: "offline demo".into(), version: env!("CARGO_PKG_VERSION").into() })
+            }
         }
     }
 
-    // ---- session -------------------------------------------------------------------------
+    // ---- session (the server's own; the demo has no sign-in) ------------------------------
     pub async fn current_user(&self) -> ApiResult<User> {
         match self {
             Backend::Http(h) => h.get("/api/session").await,
@@ -74,24 +76,37 @@ impl Backend {
     }
     pub async fn sign_in(&self, username: &str, password: &str) -> ApiResult<User> {
         match self {
-            Backend::Http(h) => h.post("/api/session", &json!({"username": username, "password": password})).await,
+            Backend::Http(h) => h.sign_in(username, password).await,
             Backend::Offline(o) => Ok(o.user()),
         }
     }
     pub async fn sign_out(&self) -> ApiResult<()> {
         match self {
-            Backend::Http(h) => h.delete::<Value>("/api/session").await.map(|_| ()),
+            Backend::Http(h) => h.sign_out().await,
             Backend::Offline(_) => Ok(()),
         }
     }
 
-    // ---- subscription --------------------------------------------------------------------
-    /// Everything the portal shows, without secrets (`GET /api/world`).
-    pub async fn world(&self) -> ApiResult<wire::WorldView> {
+    // ---- the clock (the server's only with --test-clock) -----------------------------------
+    /// The simulated clock, when this backend lets the user move it.
+    pub async fn clock(&self) -> ApiResult<ClockView> {
         match self {
-            Backend::Http(h) => h.get("/api/world").await,
-            Backend::Offline(o) => o.world_view(),
+            Backend::Http(h) => h.get("/api/clock").await,
+            Backend::Offline(o) => o.advance_clock(0).await,
         }
+    }
+    /// Advance time: moves the clock forward and performs what fell due.
+    pub async fn advance_clock(&self, seconds: i64) -> ApiResult<ClockView> {
+        match self {
+            Backend::Http(h) => h.advance_clock(seconds).await,
+            Backend::Offline(o) => o.advance_clock(seconds).await,
+        }
+    }
+
+    // ---- directory -------------------------------------------------------------------------
+    /// Everything the portal shows, without secrets.
+    pub async fn world(&self) -> ApiResult<wire::WorldView> {
+        self.call(svc::GetWorld {}).await
     }
     /// The (first) subscription with its tenants and resource groups.
     pub async fn subscription(&self) -> ApiResult<SubscriptionView> {
@@ -108,127 +123,67 @@ impl Backend {
         })
     }
     pub async fn move_subscription(&self, subscription: &str, tenant_id: &str) -> ApiResult<Subscription> {
-        match self {
-            Backend::Http(h) => h.post(&format!("/api/subscriptions/{}/move", seg(subscription)), &json!({"tenant_id": tenant_id})).await,
-            Backend::Offline(o) => o.change(
-                |world, _| ops::move_subscription(world, subscription, tenant_id),
-                |world| queries::subscription(world, subscription),
-            ),
-        }
+        let body = wire::MoveSubscriptionRequest { tenant_id: tenant_id.into() };
+        self.call(svc::MoveSubscription { subscription: subscription.into(), body }).await
     }
     pub async fn revert_subscription(&self, subscription: &str) -> ApiResult<Subscription> {
-        match self {
-            Backend::Http(h) => h.post(&format!("/api/subscriptions/{}/revert", seg(subscription)), &json!({})).await,
-            Backend::Offline(o) => o.change(
-                |world, _| ops::revert_subscription_tenant(world, subscription),
-                |world| queries::subscription(world, subscription),
-            ),
-        }
+        self.call(svc::RevertSubscription { subscription: subscription.into() }).await
     }
 
-    // ---- vaults --------------------------------------------------------------------------
+    // ---- vaults ------------------------------------------------------------------------------
     pub async fn vaults(&self) -> ApiResult<Vec<VaultView>> {
-        match self {
-            Backend::Http(h) => h.get("/api/vaults").await,
-            Backend::Offline(o) => o.read(|world| Ok(queries::live_vaults(world))),
-        }
+        self.call(svc::ListVaults {}).await
     }
     pub async fn vault(&self, name: &str) -> ApiResult<VaultView> {
-        match self {
-            Backend::Http(h) => h.get(&format!("/api/vaults/{}", seg(name))).await,
-            Backend::Offline(o) => o.read(|world| queries::vault_view(world, name)),
-        }
+        self.call(svc::GetVault { vault: name.into() }).await
     }
-    /// Creates a vault with its RSA-3072 import key. Offline, the request is checked first and
-    /// the import key is then generated in the worker (the server generates it in between the
-    /// same two operations).
+    /// Creates a vault; its import key is provisioned by the operation named in the answer.
     pub async fn create_vault(&self, input: &NewVault) -> ApiResult<VaultView> {
-        match self {
-            Backend::Http(h) => h.post("/api/vaults", input).await,
-            Backend::Offline(o) => {
-                o.compute(|world, _| ops::create_vault(world, input))?;
-                let import_key = o.generate_import_key(|_| ()).await?;
-                o.change(
-                    |world, _| ops::install_import_key(&ops::create_vault(world, input)?, &input.name, import_key),
-                    |world| queries::vault_view(world, &input.name),
-                )
-            }
-        }
+        self.call(svc::CreateVault { body: input.clone() }).await
     }
     pub async fn update_vault(&self, name: &str, patch: &VaultPatch) -> ApiResult<VaultView> {
-        match self {
-            Backend::Http(h) => h.patch(&format!("/api/vaults/{}", seg(name)), patch).await,
-            Backend::Offline(o) => o.change(|world, _| ops::update_vault(world, name, patch), |world| queries::vault_view(world, name)),
-        }
+        self.call(svc::UpdateVault { vault: name.into(), body: patch.clone() }).await
     }
     pub async fn delete_vault(&self, name: &str) -> ApiResult<()> {
-        match self {
-            Backend::Http(h) => h.delete::<Value>(&format!("/api/vaults/{}", seg(name))).await.map(|_| ()),
-            Backend::Offline(o) => o.write(|world, ctx| ops::delete_vault(world, ctx, name)),
-        }
+        self.call(svc::DeleteVault { vault: name.into() }).await
     }
     pub async fn deleted_vaults(&self) -> ApiResult<Vec<VaultView>> {
-        match self {
-            Backend::Http(h) => h.get("/api/deleted-vaults").await,
-            Backend::Offline(o) => o.read(|world| Ok(queries::deleted_vaults(world))),
-        }
+        self.call(svc::ListDeletedVaults {}).await
     }
     pub async fn recover_vault(&self, name: &str) -> ApiResult<VaultView> {
-        match self {
-            Backend::Http(h) => h.post(&format!("/api/deleted-vaults/{}/recover", seg(name)), &json!({})).await,
-            Backend::Offline(o) => o.change(|world, ctx| ops::recover_vault(world, ctx, name), |world| queries::vault_view(world, name)),
-        }
+        self.call(svc::RecoverVault { vault: name.into() }).await
     }
     pub async fn purge_vault(&self, name: &str) -> ApiResult<()> {
-        match self {
-            Backend::Http(h) => h.delete::<Value>(&format!("/api/deleted-vaults/{}", seg(name))).await.map(|_| ()),
-            Backend::Offline(o) => o.write(|world, ctx| ops::purge_vault(world, ctx, name)),
-        }
+        self.call(svc::PurgeVault { vault: name.into() }).await
     }
     /// Sets a principal's key permissions; an empty list removes the policy.
     pub async fn set_access_policy(&self, vault: &str, principal_id: &str, permissions: &[KeyPermission]) -> ApiResult<VaultView> {
-        let body = json!({"principal_id": principal_id, "permissions": permissions});
-        match self {
-            Backend::Http(h) => h.put(&format!("/api/vaults/{}/access-policies", seg(vault)), &body).await,
-            Backend::Offline(o) => {
-                let request: wire::SetAccessPolicyRequest = typed(&body)?;
-                o.change(|world, _| ops::set_access_policy(world, vault, &request), |world| queries::vault_view(world, vault))
-            }
-        }
+        let body = wire::SetAccessPolicyRequest {
+            principal_id: principal_id.into(),
+            permissions: permissions.iter().copied().collect(),
+        };
+        self.call(svc::SetAccessPolicy { vault: vault.into(), body }).await
     }
     pub async fn set_firewall(&self, vault: &str, firewall: &Firewall) -> ApiResult<VaultView> {
-        match self {
-            Backend::Http(h) => h.put(&format!("/api/vaults/{}/firewall", seg(vault)), firewall).await,
-            Backend::Offline(o) => {
-                let request: wire::SetFirewallRequest = typed(&json!(firewall))?;
-                o.change(|world, _| ops::set_firewall(world, vault, &request), |world| queries::vault_view(world, vault))
-            }
-        }
+        let body = wire::SetFirewallRequest {
+            enabled: firewall.enabled,
+            allowed_identities: firewall.allowed_identities.clone(),
+        };
+        self.call(svc::SetFirewall { vault: vault.into(), body }).await
     }
     /// The vault's import (key-exchange) public key, SPKI DER base64.
     pub async fn import_key(&self, vault: &str) -> ApiResult<String> {
-        let v: wire::ImportKeyResponse = match self {
-            Backend::Http(h) => h.get(&format!("/api/vaults/{}/import-key", seg(vault))).await?,
-            Backend::Offline(o) => o.import_key(vault)?,
-        };
-        Ok(v.public_spki_b64)
+        Ok(self.call(svc::GetImportKey { vault: vault.into() }).await?.public_spki_b64)
     }
 
-    // ---- keys ----------------------------------------------------------------------------
+    // ---- keys --------------------------------------------------------------------------------
     pub async fn keys(&self, vault: &str) -> ApiResult<Vec<KeyView>> {
-        match self {
-            Backend::Http(h) => h.get(&format!("/api/vaults/{}/keys", seg(vault))).await,
-            Backend::Offline(o) => o.read(|world| queries::live_keys(world, vault)),
-        }
+        self.call(svc::ListKeys { vault: vault.into() }).await
     }
     pub async fn deleted_keys(&self, vault: &str) -> ApiResult<Vec<KeyView>> {
-        match self {
-            Backend::Http(h) => h.get(&format!("/api/vaults/{}/deleted-keys", seg(vault))).await,
-            Backend::Offline(o) => o.read(|world| queries::deleted_keys(world, vault)),
-        }
+        self.call(svc::ListDeletedKeys { vault: vault.into() }).await
     }
-    /// Imports a new key; offline, the transfer blob is unwrapped by the engine with the vault's
-    /// import key, as on the server.
+    /// Imports a new key from a transfer blob wrapped for the vault's import key.
     pub async fn import_new_key(&self, vault: &str, name: &str, import: &KeyImport) -> ApiResult<KeyView> {
         let body = CreateKeyRequest {
             name: name.to_string(),
@@ -237,146 +192,107 @@ impl Backend {
             attributes: import.attributes.clone(),
             transfer: import.transfer.clone(),
         };
-        match self {
-            Backend::Http(h) => h.post(&format!("/api/vaults/{}/keys", seg(vault)), &body).await,
-            Backend::Offline(o) => o.change(
-                |world, ctx| Ok(ops::create_key(world, ctx, vault, &body)?.0),
-                |world| queries::key_view(world, vault, name),
-            ),
-        }
+        self.call(svc::CreateKey { vault: vault.into(), body }).await
     }
     pub async fn import_new_version(&self, vault: &str, key: &str, import: &KeyImport) -> ApiResult<KeyVersionView> {
         let body = CreateVersionRequest { attributes: import.attributes.clone(), transfer: import.transfer.clone() };
-        match self {
-            Backend::Http(h) => h.post(&format!("/api/vaults/{}/keys/{}/versions", seg(vault), seg(key)), &body).await,
-            Backend::Offline(o) => {
-                let (world, id) = o.write_returning(|world, ctx| ops::create_version(world, ctx, vault, key, &body))?;
-                offline::answer(queries::version_view(&world, vault, key, &id))
-            }
-        }
+        self.call(svc::CreateVersion { vault: vault.into(), key: key.into(), body }).await
     }
     /// Replaces a version's attributes (enabled, activation, expiry).
     pub async fn update_version(&self, vault: &str, key: &str, version: &str, attributes: &VersionAttributes) -> ApiResult<KeyVersionView> {
-        match self {
-            Backend::Http(h) => h.put(&format!("/api/vaults/{}/keys/{}/versions/{}", seg(vault), seg(key), seg(version)), attributes).await,
-            Backend::Offline(o) => o.change(
-                |world, _| ops::update_version(world, vault, key, version, attributes),
-                |world| queries::version_view(world, vault, key, version),
-            ),
-        }
+        let request =
+            svc::UpdateVersion { vault: vault.into(), key: key.into(), version: version.into(), body: attributes.clone() };
+        self.call(request).await
     }
     pub async fn delete_key(&self, vault: &str, key: &str) -> ApiResult<()> {
-        match self {
-            Backend::Http(h) => h.delete::<Value>(&format!("/api/vaults/{}/keys/{}", seg(vault), seg(key))).await.map(|_| ()),
-            Backend::Offline(o) => o.write(|world, ctx| ops::delete_key(world, ctx, vault, key)),
-        }
+        self.call(svc::DeleteKey { vault: vault.into(), key: key.into() }).await
     }
     pub async fn recover_key(&self, vault: &str, key: &str) -> ApiResult<KeyView> {
-        match self {
-            Backend::Http(h) => h.post(&format!("/api/vaults/{}/deleted-keys/{}/recover", seg(vault), seg(key)), &json!({})).await,
-            Backend::Offline(o) => o.change(|world, ctx| ops::recover_key(world, ctx, vault, key), |world| queries::key_view(world, vault, key)),
-        }
+        self.call(svc::RecoverKey { vault: vault.into(), key: key.into() }).await
     }
     pub async fn purge_key(&self, vault: &str, key: &str) -> ApiResult<()> {
-        match self {
-            Backend::Http(h) => h.delete::<Value>(&format!("/api/vaults/{}/deleted-keys/{}", seg(vault), seg(key))).await.map(|_| ()),
-            Backend::Offline(o) => o.write(|world, ctx| ops::purge_key(world, ctx, vault, key)),
-        }
+        self.call(svc::PurgeKey { vault: vault.into(), key: key.into() }).await
     }
 
-    // ---- identities ----------------------------------------------------------------------
+    // ---- identities --------------------------------------------------------------------------
     pub async fn identities(&self) -> ApiResult<Vec<UserIdentity>> {
-        match self {
-            Backend::Http(h) => h.get("/api/identities").await,
-            Backend::Offline(o) => o.read(|world| Ok(world.identities.values().cloned().collect())),
-        }
+        self.call(svc::ListIdentities {}).await
     }
     pub async fn create_identity(&self, name: &str, resource_group: &str) -> ApiResult<UserIdentity> {
-        let body = json!({"name": name, "resource_group": resource_group});
-        match self {
-            Backend::Http(h) => h.post("/api/identities", &body).await,
-            Backend::Offline(o) => {
-                let request: wire::CreateIdentityRequest = typed(&body)?;
-                let (world, id) = o.write_returning(|world, ctx| ops::create_identity(world, ctx, &request))?;
-                offline::answer(world.identities.get(&id).cloned().ok_or_else(|| queries::not_found("The identity")))
-            }
-        }
+        let body = wire::CreateIdentityRequest { name: name.into(), resource_group: resource_group.into() };
+        self.call(svc::CreateIdentity { body }).await
     }
     pub async fn delete_identity(&self, id: &str) -> ApiResult<()> {
-        match self {
-            Backend::Http(h) => h.delete::<Value>(&format!("/api/identities/{}", seg(id))).await.map(|_| ()),
-            Backend::Offline(o) => o.write(|world, _| ops::delete_identity(world, id)),
-        }
+        self.call(svc::DeleteIdentity { identity: id.into() }).await
     }
 
-    // ---- orders --------------------------------------------------------------------------
+    // ---- orders ------------------------------------------------------------------------------
     pub async fn orders(&self) -> ApiResult<Vec<OrderView>> {
-        match self {
-            Backend::Http(h) => h.get("/api/orders").await,
-            Backend::Offline(o) => o.read(|world| Ok(world.orders.values().map(OrderView::of).collect())),
-        }
+        self.call(svc::ListOrders {}).await
     }
     pub async fn order(&self, id: &str) -> ApiResult<OrderView> {
-        match self {
-            Backend::Http(h) => h.get(&format!("/api/orders/{}", seg(id))).await,
-            Backend::Offline(o) => o.read(|world| queries::order_view(world, id)),
-        }
+        self.call(svc::GetOrder { order: id.into() }).await
     }
     /// Save on the Encryption blade; the version in the request guards against stale edits.
     pub async fn save_encryption(&self, order: &str, settings: &EncryptionSettings, version: u64) -> ApiResult<OrderView> {
         let body = wire::SaveEncryptionRequest { settings: settings.clone(), expected_version: Some(version) };
-        match self {
-            Backend::Http(h) => h.put(&format!("/api/orders/{}/encryption", seg(order)), &body).await,
-            Backend::Offline(o) => o.change(
-                |world, ctx| {
-                    ops::check_order_version(world, order, None)?;
-                    ops::save_encryption(world, ctx, order, &body)
-                },
-                |world| queries::order_view(world, order),
-            ),
-        }
+        self.call(svc::SaveEncryption { order: order.into(), if_match: None, body }).await
     }
     /// Device password: the unwrapped passkey, formatted.
     pub async fn device_password(&self, order: &str) -> ApiResult<String> {
-        let r: DevicePasswordResponse = match self {
-            Backend::Http(h) => h.post(&format!("/api/orders/{}/device-password", seg(order)), &json!({})).await?,
-            Backend::Offline(o) => {
-                let passkey = o.compute(|world, ctx| ops::fetch_passkey(world, ctx, order))?;
-                DevicePasswordResponse { password: passkey.display() }
-            }
-        };
-        Ok(r.password)
+        Ok(self.call(svc::FetchDevicePassword { order: order.into() }).await?.password)
     }
 
-    // ---- troubleshooting -----------------------------------------------------------------
+    // ---- troubleshooting and operations -------------------------------------------------------
     pub async fn catalog(&self) -> ApiResult<Vec<CatalogEntry>> {
-        match self {
-            Backend::Http(h) => h.get("/api/catalog").await,
-            Backend::Offline(_) => Ok(shared::catalog::catalog()),
-        }
+        self.call(svc::GetCatalog {}).await
     }
-    /// Applies the one-click fix an error carried (for `order`, or the first order); answers
-    /// the order as it is after the fix.
-    pub async fn apply_fix(&self, order: Option<&str>, fix: &Value) -> ApiResult<Option<OrderView>> {
-        let order = match order {
-            Some(o) => o.to_string(),
-            None => self.orders().await?.into_iter().next().map(|o| o.id).ok_or_else(|| ApiError::client("There is no order."))?,
+    /// Applies the one-click fix an error carried, for the subject the error named.
+    pub async fn apply_fix(&self, error: &ApiError, expected_version: Option<u64>) -> ApiResult<FixApplied> {
+        let (Some(fix), Some(subject)) = (error.fix.clone(), error.subject.clone()) else {
+            return Err(ApiError::client("This error offers no fix."));
         };
-        match self {
-            Backend::Http(h) => {
-                let v: Value = h.post(&format!("/api/orders/{}/fixes", seg(&order)), fix).await?;
-                Ok(serde_json::from_value(v).ok())
-            }
-            Backend::Offline(o) => {
-                let fix: FixAction = typed(fix)?;
-                o.change(
-                    |world, ctx| shared::catalog::apply_fix(world, ctx, &order, &fix, None),
-                    |world| queries::order_view(world, &order),
-                )
-                .map(Some)
+        self.call(svc::ApplyFix { body: ApplyFixRequest { subject, fix, expected_version } }).await
+    }
+    pub async fn operations(&self) -> ApiResult<Vec<OperationView>> {
+        self.call(svc::ListOperations {}).await
+    }
+    pub async fn operation(&self, id: &str) -> ApiResult<OperationView> {
+        self.call(svc::GetOperation { operation: id.into() }).await
+    }
+    /// Follows an operation until it finishes, telling `on_progress` each state seen. A failed
+    /// operation is an error with its catalog code.
+    pub async fn follow(&self, id: &str, on_progress: impl Fn(&OperationView)) -> ApiResult<OperationView> {
+        loop {
+            let operation = self.operation(id).await?;
+            on_progress(&operation);
+            match operation.state {
+                OperationState::Running => sleep(FOLLOW_INTERVAL_MS).await,
+                OperationState::Succeeded => return Ok(operation),
+                OperationState::Failed => {
+                    let error = operation.error.unwrap_or(OperationError {
+                        code: shared::catalog::ErrorCode::GenericError,
+                        message: "The operation failed.".into(),
+                    });
+                    let diagnosis = shared::catalog::Diagnosis::plain(error.code, error.message);
+                    return Err(ApiError::from_diagnosis(diagnosis));
+                }
             }
         }
     }
+}
+
+/// How often [`Backend::follow`] looks at a running operation.
+const FOLLOW_INTERVAL_MS: i32 = 300;
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 thread_local! {

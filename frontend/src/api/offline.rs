@@ -1,33 +1,31 @@
-//! The offline demo: the same `shared` operations and read answers the server's handlers use,
-//! run in the browser over a `World` kept in `localStorage` (JSON). Its secrets are sealed
-//! under a master key generated once and kept next to it — acceptable for a demo, which is
-//! why this mode is always labelled **Offline demo**.
-//!
-//! Failures are diagnosed against the world they happened in and turned into the same error
-//! envelope the server sends, so blades cannot tell the two apart.
+//! The offline demo's transport. The engine runs in its own Web Worker ([`crate::engine`]); this
+//! side sends it requests and keeps what it hands back (the world, the seed, the demo's master
+//! key, the clock offset) in `localStorage` as opaque text. Its secrets are sealed under a
+//! master key kept next to them — acceptable for a demo, which is why this mode is always
+//! labelled **Offline demo**.
 
-use serde::Serialize;
+use std::{cell::RefCell, collections::VecDeque, rc::Rc};
+
 use shared::{
-    api::{ErrorEnvelope, ImportKeyResponse, WorldView},
-    catalog::{Diagnosis, Failure},
-    crypto::{self, ImportKey, MasterKey},
-    model::{Timestamp, World},
-    ops::Ctx,
-    queries::Answer,
+    api::ClockView,
+    service::{Endpoint, request_parts},
 };
-use web_sys::Storage;
+use wasm_bindgen::{JsCast, JsValue, prelude::Closure};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, Storage, Worker};
 
 use super::{ApiError, ApiResult, User};
-use crate::keygen::{self, Reply, Request};
+use crate::{
+    engine::Stored,
+    keygen::{Reply, Request, WORKER_URL},
+};
 
-/// `localStorage` entry holding the current demo world.
-const WORLD_ENTRY: &str = "keyblade.demo.world";
-/// `localStorage` entry holding the world as seeded, restored by Reset demo.
-const SEED_ENTRY: &str = "keyblade.demo.seed";
-/// `localStorage` entry holding the demo's master key (base64).
-const MASTER_ENTRY: &str = "keyblade.demo.master";
+/// `localStorage` entry holding the demo (world, seed, master key, clock).
+const STORED_ENTRY: &str = "keyblade.demo";
 /// `sessionStorage` entry remembering that this tab chose the offline demo.
 const MODE_ENTRY: &str = "keyblade.mode";
+/// How often the worker performs due work and runs operation steps when nothing else asks.
+const TICK_MS: i32 = 1_000;
 
 /// The user the demo acts as (there is no sign-in offline).
 const DEMO_USER: &str = "demo";
@@ -65,154 +63,236 @@ fn local_storage() -> ApiResult<Storage> {
     })
 }
 
-fn read_entry(entry: &str) -> ApiResult<Option<String>> {
-    local_storage()?
-        .get_item(entry)
-        .map_err(|_| ApiError::client("The offline demo's storage cannot be read."))
+fn load_stored() -> ApiResult<Option<Stored>> {
+    let text = local_storage()?
+        .get_item(STORED_ENTRY)
+        .map_err(|_| ApiError::client("The offline demo's storage cannot be read."))?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
-fn write_entry(entry: &str, value: &str) -> ApiResult<()> {
+fn save_stored(stored: &Stored) -> ApiResult<()> {
+    let text = serde_json::to_string(stored).map_err(|e| ApiError::client(e.to_string()))?;
     local_storage()?
-        .set_item(entry, value)
+        .set_item(STORED_ENTRY, &text)
         .map_err(|_| ApiError::client("The offline demo's storage is full or blocked; nothing was changed."))
 }
 
-/// The demo's master key, generated on first use.
-fn master_key() -> ApiResult<MasterKey> {
-    if let Some(text) = read_entry(MASTER_ENTRY)? {
-        let bytes = crypto::unb64(&text).map_err(|e| ApiError::client(e.to_string()))?;
-        return MasterKey::from_slice(&bytes).map_err(|e| ApiError::client(e.to_string()));
-    }
-    let master = MasterKey::generate(&mut rng());
-    write_entry(MASTER_ENTRY, &crypto::b64(master.expose()))?;
-    Ok(master)
+thread_local! {
+    /// The world the engine worker holds, as last opened or saved by this page.
+    static ENGINE_WORLD: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-fn rng() -> getrandom::rand_core::UnwrapErr<getrandom::SysRng> {
-    getrandom::rand_core::UnwrapErr(getrandom::SysRng)
+/// Keeps a world the engine changed.
+fn save_world(world: Option<String>) -> ApiResult<()> {
+    let Some(world) = world else { return Ok(()) };
+    let mut stored = load_stored()?.unwrap_or_default();
+    stored.world = world.clone();
+    save_stored(&stored)?;
+    ENGINE_WORLD.with_borrow_mut(|w| *w = Some(world));
+    Ok(())
 }
 
-fn now() -> Timestamp {
-    Timestamp((js_sys::Date::now() / 1000.0) as i64)
-}
-
-fn load_world() -> ApiResult<World> {
-    let text = read_entry(WORLD_ENTRY)?
-        .ok_or_else(|| ApiError::client("The offline demo is still being prepared."))?;
-    serde_json::from_str(&text)
-        .map_err(|e| ApiError::client(format!("The offline demo's data is damaged ({e}); use Reset demo.")))
-}
-
-fn save_world(world: &World) -> ApiResult<()> {
-    write_entry(WORLD_ENTRY, &to_json(world)?)
-}
-
-fn to_json(value: &impl Serialize) -> ApiResult<String> {
-    serde_json::to_string(value).map_err(|e| ApiError::client(e.to_string()))
-}
-
-/// A diagnosis as the portal gets it from the server: the error envelope with the code's status.
-fn api_error(diagnosis: Diagnosis) -> ApiError {
-    let status = diagnosis.code.status();
-    let body = serde_json::to_string(&ErrorEnvelope { error: diagnosis }).unwrap_or_default();
-    ApiError::from_envelope(status, &body)
-}
-
-/// A read answer computed from a world the caller already holds.
-pub fn answer<T>(answer: Answer<T>) -> ApiResult<T> {
-    answer.map_err(|diagnosis| api_error(*diagnosis))
-}
-
-/// Runs a background job in the key generation worker with the demo's master key.
-async fn in_worker(
-    request: impl FnOnce(String) -> Request,
-    on_stage: impl Fn(String) + 'static,
-) -> ApiResult<Reply> {
-    let master = crypto::b64(master_key()?.expose());
-    let (_job, reply) = keygen::run(request(master), on_stage).map_err(ApiError::client)?;
-    reply.await.map_err(ApiError::client)
-}
-
-/// Seeds the demo world once (RSA keys are generated in the worker, with `on_stage` progress).
-pub async fn prepare(on_stage: impl Fn(String) + 'static) -> ApiResult<()> {
-    if read_entry(WORLD_ENTRY)?.is_some() {
+/// Reopens the engine when the stored demo changed behind this page's back (another tab of the
+/// demo, Reset demo, a test arranging state), so every request sees the stored world.
+async fn sync() -> ApiResult<()> {
+    let Some(stored) = load_stored()? else { return Ok(()) };
+    if ENGINE_WORLD.with_borrow(|w| w.as_deref() == Some(stored.world.as_str())) {
         return Ok(());
     }
-    let reply = in_worker(|master| Request::DemoWorld { master, now: now() }, on_stage).await?;
-    let Reply::Seeded { world } = reply else {
-        return Err(ApiError::client("The key generation worker answered something unexpected."));
-    };
-    let json = to_json(&world)?;
-    write_entry(SEED_ENTRY, &json)?;
-    write_entry(WORLD_ENTRY, &json)
+    let world = stored.world.clone();
+    match send(Request::Open { stored: Some(stored) }, None).await? {
+        Reply::Opened { .. } => {
+            ENGINE_WORLD.with_borrow_mut(|w| *w = Some(world));
+            Ok(())
+        }
+        other => Err(unexpected(&other)),
+    }
 }
 
-/// Restores the world as it was seeded.
+/// Restores the world as it was seeded (the worker reopens it on the next page load).
 pub fn reset() -> ApiResult<()> {
-    match read_entry(SEED_ENTRY)? {
-        Some(seed) => write_entry(WORLD_ENTRY, &seed),
-        None => local_storage()?
-            .remove_item(WORLD_ENTRY)
-            .map_err(|_| ApiError::client("The offline demo cannot be reset.")),
+    if let Some(mut stored) = load_stored()? {
+        stored.world = stored.seed.clone();
+        stored.clock_offset = 0;
+        save_stored(&stored)?;
     }
+    Ok(())
 }
 
 impl Offline {
-    /// What the server's handlers do with [`shared::queries`]: answer from the stored world.
-    pub fn read<T>(&self, query: impl FnOnce(&World) -> Answer<T>) -> ApiResult<T> {
-        answer(query(&load_world()?))
-    }
-
-    /// What the server's `AppState::read` does: a computation that may need the master key.
-    pub fn compute<T>(&self, op: impl FnOnce(&World, &mut Ctx) -> Result<T, Failure>) -> ApiResult<T> {
-        let world = load_world()?;
-        let (master, now, mut rng) = (master_key()?, now(), rng());
-        let mut ctx = Ctx { now, master: &master, rng: &mut rng };
-        op(&world, &mut ctx).map_err(|failure| api_error(failure.diagnose(&world, now)))
-    }
-
-    /// What the server's `AppState::write_returning` does: compute a new world and store it.
-    pub fn write_returning<T>(
-        &self,
-        op: impl FnOnce(&World, &mut Ctx) -> Result<(World, T), Failure>,
-    ) -> ApiResult<(World, T)> {
-        let (world, value) = self.compute(op)?;
-        save_world(&world)?;
-        Ok((world, value))
-    }
-
-    /// What the server's `AppState::change` does: store the new world and answer `view` of it.
-    pub fn change<T>(
-        &self,
-        op: impl FnOnce(&World, &mut Ctx) -> Result<World, Failure>,
-        view: impl FnOnce(&World) -> Answer<T>,
-    ) -> ApiResult<T> {
-        let (world, ()) = self.write_returning(|world, ctx| Ok((op(world, ctx)?, ())))?;
-        answer(view(&world))
-    }
-
-    /// Changes that answer nothing (deletes, purges).
-    pub fn write(&self, op: impl FnOnce(&World, &mut Ctx) -> Result<World, Failure>) -> ApiResult<()> {
-        self.change(op, |_| Ok(()))
-    }
-
-    /// A vault import key, generated in the worker so the page stays responsive.
-    pub async fn generate_import_key(&self, on_stage: impl Fn(String) + 'static) -> ApiResult<ImportKey> {
-        match in_worker(|master| Request::ImportKey { master }, on_stage).await? {
-            Reply::Imported { import_key } => Ok(import_key),
-            _ => Err(ApiError::client("The key generation worker answered something unexpected.")),
+    /// Opens the stored demo in the engine worker, or has the worker seed one (`on_stage`
+    /// reports its progress), then starts the worker's clock tick.
+    pub async fn open(&self, on_stage: impl Fn(String) + 'static) -> ApiResult<()> {
+        let stored = load_stored()?;
+        let opened = stored.as_ref().map(|s| s.world.clone());
+        match send(Request::Open { stored }, Some(Rc::new(on_stage))).await? {
+            Reply::Opened { stored: Some(fresh) } => {
+                save_stored(&fresh)?;
+                ENGINE_WORLD.with_borrow_mut(|w| *w = Some(fresh.world));
+            }
+            Reply::Opened { stored: None } => ENGINE_WORLD.with_borrow_mut(|w| *w = opened),
+            other => return Err(unexpected(&other)),
         }
+        start_ticking();
+        Ok(())
     }
 
-    pub fn world_view(&self) -> ApiResult<WorldView> {
-        self.read(|world| Ok(WorldView::of(world)))
+    /// One endpoint of the API, answered by the engine worker.
+    pub async fn call<E: Endpoint>(&self, request: E) -> ApiResult<E::Answer> {
+        // Validates the request the way the HTTP transport would, so both fail alike.
+        request_parts(&request).map_err(ApiError::client)?;
+        let value = serde_json::to_value(&request).map_err(|e| ApiError::client(e.to_string()))?;
+        sync().await?;
+        let reply = send(Request::Call { key: E::ROUTE.key(), request: value }, None).await?;
+        let Reply::Answered { answer } = reply else { return Err(unexpected(&reply)) };
+        let changed = answer.world.is_some();
+        save_world(answer.world)?;
+        if changed {
+            // A change may have started an operation: let the worker take its first step now.
+            tick();
+        }
+        let value = answer.result.map_err(ApiError::from_diagnosis)?;
+        serde_json::from_value(value).map_err(|e| ApiError::client(format!("Unexpected answer: {e}")))
     }
 
-    pub fn import_key(&self, vault: &str) -> ApiResult<ImportKeyResponse> {
-        self.compute(|world, _| shared::ops::import_key_of(world, vault))
+    /// Advance time in the demo (0 seconds reads the clock).
+    pub async fn advance_clock(&self, seconds: i64) -> ApiResult<ClockView> {
+        sync().await?;
+        match send(Request::Clock { seconds }, None).await? {
+            Reply::Clocked { view, world } => {
+                save_world(world)?;
+                let mut stored = load_stored()?.unwrap_or_default();
+                stored.clock_offset = view.offset_seconds;
+                save_stored(&stored)?;
+                Ok(view)
+            }
+            other => Err(unexpected(&other)),
+        }
     }
 
     pub fn user(&self) -> User {
         User { username: DEMO_USER.to_string(), expires_at: 0 }
     }
+}
+
+fn unexpected(reply: &Reply) -> ApiError {
+    match reply {
+        Reply::Failed { message } => ApiError::client(message.clone()),
+        _ => ApiError::client("The offline demo's engine answered something unexpected."),
+    }
+}
+
+/// A request waiting for its reply. The worker handles one message at a time and answers each
+/// with exactly one final reply, in order, so replies match the queue's front.
+struct Pending {
+    resolve: js_sys::Function,
+    on_stage: Option<Rc<dyn Fn(String)>>,
+}
+
+/// The demo's engine worker.
+struct EngineWorker {
+    worker: Worker,
+    ready: bool,
+    /// Messages posted before the worker said `Ready`.
+    backlog: Vec<String>,
+    pending: VecDeque<Pending>,
+}
+
+thread_local! {
+    static ENGINE: RefCell<Option<EngineWorker>> = const { RefCell::new(None) };
+}
+
+fn start_engine() -> ApiResult<()> {
+    if ENGINE.with_borrow(Option::is_some) {
+        return Ok(());
+    }
+    let worker = Worker::new(WORKER_URL)
+        .map_err(|e| ApiError::client(format!("The offline demo's engine cannot start: {e:?}")))?;
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let text = ev.data().as_string().unwrap_or_default();
+        on_reply(&text);
+    });
+    worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+    ENGINE.with_borrow_mut(|e| *e = Some(EngineWorker { worker, ready: false, backlog: vec![], pending: VecDeque::new() }));
+    Ok(())
+}
+
+fn on_reply(text: &str) {
+    let Ok(reply) = serde_json::from_str::<Reply>(text) else { return };
+    match reply {
+        Reply::Ready => ENGINE.with_borrow_mut(|engine| {
+            if let Some(engine) = engine {
+                engine.ready = true;
+                for message in engine.backlog.drain(..) {
+                    let _ = engine.worker.post_message(&JsValue::from_str(&message));
+                }
+            }
+        }),
+        Reply::Stage { text } => {
+            let on_stage = ENGINE.with_borrow(|e| e.as_ref().and_then(|e| e.pending.front()?.on_stage.clone()));
+            if let Some(on_stage) = on_stage {
+                on_stage(text);
+            }
+        }
+        _ => {
+            let pending = ENGINE.with_borrow_mut(|e| e.as_mut().and_then(|e| e.pending.pop_front()));
+            if let Some(pending) = pending {
+                let _ = pending.resolve.call1(&JsValue::NULL, &JsValue::from_str(text));
+            }
+        }
+    }
+}
+
+/// Sends one request to the engine worker and waits for its final reply.
+async fn send(request: Request, on_stage: Option<Rc<dyn Fn(String)>>) -> ApiResult<Reply> {
+    start_engine()?;
+    let message = serde_json::to_string(&request).map_err(|e| ApiError::client(e.to_string()))?;
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        ENGINE.with_borrow_mut(|engine| {
+            let Some(engine) = engine else { return };
+            engine.pending.push_back(Pending { resolve, on_stage: on_stage.clone() });
+            if engine.ready {
+                let _ = engine.worker.post_message(&JsValue::from_str(&message));
+            } else {
+                engine.backlog.push(message.clone());
+            }
+        });
+    });
+    let text = JsFuture::from(promise).await.map_err(|_| ApiError::client("The offline demo's engine stopped."))?;
+    let reply: Reply = serde_json::from_str(&text.as_string().unwrap_or_default())
+        .map_err(|e| ApiError::client(format!("The offline demo's engine answered badly: {e}")))?;
+    match reply {
+        Reply::Failed { message } => Err(ApiError::client(message)),
+        reply => Ok(reply),
+    }
+}
+
+/// Asks the worker for due work and one operation step, and stores what changed.
+fn tick() {
+    wasm_bindgen_futures::spawn_local(async {
+        if sync().await.is_err() {
+            return;
+        }
+        if let Ok(Reply::Ticked { world }) = send(Request::Tick, None).await {
+            let _ = save_world(world);
+        }
+    });
+}
+
+fn start_ticking() {
+    thread_local! {
+        static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if STARTED.replace(true) {
+        return;
+    }
+    let callback = Closure::<dyn FnMut()>::new(tick);
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+            callback.as_ref().unchecked_ref(),
+            TICK_MS,
+        );
+    }
+    callback.forget();
 }

@@ -3,8 +3,8 @@
 //! the vault's import key (shared crate: RFC 5649 + RSA-OAEP-256) and hands back only the
 //! transfer blob: the private key never exists in plaintext outside the worker.
 //!
-//! The offline demo uses the same worker for its own RSA work (a vault's import key, the seeded
-//! demo world): those answers leave the worker only sealed under the demo's master key.
+//! The same worker binary also hosts the offline demo's engine ([`crate::engine`]): one
+//! instance of it, apart from the key generation pool, answers the demo's API requests.
 
 use std::{
     cell::{Cell, RefCell},
@@ -13,11 +13,11 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 use shared::{
-    crypto::{ImportKey, KeyTransfer, MIN_IMPORT_KEY_BITS, MasterKey, Rng},
-    demo::{DEMO_KEY_BITS, DemoKeys, demo_world},
-    model::{Timestamp, World},
-    ops::Ctx,
+    api::ClockView,
+    crypto::{KeyTransfer, Rng},
 };
+
+use crate::engine::{self, Answer, Stored};
 use wasm_bindgen::{JsCast, JsValue, prelude::Closure};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
@@ -50,10 +50,14 @@ impl KeySpec {
 pub enum Request {
     /// A key pair of `spec`, wrapped for the vault's import key (SPKI DER base64).
     Transfer { spec: KeySpec, import_key: String },
-    /// A vault import key, sealed under `master` (base64).
-    ImportKey { master: String },
-    /// The seeded demo world at `now`, its secrets sealed under `master` (base64).
-    DemoWorld { master: String, now: Timestamp },
+    /// Offline demo: open the stored demo, or seed one when there is none.
+    Open { stored: Option<Stored> },
+    /// Offline demo: one API request (the endpoint's route key and the request as JSON).
+    Call { key: String, request: serde_json::Value },
+    /// Offline demo: due work and one step of a running operation.
+    Tick,
+    /// Offline demo: move the clock forward by `seconds` (0 reads it).
+    Clock { seconds: i64 },
 }
 
 /// Messages from the worker.
@@ -63,8 +67,10 @@ pub enum Reply {
     Ready,
     Stage { text: String },
     Done { transfer: KeyTransfer },
-    Imported { import_key: ImportKey },
-    Seeded { world: Box<World> },
+    Opened { stored: Option<Stored> },
+    Answered { answer: Answer },
+    Ticked { world: Option<String> },
+    Clocked { view: ClockView, world: Option<String> },
     Failed { message: String },
 }
 
@@ -264,8 +270,10 @@ pub fn run_in_worker(request: &str, stage: impl Fn(&str)) -> Reply {
     let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
     let outcome = match request {
         Request::Transfer { spec, import_key } => transfer(spec, &import_key, &mut rng, &stage),
-        Request::ImportKey { master } => import_key(&master, &mut rng, &stage),
-        Request::DemoWorld { master, now } => seeded_world(&master, now, &mut rng, &stage),
+        Request::Open { stored } => engine::open(stored, &stage).map(|stored| Reply::Opened { stored }),
+        Request::Call { key, request } => engine::call(&key, request).map(|answer| Reply::Answered { answer }),
+        Request::Tick => engine::tick().map(|world| Reply::Ticked { world }),
+        Request::Clock { seconds } => engine::advance_clock(seconds).map(|(view, world)| Reply::Clocked { view, world }),
     };
     outcome.unwrap_or_else(|message| Reply::Failed { message })
 }
@@ -288,27 +296,4 @@ fn transfer(spec: KeySpec, import_key: &str, rng: &mut Rng, stage: &impl Fn(&str
     stage("Wrapping the private key for transfer…");
     let transfer = shared::crypto::wrap_for_transfer(import_key, &pkcs8, rng).map_err(|e| e.to_string())?;
     Ok(Reply::Done { transfer })
-}
-
-fn master_key(master: &str) -> Result<MasterKey, String> {
-    let bytes = shared::crypto::unb64(master).map_err(|e| e.to_string())?;
-    MasterKey::from_slice(&bytes).map_err(|e| e.to_string())
-}
-
-fn import_key(master: &str, rng: &mut Rng, stage: &impl Fn(&str)) -> Result<Reply, String> {
-    stage(&format!("Generating the vault's RSA {MIN_IMPORT_KEY_BITS}-bit import key…"));
-    let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &master_key(master)?, rng).map_err(|e| e.to_string())?;
-    Ok(Reply::Imported { import_key })
-}
-
-fn seeded_world(master: &str, now: Timestamp, rng: &mut Rng, stage: &impl Fn(&str)) -> Result<Reply, String> {
-    let master = master_key(master)?;
-    stage(&format!("Generating the demo's RSA {DEMO_KEY_BITS}-bit customer key (1 of 2)…"));
-    let customer_key = shared::crypto::generate_rsa(DEMO_KEY_BITS, rng).map_err(|e| e.to_string())?;
-    stage(&format!("Generating the demo vault's RSA {MIN_IMPORT_KEY_BITS}-bit import key (2 of 2)…"));
-    let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &master, rng).map_err(|e| e.to_string())?;
-    stage("Building the demo world…");
-    let mut ctx = Ctx { now, master: &master, rng };
-    let world = demo_world(&mut ctx, DemoKeys { customer_key, import_key }).map_err(|e| e.to_string())?;
-    Ok(Reply::Seeded { world: Box::new(world) })
 }

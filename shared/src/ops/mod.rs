@@ -5,7 +5,10 @@
 //! Time, the master key and randomness come from the caller through [`Ctx`], so the backend
 //! and the offline demo run identical rules.
 
+mod advance;
 mod diagnose;
+mod fix;
+mod operation;
 mod identity;
 mod key;
 mod order;
@@ -15,6 +18,9 @@ mod vault;
 mod tests;
 
 pub use diagnose::{Stage, diagnose};
+pub use advance::{MAX_CLOCK_ADVANCE, advance, check_clock_advance};
+pub use fix::apply_fix;
+pub use operation::*;
 pub use identity::*;
 pub use key::*;
 pub use order::*;
@@ -22,7 +28,7 @@ pub use vault::*;
 
 use crate::catalog::Failure;
 use crate::crypto::{MasterKey, Rng};
-use crate::model::{IdentityChoice, KeyVault, Order, Timestamp, World};
+use crate::model::{KeyVault, Order, Timestamp, World};
 
 /// What every operation may need from the outside world.
 pub struct Ctx<'a> {
@@ -75,14 +81,4 @@ fn order_mut<'w>(
 ) -> Result<&'w mut Order, Failure> {
     check_order_version(world, order_id, expected_version)?;
     world.orders.get_mut(order_id).ok_or_else(|| Failure::not_found("The order"))
-}
-
-/// The principal id an identity choice resolves to, if the identity exists.
-pub fn principal_of(world: &World, order: &Order, identity: &IdentityChoice) -> Option<String> {
-    match identity {
-        IdentityChoice::SystemAssigned => order.system_identity.as_ref().map(|i| i.principal_id.clone()),
-        IdentityChoice::UserAssigned { identity_id } => {
-            world.identities.get(identity_id).map(|i| i.principal_id.clone())
-        }
-    }
 }

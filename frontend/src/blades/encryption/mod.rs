@@ -164,7 +164,7 @@ pub fn EncryptionBlade() -> impl IntoView {
             }}
             {move || error.get().map(|e| view! {
                 <ErrorPanel error=e on_retry=save on_dismiss=Callback::new(move |()| error.set(None))
-                    order=untrack(order_id) on_fixed=Callback::new(move |o: OrderView| saved.set(Some(o))) />
+                    on_fixed=Callback::new(move |o: OrderView| saved.set(Some(o))) />
             })}
             {move || problem.get().map(|p| view! { <div class="callout warning" role="alert">{p}</div> })}
             <Show when=move || saved.with(Option::is_some)>

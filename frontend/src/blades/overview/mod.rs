@@ -78,7 +78,7 @@ pub fn OverviewBlade() -> impl IntoView {
                             <code class="passkey">{p}</code>
                         </div>
                     }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e on_retry=fetch_password order=order_id() /> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e on_retry=fetch_password /> }.into_any(),
                 })}
             </div>
         </section>

@@ -20,9 +20,6 @@ pub fn ErrorPanel(
     /// Closes the panel.
     #[prop(optional, into)]
     on_dismiss: Option<Callback<()>>,
-    /// The order the fix applies to (defaults to the first order).
-    #[prop(optional, into)]
-    order: Option<String>,
     /// Told the order's state after a successful fix (so a retry uses its new version).
     #[prop(optional, into)]
     on_fixed: Option<Callback<OrderView>>,
@@ -33,7 +30,7 @@ pub fn ErrorPanel(
     let fixing = RwSignal::new(false);
     let fixed = RwSignal::new(false);
     let fix_error = RwSignal::new(None::<ApiError>);
-    let fix = error.fix.clone();
+    let failed = error.clone();
     let fix_label = error.fix_label().unwrap_or_else(|| "Apply the documented remedy".to_string());
     let recoverable = match error.recoverable {
         Some(true) => "Yes",
@@ -41,15 +38,14 @@ pub fn ErrorPanel(
         None => "Unknown",
     };
     let apply_fix = move |_| {
-        let Some(fix) = fix.clone() else { return };
         let backend = backend.clone();
-        let order = order.clone();
+        let failed = failed.clone();
         fixing.set(true);
         fix_error.set(None);
         leptos::task::spawn_local(async move {
-            match backend.apply_fix(order.as_deref(), &fix).await {
-                Ok(order) => {
-                    if let (Some(cb), Some(order)) = (on_fixed, order) {
+            match backend.apply_fix(&failed, None).await {
+                Ok(applied) => {
+                    if let (Some(cb), Some(order)) = (on_fixed, applied.order) {
                         cb.run(order);
                     }
                     fixed.set(true);

@@ -286,13 +286,15 @@ impl KeyRunner {
     /// Starts generating a key pair of `spec` for `vault` in the background, unless one is
     /// already on its way. Whatever was prepared for another spec is discarded.
     pub fn prepare(&self, vault: String, spec: KeySpec) {
-        if self.prepared.with_value(|p| p.as_ref().is_some_and(|p| p.serves(&vault, spec))) {
+        // The panel may already be gone when a late event asks (the try_ reads say so).
+        let served = self.prepared.try_with_value(|p| p.as_ref().is_some_and(|p| p.serves(&vault, spec)));
+        if served.is_none_or(|served| served) {
             return;
         }
         self.cancel();
-        let backend = self.backend.with_value(|b| Backend::clone(b));
+        let Some(backend) = self.backend.try_with_value(|b| Backend::clone(b)) else { return };
         let preparation = Preparation::start(backend, vault, spec, self.stage, self.readiness);
-        self.prepared.set_value(Some(SendWrapper::new(preparation)));
+        let _ = self.prepared.try_update_value(|p| *p = Some(SendWrapper::new(preparation)));
     }
 
     pub fn cancel(&self) {
@@ -314,15 +316,19 @@ impl KeyRunner {
         let notifier = use_notifier();
         let this = *self;
         this.prepare(vault.clone(), spec);
-        let Some((transfer, cancelled)) = this.prepared.with_value(|p| {
-            p.as_ref().map(|p| {
-                p.claimed.set(true);
-                (p.transfer.clone(), p.cancelled.clone())
+        let Some((transfer, cancelled)) = this
+            .prepared
+            .try_with_value(|p| {
+                p.as_ref().map(|p| {
+                    p.claimed.set(true);
+                    (p.transfer.clone(), p.cancelled.clone())
+                })
             })
-        }) else {
+            .flatten()
+        else {
             return;
         };
-        let backend = this.backend.with_value(|b| Backend::clone(b));
+        let Some(backend) = this.backend.try_with_value(|b| Backend::clone(b)) else { return };
         this.error.set(None);
         this.elapsed.set(0.0);
         this.progress.set(Progress::Working { started: js_sys::Date::now() });

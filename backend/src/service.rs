@@ -1,0 +1,221 @@
+//! The API's use cases, mounted from `shared::service`: one generic handler turns an HTTP
+//! request into the endpoint's typed request (path parameters, `If-Match`, JSON body), runs it
+//! through [`AppState::execute`] and answers with the route's status. The API document is
+//! generated from the same routes.
+
+use std::collections::BTreeMap;
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{RawPathParams, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{MethodFilter, on},
+};
+use serde_json::{Map, Value};
+use shared::{
+    api::ErrorEnvelope,
+    catalog::ErrorCode,
+    service::{Endpoint, Method, Visitor, has_body, visit_endpoints},
+};
+use utoipa::{
+    PartialSchema, ToSchema,
+    openapi::{
+        ContentBuilder, HttpMethod, Paths, RefOr, ResponseBuilder, Schema,
+        path::{OperationBuilder, ParameterBuilder, ParameterIn},
+        request_body::RequestBodyBuilder,
+    },
+};
+
+use crate::{
+    AppState,
+    error::{AppError, status_of},
+    extract::{etag, parse_if_match},
+};
+
+/// Every endpoint of `shared::service`, mounted on its route.
+pub fn routes() -> Router<AppState> {
+    struct Mount(Router<AppState>);
+    impl Visitor for Mount {
+        fn visit<E: Endpoint>(&mut self) {
+            let router = std::mem::take(&mut self.0);
+            self.0 = router.route(E::ROUTE.path, on(method_filter(E::ROUTE.method), handle::<E>));
+        }
+    }
+    let mut mount = Mount(Router::new());
+    visit_endpoints(&mut mount);
+    mount.0
+}
+
+fn method_filter(method: Method) -> MethodFilter {
+    match method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Put => MethodFilter::PUT,
+        Method::Patch => MethodFilter::PATCH,
+        Method::Delete => MethodFilter::DELETE,
+    }
+}
+
+async fn handle<E: Endpoint>(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request = request_of::<E>(&params, &headers, &body)?;
+    let outcome = state.execute(request).await?;
+    let status = StatusCode::from_u16(E::ROUTE.status).unwrap_or(StatusCode::OK);
+    let mut response = if status == StatusCode::NO_CONTENT {
+        status.into_response()
+    } else {
+        (status, axum::Json(outcome.answer)).into_response()
+    };
+    if let Some(tag) = outcome.etag.and_then(|v| HeaderValue::from_str(&etag(v)).ok()) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(response)
+}
+
+/// The endpoint's typed request: path parameters and `if_match` as fields, the JSON body as
+/// `body`. A body that is not JSON is a 415 (400 when malformed); one of the wrong shape a 422.
+fn request_of<E: Endpoint>(params: &RawPathParams, headers: &HeaderMap, body: &[u8]) -> Result<E, AppError> {
+    let mut fields = Map::new();
+    for (name, value) in params {
+        fields.insert(name.to_owned(), Value::String(value.to_owned()));
+    }
+    if E::ROUTE.if_match
+        && let Some(version) = parse_if_match(headers)?
+    {
+        fields.insert("if_match".into(), Value::from(version));
+    }
+    if has_body::<E>() {
+        if !is_json(headers) {
+            return Err(AppError::Request {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                message: "Send the request body as JSON (Content-Type: application/json).".into(),
+            });
+        }
+        let body: Value = serde_json::from_slice(body).map_err(|e| AppError::Request {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("The request body is not valid JSON: {e}"),
+        })?;
+        fields.insert("body".into(), body);
+    }
+    serde_json::from_value(Value::Object(fields)).map_err(|e| AppError::Request {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        message: format!("The request does not have the expected shape: {e}"),
+    })
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// The paths of the API document and the schemas they use, from every endpoint's route.
+pub fn document() -> (Paths, Vec<(String, RefOr<Schema>)>) {
+    let mut documenter = Documenter { paths: Paths::new(), schemas: Vec::new() };
+    visit_endpoints(&mut documenter);
+    (documenter.paths, documenter.schemas)
+}
+
+struct Documenter {
+    paths: Paths,
+    schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+impl Visitor for Documenter {
+    fn visit<E: Endpoint>(&mut self) {
+        let route = E::ROUTE;
+        let mut operation = OperationBuilder::new()
+            .summary(Some(route.summary))
+            .tag(route.tag)
+            .operation_id(Some(operation_id(route.method, route.path)));
+        for name in route.params() {
+            let parameter = ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(utoipa::openapi::Required::True)
+                .schema(Some(String::schema()));
+            operation = operation.parameter(parameter);
+        }
+        if route.if_match {
+            let parameter = ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .description(Some("The order's ETag the change is based on; a stale one is a 409."))
+                .schema(Some(String::schema()));
+            operation = operation.parameter(parameter);
+        }
+        if has_body::<E>() {
+            let content = ContentBuilder::new().schema(Some(E::Body::schema())).build();
+            let body = RequestBodyBuilder::new()
+                .content("application/json", content)
+                .required(Some(utoipa::openapi::Required::True))
+                .build();
+            operation = operation.request_body(Some(body));
+            E::Body::schemas(&mut self.schemas);
+        }
+        let success = if route.status == 204 {
+            ResponseBuilder::new().description("Done.").build()
+        } else {
+            let content = ContentBuilder::new().schema(Some(E::Answer::schema())).build();
+            ResponseBuilder::new().description("Success.").content("application/json", content).build()
+        };
+        E::Answer::schemas(&mut self.schemas);
+        operation = operation.response(route.status.to_string(), success);
+        for (status, codes) in failure_statuses::<E>() {
+            let content = ContentBuilder::new().schema(Some(ErrorEnvelope::schema())).build();
+            let description = format!("Failure: {}.", codes.join(", "));
+            let response = ResponseBuilder::new().description(description).content("application/json", content);
+            operation = operation.response(status.to_string(), response.build());
+        }
+        self.paths.add_path_operation(format!("/api{}", route.path), vec![http_method(route.method)], operation.build());
+    }
+}
+
+/// Every status a route can fail with, and the codes behind each: the endpoint's own, then
+/// what the transport adds (no session, unreadable input).
+fn failure_statuses<E: Endpoint>() -> BTreeMap<u16, Vec<&'static str>> {
+    let mut codes: Vec<ErrorCode> = E::ROUTE.failures.to_vec();
+    codes.extend([ErrorCode::Unauthorized, ErrorCode::GenericError]);
+    if has_body::<E>() || E::ROUTE.if_match || E::ROUTE.params().next().is_some() {
+        codes.push(ErrorCode::InvalidRequest);
+    }
+    if has_body::<E>() {
+        codes.extend([ErrorCode::UnsupportedMediaType, ErrorCode::PayloadTooLarge]);
+    }
+    let mut statuses: BTreeMap<u16, Vec<&'static str>> = BTreeMap::new();
+    for code in codes {
+        let names = statuses.entry(status_of(code)).or_default();
+        if !names.contains(&code.as_str()) {
+            names.push(code.as_str());
+        }
+    }
+    if has_body::<E>() {
+        // A body of the right JSON syntax but the wrong shape.
+        statuses.entry(422).or_default().push(ErrorCode::InvalidRequest.as_str());
+    }
+    statuses
+}
+
+fn http_method(method: Method) -> HttpMethod {
+    match method {
+        Method::Get => HttpMethod::Get,
+        Method::Post => HttpMethod::Post,
+        Method::Put => HttpMethod::Put,
+        Method::Patch => HttpMethod::Patch,
+        Method::Delete => HttpMethod::Delete,
+    }
+}
+
+/// `get_vaults_vault_keys` for `GET /vaults/{vault}/keys`.
+fn operation_id(method: Method, path: &str) -> String {
+    let words = path.split('/').filter(|s| !s.is_empty()).map(|s| s.trim_matches(['{', '}']).replace('-', "_"));
+    std::iter::once(method.as_str().to_ascii_lowercase()).chain(words).collect::<Vec<_>>().join("_")
+}

@@ -1,0 +1,41 @@
+//! What happens if the portal ever panics: a bug, but never a silently dead page. The hook logs
+//! the panic to the console (as `console_error_panic_hook` does), records it on
+//! `window.__keybladePanics` (the end-to-end suite fails a test that recorded one), and shows a
+//! banner that says the page stopped and offers a reload.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Installs the hook; call once, first thing.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let message = info.to_string();
+        record(&message);
+        show_banner();
+    }));
+}
+
+fn record(message: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let key = JsValue::from_str("__keybladePanics");
+    let list = js_sys::Reflect::get(&window, &key)
+        .ok()
+        .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+        .unwrap_or_default();
+    list.push(&JsValue::from_str(message));
+    let _ = js_sys::Reflect::set(&window, &key, &list);
+}
+
+fn show_banner() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(body) = document.body() else { return };
+    let Ok(banner) = document.create_element("div") else { return };
+    banner.set_class_name("fatal-banner");
+    let _ = banner.set_attribute("role", "alert");
+    // Plain HTML: the app that would render it is what stopped.
+    banner.set_inner_html(
+        "<strong>Keyblade stopped working on this page.</strong> Nothing you saved is lost. \
+         <a href=\"\">Reload the page</a> to continue.",
+    );
+    let _ = body.prepend_with_node_1(&banner);
+}

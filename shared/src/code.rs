@@ -1,0 +1,153 @@
+//! Every error code the engine can answer with, and its words (details, remediation, the
+//! Troubleshoot page's "recoverable" summary). Plain data: the catalog, the model and the
+//! operations all name codes, and this module depends on none of them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog_text::{CodeText, text_of};
+
+/// Every code the engine can return: the 16 catalog codes first, then input/validation codes.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ErrorCode {
+    /// The selected key version is disabled (or not active yet).
+    #[serde(rename = "SsemUserErrorEncryptionKeyDisabled")]
+    EncryptionKeyDisabled,
+    /// The selected key version is past its expiry.
+    #[serde(rename = "SsemUserErrorEncryptionKeyExpired")]
+    EncryptionKeyExpired,
+    /// The key or the version is deleted.
+    #[serde(rename = "SsemUserErrorKeyDetailsNotFound")]
+    KeyDetailsNotFound,
+    /// Permissions missing or the firewall blocks the identity.
+    #[serde(rename = "SsemUserErrorKeyVaultBadRequestException")]
+    KeyVaultBadRequestException,
+    /// The vault is deleted, or the subscription moved tenant under a system identity.
+    #[serde(rename = "SsemUserErrorKeyVaultDetailsNotFound")]
+    KeyVaultDetailsNotFound,
+    /// System assigned selected but the identity is gone or not in the access policy.
+    #[serde(rename = "SsemUserErrorSystemAssignedIdentityAbsent")]
+    SystemAssignedIdentityAbsent,
+    /// One user identity more than the limit.
+    #[serde(rename = "SsemUserErrorUserAssignedLimitReached")]
+    UserAssignedLimitReached,
+    /// The identity's tenant differs from the subscription's.
+    #[serde(rename = "SsemUserErrorCrossTenantIdentityAccessForbidden")]
+    CrossTenantIdentityAccessForbidden,
+    /// At save time the chosen user identity does not exist.
+    #[serde(rename = "SsemUserErrorKekUserIdentityNotFound")]
+    KekUserIdentityNotFound,
+    /// After save the user identity was deleted or detached.
+    #[serde(rename = "SsemUserErrorUserAssignedIdentityAbsent")]
+    UserAssignedIdentityAbsent,
+    /// The key is not RSA / RSA-HSM.
+    #[serde(rename = "SsemUserErrorEncryptionKeyTypeNotSupported")]
+    EncryptionKeyTypeNotSupported,
+    /// The vault lacks soft delete or purge protection.
+    #[serde(rename = "SsemUserErrorSoftDeleteAndPurgeProtectionNotEnabled")]
+    SoftDeleteAndPurgeProtectionNotEnabled,
+    /// The vault URI does not parse.
+    #[serde(rename = "SsemUserErrorInvalidKeyVaultUrl")]
+    InvalidKeyVaultUrl,
+    /// The vault URI is not https.
+    #[serde(rename = "SsemUserErrorKeyVaultUrlWithInvalidScheme")]
+    KeyVaultUrlWithInvalidScheme,
+    /// The vault URI host is not allowed in this cloud.
+    #[serde(rename = "SsemUserErrorKeyVaultUrlInvalidHost")]
+    KeyVaultUrlInvalidHost,
+    /// Anything else, e.g. an unwrap that fails.
+    #[serde(rename = "Generic error")]
+    GenericError,
+    /// Vault name breaks the naming rules.
+    InvalidVaultName,
+    /// Vault name used by a live or soft-deleted vault.
+    VaultNameTaken,
+    /// Key name breaks the naming rules.
+    InvalidKeyName,
+    /// Key name already used in the vault.
+    KeyNameTaken,
+    /// Key type/size combination not offered.
+    InvalidKeySize,
+    /// Retention outside 7-90 days.
+    InvalidRetention,
+    /// A display name (identity, order) is empty or too long.
+    InvalidName,
+    /// The key-transfer blob could not be unwrapped or holds an unacceptable key.
+    InvalidKeyTransfer,
+    /// Purge protection can never be turned off once on.
+    PurgeProtectionCannotBeDisabled,
+    /// Purge refused while purge protection is on.
+    PurgeProtected,
+    /// Recovery asked for something purged or past retention.
+    NotRecoverable,
+    /// Referenced entity does not exist.
+    NotFound,
+    /// Stale `expected_version`, or the entity is in the wrong state for the request.
+    Conflict,
+    /// Sign-in failed or missing.
+    Unauthorized,
+    /// The request itself is unusable: malformed JSON, wrong field types, a bad header.
+    InvalidRequest,
+    /// The request body is larger than the API accepts.
+    PayloadTooLarge,
+    /// The request body is not JSON.
+    UnsupportedMediaType,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
+    /// Too many failed sign-ins in a short time.
+    TooManyRequests,
+    /// The request took longer than the server allows.
+    Timeout,
+}
+
+impl ErrorCode {
+    /// The 16 catalog codes, in the order of the Troubleshoot page.
+    pub const CATALOG: [ErrorCode; 16] = [
+        ErrorCode::EncryptionKeyDisabled,
+        ErrorCode::EncryptionKeyExpired,
+        ErrorCode::KeyDetailsNotFound,
+        ErrorCode::KeyVaultBadRequestException,
+        ErrorCode::KeyVaultDetailsNotFound,
+        ErrorCode::SystemAssignedIdentityAbsent,
+        ErrorCode::UserAssignedLimitReached,
+        ErrorCode::CrossTenantIdentityAccessForbidden,
+        ErrorCode::KekUserIdentityNotFound,
+        ErrorCode::UserAssignedIdentityAbsent,
+        ErrorCode::EncryptionKeyTypeNotSupported,
+        ErrorCode::SoftDeleteAndPurgeProtectionNotEnabled,
+        ErrorCode::InvalidKeyVaultUrl,
+        ErrorCode::KeyVaultUrlWithInvalidScheme,
+        ErrorCode::KeyVaultUrlInvalidHost,
+        ErrorCode::GenericError,
+    ];
+
+    /// The code string, exactly as the catalog spells it.
+    pub fn as_str(self) -> &'static str {
+        self.text().code
+    }
+
+    /// Whether this is one of the documented catalog codes (as opposed to an input error).
+    pub fn is_catalog(self) -> bool {
+        Self::CATALOG.contains(&self)
+    }
+
+    /// Error details shown with the code.
+    pub fn details(self) -> &'static str {
+        self.text().details
+    }
+
+    /// Remediation steps, in the portal's own words.
+    pub fn remediation(self) -> Vec<String> {
+        self.text().remediation.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Whether the code is recoverable in general (the Troubleshoot page column).
+    pub fn recoverable_summary(self) -> &'static str {
+        self.text().recoverable_summary
+    }
+
+    fn text(self) -> CodeText {
+        text_of(self)
+    }
+}
+

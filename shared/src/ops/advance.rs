@@ -1,0 +1,62 @@
+//! Time passing: [`advance`] performs whatever has fallen due by `now`. The server calls it on a
+//! timer and after its test clock moves; the offline demo does the same. It is pure, so a test
+//! moves the clock and checks the world instead of sleeping.
+
+use crate::model::{Timestamp, World, within_retention};
+
+/// Performs what is due at `now`: soft-deleted vaults and keys whose retention period has ended
+/// are purged (their key material is gone for good). Returns `None` when nothing was due, so
+/// callers write nothing.
+pub fn advance(world: &World, now: Timestamp) -> Option<World> {
+    let expired = |deleted_at: Option<Timestamp>, retention_days: u16| deleted_at.is_some() && !within_retention(deleted_at, retention_days, now);
+    let due_vaults: Vec<String> = world
+        .vaults
+        .values()
+        .filter(|v| !v.purged && expired(v.deleted_at, v.retention_days))
+        .map(|v| v.name.clone())
+        .collect();
+    let due_keys: Vec<(String, String)> = world
+        .vaults
+        .values()
+        .filter(|v| v.is_live())
+        .flat_map(|v| {
+            v.keys
+                .values()
+                .filter(|k| !k.purged && expired(k.deleted_at, v.retention_days))
+                .map(|k| (v.name.clone(), k.name.clone()))
+        })
+        .collect();
+    if due_vaults.is_empty() && due_keys.is_empty() {
+        return None;
+    }
+    let mut next = world.clone();
+    for name in &due_vaults {
+        if let Some(vault) = next.vaults.get_mut(name) {
+            vault.purged = true;
+            vault.keys.clear();
+        }
+        next.import_keys.remove(name);
+    }
+    for (vault, key) in &due_keys {
+        if let Some(key) = next.vaults.get_mut(vault).and_then(|v| v.keys.get_mut(key)) {
+            key.purged = true;
+            key.versions.clear();
+        }
+    }
+    Some(next)
+}
+
+/// The longest single move of a test clock: a century.
+pub const MAX_CLOCK_ADVANCE: i64 = 3_153_600_000;
+
+/// Checks a request to move a test clock forward by `seconds`.
+pub fn check_clock_advance(seconds: i64) -> Result<(), crate::catalog::Failure> {
+    if (1..=MAX_CLOCK_ADVANCE).contains(&seconds) {
+        Ok(())
+    } else {
+        Err(crate::catalog::Failure::new(
+            crate::catalog::ErrorCode::InvalidRequest,
+            format!("advance_seconds must be between 1 and {MAX_CLOCK_ADVANCE} (a century); the clock only moves forward."),
+        ))
+    }
+}

@@ -1,0 +1,52 @@
+//! One-click fixes: what the portal performs when the user clicks **Fix** on a failure. A fix
+//! is posted with the subject the failure named.
+
+use super::*;
+use crate::catalog::{ErrorCode, Failure, FixAction};
+use crate::model::{Subject, World};
+
+/// Performs `fix` for `subject`. Atomic like every operation: the new world, or a failure and
+/// nothing changed. For an order, `expected_version` guards against a fix based on a stale view
+/// ([`check_order_version`]); fixes that act through an order need an order subject.
+pub fn apply_fix(
+    world: &World,
+    ctx: &mut Ctx,
+    subject: &Subject,
+    fix: &FixAction,
+    expected_version: Option<u64>,
+) -> Result<World, Failure> {
+    let order = match subject {
+        Subject::Order { id } => Some(check_order_version(world, id, expected_version)?.id.clone()),
+        _ => None,
+    };
+    let order_id = || {
+        order.as_deref().ok_or_else(|| {
+            Failure::new(ErrorCode::InvalidRequest, "This fix acts through an order: name the order as its subject.")
+        })
+    };
+    use FixAction::*;
+    match fix {
+        EnableKeyVersion { vault, key, version } => enable_version_now(world, ctx, vault, key, version),
+        ExtendExpiry { vault, key, version } => extend_expiry(world, ctx, vault, key, version),
+        RecoverKey { vault, key } => recover_key(world, ctx, vault, key),
+        RecoverVault { vault } => recover_vault(world, ctx, vault),
+        GrantKeyPermissions { vault, principal_id, permissions } => {
+            grant_permissions(world, vault, principal_id, permissions)
+        }
+        SwitchToSystemAssigned { vault, key, version } => {
+            switch_to_system_assigned(world, ctx, order_id()?, vault, key, version)
+        }
+        RestoreSubscriptionTenant { subscription_id } => {
+            revert_subscription_tenant(world, subscription_id)
+        }
+        RecreateSystemIdentity { vault } => {
+            recreate_system_identity_with_access(world, ctx, order_id()?, vault)
+        }
+        EnablePurgeProtection { vault } => enable_recovery_options(world, vault),
+        DetachUserIdentities { identity_ids } => detach_identities(world, order_id()?, identity_ids, None),
+        MoveIdentityToTenant { identity_id, tenant_id } => {
+            move_identity_tenant(world, identity_id, tenant_id)
+        }
+    }
+}
+

@@ -1,0 +1,157 @@
+//! Long-running operations: work that takes long is started as an [`Operation`] (the handle
+//! clients follow) and carried out step by step by a runner, the server's or the offline demo's.
+//!
+//! Each step is one atomic change of the world, so a crash between two steps leaves a
+//! consistent world and the next runner simply runs the next pending step. A runner first
+//! claims the operation ([`claim`]); the claim expires after [`CLAIM_SECONDS`], so a runner that
+//! died hands the work on, and because a claim is a change to the operation's row, two runners
+//! sharing one database never both win the same claim.
+
+use super::Ctx;
+use crate::catalog::{ErrorCode, Failure};
+use crate::crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS};
+use crate::model::{
+    Claim, Operation, OperationError, OperationKind, OperationState, OperationStep, StepState, Subject,
+    Timestamp, World,
+};
+
+/// How long a claim holds without being renewed.
+pub const CLAIM_SECONDS: i64 = 30;
+
+/// Adds a running operation to `world` whose first `done` steps are already done (they were
+/// part of the request that started it). Returns the handle.
+pub fn start_operation(
+    world: &mut World,
+    ctx: &mut Ctx,
+    kind: OperationKind,
+    subject: Subject,
+    done: usize,
+) -> String {
+    let id = crypto::random_hex(ctx.rng, 16);
+    let steps = steps_of(&kind)
+        .iter()
+        .enumerate()
+        .map(|(i, label)| OperationStep {
+            label: (*label).to_string(),
+            state: if i < done { StepState::Done } else { StepState::Pending },
+        })
+        .collect();
+    let operation = Operation {
+        id: id.clone(),
+        kind,
+        subject,
+        state: OperationState::Running,
+        steps,
+        error: None,
+        started: ctx.now,
+        finished: None,
+        claim: None,
+    };
+    world.operations.insert(id.clone(), operation);
+    id
+}
+
+/// The steps of each kind of operation, for people.
+fn steps_of(kind: &OperationKind) -> &'static [&'static str] {
+    match kind {
+        OperationKind::ProvisionVault { .. } => {
+            &["Reserve the vault name", "Generate the RSA-3072 import key", "Open the vault for keys"]
+        }
+    }
+}
+
+/// The first running operation `holder` may work on at `now`: unclaimed, claimed by `holder`
+/// itself (a runner restarted after a crash takes its own work back at once), or claimed by a
+/// runner whose claim expired.
+pub fn claimable(world: &World, holder: &str, now: Timestamp) -> Option<String> {
+    world
+        .operations
+        .values()
+        .filter(|op| op.state == OperationState::Running)
+        .find(|op| op.claim.as_ref().is_none_or(|c| c.holder == holder || c.until <= now))
+        .map(|op| op.id.clone())
+}
+
+/// Claims (or renews the claim on) an operation for `holder`.
+pub fn claim(world: &World, id: &str, holder: &str, now: Timestamp) -> Result<World, Failure> {
+    let mut next = world.clone();
+    let op = running_mut(&mut next, id)?;
+    if op.claim.as_ref().is_some_and(|c| c.holder != holder && c.until > now) {
+        return Err(Failure::conflict("Another runner is working on this operation."));
+    }
+    op.claim = Some(Claim { holder: holder.to_string(), until: Timestamp(now.0.saturating_add(CLAIM_SECONDS)) });
+    Ok(next)
+}
+
+/// Runs the next pending step of a running operation. A step that fails marks the operation
+/// failed with the step's code; the steps done before it stay done.
+pub fn run_step(world: &World, ctx: &mut Ctx, id: &str) -> Result<World, Failure> {
+    let op = world.operations.get(id).ok_or_else(|| Failure::not_found("The operation"))?;
+    let Some(step) = op.next_step() else {
+        return Err(Failure::conflict("The operation has no step left to run."));
+    };
+    let kind = op.kind.clone();
+    let (mut next, outcome) = match perform(world, ctx, &kind, step) {
+        Ok(next) => (next, Ok(())),
+        Err(failure) => (world.clone(), Err(failure)),
+    };
+    let now = ctx.now;
+    let op = running_mut(&mut next, id)?;
+    match outcome {
+        Ok(()) => op.steps[step].state = StepState::Done,
+        Err(failure) => {
+            op.steps[step].state = StepState::Failed;
+            op.state = OperationState::Failed;
+            op.error = Some(OperationError { code: failure.code, message: failure.message });
+        }
+    }
+    if op.state == OperationState::Running && op.next_step().is_none() {
+        op.state = OperationState::Succeeded;
+    }
+    if op.state != OperationState::Running {
+        op.finished = Some(now);
+        op.claim = None;
+    }
+    Ok(next)
+}
+
+/// What step `step` of `kind` does to the world.
+fn perform(world: &World, ctx: &mut Ctx, kind: &OperationKind, step: usize) -> Result<World, Failure> {
+    match (kind, step) {
+        (OperationKind::ProvisionVault { vault }, 1) => {
+            let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, ctx.master, ctx.rng)?;
+            super::install_import_key(world, vault, import_key)
+        }
+        (OperationKind::ProvisionVault { vault }, _) => {
+            super::import_key_of(world, vault)?;
+            Ok(world.clone())
+        }
+    }
+}
+
+fn running_mut<'w>(world: &'w mut World, id: &str) -> Result<&'w mut Operation, Failure> {
+    let op = world.operations.get_mut(id).ok_or_else(|| Failure::not_found("The operation"))?;
+    if op.state != OperationState::Running {
+        return Err(Failure::new(ErrorCode::Conflict, "The operation has finished."));
+    }
+    Ok(op)
+}
+
+/// One turn of a runner: the next operation `holder` may work on, claimed, and one step of it.
+pub struct Turn {
+    /// The operation.
+    pub id: String,
+    /// The world with the claim taken: commit this first, so other runners see the claim.
+    pub claimed: World,
+    /// The world after the step, computed on top of `claimed`.
+    pub stepped: Result<World, Failure>,
+}
+
+/// A runner's turn (`None` when there is nothing to do). The server commits the claim and then
+/// the step; the offline demo keeps the step.
+pub fn take_turn(world: &World, ctx: &mut Ctx, holder: &str) -> Option<Turn> {
+    let id = claimable(world, holder, ctx.now)?;
+    let claimed = claim(world, &id, holder, ctx.now).ok()?;
+    let stepped = run_step(&claimed, ctx, &id);
+    Some(Turn { id, claimed, stepped })
+}

@@ -1,0 +1,376 @@
+//! The service layer: every use case the API offers, written once.
+//!
+//! An [`Endpoint`] is a typed request (its path parameters as fields, its JSON body in a field
+//! called `body`, the `If-Match` version in `if_match`), what it does to the world
+//! ([`Endpoint::handle`]) and its [`Route`]. The server maps each route onto `handle`; the
+//! portal's one client sends the same request over HTTP or to the engine worker, which calls
+//! [`dispatch`]. Neither side writes a use case of its own.
+
+mod directory;
+mod encryption;
+mod identities;
+mod keys;
+mod operations;
+mod orders;
+mod troubleshooting;
+mod vaults;
+
+use serde::{Serialize, de::DeserializeOwned};
+
+pub use directory::*;
+pub use encryption::*;
+pub use identities::*;
+pub use keys::*;
+pub use operations::*;
+pub use orders::*;
+pub use troubleshooting::*;
+pub use vaults::*;
+
+use crate::catalog::{ErrorCode, Failure};
+use crate::model::World;
+use crate::ops::Ctx;
+
+/// HTTP method of a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Read.
+    Get,
+    /// Create or act.
+    Post,
+    /// Replace.
+    Put,
+    /// Change some properties.
+    Patch,
+    /// Remove.
+    Delete,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// How an endpoint is reached and documented.
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    /// Method.
+    pub method: Method,
+    /// Path below `/api`, with `{name}` for each path parameter (a field of the request).
+    pub path: &'static str,
+    /// One line for the API document.
+    pub summary: &'static str,
+    /// Group in the API document.
+    pub tag: &'static str,
+    /// Status of a success: 200, 201 or 204.
+    pub status: u16,
+    /// The codes a failure of this endpoint can carry (besides the transport's own).
+    pub failures: &'static [ErrorCode],
+    /// Whether the endpoint honours `If-Match` (the request's `if_match` field).
+    pub if_match: bool,
+}
+
+impl Route {
+    const fn new(method: Method, path: &'static str, tag: &'static str, summary: &'static str) -> Route {
+        let status = if matches!(method, Method::Delete) { 204 } else { 200 };
+        Route { method, path, summary, tag, status, failures: &[], if_match: false }
+    }
+
+    /// A `GET` route answering 200.
+    pub const fn get(path: &'static str, tag: &'static str, summary: &'static str) -> Route {
+        Route::new(Method::Get, path, tag, summary)
+    }
+
+    /// A `POST` route answering 200.
+    pub const fn post(path: &'static str, tag: &'static str, summary: &'static str) -> Route {
+        Route::new(Method::Post, path, tag, summary)
+    }
+
+    /// A `PUT` route answering 200.
+    pub const fn put(path: &'static str, tag: &'static str, summary: &'static str) -> Route {
+        Route::new(Method::Put, path, tag, summary)
+    }
+
+    /// A `PATCH` route answering 200.
+    pub const fn patch(path: &'static str, tag: &'static str, summary: &'static str) -> Route {
+        Route::new(Method::Patch, path, tag, summary)
+    }
+
+    /// A `DELETE` route answering 204.
+    pub const fn delete(path: &'static str, tag: &'static str, summary: &'static str) -> Route {
+        Route::new(Method::Delete, path, tag, summary)
+    }
+
+    /// Answers 201 Created.
+    pub const fn created(self) -> Route {
+        Route { status: 201, ..self }
+    }
+
+    /// The codes a failure can carry.
+    pub const fn failing(self, failures: &'static [ErrorCode]) -> Route {
+        Route { failures, ..self }
+    }
+
+    /// Honours `If-Match`.
+    pub const fn if_match(self) -> Route {
+        Route { if_match: true, ..self }
+    }
+
+    /// The key the engine worker dispatches on: method and path, unique per endpoint.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method.as_str(), self.path)
+    }
+
+    /// The names of the path parameters, in order.
+    pub fn params(&self) -> impl Iterator<Item = &'static str> {
+        self.path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+    }
+}
+
+/// A type the API document can describe. With the `openapi` feature (the server's) this is
+/// `utoipa::ToSchema`; without it (the browser's) anything is.
+#[cfg(feature = "openapi")]
+pub trait Schema: utoipa::ToSchema {}
+#[cfg(feature = "openapi")]
+impl<T: utoipa::ToSchema> Schema for T {}
+/// A type the API document can describe (nothing to describe in this build).
+#[cfg(not(feature = "openapi"))]
+pub trait Schema {}
+#[cfg(not(feature = "openapi"))]
+impl<T> Schema for T {}
+
+/// The body type of endpoints that read no body.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoBody {}
+
+/// One use case of the API.
+pub trait Endpoint: Serialize + DeserializeOwned + Send + 'static {
+    /// The JSON body, found in the request's `body` field ([`NoBody`] when there is none).
+    type Body: Schema + 'static;
+    /// What a success answers (`()` for 204).
+    type Answer: Serialize + DeserializeOwned + Schema + Send + 'static;
+    /// Method, path and documentation.
+    const ROUTE: Route;
+    /// What the request does: an answer, and the new world when it changed anything.
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Self::Answer>, Failure>;
+}
+
+/// Whether an endpoint reads a JSON body.
+pub fn has_body<E: Endpoint>() -> bool {
+    std::any::TypeId::of::<E::Body>() != std::any::TypeId::of::<NoBody>()
+}
+
+/// The result of a handled request.
+#[derive(Debug)]
+pub struct Outcome<A> {
+    /// What the client gets.
+    pub answer: A,
+    /// The world after the change; `None` for a read.
+    pub world: Option<World>,
+    /// The entity tag of the answer (an order's version), sent as `ETag`.
+    pub etag: Option<u64>,
+}
+
+impl<A> Outcome<A> {
+    /// A read: the world stays as it is.
+    pub fn read(answer: A) -> Self {
+        Outcome { answer, world: None, etag: None }
+    }
+
+    /// A change: the new world and the answer computed from it.
+    pub fn changed(world: World, answer: impl FnOnce(&World) -> Result<A, Failure>) -> Result<Self, Failure> {
+        let answer = answer(&world)?;
+        Ok(Outcome { answer, world: Some(world), etag: None })
+    }
+
+    /// The same outcome with an entity tag.
+    pub fn with_etag(mut self, etag: u64) -> Self {
+        self.etag = Some(etag);
+        self
+    }
+}
+
+/// Visits every endpoint: how the server mounts routes and documents them, and how the engine
+/// worker finds the endpoint a request names. The list below is the only list of endpoints.
+pub trait Visitor {
+    /// Called once per endpoint.
+    fn visit<E: Endpoint>(&mut self);
+}
+
+/// Calls `visitor` with every endpoint.
+pub fn visit_endpoints(visitor: &mut impl Visitor) {
+    // Directory.
+    visitor.visit::<GetWorld>();
+    visitor.visit::<ListTenants>();
+    visitor.visit::<ListResourceGroups>();
+    visitor.visit::<ListSubscriptions>();
+    visitor.visit::<GetSubscription>();
+    visitor.visit::<MoveSubscription>();
+    visitor.visit::<RevertSubscription>();
+    // Key vaults.
+    visitor.visit::<ListVaults>();
+    visitor.visit::<CreateVault>();
+    visitor.visit::<GetVault>();
+    visitor.visit::<UpdateVault>();
+    visitor.visit::<DeleteVault>();
+    visitor.visit::<GetImportKey>();
+    visitor.visit::<SetAccessPolicy>();
+    visitor.visit::<SetFirewall>();
+    visitor.visit::<ListDeletedVaults>();
+    visitor.visit::<RecoverVault>();
+    visitor.visit::<PurgeVault>();
+    // Keys.
+    visitor.visit::<ListKeys>();
+    visitor.visit::<CreateKey>();
+    visitor.visit::<GetKey>();
+    visitor.visit::<DeleteKey>();
+    visitor.visit::<ListVersions>();
+    visitor.visit::<CreateVersion>();
+    visitor.visit::<UpdateVersion>();
+    visitor.visit::<ListDeletedKeys>();
+    visitor.visit::<RecoverKey>();
+    visitor.visit::<PurgeKey>();
+    // Identities.
+    visitor.visit::<ListIdentities>();
+    visitor.visit::<CreateIdentity>();
+    visitor.visit::<GetIdentity>();
+    visitor.visit::<DeleteIdentity>();
+    // Orders.
+    visitor.visit::<ListOrders>();
+    visitor.visit::<CreateOrder>();
+    visitor.visit::<GetOrder>();
+    visitor.visit::<RemoveSystemIdentity>();
+    visitor.visit::<RecreateSystemIdentity>();
+    visitor.visit::<AttachUserIdentities>();
+    visitor.visit::<DetachUserIdentities>();
+    visitor.visit::<FetchDevicePassword>();
+    // Encryption.
+    visitor.visit::<GetEncryption>();
+    visitor.visit::<SaveEncryption>();
+    visitor.visit::<RevertEncryption>();
+    visitor.visit::<SaveEncryptionByKeyUrl>();
+    // Troubleshooting.
+    visitor.visit::<GetCatalog>();
+    visitor.visit::<ApplyFix>();
+    // Operations.
+    visitor.visit::<ListOperations>();
+    visitor.visit::<GetOperation>();
+}
+
+/// A request handled by [`dispatch`], as JSON.
+#[derive(Debug)]
+pub struct Dispatched {
+    /// The answer.
+    pub answer: serde_json::Value,
+    /// The success status of the route.
+    pub status: u16,
+    /// The world after the change; `None` for a read.
+    pub world: Option<World>,
+    /// The answer's entity tag.
+    pub etag: Option<u64>,
+}
+
+/// Handles the request for the endpoint whose [`Route::key`] is `key`, given as JSON (the engine
+/// worker's entry point; the parity test's too).
+pub fn dispatch(
+    key: &str,
+    request: serde_json::Value,
+    world: &World,
+    ctx: &mut Ctx,
+) -> Result<Dispatched, Failure> {
+    struct Finder<'a, 'c, 'r> {
+        key: &'a str,
+        request: Option<serde_json::Value>,
+        world: &'a World,
+        ctx: &'c mut Ctx<'r>,
+        result: Option<Result<Dispatched, Failure>>,
+    }
+    impl Visitor for Finder<'_, '_, '_> {
+        fn visit<E: Endpoint>(&mut self) {
+            if self.result.is_some() || E::ROUTE.key() != self.key {
+                return;
+            }
+            let Some(request) = self.request.take() else { return };
+            self.result = Some(handle_json::<E>(request, self.world, self.ctx));
+        }
+    }
+    let mut finder = Finder { key, request: Some(request), world, ctx, result: None };
+    visit_endpoints(&mut finder);
+    finder
+        .result
+        .unwrap_or_else(|| Err(Failure::new(ErrorCode::NotFound, format!("No API route {key}."))))
+}
+
+/// Parses a request for `E` from JSON and handles it.
+pub fn handle_json<E: Endpoint>(
+    request: serde_json::Value,
+    world: &World,
+    ctx: &mut Ctx,
+) -> Result<Dispatched, Failure> {
+    let request: E = serde_json::from_value(request)
+        .map_err(|e| Failure::new(ErrorCode::InvalidRequest, format!("Invalid request: {e}")))?;
+    let outcome = request.handle(world, ctx)?;
+    let answer = serde_json::to_value(&outcome.answer).map_err(|e| Failure::generic(e.to_string()))?;
+    Ok(Dispatched { answer, status: E::ROUTE.status, world: outcome.world, etag: outcome.etag })
+}
+
+/// The path of a request: the route's template with each parameter filled from the request's
+/// field of that name (percent-encoded), and the request's remaining JSON body. Used by the
+/// portal's HTTP transport; the server does the reverse.
+pub fn request_parts<E: Endpoint>(request: &E) -> Result<RequestParts, String> {
+    let value = serde_json::to_value(request).map_err(|e| e.to_string())?;
+    let serde_json::Value::Object(mut fields) = value else {
+        return Err("a request must be a JSON object".into());
+    };
+    let mut path = String::new();
+    for segment in E::ROUTE.path.split('/').filter(|s| !s.is_empty()) {
+        path.push('/');
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => {
+                let value = fields.get(name).and_then(|v| v.as_str()).ok_or(format!("missing {name}"))?;
+                path.push_str(&percent_encode(value));
+            }
+            None => path.push_str(segment),
+        }
+    }
+    let if_match = fields.get("if_match").and_then(|v| v.as_u64());
+    let body = if has_body::<E>() { fields.remove("body") } else { None };
+    Ok(RequestParts { method: E::ROUTE.method, path, body, if_match })
+}
+
+/// A request as HTTP carries it.
+#[derive(Debug, PartialEq)]
+pub struct RequestParts {
+    /// Method.
+    pub method: Method,
+    /// Path below `/api`.
+    pub path: String,
+    /// JSON body.
+    pub body: Option<serde_json::Value>,
+    /// `If-Match` version.
+    pub if_match: Option<u64>,
+}
+
+/// Percent-encodes a path segment (everything but unreserved characters).
+fn percent_encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,35 @@
+//! The service layer's own rules: routes, request parts.
+
+use super::*;
+
+#[test]
+fn every_route_is_unique_and_its_parameters_are_request_fields() {
+    struct Check(Vec<String>);
+    impl Visitor for Check {
+        fn visit<E: Endpoint>(&mut self) {
+            let key = E::ROUTE.key();
+            assert!(!self.0.contains(&key), "{key} is listed twice");
+            assert!(E::ROUTE.path.starts_with('/'));
+            self.0.push(key);
+        }
+    }
+    let mut check = Check(Vec::new());
+    visit_endpoints(&mut check);
+    assert!(check.0.len() >= 48);
+}
+
+#[test]
+fn request_parts_fill_the_path_and_keep_the_body() {
+    let request = UpdateVersion {
+        vault: "my kv".into(),
+        key: "k/1".into(),
+        version: "abc".into(),
+        body: crate::api::VersionAttributes::default(),
+    };
+    let parts = request_parts(&request).unwrap();
+    assert_eq!(parts.method, Method::Put);
+    assert_eq!(parts.path, "/vaults/my%20kv/keys/k%2F1/versions/abc");
+    assert_eq!(parts.body, Some(serde_json::json!({"enabled": true, "nbf": null, "exp": null})));
+    let parts = request_parts(&RevertEncryption { order: "o".into(), if_match: Some(3) }).unwrap();
+    assert_eq!((parts.body, parts.if_match), (None, Some(3)));
+}

@@ -1,0 +1,52 @@
+//! The troubleshooting catalog (the Troubleshoot page) and one-click fixes.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Endpoint, NoBody, Outcome, Route};
+use crate::api::{ApplyFixRequest, FixApplied};
+use crate::catalog::{self, CatalogEntry, ENCRYPTION_FAILURES, Failure};
+use crate::model::World;
+use crate::ops::{self, Ctx};
+
+const TAG: &str = "troubleshooting";
+
+/// `GET /catalog`.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct GetCatalog {}
+
+impl Endpoint for GetCatalog {
+    type Body = NoBody;
+    type Answer = Vec<CatalogEntry>;
+    const ROUTE: Route = Route::get(
+        "/catalog",
+        TAG,
+        "Every error code with its details, general recoverability and remediation steps.",
+    );
+    fn handle(self, _: &World, _: &mut Ctx) -> Result<Outcome<Vec<CatalogEntry>>, Failure> {
+        Ok(Outcome::read(catalog::catalog()))
+    }
+}
+
+/// `POST /fixes`: performs the fix a failure offered, for the subject it named.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ApplyFix {
+    /// The fix and its subject, as the failure carried them.
+    pub body: ApplyFixRequest,
+}
+
+impl Endpoint for ApplyFix {
+    type Body = ApplyFixRequest;
+    type Answer = FixApplied;
+    const ROUTE: Route = Route::post(
+        "/fixes",
+        TAG,
+        "Performs the fix a failure offered (enable the key version, recover the vault...) for the \
+         subject the failure named, in one transaction. Retrying the failed action should then succeed.",
+    )
+    .failing(&ENCRYPTION_FAILURES);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<FixApplied>, Failure> {
+        let ApplyFixRequest { subject, fix, expected_version } = self.body;
+        let next = ops::apply_fix(world, ctx, &subject, &fix, expected_version)?;
+        Outcome::changed(next, |w| Ok(FixApplied::of(w, subject)))
+    }
+}
