@@ -35,7 +35,9 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let (sessions, session_doc) =
         OpenApiRouter::new().routes(routes!(session::get_session, session::delete_session)).split_for_parts();
-    let document = Json(openapi(public_doc, session_doc));
+    let mut document = serde_json::to_value(openapi(public_doc, session_doc)).unwrap_or_default();
+    service::use_references(&mut document);
+    let document = Json(document);
     let mut guarded = Router::new()
         .merge(sessions)
         .merge(service::routes())

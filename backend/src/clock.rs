@@ -25,12 +25,25 @@ pub fn rng() -> UnwrapErr<SysRng> {
 #[derive(Debug, Default)]
 pub struct Clock {
     offset: AtomicI64,
+    /// Tests: the instant real time is taken to be, so that runs compare exactly.
+    #[cfg(test)]
+    frozen: Option<Timestamp>,
 }
 
 impl Clock {
+    /// A clock whose real time stands still at `at` (tests).
+    #[cfg(test)]
+    pub fn frozen(at: Timestamp) -> Clock {
+        Clock { offset: AtomicI64::new(0), frozen: Some(at) }
+    }
+
     /// Now, on this clock.
     pub fn now(&self) -> Timestamp {
-        Timestamp(now().0.saturating_add(self.offset()))
+        #[cfg(test)]
+        let real = self.frozen.unwrap_or_else(now);
+        #[cfg(not(test))]
+        let real = now();
+        Timestamp(real.0.saturating_add(self.offset()))
     }
 
     /// Seconds ahead of real time.
@@ -43,3 +56,81 @@ impl Clock {
         self.offset.fetch_add(seconds, Ordering::SeqCst);
     }
 }
+
+/// Where the engine's randomness comes from: the operating system, or (tests that compare two
+/// runs) a deterministic generator seeded per computation.
+pub enum Entropy {
+    /// The operating system's random source.
+    Os,
+    /// Tests: computation `n` gets [`SeededRng`] `(seed, n)`.
+    #[cfg(test)]
+    Seeded { seed: u64, next: std::sync::atomic::AtomicU64 },
+}
+
+impl Entropy {
+    /// The generator for one computation.
+    pub fn rng(&self) -> Box<dyn getrandom::rand_core::CryptoRng + Send> {
+        match self {
+            Entropy::Os => Box::new(rng()),
+            #[cfg(test)]
+            Entropy::Seeded { seed, next } => {
+                Box::new(SeededRng::new(*seed, next.fetch_add(1, Ordering::SeqCst)))
+            }
+        }
+    }
+}
+
+/// A deterministic generator for tests that must compare two runs byte for byte: SHA-256 of
+/// (seed, stream, block counter). Never used outside tests.
+#[cfg(test)]
+pub struct SeededRng {
+    key: [u8; 16],
+    block: u64,
+    buffer: Vec<u8>,
+}
+
+#[cfg(test)]
+impl SeededRng {
+    pub fn new(seed: u64, stream: u64) -> SeededRng {
+        let mut key = [0; 16];
+        key[..8].copy_from_slice(&seed.to_le_bytes());
+        key[8..].copy_from_slice(&stream.to_le_bytes());
+        SeededRng { key, block: 0, buffer: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+impl getrandom::rand_core::TryRng for SeededRng {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut bytes = [0; 4];
+        self.try_fill_bytes(&mut bytes)?;
+        Ok(u32::from_le_bytes(bytes))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut bytes = [0; 8];
+        self.try_fill_bytes(&mut bytes)?;
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        use sha2::Digest;
+        for byte in dst {
+            if self.buffer.is_empty() {
+                let digest = sha2::Sha256::new()
+                    .chain_update(self.key)
+                    .chain_update(self.block.to_le_bytes())
+                    .finalize();
+                self.buffer = digest.to_vec();
+                self.block += 1;
+            }
+            *byte = self.buffer.pop().unwrap_or_default();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+impl getrandom::rand_core::TryCryptoRng for SeededRng {}

@@ -133,7 +133,9 @@ pub fn status_of(code: ErrorCode) -> u16 {
         VaultNameTaken | KeyNameTaken | Conflict | PurgeProtected | NotRecoverable => 409,
         PurgeProtectionCannotBeDisabled | UserAssignedLimitReached => 409,
         GenericError => 500,
-        EncryptionKeyDisabled | EncryptionKeyExpired | KeyDetailsNotFound | KeyVaultBadRequestException => 422,
+        EncryptionKeyDisabled | EncryptionKeyExpired | KeyDetailsNotFound | KeyVaultBadRequestException => {
+            422
+        }
         KeyVaultDetailsNotFound | SystemAssignedIdentityAbsent | CrossTenantIdentityAccessForbidden => 422,
         KekUserIdentityNotFound | UserAssignedIdentityAbsent | EncryptionKeyTypeNotSupported => 422,
         SoftDeleteAndPurgeProtectionNotEnabled | InvalidKeyTransfer => 422,

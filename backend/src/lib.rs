@@ -9,6 +9,8 @@ mod error;
 mod extract;
 mod health;
 mod master_key;
+#[cfg(test)]
+mod parity;
 mod runner;
 mod seed;
 mod service;
@@ -28,7 +30,7 @@ pub use config::{Config, LOCAL_ADMIN_PASSWORD, Secret};
 pub use state::AppState;
 /// The persistence layer, for black-box tests that mirror a world in and out of a server's
 /// database (the offline-mode end-to-end tests).
-pub use store::Store;
+pub use store::{Store, StoreError};
 
 /// The whole application as a router (`/api` plus the built portal), so it can also be driven
 /// without a socket.

@@ -43,7 +43,9 @@ pub async fn work_once(state: &AppState, holder: &str) -> Result<bool, AppError>
         Ok(stepped) => {
             state.store().commit(&claimed, &stepped).await?;
         }
-        Err(failure) => tracing::warn!(operation = %turn.id, code = ?failure.code, "an operation step could not run"),
+        Err(failure) => {
+            tracing::warn!(operation = %turn.id, code = ?failure.code, "an operation step could not run")
+        }
     }
     Ok(true)
 }

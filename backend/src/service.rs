@@ -159,7 +159,7 @@ impl Visitor for Documenter {
                 .required(Some(utoipa::openapi::Required::True))
                 .build();
             operation = operation.request_body(Some(body));
-            E::Body::schemas(&mut self.schemas);
+            register::<E::Body>(&mut self.schemas);
         }
         let success = if route.status == 204 {
             ResponseBuilder::new().description("Done.").build()
@@ -167,15 +167,64 @@ impl Visitor for Documenter {
             let content = ContentBuilder::new().schema(Some(E::Answer::schema())).build();
             ResponseBuilder::new().description("Success.").content("application/json", content).build()
         };
-        E::Answer::schemas(&mut self.schemas);
+        register::<E::Answer>(&mut self.schemas);
         operation = operation.response(route.status.to_string(), success);
         for (status, codes) in failure_statuses::<E>() {
+            register::<ErrorEnvelope>(&mut self.schemas);
             let content = ContentBuilder::new().schema(Some(ErrorEnvelope::schema())).build();
             let description = format!("Failure: {}.", codes.join(", "));
-            let response = ResponseBuilder::new().description(description).content("application/json", content);
+            let response =
+                ResponseBuilder::new().description(description).content("application/json", content);
             operation = operation.response(status.to_string(), response.build());
         }
-        self.paths.add_path_operation(format!("/api{}", route.path), vec![http_method(route.method)], operation.build());
+        self.paths.add_path_operation(
+            format!("/api{}", route.path),
+            vec![http_method(route.method)],
+            operation.build(),
+        );
+    }
+}
+
+/// Registers `T` (when it is a named type, not a list or nothing) and every schema it uses as
+/// components of the document, so [`use_references`] can point at them.
+fn register<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+    let name = T::name();
+    if !matches!(name.as_ref(), "Vec" | "TupleUnit" | "Option") {
+        schemas.push((name.into_owned(), T::schema()));
+    }
+    T::schemas(schemas);
+}
+
+/// Replaces every inline request or answer schema (or array item) that is one of the
+/// document's component schemas by a reference to it, as a hand-written document would.
+pub fn use_references(document: &mut Value) {
+    let components: Vec<(String, Value)> = document["components"]["schemas"]
+        .as_object()
+        .map(|schemas| schemas.iter().map(|(name, schema)| (name.clone(), schema.clone())).collect())
+        .unwrap_or_default();
+    let reference = |schema: &mut Value| {
+        if let Some((name, _)) = components.iter().find(|(_, component)| component == schema) {
+            *schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+        }
+    };
+    let Some(paths) = document["paths"].as_object_mut() else { return };
+    let operations = paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut());
+    for operation in operations.filter_map(Value::as_object_mut) {
+        let mut contents: Vec<&mut Value> = Vec::new();
+        for (field, value) in operation.iter_mut() {
+            match (field.as_str(), value) {
+                ("requestBody", body) => contents.push(body),
+                ("responses", Value::Object(responses)) => contents.extend(responses.values_mut()),
+                _ => {}
+            }
+        }
+        for content in contents {
+            let Some(schema) = content.pointer_mut("/content/application~1json/schema") else { continue };
+            reference(schema);
+            if let Some(items) = schema.get_mut("items") {
+                reference(items);
+            }
+        }
     }
 }
 
@@ -216,6 +265,7 @@ fn http_method(method: Method) -> HttpMethod {
 
 /// `get_vaults_vault_keys` for `GET /vaults/{vault}/keys`.
 fn operation_id(method: Method, path: &str) -> String {
-    let words = path.split('/').filter(|s| !s.is_empty()).map(|s| s.trim_matches(['{', '}']).replace('-', "_"));
+    let words =
+        path.split('/').filter(|s| !s.is_empty()).map(|s| s.trim_matches(['{', '}']).replace('-', "_"));
     std::iter::once(method.as_str().to_ascii_lowercase()).chain(words).collect::<Vec<_>>().join("_")
 }

@@ -12,7 +12,7 @@ use shared::{
 use tokio::sync::Notify;
 
 use crate::{
-    clock::{self, Clock},
+    clock::{Clock, Entropy},
     error::AppError,
     store::Store,
     throttle::Throttle,
@@ -28,6 +28,7 @@ struct Inner {
     master: MasterKey,
     throttle: Throttle,
     clock: Clock,
+    entropy: Entropy,
     test_clock: bool,
     /// Wakes the operations runner when a request may have started work.
     work: Notify,
@@ -35,11 +36,17 @@ struct Inner {
 
 impl AppState {
     pub fn new(store: Store, master: MasterKey, test_clock: bool) -> Self {
+        Self::with(store, master, test_clock, Clock::default(), Entropy::Os)
+    }
+
+    /// A state whose time and randomness are given (tests that compare exact runs).
+    pub fn with(store: Store, master: MasterKey, test_clock: bool, clock: Clock, entropy: Entropy) -> Self {
         let inner = Inner {
             store,
             master,
             throttle: Throttle::default(),
-            clock: Clock::default(),
+            clock,
+            entropy,
             test_clock,
             work: Notify::new(),
         };
@@ -96,8 +103,8 @@ impl AppState {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
             let now = state.now();
-            let mut rng = clock::rng();
-            let mut ctx = Ctx { now, master: &state.inner.master, rng: &mut rng };
+            let mut rng = state.inner.entropy.rng();
+            let mut ctx = Ctx { now, master: &state.inner.master, rng: &mut *rng };
             op(&world, &mut ctx).map_err(|failure| AppError::engine(failure, &world, now))
         })
         .await

@@ -77,13 +77,20 @@ pub async fn measure(server: &Server) -> Section {
         format!("p99 {}", ratio(read.p99, reference.p99)),
     ]);
     let (_, peak) = server.memory_kib();
-    section.row(vec!["server memory (VmHWM peak)".into(), format!("{:.1} MiB", peak as f64 / 1024.0), format!("idle after start: {:.1} MiB", idle as f64 / 1024.0), ratio(peak as f64, idle as f64)]);
+    section.row(vec![
+        "server memory (VmHWM peak)".into(),
+        format!("{:.1} MiB", peak as f64 / 1024.0),
+        format!("idle after start: {:.1} MiB", idle as f64 / 1024.0),
+        ratio(peak as f64, idle as f64),
+    ]);
 
     section.figure("unwraps", json!({ "per_second": per_second, "failed": unwraps.failed, "latency_ms": Stats::of(&unwraps.latencies_ms), "engine_per_second": engine, "concurrency": CONCURRENCY }));
     section.figure("reads", json!({ "latency_ms": read, "per_second": reads.per_second(), "failed": reads.failed, "health_latency_ms": reference, "health_per_second": health.per_second() }));
     section.figure("memory_kib", json!({ "idle": idle, "peak": peak }));
     section.verdict(
-        format!("at least {UNWRAP_TARGET:.0} unwraps/s on 2 cores (a cloud vault allows {CLOUD_VAULT_LIMIT:.0})"),
+        format!(
+            "at least {UNWRAP_TARGET:.0} unwraps/s on 2 cores (a cloud vault allows {CLOUD_VAULT_LIMIT:.0})"
+        ),
         format!("{per_second:.0}/s, {} the engine's own rate", ratio(per_second, engine)),
         per_second >= UNWRAP_TARGET && unwraps.failed == 0,
     );
@@ -114,8 +121,17 @@ async fn use_customer_key(server: &Server, client: &Client) -> String {
         "settings": { "type": "CustomerManaged", "vault": DEMO_VAULT, "key": DEMO_KEY, "version": version, "identity": { "type": "SystemAssigned" } },
         "expected_version": null
     });
-    let reply = client.put(server.url(&format!("/api/orders/{order}/encryption"))).json(&body).send().await.expect("a reply");
-    assert!(reply.status().is_success(), "saving the customer-managed key failed: {}", reply.text().await.unwrap_or_default());
+    let reply = client
+        .put(server.url(&format!("/api/orders/{order}/encryption")))
+        .json(&body)
+        .send()
+        .await
+        .expect("a reply");
+    assert!(
+        reply.status().is_success(),
+        "saving the customer-managed key failed: {}",
+        reply.text().await.unwrap_or_default()
+    );
     order
 }
 
@@ -124,26 +140,28 @@ async fn load(client: &Client, method: Method, url: &str, duration: Duration) ->
     let deadline = Instant::now() + duration;
     let url: Arc<str> = url.into();
     let started = Instant::now();
-    let workers: Vec<_> = (0..CONCURRENCY).map(|_| {
-        let (client, method, url) = (client.clone(), method.clone(), url.clone());
-        tokio::spawn(async move {
-            let mut latencies = vec![];
-            let mut failed = 0;
-            while Instant::now() < deadline {
-                let sent = Instant::now();
-                let ok = match client.request(method.clone(), &*url).send().await {
-                    Ok(reply) => reply.status().is_success() && reply.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
-                if ok {
-                    latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
-                } else {
-                    failed += 1;
+    let workers: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (client, method, url) = (client.clone(), method.clone(), url.clone());
+            tokio::spawn(async move {
+                let mut latencies = vec![];
+                let mut failed = 0;
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    let ok = match client.request(method.clone(), &*url).send().await {
+                        Ok(reply) => reply.status().is_success() && reply.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    if ok {
+                        latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                    } else {
+                        failed += 1;
+                    }
                 }
-            }
-            (latencies, failed)
+                (latencies, failed)
+            })
         })
-    }).collect();
+        .collect();
     let mut results = vec![];
     for worker in workers {
         results.push(worker.await.expect("a load worker"));

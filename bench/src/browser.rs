@@ -38,7 +38,9 @@ pub async fn measure(server: &Server) -> Vec<Section> {
 async fn first_render(server: &Server) -> Section {
     let mut section = Section::new(
         "First render of the Encryption blade (cold load)",
-        &format!("{COLD_LOADS} cold loads by deep link, each in a fresh browser profile. \"Rendered\" is the portal's `keyblade:encryption-blade` mark (the order's settings on screen); the reference is when the last portal file finished downloading (Resource Timing)."),
+        &format!(
+            "{COLD_LOADS} cold loads by deep link, each in a fresh browser profile. \"Rendered\" is the portal's `keyblade:encryption-blade` mark (the order's settings on screen); the reference is when the last portal file finished downloading (Resource Timing)."
+        ),
         &["figure", "min", "median", "max"],
     );
     let order = crate::server::demo_order(server, &server.client().await).await;
@@ -70,7 +72,12 @@ async fn first_render(server: &Server) -> Section {
     let (r, d, t) = (Stats::of(&rendered), Stats::of(&downloaded), Stats::of(&transferred));
     section.row(vec!["Encryption blade rendered".into(), ms(r.min), ms(r.median), ms(r.max)]);
     section.row(vec!["portal files downloaded (reference)".into(), ms(d.min), ms(d.median), ms(d.max)]);
-    section.row(vec!["rendered / downloaded".into(), String::new(), ratio(r.median, d.median), String::new()]);
+    section.row(vec![
+        "rendered / downloaded".into(),
+        String::new(),
+        ratio(r.median, d.median),
+        String::new(),
+    ]);
     section.row(vec!["bytes over the wire (server compression)".into(), kb(t.min), kb(t.median), kb(t.max)]);
     section.figure("rendered_ms", r);
     section.figure("downloaded_ms", d);
@@ -93,7 +100,9 @@ async fn open_keys(browser: &Browser, server: &Server) {
 async fn keygen(browser: &Browser) -> (Section, f64) {
     let mut section = Section::new(
         "RSA key generation in the browser",
-        &format!("{KEYGEN_RUNS} runs per size, alternating. **Portal**: open *Create a key*, pick the size, and time the portal's own path (its `keyblade:keygen rsa-N` measure: worker start, key pair, PKCS#8, wrap for the vault's import key). **WebCrypto**: `crypto.subtle.generateKey` (RSA-OAEP, SHA-256) in the same page. Long tasks: PerformanceObserver `longtask` entries on the main thread overlapping the portal's generations."),
+        &format!(
+            "{KEYGEN_RUNS} runs per size, alternating. **Portal**: open *Create a key*, pick the size, and time the portal's own path (its `keyblade:keygen rsa-N` measure: worker start, key pair, PKCS#8, wrap for the vault's import key). **WebCrypto**: `crypto.subtle.generateKey` (RSA-OAEP, SHA-256) in the same page. Long tasks: PerformanceObserver `longtask` entries on the main thread overlapping the portal's generations."
+        ),
         &["size", "portal min / median / max", "WebCrypto min / median / max", "median ratio", "long tasks"],
     );
     browser
@@ -133,7 +142,11 @@ async fn keygen(browser: &Browser) -> (Section, f64) {
         section.figure(&format!("rsa_{bits}"), json!({ "portal_ms": p, "webcrypto_ms": w, "portal_samples": portal, "webcrypto_samples": reference, "long_tasks": long.0, "long_task_ms": long.1 }));
     }
     let (count, total) = long_tasks(browser, &all_windows).await;
-    section.verdict("no main-thread long task during key generation", format!("{count} ({} in all)", ms(total)), count == 0);
+    section.verdict(
+        "no main-thread long task during key generation",
+        format!("{count} ({} in all)", ms(total)),
+        count == 0,
+    );
     (section, webcrypto_2048)
 }
 
@@ -159,7 +172,14 @@ async fn portal_generation(browser: &Browser, bits: u32) -> (f64, f64) {
     browser.click_button("Generate/Import").await;
     browser.find_dialog("Create a key").await;
     if bits != 2048 {
-        browser.client.find(Locator::XPath(&format!("//label[normalize-space(.)='{bits}']"))).await.expect("the size option").click().await.expect("choose the size");
+        browser
+            .client
+            .find(Locator::XPath(&format!("//label[normalize-space(.)='{bits}']")))
+            .await
+            .expect("the size option")
+            .click()
+            .await
+            .expect("choose the size");
     }
     let entry = wait_for_entry(browser, &name, "measure", before).await;
     browser.click_button("Cancel").await;
@@ -168,7 +188,11 @@ async fn portal_generation(browser: &Browser, bits: u32) -> (f64, f64) {
 }
 
 async fn measure_count(browser: &Browser, name: &str) -> usize {
-    let value = browser.client.execute(&format!("return performance.getEntriesByName({name:?}).length;"), vec![]).await.expect("a count");
+    let value = browser
+        .client
+        .execute(&format!("return performance.getEntriesByName({name:?}).length;"), vec![])
+        .await
+        .expect("a count");
     value.as_u64().unwrap_or(0) as usize
 }
 
@@ -176,7 +200,10 @@ async fn measure_count(browser: &Browser, name: &str) -> usize {
 async fn long_tasks(browser: &Browser, windows: &[(f64, f64)]) -> (usize, f64) {
     let tasks = browser.client.execute("return window.__longtasks;", vec![]).await.expect("the long tasks");
     let tasks: Vec<(f64, f64)> = serde_json::from_value(tasks).unwrap_or_default();
-    let overlapping: Vec<_> = tasks.iter().filter(|(start, duration)| windows.iter().any(|(a, b)| start < b && start + duration > *a)).collect();
+    let overlapping: Vec<_> = tasks
+        .iter()
+        .filter(|(start, duration)| windows.iter().any(|(a, b)| start < b && start + duration > *a))
+        .collect();
     (overlapping.len(), overlapping.iter().map(|(_, d)| d).sum::<f64>() + 0.0)
 }
 
@@ -185,7 +212,9 @@ async fn long_tasks(browser: &Browser, windows: &[(f64, f64)]) -> (usize, f64) {
 async fn create_to_usable(browser: &Browser, webcrypto_2048: f64) -> Section {
     let mut section = Section::new(
         "Create to usable",
-        &format!("{CREATE_RUNS} RSA-2048 keys created in the Key vault blade: open *Create a key*, type a name, wait for the key pair to be ready (a user typing), then select **Create**. Timed in the page from the click until the new key is listed. The reference is the import request itself (Resource Timing of the upload)."),
+        &format!(
+            "{CREATE_RUNS} RSA-2048 keys created in the Key vault blade: open *Create a key*, type a name, wait for the key pair to be ready (a user typing), then select **Create**. Timed in the page from the click until the new key is listed. The reference is the import request itself (Resource Timing of the upload)."
+        ),
         &["figure", "min", "median", "max"],
     );
     let (mut usable, mut upload) = (vec![], vec![]);
@@ -228,7 +257,12 @@ async fn create_to_usable(browser: &Browser, webcrypto_2048: f64) -> Section {
     section.figure("upload_ms", r);
     section.verdict(
         format!("Create to usable under {CREATE_TARGET_MS:.0} ms (median)"),
-        format!("{} ({} the upload; a bare WebCrypto RSA-2048 takes {})", ms(u.median), ratio(u.median, r.median), ms(webcrypto_2048)),
+        format!(
+            "{} ({} the upload; a bare WebCrypto RSA-2048 takes {})",
+            ms(u.median),
+            ratio(u.median, r.median),
+            ms(webcrypto_2048)
+        ),
         u.median < CREATE_TARGET_MS,
     );
     section

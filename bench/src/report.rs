@@ -82,7 +82,12 @@ pub struct Report {
 
 impl Report {
     pub fn new() -> Self {
-        Report { date: command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]), machine: machine(), sections: vec![], duration: Duration::ZERO }
+        Report {
+            date: command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+            machine: machine(),
+            sections: vec![],
+            duration: Duration::ZERO,
+        }
     }
 
     pub fn add(&mut self, section: Section) {
@@ -106,14 +111,25 @@ impl Report {
         let m = &self.machine;
         let mut out = format!(
             "# Keyblade benchmarks\n\n{} on {} ({} cores, {} GiB RAM), {}, {}. Suite took {:.0} s.\n\n## Targets\n\n| target | measured | met |\n|---|---|---|\n",
-            self.date, m["cpu"].as_str().unwrap_or("?"), m["cores"], m["memory_gib"], m["browser"].as_str().unwrap_or("?"), m["rustc"].as_str().unwrap_or("?"),
+            self.date,
+            m["cpu"].as_str().unwrap_or("?"),
+            m["cores"],
+            m["memory_gib"],
+            m["browser"].as_str().unwrap_or("?"),
+            m["rustc"].as_str().unwrap_or("?"),
             self.duration.as_secs_f64()
         );
         for v in self.sections.iter().flat_map(|s| &s.verdicts) {
             out += &format!("| {} | {} | {} |\n", v.target, v.measured, if v.met { "yes" } else { "**no**" });
         }
         for s in &self.sections {
-            out += &format!("\n## {}\n\n{}\n\n| {} |\n|{}\n", s.title, s.note, s.columns.join(" | "), "---|".repeat(s.columns.len()));
+            out += &format!(
+                "\n## {}\n\n{}\n\n| {} |\n|{}\n",
+                s.title,
+                s.note,
+                s.columns.join(" | "),
+                "---|".repeat(s.columns.len())
+            );
             for row in &s.rows {
                 out += &format!("| {} |\n", row.join(" | "));
             }
@@ -133,9 +149,16 @@ impl Report {
 
 fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|l| l.trim_start_matches([' ', '\t', ':']).to_string());
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string());
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let kib: f64 = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:")).and_then(|l| l.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0.0);
+    let kib: f64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|l| l.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
     let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
     json!({
         "cpu": cpu.unwrap_or_else(|| "unknown CPU".into()),

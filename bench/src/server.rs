@@ -21,7 +21,10 @@ pub struct Server {
 impl Server {
     pub async fn start(binary: &Path, dist: &Path) -> Server {
         let data = tempfile::tempdir().expect("a data directory");
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
         let child = Command::new(binary)
             .env("KEYBLADE_ADDR", format!("127.0.0.1:{port}"))
             .env("KEYBLADE_DATA_DIR", data.path())
@@ -59,7 +62,11 @@ impl Server {
 
     /// A client signed in as `admin`.
     pub async fn client(&self) -> reqwest::Client {
-        let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(64).build().expect("an HTTP client");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .pool_max_idle_per_host(64)
+            .build()
+            .expect("an HTTP client");
         let reply = client
             .post(self.url("/api/session"))
             .json(&serde_json::json!({ "username": "admin", "password": ADMIN_PASSWORD }))

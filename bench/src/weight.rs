@@ -33,15 +33,31 @@ pub fn measure(dist: &Path) -> Section {
             first_load += b;
         }
         section.row(vec![name.clone(), kind.into(), kb(bytes.len() as u64), kb(g), kb(b)]);
-        figures.push(serde_json::json!({ "file": name, "kind": kind, "raw": bytes.len(), "gzip": g, "brotli": b }));
+        figures.push(
+            serde_json::json!({ "file": name, "kind": kind, "raw": bytes.len(), "gzip": g, "brotli": b }),
+        );
     }
     section.row(vec!["**total**".into(), String::new(), kb(raw), kb(gzip), kb(brotli)]);
-    section.row(vec!["first load (without the worker)".into(), String::new(), String::new(), String::new(), kb(first_load)]);
+    section.row(vec![
+        "first load (without the worker)".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+        kb(first_load),
+    ]);
     section.figure("files", figures);
-    section.figure("total", serde_json::json!({ "raw": raw, "gzip": gzip, "brotli": brotli, "first_load_brotli": first_load }));
+    section.figure(
+        "total",
+        serde_json::json!({ "raw": raw, "gzip": gzip, "brotli": brotli, "first_load_brotli": first_load }),
+    );
     section.verdict(
         format!("page weight under {} brotli, in total", kb(BUDGET_BROTLI)),
-        format!("{} ({:.2}x the budget; first load {})", kb(brotli), brotli as f64 / BUDGET_BROTLI as f64, kb(first_load)),
+        format!(
+            "{} ({:.2}x the budget; first load {})",
+            kb(brotli),
+            brotli as f64 / BUDGET_BROTLI as f64,
+            kb(first_load)
+        ),
         brotli <= BUDGET_BROTLI,
     );
     section

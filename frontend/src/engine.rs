@@ -75,7 +75,12 @@ pub fn open(stored: Option<Stored>, stage: &impl Fn(&str)) -> Result<Option<Stor
             let master = MasterKey::generate(&mut rng);
             let world = seeded_world(&master, Timestamp(real_now()), &mut rng, stage)?;
             let json = serde_json::to_string(&world).map_err(|e| e.to_string())?;
-            let stored = Stored { world: json.clone(), seed: json, master: crypto::b64(master.expose()), clock_offset: 0 };
+            let stored = Stored {
+                world: json.clone(),
+                seed: json,
+                master: crypto::b64(master.expose()),
+                clock_offset: 0,
+            };
             (Host { world, master, clock_offset: 0 }, Some(stored))
         }
     };
@@ -88,7 +93,12 @@ fn master_key(master: &str) -> Result<MasterKey, String> {
     MasterKey::from_slice(&bytes).map_err(|e| e.to_string())
 }
 
-fn seeded_world(master: &MasterKey, now: Timestamp, rng: &mut Rng, stage: &impl Fn(&str)) -> Result<World, String> {
+fn seeded_world(
+    master: &MasterKey,
+    now: Timestamp,
+    rng: &mut Rng,
+    stage: &impl Fn(&str),
+) -> Result<World, String> {
     stage(&format!("Generating the demo's RSA {DEMO_KEY_BITS}-bit customer key (1 of 2)…"));
     let customer_key = crypto::generate_rsa(DEMO_KEY_BITS, rng).map_err(|e| e.to_string())?;
     stage(&format!("Generating the demo vault's RSA {MIN_IMPORT_KEY_BITS}-bit import key (2 of 2)…"));

@@ -35,9 +35,13 @@ use leptos_router::{
 use crate::{
     api::Backend,
     blades::{
-        encryption::EncryptionBlade, home::Home, identities::IdentitiesBlade,
+        encryption::EncryptionBlade,
+        home::Home,
+        identities::IdentitiesBlade,
         key_vaults::{DeletedVaultsBlade, KeyDetailBlade, KeyVaultsBlade, VaultBlade},
-        overview::OverviewBlade, signin::SignIn, subscription::SubscriptionBlade,
+        overview::OverviewBlade,
+        signin::SignIn,
+        subscription::SubscriptionBlade,
         troubleshoot::TroubleshootBlade,
     },
     chrome::{NotFound, Shell},

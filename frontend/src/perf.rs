@@ -19,10 +19,10 @@ pub fn now() -> f64 {
 
 /// Marks `name` once per page load.
 pub fn mark_once(name: &str) {
-    if let Some(p) = performance() {
-        if p.get_entries_by_name_with_entry_type(name, "mark").length() == 0 {
-            let _ = p.mark(name);
-        }
+    if let Some(p) = performance()
+        && p.get_entries_by_name_with_entry_type(name, "mark").length() == 0
+    {
+        let _ = p.mark(name);
     }
 }
 

@@ -259,7 +259,7 @@ pub struct KeyVersionView {
 }
 
 /// A key version's state at the time of the answer.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum VersionStatus {
     /// Enabled, active and not expired.

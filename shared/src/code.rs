@@ -150,4 +150,3 @@ impl ErrorCode {
         text_of(self)
     }
 }
-

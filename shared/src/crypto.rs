@@ -45,8 +45,6 @@ pub enum PublicKeyMaterial {
     },
 }
 
-
-
 /// The random source every operation takes. `rand_core::UnwrapErr(getrandom::SysRng)` in
 /// production; anything implementing `CryptoRng` in tests.
 pub type Rng = dyn CryptoRng;

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::crypto::PublicKeyMaterial;
 use crate::code::ErrorCode;
+pub use crate::crypto::PublicKeyMaterial;
 use crate::crypto::{ImportKey, Sealed};
 
 /// Seconds since the Unix epoch. The crate never reads the clock: callers pass `now` in.

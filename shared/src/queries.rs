@@ -35,7 +35,12 @@ pub fn deleted_vaults(world: &World, now: Timestamp) -> Vec<VaultView> {
 }
 
 /// The keys of a live vault that pass `filter`, as the client may see them.
-fn key_views(world: &World, vault: &str, now: Timestamp, filter: impl Fn(&Key) -> bool) -> Answer<Vec<KeyView>> {
+fn key_views(
+    world: &World,
+    vault: &str,
+    now: Timestamp,
+    filter: impl Fn(&Key) -> bool,
+) -> Answer<Vec<KeyView>> {
     let v = live_vault(world, vault)?;
     Ok(v.keys.values().filter(|k| filter(k)).map(|k| KeyView::of(world.cloud, v, k, now)).collect())
 }
@@ -58,7 +63,13 @@ pub fn key_view(world: &World, vault: &str, key: &str, now: Timestamp) -> Answer
 }
 
 /// One version of a live key.
-pub fn version_view(world: &World, vault: &str, key: &str, version: &str, now: Timestamp) -> Answer<KeyVersionView> {
+pub fn version_view(
+    world: &World,
+    vault: &str,
+    key: &str,
+    version: &str,
+    now: Timestamp,
+) -> Answer<KeyVersionView> {
     key_view(world, vault, key, now)?
         .versions
         .into_iter()

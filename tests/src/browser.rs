@@ -56,8 +56,11 @@ impl Browser {
 
     /// Waits for an element whose visible text contains `text`.
     pub async fn find_text_containing(&self, text: &str) -> Element {
-        self.wait_xpath(&format!("//*[contains(normalize-space(.),{})][not(*[contains(normalize-space(.),{0})])]", xpath_literal(text)))
-            .await
+        self.wait_xpath(&format!(
+            "//*[contains(normalize-space(.),{})][not(*[contains(normalize-space(.),{0})])]",
+            xpath_literal(text)
+        ))
+        .await
     }
 
     /// Waits for an element with the given ARIA role whose text contains `text`.
@@ -194,7 +197,9 @@ impl Browser {
     /// Whether a button with that label exists and is disabled.
     pub async fn button_disabled(&self, label: &str) -> bool {
         let lit = xpath_literal(label);
-        let button = self.wait_xpath(&format!("(//button[normalize-space(.)={lit} or @aria-label={lit}])[last()]")).await;
+        let button = self
+            .wait_xpath(&format!("(//button[normalize-space(.)={lit} or @aria-label={lit}])[last()]"))
+            .await;
         button.attr("disabled").await.ok().flatten().is_some()
     }
 
@@ -208,13 +213,17 @@ impl Browser {
     /// Waits for a dialog (side sheet) with this accessible name.
     pub async fn find_dialog(&self, title: &str) -> Element {
         let lit = xpath_literal(title);
-        self.wait_xpath(&format!("//*[@role='dialog'][@aria-labelledby=//h2[normalize-space(.)={lit}]/@id]")).await
+        self.wait_xpath(&format!("//*[@role='dialog'][@aria-labelledby=//h2[normalize-space(.)={lit}]/@id]"))
+            .await
     }
 
     /// Waits until no dialog with this title is open.
     pub async fn wait_dialog_closed(&self, title: &str) {
         let lit = xpath_literal(title);
-        self.wait_absent(&format!("//*[@role='dialog'][@aria-labelledby=//h2[normalize-space(.)={lit}]/@id]")).await;
+        self.wait_absent(&format!(
+            "//*[@role='dialog'][@aria-labelledby=//h2[normalize-space(.)={lit}]/@id]"
+        ))
+        .await;
     }
 
     /// Waits until nothing matches `xpath`.
@@ -234,7 +243,8 @@ impl Browser {
     /// Waits for the error panel showing `code` and returns it.
     pub async fn find_error(&self, code: &str) -> Element {
         let lit = xpath_literal(code);
-        self.wait_xpath(&format!("//*[contains(@class,'error-panel')][.//code[normalize-space(.)={lit}]]")).await
+        self.wait_xpath(&format!("//*[contains(@class,'error-panel')][.//code[normalize-space(.)={lit}]]"))
+            .await
     }
 
     /// Clicks Fix in the error panel showing `code` and waits until the fix is applied.

@@ -69,6 +69,9 @@ fn wait_for_port(port: u16) {
 pub struct Mirror {
     browser: Client,
     store: Store,
+    /// The world last given to the browser: the browser's world is pulled only when it differs
+    /// (so a step the server's operations runner committed meanwhile is not reverted).
+    pushed: std::sync::Mutex<Option<String>>,
 }
 
 impl Mirror {
@@ -83,19 +86,31 @@ impl Mirror {
             .expect("open the server's database");
         let master =
             std::fs::read_to_string(server.data_dir().join("master.key")).expect("the server's master key");
-        let mirror = Mirror { browser: browser.clone(), store };
+        let mirror = Mirror { browser: browser.clone(), store, pushed: Default::default() };
         let world = mirror.server_world().await;
         let demo = json!({"world": world, "seed": world, "master": master.trim(), "clock_offset": 0});
         mirror.set_demo(&demo).await;
+        *mirror.pushed.lock().unwrap_or_else(|p| p.into_inner()) = Some(world);
         mirror
     }
 
     /// Browser -> server, before an API request.
     pub async fn pull(&self) {
         let Some(text) = browser_world(&self.browser).await else { return };
+        if self.pushed.lock().unwrap_or_else(|p| p.into_inner()).as_deref() == Some(text.as_str()) {
+            return;
+        }
         let world: World = serde_json::from_str(&text).expect("the browser's world");
-        let snapshot = self.store.load().await.expect("load the server's world");
-        self.store.commit(&snapshot, &world).await.expect("store the browser's world");
+        // The shadow server's runner may commit meanwhile (an operation step): then read again.
+        for _ in 0..10 {
+            let snapshot = self.store.load().await.expect("load the server's world");
+            match self.store.commit(&snapshot, &world).await {
+                Ok(_) => return,
+                Err(backend::StoreError::Conflict) => continue,
+                Err(e) => panic!("store the browser's world: {e}"),
+            }
+        }
+        panic!("the browser's world could not be stored: the server kept changing");
     }
 
     /// Server -> browser, after an API request.
@@ -104,6 +119,7 @@ impl Mirror {
         let mut demo = stored_demo(&self.browser).await.expect("the browser has a demo");
         demo["world"] = json!(world);
         self.set_demo(&demo).await;
+        *self.pushed.lock().unwrap_or_else(|p| p.into_inner()) = Some(world);
     }
 
     async fn server_world(&self) -> String {
@@ -114,7 +130,10 @@ impl Mirror {
     async fn set_demo(&self, demo: &Value) {
         let text = demo.to_string();
         self.browser
-            .execute("localStorage.setItem(arguments[0], arguments[1]);", vec![json!(DEMO_ENTRY), json!(text)])
+            .execute(
+                "localStorage.setItem(arguments[0], arguments[1]);",
+                vec![json!(DEMO_ENTRY), json!(text)],
+            )
             .await
             .expect("write the browser's storage");
     }

@@ -51,11 +51,17 @@ impl Demo {
         api.post_empty(&self.order_path("/device-password")).await
     }
 
-    /// Applies the fix an error offered, for the subject it named.
+    /// Applies the fix an error offered, for the subject it named; returns the order after it.
     pub async fn apply_fix(&self, api: &Api, error: &Value) -> Value {
         assert!(error["fix"].is_object(), "the error offers no fix: {error}");
-        assert_eq!(error["subject"], json!({"kind": "order", "id": self.order}), "the failure names its order");
-        api.post("/fixes", &json!({"subject": error["subject"], "fix": error["fix"]})).await.ok()
+        assert_eq!(
+            error["subject"],
+            json!({"kind": "order", "id": self.order}),
+            "the failure names its order"
+        );
+        let applied =
+            api.post("/fixes", &json!({"subject": error["subject"], "fix": error["fix"]})).await.ok();
+        applied["order"].clone()
     }
 }
 

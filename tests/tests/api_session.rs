@@ -4,11 +4,14 @@ use keyblade_tests::{Api, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Every (method, path) in the OpenAPI document, path parameters filled with a dummy.
+/// Every (method, path) in the OpenAPI document, path parameters filled with a dummy, relative
+/// to `/api` as [`Api`] takes them.
 async fn documented_routes(api: &Api) -> Vec<(Method, String)> {
     let document = api.get("/openapi.json").await.ok();
+    assert_eq!(document["servers"][0]["url"], "/", "paths are absolute, below the server's root");
     let mut routes = Vec::new();
     for (path, item) in document["paths"].as_object().expect("paths") {
+        let path = path.strip_prefix("/api").expect("every documented path is under /api");
         for method in item.as_object().expect("a path item").keys() {
             let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
                 continue;
@@ -102,17 +105,25 @@ async fn health_needs_no_session_and_the_openapi_document_is_generated() {
     let api = Api::signed_in(&server).await;
     let document: Value = api.get("/openapi.json").await.ok();
     assert_eq!(document["info"]["title"], "Keyblade API");
-    assert!(document["paths"]["/orders/{order}/device-password"]["post"].is_object());
-    assert!(document["paths"]["/vaults/{vault}/import-key"]["get"].is_object());
+    assert!(document["paths"]["/api/orders/{order}/device-password"]["post"].is_object());
+    assert!(document["paths"]["/api/vaults/{vault}/import-key"]["get"].is_object());
+    assert!(document["paths"]["/api/operations/{operation}"]["get"].is_object());
+    assert!(document["paths"]["/api/fixes"]["post"].is_object());
 
     // Bodies are typed by the shared API types, not generic objects.
-    let save = &document["paths"]["/orders/{order}/encryption/key-url"]["put"];
+    let save = &document["paths"]["/api/orders/{order}/encryption/key-url"]["put"];
     let request = &save["requestBody"]["content"]["application/json"]["schema"]["$ref"];
     assert_eq!(request, "#/components/schemas/SaveByKeyUrlRequest");
     let answer = &save["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
     assert_eq!(answer, "#/components/schemas/OrderView");
     let schemas = &document["components"]["schemas"];
-    for name in ["SessionView", "EncryptionSettings", "FixAction", "ErrorCode", "WorldView"] {
+    // Every status the route can answer is documented, with the error envelope.
+    for status in ["400", "401", "404", "409", "415", "422"] {
+        let error = &save["responses"][status]["content"]["application/json"]["schema"]["$ref"];
+        assert_eq!(error, "#/components/schemas/ErrorEnvelope", "status {status}");
+    }
+    for name in ["SessionView", "EncryptionSettings", "FixAction", "ErrorCode", "WorldView", "OperationView"]
+    {
         assert!(schemas[name].is_object(), "no schema {name}");
     }
 }

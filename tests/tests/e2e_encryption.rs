@@ -28,9 +28,7 @@ async fn pick_demo_key(p: &Portal) {
 async fn save_and_expect_key_url(p: &Portal, key: &str) {
     p.browser.click_button("Save").await;
     p.browser.find_role("status", "Encryption settings saved").await;
-    p.browser
-        .find_xpath(&format!("//dd[contains(@class,'key-url')][contains(.,'/keys/{key}/')]"))
-        .await;
+    p.browser.find_xpath(&format!("//dd[contains(@class,'key-url')][contains(.,'/keys/{key}/')]")).await;
 }
 
 async fn flow01_select_type_marks_unsaved_changes(mode: Mode) {
@@ -155,7 +153,11 @@ async fn flow06_selected_key_is_shown_under_encryption_type(mode: Mode) {
     p.open_encryption().await;
     pick_demo_key(&p).await;
     let b = &p.browser;
-    b.find_xpath(&format!("//dl[contains(@class,'key-summary')][dd[.='{DEMO_VAULT}']][dd[.='{DEMO_KEY}']][dd[.='{}']]", p.demo.version)).await;
+    b.find_xpath(&format!(
+        "//dl[contains(@class,'key-summary')][dd[.='{DEMO_VAULT}']][dd[.='{DEMO_KEY}']][dd[.='{}']]",
+        p.demo.version
+    ))
+    .await;
     p.close().await;
 }
 
@@ -230,7 +232,8 @@ async fn flow10_change_key_opens_a_cleared_picker(mode: Mode) {
 async fn flow11_change_identity_user_then_system(mode: Mode) {
     let p = Portal::start_in(mode).await;
     p.demo.save_cmk(&p.api, DEMO_VAULT, DEMO_KEY, &p.demo.version, system_assigned()).await.ok();
-    let grant = json!({"principal_id": p.demo.identity_principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
+    let grant =
+        json!({"principal_id": p.demo.identity_principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
     p.api.put(&format!("/vaults/{DEMO_VAULT}/access-policies"), &grant).await.ok();
     p.open_encryption().await;
     let b = &p.browser;

@@ -138,9 +138,13 @@ async fn wrap_key_permission_removed(mode: Mode) {
 
 async fn firewall_blocks_a_user_identity(mode: Mode) {
     let p = Portal::start_in(mode).await;
-    let grant = json!({"principal_id": p.demo.identity_principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
+    let grant =
+        json!({"principal_id": p.demo.identity_principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
     p.api.put(&format!("/vaults/{DEMO_VAULT}/access-policies"), &grant).await.ok();
-    p.api.put(&format!("/vaults/{DEMO_VAULT}/firewall"), &json!({"enabled": true, "allowed_identities": []})).await.ok();
+    p.api
+        .put(&format!("/vaults/{DEMO_VAULT}/firewall"), &json!({"enabled": true, "allowed_identities": []}))
+        .await
+        .ok();
     p.open_encryption().await;
     pick(&p, DEMO_VAULT, DEMO_KEY).await;
     let b = &p.browser;
@@ -159,9 +163,13 @@ async fn firewall_blocks_a_user_identity(mode: Mode) {
 
 async fn user_identity_deleted_after_save(mode: Mode) {
     let p = Portal::start_in(mode).await;
-    let grant = json!({"principal_id": p.demo.identity_principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
+    let grant =
+        json!({"principal_id": p.demo.identity_principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
     p.api.put(&format!("/vaults/{DEMO_VAULT}/access-policies"), &grant).await.ok();
-    p.demo.save_cmk(&p.api, DEMO_VAULT, DEMO_KEY, &p.demo.version, user_assigned(&p.demo.identity)).await.ok();
+    p.demo
+        .save_cmk(&p.api, DEMO_VAULT, DEMO_KEY, &p.demo.version, user_assigned(&p.demo.identity))
+        .await
+        .ok();
     // Managed identities > Delete databox-uai, in the portal.
     let b = &p.browser;
     p.open_path("/identities").await;

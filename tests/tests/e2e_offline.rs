@@ -99,7 +99,10 @@ async fn the_offline_engine_and_the_server_reach_the_same_world() {
     let offline_world: World = serde_json::from_str(&stored).expect("a world");
     offline.close().await;
 
-    assert_eq!(normalized(&live_world), normalized(&WorldView::of(&offline_world, shared::model::Timestamp(0))));
+    assert_eq!(
+        normalized(&live_world),
+        normalized(&WorldView::of(&offline_world, shared::model::Timestamp(0)))
+    );
 }
 
 /// A world view without what differs between two seedings: ids, key material and times.

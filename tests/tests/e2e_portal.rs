@@ -119,4 +119,27 @@ async fn clicking_through_without_pausing_never_kills_the_page(mode: keyblade_te
     p.close().await;
 }
 
-keyblade_tests::in_both_modes!(clicking_through_without_pausing_never_kills_the_page);
+/// Simulation > Advance time moves the engine's clock (the server's test clock, or the offline
+/// demo's): 90 days later the deleted vault's retention is over and it is purged. The vault's
+/// provisioning shows in the Activity pane.
+async fn advancing_time_ends_a_deleted_vaults_retention(mode: keyblade_tests::Mode) {
+    let p = Portal::start_in(mode).await;
+    keyblade_tests::scenario::create_vault(&p.api, "rehearsal-kv", true, false).await;
+    p.api.delete("/vaults/rehearsal-kv").await;
+    p.open_path("/deleted-vaults").await;
+    let b = &p.browser;
+    b.find_text("rehearsal-kv").await;
+    b.click_button("Simulation").await;
+    b.click_button("Advance time: 90 days").await;
+    b.find_text("Time advanced").await;
+    b.wait_absent("//td[normalize-space(.)='rehearsal-kv'] | //a[normalize-space(.)='rehearsal-kv']").await;
+    b.click_button("Activity").await;
+    let pane = b.find_role("region", "Create key vault rehearsal-kv").await;
+    assert!(pane.text().await.expect("the pane's text").contains("Succeeded"));
+    p.close().await;
+}
+
+keyblade_tests::in_both_modes!(
+    clicking_through_without_pausing_never_kills_the_page,
+    advancing_time_ends_a_deleted_vaults_retention,
+);

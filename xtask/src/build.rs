@@ -1,19 +1,12 @@
 //! Building the portal and the server.
 
-use std::{
-    env,
-    path::PathBuf,
-    process::Command,
-};
+use std::{env, path::PathBuf, process::Command};
 
 use crate::tools::{Tools, announce};
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits inside the workspace")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits inside the workspace").to_path_buf()
 }
 
 pub fn dist() -> PathBuf {
@@ -29,24 +22,15 @@ pub fn cargo(tools: &Tools) -> Command {
 
 /// Runs a command to completion; an error says how it ended.
 pub fn check(command: &mut Command) -> Result<(), String> {
-    let status = command
-        .status()
-        .map_err(|e| format!("could not start {:?}: {e}", command.get_program()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{:?} exited with {status}", command.get_program()))
-    }
+    let status = command.status().map_err(|e| format!("could not start {:?}: {e}", command.get_program()))?;
+    if status.success() { Ok(()) } else { Err(format!("{:?} exited with {status}", command.get_program())) }
 }
 
 /// `trunk build --release` into `dist/`.
 pub fn portal(tools: &Tools) -> Result<(), String> {
     announce("building the portal (trunk build --release)");
     check(
-        Command::new(&tools.trunk)
-            .args(["build", "--release"])
-            .current_dir(root())
-            .env("PATH", &tools.path),
+        Command::new(&tools.trunk).args(["build", "--release"]).current_dir(root()).env("PATH", &tools.path),
     )
 }
 

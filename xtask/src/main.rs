@@ -90,6 +90,34 @@ fn test() -> Result<(), String> {
             failures.push(format!("{name}: {e}"));
         }
     };
+    step("formatting (cargo fmt --check)", build::cargo(&tools).args(["fmt", "--all", "--", "--check"]));
+    step(
+        "lints (cargo clippy, native)",
+        build::cargo(&tools).args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "keyblade-frontend",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    );
+    step(
+        "lints (cargo clippy, the portal for wasm32)",
+        build::cargo(&tools).args([
+            "clippy",
+            "-p",
+            "keyblade-frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    );
     step(
         "engine for wasm32",
         build::cargo(&tools).args(["build", "-p", "keyblade-shared", "--target", "wasm32-unknown-unknown"]),

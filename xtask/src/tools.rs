@@ -68,14 +68,12 @@ pub fn ensure_browser() -> Result<Browser, String> {
         command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         check(&mut command)
     };
-    apt(&["update"])
-        .and_then(|()| apt(&["install", "-y", "chromium", "chromium-driver"]))
-        .map_err(|e| {
-            format!(
-                "Chromium is required for the browser tests and could not be installed ({e}). \
+    apt(&["update"]).and_then(|()| apt(&["install", "-y", "chromium", "chromium-driver"])).map_err(|e| {
+        format!(
+            "Chromium is required for the browser tests and could not be installed ({e}). \
                  Install the Debian packages `chromium` and `chromium-driver` and run again."
-            )
-        })?;
+        )
+    })?;
     if browser.chromium.exists() && browser.chromedriver.exists() {
         Ok(browser)
     } else {
@@ -130,10 +128,10 @@ fn wasm_bindgen_version() -> Result<String, String> {
     let lock = fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = ")) {
-                return Ok(version.trim_matches('"').to_string());
-            }
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = "))
+        {
+            return Ok(version.trim_matches('"').to_string());
         }
     }
     Err("wasm-bindgen is not in Cargo.lock".into())
@@ -144,9 +142,7 @@ fn installed_version(binary: &Path) -> Option<String> {
 }
 
 fn output(command: &mut Command) -> Result<String, String> {
-    let out = command
-        .output()
-        .map_err(|e| format!("could not run {:?}: {e}", command.get_program()))?;
+    let out = command.output().map_err(|e| format!("could not run {:?}: {e}", command.get_program()))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {

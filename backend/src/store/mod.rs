@@ -208,15 +208,24 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let store = Store::open(&url).await.expect("a store");
         let other_writer = Store::open(&url).await.expect("a second store on the same file");
-        store.seed(&World { tenants: [("t".to_owned(), tenant("t"))].into(), ..World::default() }).await.expect("seeded");
+        store
+            .seed(&World { tenants: [("t".to_owned(), tenant("t"))].into(), ..World::default() })
+            .await
+            .expect("seeded");
 
         let first = store.load().await.expect("a snapshot");
         let again = store.load().await.expect("a snapshot");
         assert!(Arc::ptr_eq(&first.world, &again.world), "no write, so the parsed world is reused");
 
         let theirs = other_writer.load().await.expect("a snapshot");
-        other_writer.commit(&theirs, &rename(&theirs.world, "t", "renamed elsewhere")).await.expect("a write");
+        other_writer
+            .commit(&theirs, &rename(&theirs.world, "t", "renamed elsewhere"))
+            .await
+            .expect("a write");
         let after = store.load().await.expect("a snapshot");
-        assert_eq!(after.world.tenants["t"].name, "renamed elsewhere", "another writer's commit is seen at once");
+        assert_eq!(
+            after.world.tenants["t"].name, "renamed elsewhere",
+            "another writer's commit is seen at once"
+        );
     }
 }

@@ -137,7 +137,9 @@ impl Changes {
         for (key, body) in &after.0 {
             match before.get(key) {
                 None => changes.inserts.push((key.clone(), body.clone())),
-                Some((old, version)) if old != body => changes.updates.push((key.clone(), body.clone(), *version)),
+                Some((old, version)) if old != body => {
+                    changes.updates.push((key.clone(), body.clone(), *version))
+                }
                 Some(_) => {}
             }
         }

@@ -88,7 +88,11 @@ impl ApiError {
             return Self {
                 status,
                 code: if status == 401 { "Unauthorized".into() } else { format!("HTTP {status}") },
-                message: if body.trim().is_empty() { format!("The server answered {status}.") } else { body.chars().take(300).collect() },
+                message: if body.trim().is_empty() {
+                    format!("The server answered {status}.")
+                } else {
+                    body.chars().take(300).collect()
+                },
                 recoverable: None,
                 remediation: vec![],
                 fix: None,
@@ -119,9 +123,13 @@ impl ApiError {
             }
             RecoverKey { vault, key } => format!("Recover the deleted key {key} in {vault}"),
             RecoverVault { vault } => format!("Recover the deleted key vault {vault}"),
-            GrantKeyPermissions { vault, .. } => format!("Grant Get, WrapKey and UnwrapKey on {vault} to the identity"),
+            GrantKeyPermissions { vault, .. } => {
+                format!("Grant Get, WrapKey and UnwrapKey on {vault} to the identity")
+            }
             SwitchToSystemAssigned { .. } => "Switch to the system-assigned identity".to_string(),
-            RestoreSubscriptionTenant { .. } => "Move the subscription back to its original tenant".to_string(),
+            RestoreSubscriptionTenant { .. } => {
+                "Move the subscription back to its original tenant".to_string()
+            }
             RecreateSystemIdentity { vault } => {
                 format!("Recreate the system-assigned identity and grant it access to {vault}")
             }
@@ -134,10 +142,16 @@ impl ApiError {
 
 fn steps(value: Option<&Value>) -> Vec<String> {
     match value {
-        Some(Value::String(s)) => s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+        Some(Value::String(s)) => {
+            s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+        }
         Some(Value::Array(items)) => items
             .iter()
-            .filter_map(|i| i.as_str().map(str::to_string).or_else(|| i.get("text").and_then(Value::as_str).map(str::to_string)))
+            .filter_map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .or_else(|| i.get("text").and_then(Value::as_str).map(str::to_string))
+            })
             .collect(),
         _ => vec![],
     }

@@ -70,7 +70,8 @@ impl Http {
             .dyn_into()
             .map_err(js)?;
         let status = response.status();
-        let text = JsFuture::from(response.text().map_err(js)?).await.map_err(js)?.as_string().unwrap_or_default();
+        let text =
+            JsFuture::from(response.text().map_err(js)?).await.map_err(js)?.as_string().unwrap_or_default();
         if !response.ok() {
             // The server answers every failure with the JSON envelope; anything else (a static
             // file server's 404 page, a proxy's 502) means no Keyblade server is behind /api.
@@ -84,7 +85,8 @@ impl Http {
             return Err(error);
         }
         let text = if text.trim().is_empty() { "null".to_string() } else { text };
-        serde_json::from_str(&text).map_err(|e| ApiError::client(format!("Unexpected answer from {path}: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| ApiError::client(format!("Unexpected answer from {path}: {e}")))
     }
 }
 

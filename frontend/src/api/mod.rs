@@ -61,9 +61,10 @@ impl Backend {
     pub async fn health(&self) -> ApiResult<HealthResponse> {
         match self {
             Backend::Http(h) => h.get("/api/health").await,
-            Backend::Offline(_) => {
-                Ok(HealthResponse { status: "offline demo".into(), version: env!("CARGO_PKG_VERSION").into() })
-            }
+            Backend::Offline(_) => Ok(HealthResponse {
+                status: "offline demo".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            }),
         }
     }
 
@@ -111,8 +112,13 @@ impl Backend {
     /// The (first) subscription with its tenants and resource groups.
     pub async fn subscription(&self) -> ApiResult<SubscriptionView> {
         let world = self.world().await?;
-        let sub = world.subscriptions.into_iter().next().ok_or_else(|| ApiError::client("There is no subscription."))?;
-        let resource_groups = world.resource_groups.into_iter().filter(|g| g.subscription_id == sub.id).collect();
+        let sub = world
+            .subscriptions
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::client("There is no subscription."))?;
+        let resource_groups =
+            world.resource_groups.into_iter().filter(|g| g.subscription_id == sub.id).collect();
         Ok(SubscriptionView {
             id: sub.id,
             name: sub.name,
@@ -157,7 +163,12 @@ impl Backend {
         self.call(svc::PurgeVault { vault: name.into() }).await
     }
     /// Sets a principal's key permissions; an empty list removes the policy.
-    pub async fn set_access_policy(&self, vault: &str, principal_id: &str, permissions: &[KeyPermission]) -> ApiResult<VaultView> {
+    pub async fn set_access_policy(
+        &self,
+        vault: &str,
+        principal_id: &str,
+        permissions: &[KeyPermission],
+    ) -> ApiResult<VaultView> {
         let body = wire::SetAccessPolicyRequest {
             principal_id: principal_id.into(),
             permissions: permissions.iter().copied().collect(),
@@ -194,14 +205,30 @@ impl Backend {
         };
         self.call(svc::CreateKey { vault: vault.into(), body }).await
     }
-    pub async fn import_new_version(&self, vault: &str, key: &str, import: &KeyImport) -> ApiResult<KeyVersionView> {
-        let body = CreateVersionRequest { attributes: import.attributes.clone(), transfer: import.transfer.clone() };
+    pub async fn import_new_version(
+        &self,
+        vault: &str,
+        key: &str,
+        import: &KeyImport,
+    ) -> ApiResult<KeyVersionView> {
+        let body =
+            CreateVersionRequest { attributes: import.attributes.clone(), transfer: import.transfer.clone() };
         self.call(svc::CreateVersion { vault: vault.into(), key: key.into(), body }).await
     }
     /// Replaces a version's attributes (enabled, activation, expiry).
-    pub async fn update_version(&self, vault: &str, key: &str, version: &str, attributes: &VersionAttributes) -> ApiResult<KeyVersionView> {
-        let request =
-            svc::UpdateVersion { vault: vault.into(), key: key.into(), version: version.into(), body: attributes.clone() };
+    pub async fn update_version(
+        &self,
+        vault: &str,
+        key: &str,
+        version: &str,
+        attributes: &VersionAttributes,
+    ) -> ApiResult<KeyVersionView> {
+        let request = svc::UpdateVersion {
+            vault: vault.into(),
+            key: key.into(),
+            version: version.into(),
+            body: attributes.clone(),
+        };
         self.call(request).await
     }
     pub async fn delete_key(&self, vault: &str, key: &str) -> ApiResult<()> {
@@ -234,8 +261,14 @@ impl Backend {
         self.call(svc::GetOrder { order: id.into() }).await
     }
     /// Save on the Encryption blade; the version in the request guards against stale edits.
-    pub async fn save_encryption(&self, order: &str, settings: &EncryptionSettings, version: u64) -> ApiResult<OrderView> {
-        let body = wire::SaveEncryptionRequest { settings: settings.clone(), expected_version: Some(version) };
+    pub async fn save_encryption(
+        &self,
+        order: &str,
+        settings: &EncryptionSettings,
+        version: u64,
+    ) -> ApiResult<OrderView> {
+        let body =
+            wire::SaveEncryptionRequest { settings: settings.clone(), expected_version: Some(version) };
         self.call(svc::SaveEncryption { order: order.into(), if_match: None, body }).await
     }
     /// Device password: the unwrapped passkey, formatted.

@@ -214,7 +214,9 @@ fn start_engine() -> ApiResult<()> {
     });
     worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
-    ENGINE.with_borrow_mut(|e| *e = Some(EngineWorker { worker, ready: false, backlog: vec![], pending: VecDeque::new() }));
+    ENGINE.with_borrow_mut(|e| {
+        *e = Some(EngineWorker { worker, ready: false, backlog: vec![], pending: VecDeque::new() })
+    });
     Ok(())
 }
 
@@ -230,7 +232,8 @@ fn on_reply(text: &str) {
             }
         }),
         Reply::Stage { text } => {
-            let on_stage = ENGINE.with_borrow(|e| e.as_ref().and_then(|e| e.pending.front()?.on_stage.clone()));
+            let on_stage =
+                ENGINE.with_borrow(|e| e.as_ref().and_then(|e| e.pending.front()?.on_stage.clone()));
             if let Some(on_stage) = on_stage {
                 on_stage(text);
             }
@@ -259,7 +262,8 @@ async fn send(request: Request, on_stage: Option<Rc<dyn Fn(String)>>) -> ApiResu
             }
         });
     });
-    let text = JsFuture::from(promise).await.map_err(|_| ApiError::client("The offline demo's engine stopped."))?;
+    let text =
+        JsFuture::from(promise).await.map_err(|_| ApiError::client("The offline demo's engine stopped."))?;
     let reply: Reply = serde_json::from_str(&text.as_string().unwrap_or_default())
         .map_err(|e| ApiError::client(format!("The offline demo's engine answered badly: {e}")))?;
     match reply {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 pub use shared::api::{
     CreateKeyRequest, CreateVaultRequest as NewVault, CreateVersionRequest, DevicePasswordResponse,
     HealthResponse, KeyVersionView, KeyView, OrderView, UpdateVaultRequest as VaultPatch, VaultView,
-    VersionAttributes,
+    VersionAttributes, VersionStatus,
 };
 pub use shared::catalog::CatalogEntry;
 pub use shared::model::{

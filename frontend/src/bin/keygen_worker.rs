@@ -19,7 +19,8 @@ fn main() {
     let post_for_handler = post.clone();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let request = ev.data().as_string().unwrap_or_default();
-        let reply = run_in_worker(&request, |text| post_for_handler(&Reply::Stage { text: text.to_string() }));
+        let reply =
+            run_in_worker(&request, |text| post_for_handler(&Reply::Stage { text: text.to_string() }));
         post_for_handler(&reply);
     });
     scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));

@@ -1,5 +1,9 @@
-//! The portal chrome: top bar (product name, signed-in user, Sign out), breadcrumb and left
-//! menu around every signed-in page. It also guards the session: no session -> /signin.
+//! The portal chrome: top bar (product name, Activity, Simulation, signed-in user, Sign out),
+//! breadcrumb and left menu around every signed-in page. It also guards the session: no
+//! session -> /signin.
+
+mod activity;
+mod simulation;
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -28,7 +32,10 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
             let here = location.pathname.get_untracked();
             if here != "/signin" {
                 let next = js_sys::encode_uri_component(&here).as_string().unwrap_or_default();
-                navigate(&format!("/signin?next={next}"), NavigateOptions { replace: true, ..Default::default() });
+                navigate(
+                    &format!("/signin?next={next}"),
+                    NavigateOptions { replace: true, ..Default::default() },
+                );
             }
         });
     }
@@ -54,7 +61,9 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
         });
     }
     let waiting = move || match stage.get() {
-        Some(text) => view! { <p class="loading" role="status">"Preparing the offline demo: " {text}</p> }.into_any(),
+        Some(text) => {
+            view! { <p class="loading" role="status">"Preparing the offline demo: " {text}</p> }.into_any()
+        }
         None => view! { <p class="loading" role="status">"Loading the portal…"</p> }.into_any(),
     };
     view! {
@@ -125,6 +134,7 @@ fn TopBar() -> impl IntoView {
             <span class="topbar-sub">"Data Box encryption portal"</span>
             <div class="topbar-right">
                 {offline.then(|| view! { <DemoControls /> })}
+                {move || session.0.get().is_some().then(|| view! { <simulation::Simulation /><activity::Activity /> })}
                 <BackendStatus />
                 {move || session.0.get().map(|u| view! {
                     <span class="user" title="Signed-in user"><span class="avatar" aria-hidden="true">{u.label().chars().next().unwrap_or('?').to_uppercase().to_string()}</span>{u.label()}</span>
@@ -187,9 +197,7 @@ fn LeftMenu() -> impl IntoView {
         let backend = backend.clone();
         async move { backend.orders().await }
     });
-    let order = move || {
-        orders.get().and_then(|r| r.ok()).and_then(|o| o.into_iter().next())
-    };
+    let order = move || orders.get().and_then(|r| r.ok()).and_then(|o| o.into_iter().next());
     view! {
         <nav class="left-menu" aria-label="Portal menu">
             {move || order().map(|o| {

@@ -106,11 +106,13 @@ pub fn warm_up() {
 }
 
 fn spawn() -> Result<PooledWorker, String> {
-    let worker = Worker::new(WORKER_URL).map_err(|e| format!("cannot start the key generation worker: {e:?}"))?;
+    let worker =
+        Worker::new(WORKER_URL).map_err(|e| format!("cannot start the key generation worker: {e:?}"))?;
     let ready = Rc::new(Cell::new(false));
     let flag = ready.clone();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        if matches!(ev.data().as_string().map(|t| serde_json::from_str::<Reply>(&t)), Some(Ok(Reply::Ready))) {
+        if matches!(ev.data().as_string().map(|t| serde_json::from_str::<Reply>(&t)), Some(Ok(Reply::Ready)))
+        {
             flag.set(true);
         }
     });
@@ -179,7 +181,11 @@ pub fn start(
         let stage = on_stage.clone();
         let request = Request::Transfer { spec, import_key: import_key.clone() };
         // Progress from the first racer only: they all go through the same stages.
-        let (one, reply) = run(request, move |text| if racer == 0 { stage(text) })?;
+        let (one, reply) = run(request, move |text| {
+            if racer == 0 {
+                stage(text)
+            }
+        })?;
         job.workers.extend(one.workers);
         replies.push(Box::pin(reply));
     }
@@ -230,7 +236,8 @@ pub fn run(
                         give_back(&worker_for_msg);
                     }
                     Err(e) => {
-                        let _ = reject_msg.call1(&JsValue::NULL, &JsValue::from_str(&format!("bad worker reply: {e}")));
+                        let _ = reject_msg
+                            .call1(&JsValue::NULL, &JsValue::from_str(&format!("bad worker reply: {e}")));
                     }
                 }
             });
@@ -238,7 +245,8 @@ pub fn run(
             onmessage.forget();
             let reject_err = reject.clone();
             let onerror = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
-                let _ = reject_err.call1(&JsValue::NULL, &JsValue::from_str(&format!("worker error: {}", ev.message())));
+                let _ = reject_err
+                    .call1(&JsValue::NULL, &JsValue::from_str(&format!("worker error: {}", ev.message())));
             });
             worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
             onerror.forget();
@@ -250,7 +258,9 @@ pub fn run(
     };
     let job = KeygenJob { workers: vec![(worker, reject_slot)] };
     let reply = async move {
-        let value = JsFuture::from(promise).await.map_err(|e| e.as_string().unwrap_or_else(|| "worker failed".into()))?;
+        let value = JsFuture::from(promise)
+            .await
+            .map_err(|e| e.as_string().unwrap_or_else(|| "worker failed".into()))?;
         let text = value.as_string().unwrap_or_default();
         match serde_json::from_str::<Reply>(&text) {
             Ok(Reply::Failed { message }) => Err(message),
@@ -271,9 +281,13 @@ pub fn run_in_worker(request: &str, stage: impl Fn(&str)) -> Reply {
     let outcome = match request {
         Request::Transfer { spec, import_key } => transfer(spec, &import_key, &mut rng, &stage),
         Request::Open { stored } => engine::open(stored, &stage).map(|stored| Reply::Opened { stored }),
-        Request::Call { key, request } => engine::call(&key, request).map(|answer| Reply::Answered { answer }),
+        Request::Call { key, request } => {
+            engine::call(&key, request).map(|answer| Reply::Answered { answer })
+        }
         Request::Tick => engine::tick().map(|world| Reply::Ticked { world }),
-        Request::Clock { seconds } => engine::advance_clock(seconds).map(|(view, world)| Reply::Clocked { view, world }),
+        Request::Clock { seconds } => {
+            engine::advance_clock(seconds).map(|(view, world)| Reply::Clocked { view, world })
+        }
     };
     outcome.unwrap_or_else(|message| Reply::Failed { message })
 }

@@ -8,7 +8,9 @@ use crate::model::{Timestamp, World, within_retention};
 /// are purged (their key material is gone for good). Returns `None` when nothing was due, so
 /// callers write nothing.
 pub fn advance(world: &World, now: Timestamp) -> Option<World> {
-    let expired = |deleted_at: Option<Timestamp>, retention_days: u16| deleted_at.is_some() && !within_retention(deleted_at, retention_days, now);
+    let expired = |deleted_at: Option<Timestamp>, retention_days: u16| {
+        deleted_at.is_some() && !within_retention(deleted_at, retention_days, now)
+    };
     let due_vaults: Vec<String> = world
         .vaults
         .values()
@@ -56,7 +58,9 @@ pub fn check_clock_advance(seconds: i64) -> Result<(), crate::catalog::Failure> 
     } else {
         Err(crate::catalog::Failure::new(
             crate::catalog::ErrorCode::InvalidRequest,
-            format!("advance_seconds must be between 1 and {MAX_CLOCK_ADVANCE} (a century); the clock only moves forward."),
+            format!(
+                "advance_seconds must be between 1 and {MAX_CLOCK_ADVANCE} (a century); the clock only moves forward."
+            ),
         ))
     }
 }

@@ -21,7 +21,10 @@ pub fn apply_fix(
     };
     let order_id = || {
         order.as_deref().ok_or_else(|| {
-            Failure::new(ErrorCode::InvalidRequest, "This fix acts through an order: name the order as its subject.")
+            Failure::new(
+                ErrorCode::InvalidRequest,
+                "This fix acts through an order: name the order as its subject.",
+            )
         })
     };
     use FixAction::*;
@@ -36,9 +39,7 @@ pub fn apply_fix(
         SwitchToSystemAssigned { vault, key, version } => {
             switch_to_system_assigned(world, ctx, order_id()?, vault, key, version)
         }
-        RestoreSubscriptionTenant { subscription_id } => {
-            revert_subscription_tenant(world, subscription_id)
-        }
+        RestoreSubscriptionTenant { subscription_id } => revert_subscription_tenant(world, subscription_id),
         RecreateSystemIdentity { vault } => {
             recreate_system_identity_with_access(world, ctx, order_id()?, vault)
         }
@@ -49,4 +50,3 @@ pub fn apply_fix(
         }
     }
 }
-

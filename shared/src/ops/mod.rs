@@ -8,21 +8,21 @@
 mod advance;
 mod diagnose;
 mod fix;
-mod operation;
 mod identity;
 mod key;
+mod operation;
 mod order;
 mod vault;
 
 #[cfg(test)]
 mod tests;
 
-pub use diagnose::{Stage, diagnose};
 pub use advance::{MAX_CLOCK_ADVANCE, advance, check_clock_advance};
+pub use diagnose::{Stage, diagnose};
 pub use fix::apply_fix;
-pub use operation::*;
 pub use identity::*;
 pub use key::*;
+pub use operation::*;
 pub use order::*;
 pub use vault::*;
 

@@ -79,7 +79,8 @@ pub fn claim(world: &World, id: &str, holder: &str, now: Timestamp) -> Result<Wo
     if op.claim.as_ref().is_some_and(|c| c.holder != holder && c.until > now) {
         return Err(Failure::conflict("Another runner is working on this operation."));
     }
-    op.claim = Some(Claim { holder: holder.to_string(), until: Timestamp(now.0.saturating_add(CLAIM_SECONDS)) });
+    op.claim =
+        Some(Claim { holder: holder.to_string(), until: Timestamp(now.0.saturating_add(CLAIM_SECONDS)) });
     Ok(next)
 }
 

@@ -73,7 +73,8 @@ pub struct GetSubscription {
 impl Endpoint for GetSubscription {
     type Body = NoBody;
     type Answer = Subscription;
-    const ROUTE: Route = Route::get("/subscriptions/{subscription}", TAG, "One subscription.").failing(&[NotFound]);
+    const ROUTE: Route =
+        Route::get("/subscriptions/{subscription}", TAG, "One subscription.").failing(&[NotFound]);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<Subscription>, Failure> {
         Ok(Outcome::read(queries::subscription(world, &self.subscription)?))
     }

@@ -84,8 +84,10 @@ impl Endpoint for RevertEncryption {
     .failing(&ENCRYPTION_FAILURES)
     .if_match();
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
-        let request =
-            SaveEncryptionRequest { settings: EncryptionSettings::MicrosoftManaged, expected_version: self.if_match };
+        let request = SaveEncryptionRequest {
+            settings: EncryptionSettings::MicrosoftManaged,
+            expected_version: self.if_match,
+        };
         order_changed(ops::save_encryption(world, ctx, &self.order, &request)?, &self.order)
     }
 }

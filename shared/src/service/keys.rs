@@ -22,7 +22,8 @@ pub struct ListKeys {
 impl Endpoint for ListKeys {
     type Body = NoBody;
     type Answer = Vec<KeyView>;
-    const ROUTE: Route = Route::get("/vaults/{vault}/keys", TAG, "Lists the live keys of a vault.").failing(&[NotFound]);
+    const ROUTE: Route =
+        Route::get("/vaults/{vault}/keys", TAG, "Lists the live keys of a vault.").failing(&[NotFound]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<KeyView>>, Failure> {
         Ok(Outcome::read(queries::live_keys(world, &self.vault, ctx.now)?))
     }
@@ -40,10 +41,13 @@ pub struct CreateKey {
 impl Endpoint for CreateKey {
     type Body = CreateKeyRequest;
     type Answer = KeyView;
-    const ROUTE: Route =
-        Route::post("/vaults/{vault}/keys", TAG, "Imports a new key (first version) from a key-transfer blob.")
-            .created()
-            .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidKeyTransfer]);
+    const ROUTE: Route = Route::post(
+        "/vaults/{vault}/keys",
+        TAG,
+        "Imports a new key (first version) from a key-transfer blob.",
+    )
+    .created()
+    .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidKeyTransfer]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         let (next, _) = ops::create_key(world, ctx, &self.vault, &self.body)?;
         Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.body.name, ctx.now))
@@ -177,9 +181,12 @@ pub struct ListDeletedKeys {
 impl Endpoint for ListDeletedKeys {
     type Body = NoBody;
     type Answer = Vec<KeyView>;
-    const ROUTE: Route =
-        Route::get("/vaults/{vault}/deleted-keys", TAG, "Soft-deleted keys of a vault that have not been purged.")
-            .failing(&[NotFound]);
+    const ROUTE: Route = Route::get(
+        "/vaults/{vault}/deleted-keys",
+        TAG,
+        "Soft-deleted keys of a vault that have not been purged.",
+    )
+    .failing(&[NotFound]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<KeyView>>, Failure> {
         Ok(Outcome::read(queries::deleted_keys(world, &self.vault, ctx.now)?))
     }

@@ -304,9 +304,7 @@ pub fn dispatch(
     }
     let mut finder = Finder { key, request: Some(request), world, ctx, result: None };
     visit_endpoints(&mut finder);
-    finder
-        .result
-        .unwrap_or_else(|| Err(Failure::new(ErrorCode::NotFound, format!("No API route {key}."))))
+    finder.result.unwrap_or_else(|| Err(Failure::new(ErrorCode::NotFound, format!("No API route {key}."))))
 }
 
 /// Parses a request for `E` from JSON and handles it.

@@ -65,8 +65,9 @@ pub struct GetOrder {
 impl Endpoint for GetOrder {
     type Body = NoBody;
     type Answer = OrderView;
-    const ROUTE: Route = Route::get("/orders/{order}", TAG, "One order; its ETag is the version to send in If-Match.")
-        .failing(&[NotFound]);
+    const ROUTE: Route =
+        Route::get("/orders/{order}", TAG, "One order; its ETag is the version to send in If-Match.")
+            .failing(&[NotFound]);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
         let view = queries::order_view(world, &self.order)?;
         let version = view.version;
@@ -89,7 +90,11 @@ impl Endpoint for RemoveSystemIdentity {
     type Answer = OrderView;
     const ROUTE: Route = Route {
         status: 200,
-        ..Route::delete("/orders/{order}/system-identity", TAG, "Identity type None: removes the order's system-assigned identity.")
+        ..Route::delete(
+            "/orders/{order}/system-identity",
+            TAG,
+            "Identity type None: removes the order's system-assigned identity.",
+        )
     }
     .failing(&[NotFound, Conflict])
     .if_match();

@@ -38,11 +38,14 @@ pub struct CreateVault {
 impl Endpoint for CreateVault {
     type Body = CreateVaultRequest;
     type Answer = VaultView;
-    const ROUTE: Route =
-        Route::post("/vaults", TAG, "Creates a key vault and starts the operation that provisions its RSA-3072 import key \
-         (the answer's `operation`); keys can be added once it has succeeded.")
-            .created()
-            .failing(&[InvalidVaultName, VaultNameTaken, InvalidRetention, InvalidName, NotFound]);
+    const ROUTE: Route = Route::post(
+        "/vaults",
+        TAG,
+        "Creates a key vault and starts the operation that provisions its RSA-3072 import key \
+         (the answer's `operation`); keys can be added once it has succeeded.",
+    )
+    .created()
+    .failing(&[InvalidVaultName, VaultNameTaken, InvalidRetention, InvalidName, NotFound]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let mut next = ops::create_vault(world, &self.body)?;
         let vault = self.body.name;
@@ -170,9 +173,12 @@ pub struct SetFirewall {
 impl Endpoint for SetFirewall {
     type Body = SetFirewallRequest;
     type Answer = VaultView;
-    const ROUTE: Route =
-        Route::put("/vaults/{vault}/firewall", TAG, "Networking: firewall on/off and the identities allowed through it.")
-            .failing(&[NotFound, InvalidRequest]);
+    const ROUTE: Route = Route::put(
+        "/vaults/{vault}/firewall",
+        TAG,
+        "Networking: firewall on/off and the identities allowed through it.",
+    )
+    .failing(&[NotFound, InvalidRequest]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let next = ops::set_firewall(world, &self.vault, &self.body)?;
         Outcome::changed(next, |w| queries::vault_view(w, &self.vault, ctx.now))
@@ -186,8 +192,7 @@ pub struct ListDeletedVaults {}
 impl Endpoint for ListDeletedVaults {
     type Body = NoBody;
     type Answer = Vec<VaultView>;
-    const ROUTE: Route =
-        Route::get("/deleted-vaults", TAG, "Soft-deleted vaults that have not been purged.");
+    const ROUTE: Route = Route::get("/deleted-vaults", TAG, "Soft-deleted vaults that have not been purged.");
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<VaultView>>, Failure> {
         Ok(Outcome::read(queries::deleted_vaults(world, ctx.now)))
     }
@@ -203,9 +208,12 @@ pub struct RecoverVault {
 impl Endpoint for RecoverVault {
     type Body = NoBody;
     type Answer = VaultView;
-    const ROUTE: Route =
-        Route::post("/deleted-vaults/{vault}/recover", TAG, "Recovers a soft-deleted vault within its retention period.")
-            .failing(&[NotFound, NotRecoverable, VaultNameTaken]);
+    const ROUTE: Route = Route::post(
+        "/deleted-vaults/{vault}/recover",
+        TAG,
+        "Recovers a soft-deleted vault within its retention period.",
+    )
+    .failing(&[NotFound, NotRecoverable, VaultNameTaken]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let next = ops::recover_vault(world, ctx, &self.vault)?;
         Outcome::changed(next, |w| queries::vault_view(w, &self.vault, ctx.now))
@@ -222,9 +230,12 @@ pub struct PurgeVault {
 impl Endpoint for PurgeVault {
     type Body = NoBody;
     type Answer = ();
-    const ROUTE: Route =
-        Route::delete("/deleted-vaults/{vault}", TAG, "Purges a soft-deleted vault for good; refused under purge protection.")
-            .failing(&[NotFound, PurgeProtected]);
+    const ROUTE: Route = Route::delete(
+        "/deleted-vaults/{vault}",
+        TAG,
+        "Purges a soft-deleted vault for good; refused under purge protection.",
+    )
+    .failing(&[NotFound, PurgeProtected]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::purge_vault(world, ctx, &self.vault)?, |_| Ok(()))
     }

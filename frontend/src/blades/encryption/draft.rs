@@ -33,7 +33,9 @@ impl Draft {
             EncryptionSettings::CustomerManaged(k) => {
                 let identity = match &k.identity {
                     IdentityChoice::SystemAssigned => IdentityDraft::System,
-                    IdentityChoice::UserAssigned { identity_id } => IdentityDraft::User(Some(identity_id.clone())),
+                    IdentityChoice::UserAssigned { identity_id } => {
+                        IdentityDraft::User(Some(identity_id.clone()))
+                    }
                 };
                 let last_user = match &identity {
                     IdentityDraft::User(u) => u.clone(),
@@ -41,7 +43,11 @@ impl Draft {
                 };
                 Self {
                     cmk: true,
-                    key: Some(KeyRef { vault: k.vault.clone(), key: k.key.clone(), version: k.version.clone() }),
+                    key: Some(KeyRef {
+                        vault: k.vault.clone(),
+                        key: k.key.clone(),
+                        version: k.version.clone(),
+                    }),
                     identity,
                     last_user,
                 }

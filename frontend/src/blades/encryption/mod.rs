@@ -60,7 +60,10 @@ pub fn EncryptionBlade() -> impl IntoView {
     // The saved order as last seen, and the draft the user edits.
     let saved = RwSignal::new(None::<OrderView>);
     let draft = RwSignal::new(Draft::default());
-    let dirty = Memo::new(move |_| saved.with(|s| s.as_ref().map(|o| Draft::from(&o.encryption))) != Some(draft.get()) && saved.with(Option::is_some));
+    let dirty = Memo::new(move |_| {
+        saved.with(|s| s.as_ref().map(|o| Draft::from(&o.encryption))) != Some(draft.get())
+            && saved.with(Option::is_some)
+    });
     Effect::new(move |_| {
         if let Some(Ok(o)) = order.get() {
             let was_clean = !dirty.get_untracked();
@@ -98,17 +101,35 @@ pub fn EncryptionBlade() -> impl IntoView {
         error.set(None);
         saving.set(true);
         let backend = backend.clone();
-        let note = notifier.push(NoteKind::Progress, "Saving encryption settings…", format!("Updating order '{}'.", o.name));
+        let note = notifier.push(
+            NoteKind::Progress,
+            "Saving encryption settings…",
+            format!("Updating order '{}'.", o.name),
+        );
         leptos::task::spawn_local(async move {
             match backend.save_encryption(&o.id, &settings, o.version).await {
                 Ok(updated) => {
-                    notifier.update(note, NoteKind::Success, "Encryption settings saved", format!("Order '{}' now uses a {}.", updated.name, type_label(&updated.encryption).to_lowercase()));
+                    notifier.update(
+                        note,
+                        NoteKind::Success,
+                        "Encryption settings saved",
+                        format!(
+                            "Order '{}' now uses a {}.",
+                            updated.name,
+                            type_label(&updated.encryption).to_lowercase()
+                        ),
+                    );
                     draft.set(Draft::from(&updated.encryption));
                     saved.set(Some(updated));
                     refresh.bump();
                 }
                 Err(e) => {
-                    notifier.update(note, NoteKind::Error, "Saving encryption settings failed", format!("{}: {}", e.code, e.message));
+                    notifier.update(
+                        note,
+                        NoteKind::Error,
+                        "Saving encryption settings failed",
+                        format!("{}: {}", e.code, e.message),
+                    );
                     error.set(Some(e));
                 }
             }
@@ -136,7 +157,13 @@ pub fn EncryptionBlade() -> impl IntoView {
 
     let saved_key_url = move || {
         saved.with(|s| s.as_ref().and_then(|o| o.encryption.customer_key().cloned())).and_then(|k| {
-            draft.with(|d| d.key.as_ref().is_some_and(|r| r.vault == k.vault && r.key == k.key && r.version == k.version)).then_some(k.key_url)
+            draft
+                .with(|d| {
+                    d.key
+                        .as_ref()
+                        .is_some_and(|r| r.vault == k.vault && r.key == k.key && r.version == k.version)
+                })
+                .then_some(k.key_url)
         })
     };
 
@@ -285,11 +312,14 @@ fn SavedSummary(order: OrderView, identity_name: Callback<String, String>) -> im
     match order.encryption {
         EncryptionSettings::MicrosoftManaged => view! {
             <dl class="essentials"><dt>"Type"</dt><dd>"Microsoft managed key"</dd></dl>
-        }.into_any(),
+        }
+        .into_any(),
         EncryptionSettings::CustomerManaged(k) => {
             let identity = match &k.identity {
                 shared::model::IdentityChoice::SystemAssigned => "System assigned".to_string(),
-                shared::model::IdentityChoice::UserAssigned { identity_id } => format!("User assigned: {}", identity_name.run(identity_id.clone())),
+                shared::model::IdentityChoice::UserAssigned { identity_id } => {
+                    format!("User assigned: {}", identity_name.run(identity_id.clone()))
+                }
             };
             view! {
                 <dl class="essentials">
@@ -297,7 +327,8 @@ fn SavedSummary(order: OrderView, identity_name: Callback<String, String>) -> im
                     <dt>"Saved key URL"</dt><dd class="mono">{k.key_url}</dd>
                     <dt>"Identity"</dt><dd>{identity}</dd>
                 </dl>
-            }.into_any()
+            }
+            .into_any()
         }
     }
 }

@@ -30,12 +30,11 @@ pub fn IdentitiesBlade() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let rg = RwSignal::new(String::new());
     Effect::new(move |_| {
-        if let Some(Ok(s)) = subscription.get() {
-            if rg.get_untracked().is_empty() {
-                if let Some(first) = s.resource_groups.first() {
-                    rg.set(first.name.clone());
-                }
-            }
+        if let Some(Ok(s)) = subscription.get()
+            && rg.get_untracked().is_empty()
+            && let Some(first) = s.resource_groups.first()
+        {
+            rg.set(first.name.clone());
         }
     });
     let (id_name, id_rg) = (unique_id("mi-name"), unique_id("mi-rg"));

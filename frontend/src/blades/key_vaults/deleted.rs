@@ -4,7 +4,11 @@ use leptos::prelude::*;
 
 use crate::{
     api::ApiError,
-    components::{error_panel::ErrorPanel, form::date_time, notifications::{NoteKind, use_notifier}},
+    components::{
+        error_panel::ErrorPanel,
+        form::date_time,
+        notifications::{NoteKind, use_notifier},
+    },
     context::{set_crumbs, use_backend, use_refresh},
 };
 
@@ -27,10 +31,18 @@ pub fn DeletedVaultsBlade() -> impl IntoView {
         let backend = backend.clone();
         error.set(None);
         leptos::task::spawn_local(async move {
-            let result = if purge { backend.purge_vault(&name).await } else { backend.recover_vault(&name).await.map(|_| ()) };
+            let result = if purge {
+                backend.purge_vault(&name).await
+            } else {
+                backend.recover_vault(&name).await.map(|_| ())
+            };
             match result {
                 Ok(()) => {
-                    notifier.push(NoteKind::Success, if purge { "Key vault purged" } else { "Key vault recovered" }, format!("Key vault '{name}'."));
+                    notifier.push(
+                        NoteKind::Success,
+                        if purge { "Key vault purged" } else { "Key vault recovered" },
+                        format!("Key vault '{name}'."),
+                    );
                     refresh.bump();
                 }
                 Err(e) => error.set(Some(e)),
@@ -58,7 +70,7 @@ pub fn DeletedVaultsBlade() -> impl IntoView {
                                             <tr>
                                                 <td>{v.name.clone()}</td>
                                                 <td>{v.deleted_at.map(date_time).unwrap_or_default()}</td>
-                                                <td>{v.deleted_at.map(|d| date_time(d.plus_days(i64::from(v.retention_days)))).unwrap_or_default()}</td>
+                                                <td>{v.scheduled_purge.map(date_time).unwrap_or_default()}</td>
                                                 <td>{super::yes_no(v.purge_protection)}</td>
                                                 <td class="actions">
                                                     <button type="button" aria-label=format!("Recover {}", v.name) on:click=move |_| a(n1.clone(), false)>"Recover"</button>

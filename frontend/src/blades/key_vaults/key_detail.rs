@@ -5,7 +5,10 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::{ApiError, KeyView, VersionAttributes},
-    components::{error_panel::ErrorPanel, form::{date_time, date_value, now, parse_date, unique_id, date_in_days}},
+    components::{
+        error_panel::ErrorPanel,
+        form::{date_in_days, date_time, date_value, parse_date, unique_id},
+    },
     context::{set_crumbs_owned, use_backend, use_refresh},
     panels::create_version::CreateVersionPanel,
 };
@@ -59,12 +62,11 @@ pub fn KeyDetailBlade() -> impl IntoView {
                         <table class="grid versions">
                             <thead><tr><th scope="col">"Version"</th><th scope="col">"Status"</th><th scope="col">"Activation date"</th><th scope="col">"Expiration date"</th><th scope="col">"Created"</th><th scope="col">"Actions"</th></tr></thead>
                             <tbody>
-                                <For each=move || versions.clone() key=|v| (v.id.clone(), v.enabled, v.exp) children=move |ver| {
+                                <For each=move || versions.clone() key=|v| (v.id.clone(), v.enabled, v.exp, v.status) children=move |ver| {
                                     let (v1, k1, id1) = (vault(), key(), ver.id.clone());
                                     let (v2, k2, id2) = (vault(), key(), ver.id.clone());
                                     let (v3, k3, id3) = (vault(), key(), ver.id.clone());
-                                    let expired = ver.exp.is_some_and(|e| e <= now());
-                                    let status = match (ver.enabled, expired) { (false, _) => "Disabled", (true, true) => "Expired", _ => "Enabled" };
+                                    let status = ver.status.label();
                                     let exp_id = unique_id("ver-exp");
                                     let exp_value = RwSignal::new(ver.exp.map(date_value).unwrap_or_else(|| date_in_days(365)));
                                     let short = ver.id.chars().take(8).collect::<String>();

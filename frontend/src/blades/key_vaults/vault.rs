@@ -2,12 +2,19 @@
 //! Networking (firewall) and Keys.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::{use_navigate, use_params_map}};
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_params_map},
+};
 use shared::model::KeyPermission;
 
 use crate::{
     api::{ApiError, Firewall, KeyView, VaultPatch, VaultView},
-    components::{error_panel::ErrorPanel, form::{date_time, unique_id}, notifications::{NoteKind, use_notifier}},
+    components::{
+        error_panel::ErrorPanel,
+        form::{date_time, unique_id},
+        notifications::{NoteKind, use_notifier},
+    },
     context::{set_crumbs_owned, use_backend, use_refresh},
     panels::create_key::CreateKeyPanel,
 };
@@ -84,7 +91,11 @@ pub fn VaultBlade() -> impl IntoView {
     };
     Effect::new(move |_| {
         let n = name();
-        set_crumbs_owned(vec![("Home".into(), "/".into()), ("Key vaults".into(), "/vaults".into()), (n.clone(), format!("/vaults/{n}"))]);
+        set_crumbs_owned(vec![
+            ("Home".into(), "/".into()),
+            ("Key vaults".into(), "/vaults".into()),
+            (n.clone(), format!("/vaults/{n}")),
+        ]);
     });
     let tab = RwSignal::new(Tab::Properties);
     let error = RwSignal::new(None::<ApiError>);
@@ -100,7 +111,11 @@ pub fn VaultBlade() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match backend.delete_vault(&n).await {
                 Ok(()) => {
-                    notifier.push(NoteKind::Success, "Key vault deleted", format!("Key vault '{n}' was deleted."));
+                    notifier.push(
+                        NoteKind::Success,
+                        "Key vault deleted",
+                        format!("Key vault '{n}' was deleted."),
+                    );
                     refresh.bump();
                     navigate("/vaults", Default::default());
                 }
@@ -108,7 +123,12 @@ pub fn VaultBlade() -> impl IntoView {
             }
         });
     };
-    let tabs = [(Tab::Properties, "Properties"), (Tab::AccessPolicies, "Access policies"), (Tab::Networking, "Networking"), (Tab::Keys, "Keys")];
+    let tabs = [
+        (Tab::Properties, "Properties"),
+        (Tab::AccessPolicies, "Access policies"),
+        (Tab::Networking, "Networking"),
+        (Tab::Keys, "Keys"),
+    ];
     view! {
         <section class="blade" aria-labelledby="vault-title">
             <div class="blade-head"><h1 id="vault-title">{name}</h1><span class="muted">"Key vault"</span></div>
@@ -201,9 +221,18 @@ fn Properties(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
 #[component]
 fn AccessPolicies(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
     let principals = use_principals();
-    let label_of = move |id: &str| principals.get().unwrap_or_default().into_iter().find(|(p, _)| p == id).map(|(_, l)| l).unwrap_or_else(|| id.to_string());
+    let label_of = move |id: &str| {
+        principals
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .find(|(p, _)| p == id)
+            .map(|(_, l)| l)
+            .unwrap_or_else(|| id.to_string())
+    };
     let vault_name = vault.name.clone();
-    let policies: Vec<(String, Vec<KeyPermission>)> = vault.access_policies.iter().map(|(p, set)| (p.clone(), set.iter().copied().collect())).collect();
+    let policies: Vec<(String, Vec<KeyPermission>)> =
+        vault.access_policies.iter().map(|(p, set)| (p.clone(), set.iter().copied().collect())).collect();
     let new_principal = RwSignal::new(String::new());
     let new_perms = RwSignal::new(KeyPermission::REQUIRED_FOR_ORDER.to_vec());
     let id_new = unique_id("ap-new");
@@ -307,7 +336,11 @@ fn Networking(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
     let name = vault.name.clone();
     let original = vault.firewall.clone();
     let id_fw = unique_id("fw");
-    let changed = move || enabled.get() != original.enabled || allowed.get().into_iter().collect::<std::collections::BTreeSet<_>>() != original.allowed_identities;
+    let changed = move || {
+        enabled.get() != original.enabled
+            || allowed.get().into_iter().collect::<std::collections::BTreeSet<_>>()
+                != original.allowed_identities
+    };
     view! {
         <h2 class="section-title">"Firewalls and virtual networks"</h2>
         <div class="check">

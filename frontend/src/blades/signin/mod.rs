@@ -1,7 +1,10 @@
 //! The sign-in page.
 
 use leptos::prelude::*;
-use leptos_router::{NavigateOptions, hooks::{use_navigate, use_query_map}};
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_navigate, use_query_map},
+};
 
 use crate::{
     PRODUCT_NAME,
@@ -24,7 +27,11 @@ pub fn SignIn() -> impl IntoView {
         ev.prevent_default();
         let backend = backend.clone();
         let navigate = navigate.clone();
-        let next = query.read_untracked().get("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+        let next = query
+            .read_untracked()
+            .get("next")
+            .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+            .unwrap_or_else(|| "/".into());
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {

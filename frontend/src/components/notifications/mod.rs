@@ -26,6 +26,12 @@ pub struct Notifier {
     next: StoredValue<u32>,
 }
 
+impl Default for Notifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Notifier {
     pub fn new() -> Self {
         Self { notes: RwSignal::new(vec![]), next: StoredValue::new(1) }

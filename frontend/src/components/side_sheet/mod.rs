@@ -26,9 +26,8 @@ pub fn SideSheet(
 ) -> impl IntoView {
     let title_id = unique_id("sheet-title");
     let panel = NodeRef::<html::Section>::new();
-    let previous_focus: Option<web_sys::HtmlElement> = document()
-        .active_element()
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    let previous_focus: Option<web_sys::HtmlElement> =
+        document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
     let previous_focus = SendWrapper::new(previous_focus);
     on_cleanup(move || {
         if let Some(el) = previous_focus.take() {
@@ -77,11 +76,11 @@ fn focus_first(root: &web_sys::HtmlElement) {
         "button",
     ];
     for selector in selectors {
-        if let Ok(Some(el)) = root.query_selector(selector) {
-            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-                let _ = el.focus();
-                return;
-            }
+        if let Ok(Some(el)) = root.query_selector(selector)
+            && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = el.focus();
+            return;
         }
     }
 }

@@ -53,7 +53,15 @@ pub fn CreateKeyPanel(
     let set_exp = RwSignal::new(false);
     let exp = RwSignal::new(crate::components::form::date_in_days(365));
     let enabled = RwSignal::new(true);
-    let ids = (unique_id("key-name"), unique_id("key-type"), unique_id("key-nbf-on"), unique_id("key-nbf"), unique_id("key-exp-on"), unique_id("key-exp"), unique_id("key-enabled"));
+    let ids = (
+        unique_id("key-name"),
+        unique_id("key-type"),
+        unique_id("key-nbf-on"),
+        unique_id("key-nbf"),
+        unique_id("key-exp-on"),
+        unique_id("key-exp"),
+        unique_id("key-enabled"),
+    );
     let (id_name, id_type, id_nbf_on, id_nbf, id_exp_on, id_exp, id_enabled) = ids;
     let name_ok = move || shared::validation::key_name(name.get().trim()).is_ok();
     let attributes = move || VersionAttributes {
@@ -72,21 +80,27 @@ pub fn CreateKeyPanel(
         let key_name = name.get_untracked().trim().to_string();
         let attrs = attributes();
         let vault = vault_for_create.clone();
-        runner.run(vault.clone(), spec, format!("key '{key_name}'"), move |backend, transfer| {
-            let import = KeyImport {
-                key_type: if is_ec { KeyType::Ec } else { KeyType::Rsa },
-                size: if is_ec { 256 } else { spec_bits(spec) as u16 },
-                transfer,
-                attributes: attrs.clone(),
-            };
-            let key_name = key_name.clone();
-            let vault = vault.clone();
-            async move {
-                let key = backend.import_new_key(&vault, &key_name, &import).await?;
-                let version = key.versions.last().map(|v| v.id.clone()).unwrap_or_default();
-                Ok((key.name, version))
-            }
-        }, move |(key, version)| on_created.run((key, version)));
+        runner.run(
+            vault.clone(),
+            spec,
+            format!("key '{key_name}'"),
+            move |backend, transfer| {
+                let import = KeyImport {
+                    key_type: if is_ec { KeyType::Ec } else { KeyType::Rsa },
+                    size: if is_ec { 256 } else { spec_bits(spec) as u16 },
+                    transfer,
+                    attributes: attrs.clone(),
+                };
+                let key_name = key_name.clone();
+                let vault = vault.clone();
+                async move {
+                    let key = backend.import_new_key(&vault, &key_name, &import).await?;
+                    let version = key.versions.last().map(|v| v.id.clone()).unwrap_or_default();
+                    Ok((key.name, version))
+                }
+            },
+            move |(key, version)| on_created.run((key, version)),
+        );
     };
     let working = runner.working();
     view! {
@@ -183,7 +197,13 @@ struct Preparation {
 }
 
 impl Preparation {
-    fn start(backend: Backend, vault: String, spec: KeySpec, stage: RwSignal<String>, readiness: RwSignal<Readiness>) -> Self {
+    fn start(
+        backend: Backend,
+        vault: String,
+        spec: KeySpec,
+        stage: RwSignal<String>,
+        readiness: RwSignal<Readiness>,
+    ) -> Self {
         let job = Rc::new(RefCell::new(None));
         let cancelled = Rc::new(Cell::new(false));
         let (slot, stop) = (job.clone(), cancelled.clone());
@@ -195,8 +215,8 @@ impl Preparation {
             if stop.get() {
                 return Err(ApiError::client(CANCELLED));
             }
-            let (started, result) = crate::keygen::start(spec, import_key, move |s| stage.set(s))
-                .map_err(ApiError::client)?;
+            let (started, result) =
+                crate::keygen::start(spec, import_key, move |s| stage.set(s)).map_err(ApiError::client)?;
             *slot.borrow_mut() = Some(started);
             let transfer = result.await.map_err(ApiError::client)?;
             readiness.set(Readiness::Ready);
@@ -245,6 +265,12 @@ pub struct KeyRunner {
     prepared: StoredValue<Option<SendWrapper<Preparation>>>,
     backend: StoredValue<SendWrapper<Backend>>,
     elapsed: RwSignal<f64>,
+}
+
+impl Default for KeyRunner {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl KeyRunner {
@@ -306,8 +332,14 @@ impl KeyRunner {
 
     /// Uploads a key pair of `spec` for `vault` (the prepared one, or a new one) with `upload`;
     /// `done` gets its result.
-    pub fn run<T, F, Fut>(&self, vault: String, spec: KeySpec, what: String, upload: F, done: impl Fn(T) + 'static)
-    where
+    pub fn run<T, F, Fut>(
+        &self,
+        vault: String,
+        spec: KeySpec,
+        what: String,
+        upload: F,
+        done: impl Fn(T) + 'static,
+    ) where
         T: 'static,
         F: FnOnce(Backend, KeyTransfer) -> Fut + 'static,
         Fut: std::future::Future<Output = Result<T, ApiError>> + 'static,
@@ -332,10 +364,16 @@ impl KeyRunner {
         this.error.set(None);
         this.elapsed.set(0.0);
         this.progress.set(Progress::Working { started: js_sys::Date::now() });
-        let note = notifier.push(NoteKind::Progress, "Creating key…", format!("Generating {what} in your browser."));
+        let note =
+            notifier.push(NoteKind::Progress, "Creating key…", format!("Generating {what} in your browser."));
         leptos::task::spawn_local(async move {
             let fail = move |e: ApiError| {
-                notifier.update(note, NoteKind::Error, "Key creation failed", format!("{}: {}", e.code, e.message));
+                notifier.update(
+                    note,
+                    NoteKind::Error,
+                    "Key creation failed",
+                    format!("{}: {}", e.code, e.message),
+                );
                 this.error.set(Some(e));
                 this.progress.set(Progress::Idle);
             };
@@ -354,7 +392,12 @@ impl KeyRunner {
             this.readiness.set(Readiness::Nothing);
             match outcome {
                 Ok(value) => {
-                    notifier.update(note, NoteKind::Success, "Key created", format!("The {what} was created in key vault '{vault}'."));
+                    notifier.update(
+                        note,
+                        NoteKind::Success,
+                        "Key created",
+                        format!("The {what} was created in key vault '{vault}'."),
+                    );
                     this.progress.set(Progress::Idle);
                     refresh.bump();
                     done(value);

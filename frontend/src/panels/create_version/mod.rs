@@ -48,18 +48,24 @@ pub fn CreateVersionPanel(
         let vault = vault_c.clone();
         let key_name = key_name.clone();
         let what = format!("new version of key '{key_name}'");
-        runner.run(vault.clone(), spec, what, move |backend, transfer| {
-            let import = KeyImport {
-                key_type: if key_type.is_rsa() { KeyType::Rsa } else { key_type },
-                size,
-                transfer,
-                attributes,
-            };
-            async move {
-                let version = backend.import_new_version(&vault, &key_name, &import).await?;
-                Ok(version.id)
-            }
-        }, move |version| on_created.run(version));
+        runner.run(
+            vault.clone(),
+            spec,
+            what,
+            move |backend, transfer| {
+                let import = KeyImport {
+                    key_type: if key_type.is_rsa() { KeyType::Rsa } else { key_type },
+                    size,
+                    transfer,
+                    attributes,
+                };
+                async move {
+                    let version = backend.import_new_version(&vault, &key_name, &import).await?;
+                    Ok(version.id)
+                }
+            },
+            move |version| on_created.run(version),
+        );
     };
     view! {
         <SideSheet title="Create new version" level=level on_close=Callback::new(move |()| { runner.cancel(); on_close.run(()) })>

@@ -4,8 +4,12 @@
 use leptos::{html, prelude::*};
 
 use crate::{
-    api::KeyView,
-    components::{error_panel::ErrorPanel, form::{date_time, now, unique_id}, side_sheet::SideSheet},
+    api::{KeyView, VersionStatus},
+    components::{
+        error_panel::ErrorPanel,
+        form::{date_time, unique_id},
+        side_sheet::SideSheet,
+    },
     context::{use_backend, use_refresh},
     panels::{
         KeyRef, create_key::CreateKeyPanel, create_vault::CreateVaultPanel,
@@ -22,7 +26,10 @@ enum Sub {
 }
 
 #[component]
-pub fn KeyPicker(#[prop(into)] on_select: Callback<KeyRef>, #[prop(into)] on_close: Callback<()>) -> impl IntoView {
+pub fn KeyPicker(
+    #[prop(into)] on_select: Callback<KeyRef>,
+    #[prop(into)] on_close: Callback<()>,
+) -> impl IntoView {
     let backend = use_backend();
     let refresh = use_refresh();
     let subscription = {
@@ -57,7 +64,8 @@ pub fn KeyPicker(#[prop(into)] on_select: Callback<KeyRef>, #[prop(into)] on_clo
         keys.get().and_then(|r| r.ok()).and_then(|list| list.into_iter().find(|x| x.name == k))
     };
     let sub = RwSignal::new(Sub::None);
-    let ids = (unique_id("pick-sub"), unique_id("pick-vault"), unique_id("pick-key"), unique_id("pick-version"));
+    let ids =
+        (unique_id("pick-sub"), unique_id("pick-vault"), unique_id("pick-key"), unique_id("pick-version"));
     let (id_sub, id_vault, id_key, id_version) = ids;
     let ready = move || !vault.get().is_empty() && !key.get().is_empty() && !version.get().is_empty();
     let choose_key = move |name: String| {
@@ -66,34 +74,39 @@ pub fn KeyPicker(#[prop(into)] on_select: Callback<KeyRef>, #[prop(into)] on_clo
     };
     // When a key is chosen (or reloads), default to its newest version.
     Effect::new(move |_| {
-        if let Some(k) = selected_key() {
-            if version.get_untracked().is_empty() || !k.versions.iter().any(|v| v.id == version.get_untracked()) {
-                if let Some(last) = k.versions.last() {
-                    version.set(last.id.clone());
-                }
-            }
+        if let Some(k) = selected_key()
+            && (version.get_untracked().is_empty()
+                || !k.versions.iter().any(|v| v.id == version.get_untracked()))
+            && let Some(last) = k.versions.last()
+        {
+            version.set(last.id.clone());
         }
     });
     // Keep each dropdown showing its signal even when its options are re-rendered after the
     // value changed (e.g. a version created in a sub-panel appears after a refetch).
-    let (vault_ref, key_ref, version_ref) = (NodeRef::<html::Select>::new(), NodeRef::<html::Select>::new(), NodeRef::<html::Select>::new());
+    let (vault_ref, key_ref, version_ref) =
+        (NodeRef::<html::Select>::new(), NodeRef::<html::Select>::new(), NodeRef::<html::Select>::new());
     for (node, value) in [(vault_ref, vault), (key_ref, key), (version_ref, version)] {
         Effect::new(move |_| {
             let wanted = value.get();
             vaults.track();
             keys.track();
             request_animation_frame(move || {
-                if let Some(el) = node.get_untracked() {
-                    if el.value() != wanted {
-                        el.set_value(&wanted);
-                    }
+                if let Some(el) = node.get_untracked()
+                    && el.value() != wanted
+                {
+                    el.set_value(&wanted);
                 }
             });
         });
     }
     let select = move |_| {
         if ready() {
-            on_select.run(KeyRef { vault: vault.get_untracked(), key: key.get_untracked(), version: version.get_untracked() });
+            on_select.run(KeyRef {
+                vault: vault.get_untracked(),
+                key: key.get_untracked(),
+                version: version.get_untracked(),
+            });
         }
     };
     view! {
@@ -146,9 +159,13 @@ pub fn KeyPicker(#[prop(into)] on_select: Callback<KeyRef>, #[prop(into)] on_clo
                                 let mut label = v.id.clone();
                                 let mut notes = vec![];
                                 if Some(&v.id) == newest.as_ref() { notes.push("current version".to_string()); }
-                                if !v.enabled { notes.push("disabled".into()); }
-                                if v.exp.is_some_and(|e| e <= now()) { notes.push("expired".into()); }
-                                else if let Some(e) = v.exp { notes.push(format!("expires {}", date_time(e))); }
+                                match v.status {
+                                    VersionStatus::Enabled => {}
+                                    status => notes.push(status.label().to_lowercase()),
+                                }
+                                if let (VersionStatus::Enabled | VersionStatus::NotYetActive, Some(e)) = (v.status, v.exp) {
+                                    notes.push(format!("expires {}", date_time(e)));
+                                }
                                 if !notes.is_empty() { label = format!("{label} ({})", notes.join(", ")); }
                                 let id = v.id.clone();
                                 let id2 = v.id.clone();
@@ -186,4 +203,3 @@ pub fn KeyPicker(#[prop(into)] on_select: Callback<KeyRef>, #[prop(into)] on_clo
         }}
     }
 }
-

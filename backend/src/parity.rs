@@ -1,0 +1,365 @@
+//! One engine, two transports: a scripted sequence of requests — every route of
+//! `shared::service`, successes and failures — runs through the server (the router, in
+//! process, over SQLite) and through `shared::service::dispatch` (what the offline demo's engine
+//! worker runs), with the same clock and the same deterministic randomness. The answers must be
+//! identical, and so must the worlds.
+
+use std::collections::BTreeSet;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, header},
+};
+use serde_json::Value;
+use shared::{
+    api::*,
+    catalog::FixAction,
+    crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
+    demo::{self, DemoKeys},
+    model::{EncryptionSettings, IdentityChoice, KeyPermission, KeyType, Subject, Timestamp, World},
+    ops::{self, Ctx},
+    service::{self as svc, Endpoint, Visitor, request_parts, visit_endpoints},
+};
+use tower::ServiceExt;
+
+use crate::{
+    AppState, api, auth,
+    clock::{Clock, Entropy, SeededRng},
+    runner,
+    store::Store,
+};
+
+const SEED: u64 = 7;
+const NOW: Timestamp = Timestamp(1_800_000_000);
+const TOKEN: &str = "parity-session-token";
+/// The runner's name on both sides.
+const RUNNER: &str = "parity";
+
+struct Parity {
+    router: Router,
+    state: AppState,
+    /// The offline side's world.
+    world: World,
+    master: MasterKey,
+    /// The offline side's next computation; the server's entropy counts the same way.
+    computation: u64,
+    covered: BTreeSet<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Parity {
+    async fn start() -> Parity {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store =
+            Store::open(&format!("sqlite://{}", dir.path().join("p.db").display())).await.expect("a store");
+        let mut rng = SeededRng::new(SEED, u64::MAX);
+        let master = MasterKey::generate(&mut rng);
+        let customer_key = crypto::generate_rsa(demo::DEMO_KEY_BITS, &mut rng).expect("an RSA key");
+        let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &master, &mut rng).expect("an import key");
+        let mut ctx = Ctx { now: NOW, master: &master, rng: &mut rng };
+        let world =
+            demo::demo_world(&mut ctx, DemoKeys { customer_key, import_key }).expect("the demo world");
+        store.seed(&world).await.expect("seeded");
+        store.set_password_hash("admin", "unused").await.expect("an account");
+        store.create_session(&auth::hash_token(TOKEN), "admin", i64::MAX, 0).await.expect("a session");
+        let entropy = Entropy::Seeded { seed: SEED, next: 0.into() };
+        let state = AppState::with(store, master.clone(), true, Clock::frozen(NOW), entropy);
+        let router = Router::new().nest("/api", api::router(state.clone()));
+        Parity { router, state, world, master, computation: 0, covered: BTreeSet::new(), _dir: dir }
+    }
+
+    /// Sends `request` both ways; returns the (identical) answer or failure body.
+    async fn both<E: Endpoint>(&mut self, request: E) -> Result<Value, Value> {
+        let key = E::ROUTE.key();
+        self.covered.insert(key.clone());
+        let server = self.server(&request).await;
+        let offline = self.offline(&key, serde_json::to_value(&request).expect("a request as JSON"));
+        assert_eq!(server, offline, "{key}: the server and the offline engine answered differently");
+        server
+    }
+
+    async fn server<E: Endpoint>(&self, request: &E) -> Result<Value, Value> {
+        let parts = request_parts(request).expect("request parts");
+        let mut builder = Request::builder()
+            .method(parts.method.as_str())
+            .uri(format!("/api{}", parts.path))
+            .header(header::COOKIE, format!("keyblade_session={TOKEN}"));
+        if let Some(version) = parts.if_match {
+            builder = builder.header(header::IF_MATCH, format!("\"{version}\""));
+        }
+        let body = match parts.body {
+            Some(body) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response =
+            self.router.clone().oneshot(builder.body(body).expect("a request")).await.expect("an answer");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("a body");
+        let value: Value =
+            if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("JSON") };
+        if status.is_success() { Ok(value) } else { Err(value["error"].clone()) }
+    }
+
+    fn offline(&mut self, key: &str, request: Value) -> Result<Value, Value> {
+        let mut rng = SeededRng::new(SEED, self.computation);
+        self.computation += 1;
+        let mut ctx = Ctx { now: NOW, master: &self.master, rng: &mut rng };
+        match svc::dispatch(key, request, &self.world, &mut ctx) {
+            Ok(done) => {
+                if let Some(world) = done.world {
+                    self.world = world;
+                }
+                Ok(done.answer)
+            }
+            Err(failure) => Err(serde_json::to_value(failure.diagnose(&self.world, NOW)).expect("JSON")),
+        }
+    }
+
+    /// Lets both runners finish every operation (the server's runner is not started in this
+    /// test; it is driven here, turn by turn, like the offline demo's tick).
+    async fn run_operations(&mut self) {
+        while runner::work_once(&self.state, RUNNER).await.expect("a runner turn") {
+            self.offline_turn();
+        }
+        self.offline_turn();
+    }
+
+    fn offline_turn(&mut self) {
+        let mut rng = SeededRng::new(SEED, self.computation);
+        self.computation += 1;
+        let mut ctx = Ctx { now: NOW, master: &self.master, rng: &mut rng };
+        let advanced = ops::advance(&self.world, NOW);
+        let base = advanced.clone().unwrap_or_else(|| self.world.clone());
+        if let Some(stepped) = ops::take_turn(&base, &mut ctx, RUNNER).and_then(|t| t.stepped.ok()) {
+            self.world = stepped;
+        } else if let Some(advanced) = advanced {
+            self.world = advanced;
+        }
+    }
+
+    async fn assert_same_worlds(&self) {
+        let stored = self.state.store().load().await.expect("the stored world");
+        assert_eq!(
+            serde_json::to_value(&*stored.world).expect("JSON"),
+            serde_json::to_value(&self.world).expect("JSON"),
+            "the server's world and the offline engine's world differ"
+        );
+    }
+}
+
+fn ok(answer: Result<Value, Value>) -> Value {
+    answer.unwrap_or_else(|e| panic!("expected success, got {e}"))
+}
+
+fn code(answer: Result<Value, Value>) -> String {
+    answer.expect_err("expected a failure")["code"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A key-transfer blob of a fresh RSA-2048 key for `vault`'s import key.
+fn transfer_for(import_spki: &str, stream: u64) -> crypto::KeyTransfer {
+    let mut rng = SeededRng::new(SEED + 1, stream);
+    let key = crypto::generate_rsa(2048, &mut rng).expect("an RSA key");
+    let pkcs8 = crypto::private_key_to_pkcs8(&key).expect("PKCS#8");
+    crypto::wrap_for_transfer(import_spki, &pkcs8, &mut rng).expect("a transfer blob")
+}
+
+#[tokio::test]
+async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() {
+    let mut p = Parity::start().await;
+    let (vault, key) = (demo::DEMO_VAULT.to_owned(), demo::DEMO_KEY.to_owned());
+
+    // Directory.
+    let world = ok(p.both(svc::GetWorld {}).await);
+    ok(p.both(svc::ListTenants {}).await);
+    ok(p.both(svc::ListResourceGroups {}).await);
+    let subscriptions = ok(p.both(svc::ListSubscriptions {}).await);
+    let subscription = subscriptions[0]["id"].as_str().expect("a subscription").to_owned();
+    ok(p.both(svc::GetSubscription { subscription: subscription.clone() }).await);
+    assert_eq!(code(p.both(svc::GetSubscription { subscription: "nope".into() }).await), "NotFound");
+    let other_tenant = world["tenants"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] != subscriptions[0]["tenant_id"]))
+        .and_then(|t| t["id"].as_str())
+        .expect("a second tenant")
+        .to_owned();
+    let body = MoveSubscriptionRequest { tenant_id: other_tenant };
+    ok(p.both(svc::MoveSubscription { subscription: subscription.clone(), body }).await);
+    ok(p.both(svc::RevertSubscription { subscription: subscription.clone() }).await);
+
+    // Identities.
+    let body =
+        CreateIdentityRequest { name: "parity-uai".into(), resource_group: demo::DEMO_RESOURCE_GROUP.into() };
+    let identity = ok(p.both(svc::CreateIdentity { body }).await)["id"].as_str().expect("an id").to_owned();
+    let body =
+        CreateIdentityRequest { name: String::new(), resource_group: demo::DEMO_RESOURCE_GROUP.into() };
+    assert_eq!(code(p.both(svc::CreateIdentity { body }).await), "InvalidName");
+    ok(p.both(svc::ListIdentities {}).await);
+    ok(p.both(svc::GetIdentity { identity: identity.clone() }).await);
+
+    // Vaults, with the provisioning operation.
+    let body = CreateVaultRequest {
+        name: "parity-kv".into(),
+        resource_group: demo::DEMO_RESOURCE_GROUP.into(),
+        region: demo::DEMO_REGION.into(),
+        soft_delete: true,
+        purge_protection: false,
+        retention_days: 30,
+    };
+    let created = ok(p.both(svc::CreateVault { body: body.clone() }).await);
+    let operation = created["operation"].as_str().expect("a provisioning operation").to_owned();
+    assert_eq!(code(p.both(svc::CreateVault { body }).await), "VaultNameTaken");
+    assert_eq!(code(p.both(svc::GetImportKey { vault: "parity-kv".into() }).await), "NotFound");
+    p.run_operations().await;
+    assert_eq!(ok(p.both(svc::GetOperation { operation }).await)["state"], "Succeeded");
+    ok(p.both(svc::ListOperations {}).await);
+    assert_eq!(code(p.both(svc::GetOperation { operation: "nope".into() }).await), "NotFound");
+    ok(p.both(svc::ListVaults {}).await);
+    ok(p.both(svc::GetVault { vault: vault.clone() }).await);
+    let patch = UpdateVaultRequest { retention_days: Some(3), ..Default::default() };
+    assert_eq!(
+        code(p.both(svc::UpdateVault { vault: "parity-kv".into(), body: patch }).await),
+        "InvalidRetention"
+    );
+    let patch = UpdateVaultRequest { purge_protection: Some(true), ..Default::default() };
+    ok(p.both(svc::UpdateVault { vault: "parity-kv".into(), body: patch }).await);
+    let spki = ok(p.both(svc::GetImportKey { vault: "parity-kv".into() }).await)["public_spki_b64"]
+        .as_str()
+        .expect("an import key")
+        .to_owned();
+    let principal = p.world.identities[&identity].principal_id.clone();
+    let body =
+        SetAccessPolicyRequest { principal_id: principal.clone(), permissions: KeyPermission::ALL.into() };
+    ok(p.both(svc::SetAccessPolicy { vault: "parity-kv".into(), body }).await);
+    let body = SetFirewallRequest { enabled: true, allowed_identities: [principal].into() };
+    ok(p.both(svc::SetFirewall { vault: "parity-kv".into(), body }).await);
+
+    // Keys and versions.
+    let attributes = VersionAttributes::default();
+    let body = CreateKeyRequest {
+        name: "parity-key".into(),
+        key_type: KeyType::Rsa,
+        size: 2048,
+        attributes: attributes.clone(),
+        transfer: transfer_for(&spki, 1),
+    };
+    let created = ok(p.both(svc::CreateKey { vault: "parity-kv".into(), body: body.clone() }).await);
+    assert_eq!(code(p.both(svc::CreateKey { vault: "parity-kv".into(), body }).await), "KeyNameTaken");
+    let first = created["versions"][0]["id"].as_str().expect("a version").to_owned();
+    let body = CreateVersionRequest { attributes: attributes.clone(), transfer: transfer_for(&spki, 2) };
+    ok(p.both(svc::CreateVersion { vault: "parity-kv".into(), key: "parity-key".into(), body }).await);
+    ok(p.both(svc::ListKeys { vault: "parity-kv".into() }).await);
+    ok(p.both(svc::GetKey { vault: "parity-kv".into(), key: "parity-key".into() }).await);
+    ok(p.both(svc::ListVersions { vault: "parity-kv".into(), key: "parity-key".into() }).await);
+    let disabled = VersionAttributes { enabled: false, ..attributes.clone() };
+    let update = svc::UpdateVersion {
+        vault: "parity-kv".into(),
+        key: "parity-key".into(),
+        version: first,
+        body: disabled,
+    };
+    ok(p.both(update).await);
+    ok(p.both(svc::DeleteKey { vault: "parity-kv".into(), key: "parity-key".into() }).await);
+    ok(p.both(svc::ListDeletedKeys { vault: "parity-kv".into() }).await);
+    ok(p.both(svc::RecoverKey { vault: "parity-kv".into(), key: "parity-key".into() }).await);
+    ok(p.both(svc::DeleteKey { vault: "parity-kv".into(), key: "parity-key".into() }).await);
+    assert_eq!(
+        code(p.both(svc::PurgeKey { vault: "parity-kv".into(), key: "parity-key".into() }).await),
+        "PurgeProtected"
+    );
+
+    // Orders, encryption, failures and their fixes.
+    let orders = ok(p.both(svc::ListOrders {}).await);
+    let order = orders[0]["id"].as_str().expect("an order").to_owned();
+    let version = p.world.vaults[&vault].keys[&key].versions[0].id.clone();
+    ok(p.both(svc::GetOrder { order: order.clone() }).await);
+    ok(p.both(svc::GetEncryption { order: order.clone() }).await);
+    let cmk = |identity: IdentityChoice| SaveEncryptionRequest {
+        settings: EncryptionSettings::CustomerManaged(shared::model::CustomerKey {
+            vault: vault.clone(),
+            key: key.clone(),
+            version: version.clone(),
+            key_url: String::new(),
+            identity,
+        }),
+        expected_version: None,
+    };
+    ok(p.both(svc::SaveEncryption {
+        order: order.clone(),
+        if_match: None,
+        body: cmk(IdentityChoice::SystemAssigned),
+    })
+    .await);
+    ok(p.both(svc::FetchDevicePassword { order: order.clone() }).await);
+    let disabled = VersionAttributes { enabled: false, ..attributes };
+    let update = svc::UpdateVersion {
+        vault: vault.clone(),
+        key: key.clone(),
+        version: version.clone(),
+        body: disabled,
+    };
+    ok(p.both(update).await);
+    let failure =
+        p.both(svc::FetchDevicePassword { order: order.clone() }).await.expect_err("a disabled key");
+    assert_eq!(failure["code"], "SsemUserErrorEncryptionKeyDisabled");
+    let fix: FixAction = serde_json::from_value(failure["fix"].clone()).expect("a fix");
+    let subject: Subject = serde_json::from_value(failure["subject"].clone()).expect("a subject");
+    ok(p.both(svc::ApplyFix { body: ApplyFixRequest { subject, fix: fix.clone(), expected_version: None } })
+        .await);
+    ok(p.both(svc::FetchDevicePassword { order: order.clone() }).await);
+    let stale =
+        ApplyFixRequest { subject: Subject::Order { id: order.clone() }, fix, expected_version: Some(0) };
+    assert_eq!(code(p.both(svc::ApplyFix { body: stale }).await), "Conflict");
+    let user = IdentityChoice::UserAssigned { identity_id: identity.clone() };
+    let body = OrderIdentitiesRequest { identity_ids: vec![identity.clone()], expected_version: None };
+    ok(p.both(svc::AttachUserIdentities { order: order.clone(), if_match: None, body: body.clone() }).await);
+    let failure =
+        code(p.both(svc::SaveEncryption { order: order.clone(), if_match: None, body: cmk(user) }).await);
+    assert_eq!(failure, "SsemUserErrorKeyVaultBadRequestException");
+    ok(p.both(svc::DetachUserIdentities { order: order.clone(), if_match: None, body }).await);
+    let body = SaveByKeyUrlRequest {
+        key_url: format!("http://{vault}.vault.azure.net/keys/{key}/{version}"),
+        identity: IdentityChoice::SystemAssigned,
+        expected_version: None,
+    };
+    let failure =
+        code(p.both(svc::SaveEncryptionByKeyUrl { order: order.clone(), if_match: None, body }).await);
+    assert_eq!(failure, "SsemUserErrorKeyVaultUrlWithInvalidScheme");
+    ok(p.both(svc::RevertEncryption { order: order.clone(), if_match: None }).await);
+    assert_eq!(
+        code(p.both(svc::RevertEncryption { order: order.clone(), if_match: Some(1) }).await),
+        "Conflict"
+    );
+    ok(p.both(svc::RemoveSystemIdentity { order: order.clone(), if_match: None }).await);
+    ok(p.both(svc::RecreateSystemIdentity { order: order.clone(), if_match: None }).await);
+    let body = CreateOrderRequest {
+        name: "Parity-Order".into(),
+        subscription_id: subscription,
+        resource_group: demo::DEMO_RESOURCE_GROUP.into(),
+    };
+    ok(p.both(svc::CreateOrder { body }).await);
+    ok(p.both(svc::GetCatalog {}).await);
+    ok(p.both(svc::DeleteIdentity { identity }).await);
+
+    // Vault lifecycle, then time passing: retention ends and advance purges.
+    ok(p.both(svc::DeleteVault { vault: "parity-kv".into() }).await);
+    ok(p.both(svc::ListDeletedVaults {}).await);
+    ok(p.both(svc::RecoverVault { vault: "parity-kv".into() }).await);
+    ok(p.both(svc::DeleteVault { vault: "parity-kv".into() }).await);
+    assert_eq!(code(p.both(svc::PurgeVault { vault: "parity-kv".into() }).await), "PurgeProtected");
+    p.assert_same_worlds().await;
+
+    struct All(BTreeSet<String>);
+    impl Visitor for All {
+        fn visit<E: Endpoint>(&mut self) {
+            self.0.insert(E::ROUTE.key());
+        }
+    }
+    let mut all = All(BTreeSet::new());
+    visit_endpoints(&mut all);
+    let missed: Vec<&String> = all.0.difference(&p.covered).collect();
+    assert!(missed.is_empty(), "routes the parity script does not exercise: {missed:?}");
+}

@@ -1,0 +1,121 @@
+//! Long-running operations survive kill -9: the `keyblade` binary is killed while vaults are
+//! being provisioned, restarted over the same data directory, and every operation then finishes
+//! exactly once, with every vault usable and nothing half-applied.
+
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use reqwest::Client;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "crash-test-admin";
+const VAULTS: usize = 4;
+
+struct Keyblade {
+    child: Child,
+    base: String,
+    client: Client,
+}
+
+impl Keyblade {
+    async fn start(data_dir: &Path) -> Keyblade {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let child = Command::new(env!("CARGO_BIN_EXE_keyblade"))
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--dist")
+            .arg(data_dir.join("no-portal"))
+            .env("KEYBLADE_ADMIN_PASSWORD", PASSWORD)
+            .env("KEYBLADE_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the keyblade binary starts");
+        let client = Client::builder().cookie_store(true).build().expect("an HTTP client");
+        let server = Keyblade { child, base: format!("http://127.0.0.1:{port}/api"), client };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while server.client.get(format!("{}/health", server.base)).send().await.is_err() {
+            assert!(Instant::now() < deadline, "the server did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let signed_in = server.post("/session", json!({"username": "admin", "password": PASSWORD})).await;
+        assert_eq!(signed_in["username"], "admin");
+        server
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("an answer");
+        response.json().await.expect("JSON")
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let response =
+            self.client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("an answer");
+        assert!(response.status().is_success(), "POST {path}: {}", response.status());
+        response.json().await.expect("JSON")
+    }
+
+    /// kill -9: no shutdown, no flush, no goodbye.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("the process is gone");
+    }
+}
+
+impl Drop for Keyblade {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn operations_interrupted_by_kill_9_finish_after_restart() {
+    let data_dir = tempfile::tempdir().expect("a data directory");
+    let first = Keyblade::start(data_dir.path()).await;
+    let mut handles = Vec::new();
+    for i in 0..VAULTS {
+        let body = json!({
+            "name": format!("crash-kv-{i}"), "resource_group": "databox-rg", "region": "West US",
+            "soft_delete": true, "purge_protection": true, "retention_days": 90
+        });
+        let vault = first.post("/vaults", body).await;
+        handles.push(vault["operation"].as_str().expect("a provisioning operation").to_owned());
+    }
+    // Each import key takes a while to generate: the operations are still running.
+    let running = first.get("/operations").await;
+    let unfinished =
+        running.as_array().expect("operations").iter().filter(|op| op["state"] == "Running").count();
+    assert!(unfinished > 0, "the test must kill the server while work is in flight: {running}");
+    first.kill();
+
+    let second = Keyblade::start(data_dir.path()).await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for handle in &handles {
+        loop {
+            let operation = second.get(&format!("/operations/{handle}")).await;
+            if operation["state"] == "Succeeded" {
+                let steps = operation["steps"].as_array().expect("steps");
+                assert!(steps.iter().all(|s| s["state"] == "Done"), "every step done once: {operation}");
+                break;
+            }
+            assert_eq!(operation["state"], "Running", "the operation failed: {operation}");
+            assert!(Instant::now() < deadline, "operation {handle} never finished: {operation}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    for i in 0..VAULTS {
+        let vault = second.get(&format!("/vaults/crash-kv-{i}")).await;
+        assert_eq!(vault["has_import_key"], true, "{vault}");
+        assert!(vault["operation"].is_null(), "no operation left running for {vault}");
+        let import_key = second.get(&format!("/vaults/crash-kv-{i}/import-key")).await;
+        assert!(import_key["public_spki_b64"].as_str().is_some_and(|k| !k.is_empty()));
+    }
+    let operations = second.get("/operations").await;
+    assert_eq!(operations.as_array().map(Vec::len), Some(VAULTS), "no operation was started twice");
+}
