@@ -9,6 +9,7 @@ mod browser;
 mod report;
 mod server;
 mod weight;
+mod writes;
 
 use std::{path::PathBuf, time::Instant};
 
@@ -60,6 +61,11 @@ async fn main() -> std::process::ExitCode {
     step("API: device password (unwrap) throughput, read latency, memory");
     let server = server::Server::start(&args.server, &args.dist).await;
     report.add(backend::measure(&server).await);
+    drop(server);
+
+    step("API: write latency with 10 and with 5,000 stored entities");
+    let server = server::Server::start(&args.server, &args.dist).await;
+    report.add(writes::measure(&server).await);
     drop(server);
 
     step("browser: first render, key generation, long tasks, Create to usable");

@@ -43,6 +43,11 @@ impl Server {
         server
     }
 
+    /// The server's SQLite database, for suites that arrange data directly.
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self._data.path().join("keyblade.db").display())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

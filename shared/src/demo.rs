@@ -1,11 +1,9 @@
 //! The seeded demo world, identical for the backend and the offline demo.
 
-use std::collections::BTreeMap;
-
 use crate::api::{CreateIdentityRequest, CreateOrderRequest, CreateVaultRequest, VersionAttributes};
 use crate::catalog::Failure;
 use crate::crypto::{self, ImportKey};
-use crate::model::{Key, KeyPermission, KeyType, ResourceGroup, Subscription, Tenant, World};
+use crate::model::{Key, KeyPermission, KeyType, ResourceGroup, Subscription, Table, Tenant, World};
 use crate::ops::{self, Ctx};
 
 /// Name of the seeded vault.
@@ -39,7 +37,7 @@ pub struct DemoKeys {
 /// using the Microsoft managed key whose system identity has Get, WrapKey and UnwrapKey.
 pub fn demo_world(ctx: &mut Ctx, keys: DemoKeys) -> Result<World, Failure> {
     let world = base_world(ctx);
-    let subscription_id = world.subscriptions.keys().next().cloned().unwrap_or_default();
+    let subscription_id = world.subscriptions.keys().next().map(str::to_owned).unwrap_or_default();
     let world = ops::create_vault(
         &world,
         &CreateVaultRequest {
@@ -95,9 +93,9 @@ fn base_world(ctx: &mut Ctx) -> World {
         region: DEMO_REGION.to_string(),
     };
     World {
-        tenants: BTreeMap::from([(home.id.clone(), home), (other.id.clone(), other)]),
-        subscriptions: BTreeMap::from([(subscription.id.clone(), subscription)]),
-        resource_groups: BTreeMap::from([(group.name.clone(), group)]),
+        tenants: Table::from([(home.id.clone(), home), (other.id.clone(), other)]),
+        subscriptions: Table::from([(subscription.id.clone(), subscription)]),
+        resource_groups: Table::from([(group.name.clone(), group)]),
         ..World::default()
     }
 }

@@ -4,8 +4,9 @@
 //! world always yields the same bytes (the backend stores it; the offline demo persists it).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::code::ErrorCode;
 pub use crate::crypto::PublicKeyMaterial;
@@ -492,28 +493,159 @@ impl World {
     }
 }
 
+/// The entities of one kind, by id. Each entity (and its id) sits behind an `Arc`: cloning a
+/// world copies pointers, not entities, and [`Table::get_mut`] copies only the entity it
+/// changes. So an operation costs what it changes, and what changed between two worlds is found
+/// by comparing pointers ([`Table::changes_since`]) instead of comparing or serialising entities.
+#[derive(Clone, Debug)]
+pub struct Table<T>(BTreeMap<Arc<str>, Arc<T>>);
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table(BTreeMap::new())
+    }
+}
+
+impl<T: PartialEq> PartialEq for Table<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<T> Table<T> {
+    /// The entity with this id.
+    pub fn get(&self, id: &str) -> Option<&T> {
+        self.0.get(id).map(|e| &**e)
+    }
+
+    /// Whether an entity has this id.
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
+    /// Adds or replaces an entity.
+    pub fn insert(&mut self, id: String, entity: T) {
+        self.0.insert(Arc::from(id), Arc::new(entity));
+    }
+
+    /// Removes an entity; `None` if there was none.
+    pub fn remove(&mut self, id: &str) -> Option<Arc<T>> {
+        self.0.remove(id)
+    }
+
+    /// The entities, in id order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.values().map(|e| &**e)
+    }
+
+    /// The ids, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(|k| &**k)
+    }
+
+    /// (id, entity) pairs, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.0.iter().map(|(k, e)| (&**k, &**e))
+    }
+
+    /// How many entities there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// What changed from `before` to `self`: entities added or replaced (a different
+    /// allocation), and ids removed. Linear in the number of entities, but only pointers are
+    /// compared.
+    pub fn changes_since<'a>(&'a self, before: &'a Table<T>) -> TableChanges<'a, T> {
+        let upserts = self
+            .0
+            .iter()
+            .filter(|(id, entity)| before.0.get(&***id).is_none_or(|old| !Arc::ptr_eq(old, entity)))
+            .map(|(id, entity)| (&**id, &**entity))
+            .collect();
+        let removed = before.0.keys().filter(|id| !self.0.contains_key(&***id)).map(|id| &**id).collect();
+        TableChanges { upserts, removed }
+    }
+}
+
+impl<T: Clone> Table<T> {
+    /// The entity with this id, to change (a copy when another world shares it).
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut T> {
+        self.0.get_mut(id).map(Arc::make_mut)
+    }
+}
+
+/// What [`Table::changes_since`] found.
+#[derive(Debug)]
+pub struct TableChanges<'a, T> {
+    /// Entities added or changed.
+    pub upserts: Vec<(&'a str, &'a T)>,
+    /// Ids removed.
+    pub removed: Vec<&'a str>,
+}
+
+impl<T> std::ops::Index<&str> for Table<T> {
+    type Output = T;
+
+    /// The entity with this id; panics when there is none, like a map's index. For ids that
+    /// were just checked (or tests).
+    fn index(&self, id: &str) -> &T {
+        &self.0[id]
+    }
+}
+
+impl<T, const N: usize> From<[(String, T); N]> for Table<T> {
+    fn from(entries: [(String, T); N]) -> Self {
+        entries.into_iter().collect()
+    }
+}
+
+impl<T> FromIterator<(String, T)> for Table<T> {
+    fn from_iter<I: IntoIterator<Item = (String, T)>>(entries: I) -> Self {
+        Table(entries.into_iter().map(|(id, entity)| (Arc::from(id), Arc::new(entity))).collect())
+    }
+}
+
+impl<T: Serialize> Serialize for Table<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(id, entity)| (&**id, &**entity)))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = BTreeMap::<String, T>::deserialize(deserializer)?;
+        Ok(entries.into_iter().collect())
+    }
+}
+
 /// Everything the engine knows. Operations take a world and return a new one.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct World {
     /// Which cloud's host names apply.
     pub cloud: Cloud,
     /// Tenants by id.
-    pub tenants: BTreeMap<String, Tenant>,
+    pub tenants: Table<Tenant>,
     /// Subscriptions by id.
-    pub subscriptions: BTreeMap<String, Subscription>,
+    pub subscriptions: Table<Subscription>,
     /// Resource groups by name.
-    pub resource_groups: BTreeMap<String, ResourceGroup>,
+    pub resource_groups: Table<ResourceGroup>,
     /// Vaults by name, including soft-deleted ones and purged tombstones.
-    pub vaults: BTreeMap<String, KeyVault>,
+    pub vaults: Table<KeyVault>,
     /// Each vault's import (key-exchange) key, by vault name.
-    pub import_keys: BTreeMap<String, ImportKey>,
+    pub import_keys: Table<ImportKey>,
     /// User-assigned identities by id.
-    pub identities: BTreeMap<String, UserIdentity>,
+    pub identities: Table<UserIdentity>,
     /// Orders by id.
-    pub orders: BTreeMap<String, Order>,
+    pub orders: Table<Order>,
     /// Long-running operations by id, running and finished.
     #[serde(default)]
-    pub operations: BTreeMap<String, Operation>,
+    pub operations: Table<Operation>,
 }
 
 /// What a failure, a fix or an operation is about.

@@ -5,14 +5,11 @@
 mod rows;
 mod sqlite;
 
-use std::{
-    collections::BTreeMap,
-    sync::{Arc, Mutex},
-};
+use std::sync::{Arc, Mutex};
 
 use shared::model::World;
 
-use rows::{Changes, RowKey, Rows};
+use rows::{Changes, Rows, Versions};
 use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +32,7 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Snapshot {
     pub world: Arc<World>,
-    rows: Arc<BTreeMap<RowKey, (String, i64)>>,
+    versions: Arc<Versions>,
     revision: i64,
 }
 
@@ -69,8 +66,10 @@ impl Store {
             return Ok(snapshot);
         }
         let (revision, rows) = self.db.load_rows().await?;
-        let bodies = Rows(rows.iter().map(|(key, (body, _))| (key.clone(), body.clone())).collect());
-        let snapshot = Snapshot { world: Arc::new(bodies.to_world()?), rows: Arc::new(rows), revision };
+        let versions = rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
+        let bodies = Rows(rows.into_iter().map(|(key, (body, _))| (key, body)).collect());
+        let snapshot =
+            Snapshot { world: Arc::new(bodies.to_world()?), versions: Arc::new(versions), revision };
         self.remember(&snapshot);
         Ok(snapshot)
     }
@@ -92,23 +91,15 @@ impl Store {
     /// is written or none is, and [`StoreError::Conflict`] if any of them moved meanwhile.
     /// Returns the snapshot of what was written, the base for a further change of `world`.
     pub async fn commit(&self, snapshot: &Snapshot, world: &World) -> Result<Snapshot, StoreError> {
-        let rows = Rows::from_world(world)?;
-        let changes = Changes::between(&snapshot.rows, &rows);
+        let changes = Changes::between(&snapshot.world, &snapshot.versions, world)?;
         if changes.is_empty() {
             return Ok(snapshot.clone());
         }
-        let mut versions: BTreeMap<RowKey, i64> =
-            snapshot.rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
-        for (key, _, version) in &changes.updates {
-            versions.insert(key.clone(), version + 1);
-        }
+        let versions = changes.apply_to(&snapshot.versions);
         let revision = self.db.commit(changes).await?;
-        let rows = rows.0.into_iter().map(|(key, body)| {
-            let version = versions.get(&key).copied().unwrap_or(1);
-            (key, (body, version))
-        });
-        let written = Snapshot { world: Arc::new(world.clone()), rows: Arc::new(rows.collect()), revision };
-        // Only when nobody else wrote in between is this exactly the stored world.
+        let written = Snapshot { world: Arc::new(world.clone()), versions: Arc::new(versions), revision };
+        // Only when nobody else wrote in between is this exactly the stored world: then the
+        // next request reuses it instead of reading and parsing every row again.
         if revision == snapshot.revision + 1 {
             self.remember(&written);
         }

@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use serde::{Serialize, de::DeserializeOwned};
-use shared::model::World;
+use shared::model::{self, World};
 
 /// The tables holding the world, one per entity kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,8 +52,11 @@ impl Table {
     }
 }
 
-/// Where a row lives: its table and primary key.
-pub type RowKey = (Table, String);
+/// Where a row lives: its table and primary key (shared text, so copying keys is cheap).
+pub type RowKey = (Table, Arc<str>);
+
+/// Each stored row's optimistic-concurrency version.
+pub type Versions = BTreeMap<RowKey, i64>;
 
 /// Row bodies (JSON text) by table and id.
 #[derive(Default, Debug, PartialEq)]
@@ -93,23 +98,23 @@ impl Rows {
     }
 
     fn put<T: Serialize>(&mut self, table: Table, id: &str, value: &T) -> serde_json::Result<()> {
-        self.0.insert((table, id.to_owned()), serde_json::to_string(value)?);
+        self.0.insert((table, Arc::from(id)), serde_json::to_string(value)?);
         Ok(())
     }
 
-    fn put_all<T: Serialize>(&mut self, table: Table, items: &BTreeMap<String, T>) -> serde_json::Result<()> {
+    fn put_all<T: Serialize>(&mut self, table: Table, items: &model::Table<T>) -> serde_json::Result<()> {
         items.iter().try_for_each(|(id, item)| self.put(table, id, item))
     }
 
     fn get<T: DeserializeOwned>(&self, table: Table, id: &str) -> serde_json::Result<Option<T>> {
-        self.0.get(&(table, id.to_owned())).map(|body| serde_json::from_str(body)).transpose()
+        self.0.get(&(table, Arc::from(id))).map(|body| serde_json::from_str(body)).transpose()
     }
 
-    fn get_all<T: DeserializeOwned>(&self, table: Table) -> serde_json::Result<BTreeMap<String, T>> {
+    fn get_all<T: DeserializeOwned>(&self, table: Table) -> serde_json::Result<model::Table<T>> {
         self.0
-            .range((table, String::new())..)
+            .range((table, Arc::from(""))..)
             .take_while(|((t, _), _)| *t == table)
-            .map(|((_, id), body)| Ok((id.clone(), serde_json::from_str(body)?)))
+            .map(|((_, id), body)| Ok((id.to_string(), serde_json::from_str(body)?)))
             .collect()
     }
 }
@@ -126,59 +131,116 @@ pub struct Changes {
 }
 
 impl Changes {
-    /// Compares the rows as read (with their versions) against the rows after an operation.
-    pub fn between(before: &BTreeMap<RowKey, (String, i64)>, after: &Rows) -> Changes {
+    /// What turns `before` (stored at `versions`) into `after`. Only the entities an operation
+    /// replaced are serialised: a changed entity is a new allocation in `after`
+    /// ([`model::Table::changes_since`]), so a write costs what it changed, not what is stored.
+    pub fn between(before: &World, versions: &Versions, after: &World) -> serde_json::Result<Changes> {
         let mut changes = Changes::default();
-        for (key, (_, version)) in before {
-            if !after.0.contains_key(key) {
-                changes.deletes.push((key.clone(), *version));
-            }
+        if before.cloud != after.cloud {
+            changes.upsert(
+                versions,
+                (Table::WorldSettings, Arc::from(CLOUD)),
+                serde_json::to_string(&after.cloud)?,
+            );
         }
-        for (key, body) in &after.0 {
-            match before.get(key) {
-                None => changes.inserts.push((key.clone(), body.clone())),
-                Some((old, version)) if old != body => {
-                    changes.updates.push((key.clone(), body.clone(), *version))
-                }
-                Some(_) => {}
-            }
+        changes.table(Table::Tenants, versions, &before.tenants, &after.tenants)?;
+        changes.table(Table::Subscriptions, versions, &before.subscriptions, &after.subscriptions)?;
+        changes.table(Table::ResourceGroups, versions, &before.resource_groups, &after.resource_groups)?;
+        changes.table(Table::Vaults, versions, &before.vaults, &after.vaults)?;
+        changes.table(Table::ImportKeys, versions, &before.import_keys, &after.import_keys)?;
+        changes.table(Table::Identities, versions, &before.identities, &after.identities)?;
+        changes.table(Table::Orders, versions, &before.orders, &after.orders)?;
+        changes.table(Table::Operations, versions, &before.operations, &after.operations)?;
+        Ok(changes)
+    }
+
+    fn table<T: Serialize>(
+        &mut self,
+        table: Table,
+        versions: &Versions,
+        before: &model::Table<T>,
+        after: &model::Table<T>,
+    ) -> serde_json::Result<()> {
+        let changed = after.changes_since(before);
+        for (id, entity) in changed.upserts {
+            self.upsert(versions, (table, Arc::from(id)), serde_json::to_string(entity)?);
         }
-        changes
+        for id in changed.removed {
+            let key = (table, Arc::from(id));
+            let version = versions.get(&key).copied().unwrap_or_default();
+            self.deletes.push((key, version));
+        }
+        Ok(())
+    }
+
+    fn upsert(&mut self, versions: &Versions, key: RowKey, body: String) {
+        match versions.get(&key) {
+            Some(version) => self.updates.push((key, body, *version)),
+            None => self.inserts.push((key, body)),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.inserts.is_empty() && self.updates.is_empty() && self.deletes.is_empty()
     }
+
+    /// The versions after this commit succeeded.
+    pub fn apply_to(&self, versions: &Versions) -> Versions {
+        let mut next = versions.clone();
+        for (key, _) in &self.inserts {
+            next.insert(key.clone(), 1);
+        }
+        for (key, _, version) in &self.updates {
+            next.insert(key.clone(), version + 1);
+        }
+        for (key, _) in &self.deletes {
+            next.remove(key);
+        }
+        next
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use shared::model::Tenant;
+
     use super::*;
+
+    fn tenant(id: &str, name: &str) -> Tenant {
+        Tenant { id: id.into(), name: name.into() }
+    }
 
     #[test]
     fn a_world_survives_the_round_trip_through_rows() {
         let mut world = World::default();
-        world.tenants.insert("t1".into(), shared::model::Tenant { id: "t1".into(), name: "Contoso".into() });
+        world.tenants.insert("t1".into(), tenant("t1", "Contoso"));
         let rows = Rows::from_world(&world).expect("serialisable");
         assert_eq!(rows.to_world().expect("deserialisable"), world);
     }
 
     #[test]
-    fn only_changed_rows_are_written() {
-        let key = |id: &str| (Table::Tenants, id.to_owned());
-        let before = BTreeMap::from([
-            (key("same"), ("1".to_owned(), 3)),
-            (key("changed"), ("1".to_owned(), 4)),
-            (key("gone"), ("1".to_owned(), 5)),
-        ]);
-        let after = Rows(BTreeMap::from([
-            (key("same"), "1".to_owned()),
-            (key("changed"), "2".to_owned()),
-            (key("new"), "1".to_owned()),
-        ]));
-        let changes = Changes::between(&before, &after);
-        assert_eq!(changes.inserts, vec![(key("new"), "1".to_owned())]);
-        assert_eq!(changes.updates, vec![(key("changed"), "2".to_owned(), 4)]);
+    fn only_changed_entities_are_written() {
+        let key = |id: &str| (Table::Tenants, Arc::from(id));
+        let before = World {
+            tenants: [
+                ("same".into(), tenant("same", "1")),
+                ("changed".into(), tenant("changed", "1")),
+                ("gone".into(), tenant("gone", "1")),
+            ]
+            .into(),
+            ..World::default()
+        };
+        let versions = Versions::from([(key("same"), 3), (key("changed"), 4), (key("gone"), 5)]);
+        let mut after = before.clone();
+        after.tenants.get_mut("changed").expect("a tenant").name = "2".into();
+        after.tenants.remove("gone");
+        after.tenants.insert("new".into(), tenant("new", "1"));
+        let changes = Changes::between(&before, &versions, &after).expect("serialisable");
+        assert_eq!(changes.inserts, vec![(key("new"), r#"{"id":"new","name":"1"}"#.to_owned())]);
+        assert_eq!(changes.updates, vec![(key("changed"), r#"{"id":"changed","name":"2"}"#.to_owned(), 4)]);
         assert_eq!(changes.deletes, vec![(key("gone"), 5)]);
+        let next = changes.apply_to(&versions);
+        assert_eq!((next[&key("same")], next[&key("changed")], next[&key("new")]), (3, 5, 1));
+        assert!(!next.contains_key(&key("gone")));
     }
 }

@@ -1,6 +1,6 @@
 //! The SQLite store: a file in the data directory, WAL journal, embedded migrations.
 
-use std::{collections::BTreeMap, str::FromStr, time::Duration};
+use std::{collections::BTreeMap, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     AssertSqlSafe, Row, SqlitePool,
@@ -54,7 +54,8 @@ impl SqliteStore {
         for table in Table::ALL {
             let sql = format!("SELECT id, body, version FROM {}", table.name());
             for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *tx).await? {
-                rows.insert((table, row.try_get("id")?), (row.try_get("body")?, row.try_get("version")?));
+                let id: String = row.try_get("id")?;
+                rows.insert((table, Arc::from(id)), (row.try_get("body")?, row.try_get("version")?));
             }
         }
         tx.commit().await?;
@@ -75,7 +76,8 @@ impl SqliteStore {
                 "INSERT INTO {} (id, body, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING",
                 table.name()
             );
-            let done = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(body).execute(&mut *tx).await?;
+            let done =
+                sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(body).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
         for ((table, id), body, version) in changes.updates {
@@ -83,13 +85,18 @@ impl SqliteStore {
                 "UPDATE {} SET body = ?, version = version + 1 WHERE id = ? AND version = ?",
                 table.name()
             );
-            let done =
-                sqlx::query(AssertSqlSafe(sql)).bind(body).bind(id).bind(version).execute(&mut *tx).await?;
+            let done = sqlx::query(AssertSqlSafe(sql))
+                .bind(body)
+                .bind(id.to_string())
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
             require_one_row(done.rows_affected())?;
         }
         for ((table, id), version) in changes.deletes {
             let sql = format!("DELETE FROM {} WHERE id = ? AND version = ?", table.name());
-            let done = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(version).execute(&mut *tx).await?;
+            let done =
+                sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(version).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
         sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
@@ -109,7 +116,7 @@ impl SqliteStore {
         }
         for ((table, id), body) in rows.0 {
             let sql = format!("INSERT INTO {} (id, body, version) VALUES (?, ?, 1)", table.name());
-            sqlx::query(AssertSqlSafe(sql)).bind(id).bind(body).execute(&mut *tx).await?;
+            sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(body).execute(&mut *tx).await?;
         }
         sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
         tx.commit().await?;

@@ -146,7 +146,7 @@ pub fn attach_identities(
     identity_ids: &[String],
     expected_version: Option<u64>,
 ) -> Result<World, Failure> {
-    if let Some(missing) = identity_ids.iter().find(|id| !world.identities.contains_key(*id)) {
+    if let Some(missing) = identity_ids.iter().find(|id| !world.identities.contains_key(id)) {
         return Err(Failure::not_found(&format!("Identity '{missing}'")));
     }
     let mut next = world.clone();

@@ -42,7 +42,7 @@ impl Fx {
         let import_key = ImportKey::from_private(import, ctx.master, ctx.rng).unwrap();
         let keys = DemoKeys { customer_key: customer.clone(), import_key };
         let world = demo::demo_world(&mut ctx, keys).unwrap();
-        let order = world.orders.keys().next().unwrap().clone();
+        let order = world.orders.keys().next().unwrap().to_owned();
         let passkey = fetch_passkey(&world, &mut ctx, &order).unwrap();
         Fx { world, master, rng, now: START, order, passkey }
     }
@@ -69,7 +69,7 @@ impl Fx {
     }
 
     fn identity_id(&self) -> String {
-        self.world.identities.keys().next().unwrap().clone()
+        self.world.identities.keys().next().unwrap().to_owned()
     }
 
     fn identity_principal(&self) -> String {
@@ -387,8 +387,8 @@ fn subscription_moved_with_system_identity() {
 impl Fx {
     fn move_target(&self) -> (String, String) {
         let sub = self.world.subscriptions.values().next().unwrap();
-        let other = self.world.tenants.keys().find(|t| **t != sub.tenant_id).unwrap().clone();
-        (sub.id.clone(), other)
+        let other = self.world.tenants.keys().find(|t| **t != sub.tenant_id).unwrap();
+        (sub.id.clone(), other.to_owned())
     }
 }
 
