@@ -120,8 +120,7 @@ impl From<StoreError> for AppError {
 pub fn status_of(code: ErrorCode) -> u16 {
     use ErrorCode::*;
     match code {
-        InvalidKeyVaultUrl | KeyVaultUrlWithInvalidScheme | KeyVaultUrlInvalidHost => 400,
-        InvalidVaultName | InvalidKeyName | InvalidKeySize | InvalidRetention | InvalidName => 400,
+        InvalidVaultName | InvalidKeyName | InvalidRetention | InvalidName => 400,
         InvalidRequest => 400,
         Unauthorized => 401,
         NotFound => 404,
@@ -139,6 +138,10 @@ pub fn status_of(code: ErrorCode) -> u16 {
         KeyVaultDetailsNotFound | SystemAssignedIdentityAbsent | CrossTenantIdentityAccessForbidden => 422,
         KekUserIdentityNotFound | UserAssignedIdentityAbsent | EncryptionKeyTypeNotSupported => 422,
         SoftDeleteAndPurgeProtectionNotEnabled | InvalidKeyTransfer => 422,
+        // A key URL is any text to the schema; whether it names a key vault is the catalog's rule.
+        InvalidKeyVaultUrl | KeyVaultUrlWithInvalidScheme | KeyVaultUrlInvalidHost => 422,
+        // Each field is valid on its own; the combination (an EC key of 2048 bits) is not.
+        InvalidKeySize | FixNotApplicable => 422,
     }
 }
 
@@ -184,7 +187,7 @@ mod tests {
             assert!(!code.details().is_empty() && !code.remediation().is_empty());
         }
         assert_eq!(code_for_status(422), InvalidRequest);
-        assert_eq!(status_of(KeyVaultUrlWithInvalidScheme), 400);
+        assert_eq!(status_of(KeyVaultUrlWithInvalidScheme), 422);
         assert_eq!(status_of(EncryptionKeyDisabled), 422);
     }
 }

@@ -35,7 +35,8 @@ pub fn parse_if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
         return Ok(None);
     };
     let text = value.to_str().map_err(|_| invalid_if_match())?.trim();
-    if text == "*" {
+    // An empty header (after trimming) says nothing, like no header; `*` means any version.
+    if text.is_empty() || text == "*" {
         return Ok(None);
     }
     let tag = text.strip_prefix("W/").unwrap_or(text);

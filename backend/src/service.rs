@@ -149,7 +149,11 @@ impl Visitor for Documenter {
                 .name("If-Match")
                 .parameter_in(ParameterIn::Header)
                 .description(Some("The order's ETag the change is based on; a stale one is a 409."))
-                .schema(Some(String::schema()));
+                .schema(Some(
+                    utoipa::openapi::schema::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::String)
+                        .pattern(Some(r#"^(\*|(W/)?"[0-9]{1,19}")?$"#)),
+                ));
             operation = operation.parameter(parameter);
         }
         if has_body::<E>() {
@@ -233,6 +237,10 @@ pub fn use_references(document: &mut Value) {
 fn failure_statuses<E: Endpoint>() -> BTreeMap<u16, Vec<&'static str>> {
     let mut codes: Vec<ErrorCode> = E::ROUTE.failures.to_vec();
     codes.extend([ErrorCode::Unauthorized, ErrorCode::GenericError]);
+    if E::ROUTE.method != Method::Get {
+        // Another writer kept changing the same entities.
+        codes.push(ErrorCode::Conflict);
+    }
     if has_body::<E>() || E::ROUTE.if_match || E::ROUTE.params().next().is_some() {
         codes.push(ErrorCode::InvalidRequest);
     }

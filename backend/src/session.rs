@@ -12,7 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use shared::{
-    api::{SessionView, SignInRequest},
+    api::{ErrorEnvelope, SessionView, SignInRequest},
     catalog::ErrorCode,
 };
 use zeroize::Zeroizing;
@@ -28,7 +28,10 @@ use crate::{
 /// Signs in with user name and password; sets the session cookie.
 #[utoipa::path(post, path = "/session", tag = "session",
     request_body = SignInRequest,
-    responses((status = 200, body = SessionView), (status = 401), (status = 429)))]
+    responses((status = 200, body = SessionView), (status = 400, body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope),
+        (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
 pub async fn create_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -76,14 +79,14 @@ async fn credentials_match(
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/session", tag = "session",
-    responses((status = 200, body = SessionView), (status = 401)))]
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorEnvelope)))]
 pub async fn get_session(Extension(session): Extension<Session>) -> Json<SessionView> {
     Json(SessionView { username: session.username, expires_at: session.expires_at })
 }
 
 /// Signs out: forgets the session and clears the cookie.
 #[utoipa::path(delete, path = "/session", tag = "session",
-    responses((status = 204), (status = 401)))]
+    responses((status = 204), (status = 401, body = ErrorEnvelope)))]
 pub async fn delete_session(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,

@@ -14,9 +14,12 @@ use tokio::sync::Notify;
 use crate::{
     clock::{Clock, Entropy},
     error::AppError,
-    store::Store,
+    store::{Store, StoreError},
     throttle::Throttle,
 };
+
+/// How often a write is tried when other writers keep changing the same entities.
+const WRITE_ATTEMPTS: u32 = 3;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -83,15 +86,28 @@ impl AppState {
     /// (RSA work takes milliseconds to seconds); a change is committed in one transaction, and a
     /// concurrent change to any entity it touched is a 409. A failure is diagnosed against the
     /// world it happened in.
-    pub async fn execute<E: Endpoint>(&self, request: E) -> Result<Outcome<E::Answer>, AppError> {
-        let snapshot = self.store().load().await?;
-        let world = snapshot.world.clone();
-        let outcome = self.compute(move |world, ctx| request.handle(world, ctx), world).await?;
-        if let Some(after) = &outcome.world {
-            self.store().commit(&snapshot, after).await?;
-            self.inner.work.notify_one();
+    ///
+    /// When another writer changed an entity between the read and the commit, the request runs
+    /// again on the new world, like a serialised transaction would (a request based on a stale
+    /// version still fails: its version check runs again too).
+    pub async fn execute<E: Endpoint + Clone>(&self, request: E) -> Result<Outcome<E::Answer>, AppError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let snapshot = self.store().load().await?;
+            let attempt = request.clone();
+            let outcome =
+                self.compute(move |world, ctx| attempt.handle(world, ctx), snapshot.world.clone()).await?;
+            let Some(after) = &outcome.world else { return Ok(outcome) };
+            match self.store().commit(&snapshot, after).await {
+                Ok(_) => {
+                    self.inner.work.notify_one();
+                    return Ok(outcome);
+                }
+                Err(StoreError::Conflict) if attempts < WRITE_ATTEMPTS => continue,
+                Err(error) => return Err(error.into()),
+            }
         }
-        Ok(outcome)
     }
 
     /// Runs `op` with a fresh context on a blocking thread.

@@ -61,17 +61,23 @@ pub struct ErrorEnvelope {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateVaultRequest {
-    /// Key vault name.
+    /// Key vault name: 3-24 letters, digits and hyphens, starting with a letter, no `--`, not ending with `-`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 24, pattern = "^[A-Za-z](-?[A-Za-z0-9])+$")
+    )]
     pub name: String,
     /// Resource group.
     pub resource_group: String,
     /// Region.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub region: String,
     /// Soft delete.
     pub soft_delete: bool,
     /// Purge protection.
     pub purge_protection: bool,
     /// Days to retain deleted vaults (7-90).
+    #[cfg_attr(feature = "openapi", schema(minimum = 7, maximum = 90))]
     pub retention_days: u16,
 }
 
@@ -83,7 +89,8 @@ pub struct UpdateVaultRequest {
     pub soft_delete: Option<bool>,
     /// Purge protection (can only be turned on).
     pub purge_protection: Option<bool>,
-    /// Retention days.
+    /// Retention days (7-90).
+    #[cfg_attr(feature = "openapi", schema(minimum = 7, maximum = 90))]
     pub retention_days: Option<u16>,
 }
 
@@ -109,16 +116,25 @@ impl Default for VersionAttributes {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateKeyRequest {
-    /// Key name.
+    /// Key name: 1-127 letters, digits and hyphens.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 127, pattern = "^[A-Za-z0-9-]+$"))]
     pub name: String,
     /// Key type.
     pub key_type: KeyType,
-    /// RSA bits or 256 for EC.
+    /// RSA bits (2048, 3072, 4096) or 256 for EC P-256.
+    #[cfg_attr(feature = "openapi", schema(schema_with = key_size_schema))]
     pub size: u16,
     /// First version's attributes.
     pub attributes: VersionAttributes,
     /// The key-transfer blob (section 5 of the spec).
     pub transfer: KeyTransfer,
+}
+
+/// The sizes a key can have, as the API document states them.
+#[cfg(feature = "openapi")]
+fn key_size_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some([256, 2048, 3072, 4096])).build()
 }
 
 /// Create a new version of an existing key.
@@ -140,7 +156,8 @@ pub type UpdateVersionRequest = VersionAttributes;
 pub struct SetAccessPolicyRequest {
     /// Principal id.
     pub principal_id: String,
-    /// Permissions.
+    /// Permissions (one listed twice counts once).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<KeyPermission>))]
     pub permissions: BTreeSet<KeyPermission>,
 }
 
@@ -150,7 +167,8 @@ pub struct SetAccessPolicyRequest {
 pub struct SetFirewallRequest {
     /// On/off.
     pub enabled: bool,
-    /// Principal ids allowed through.
+    /// Principal ids allowed through (one listed twice counts once).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub allowed_identities: BTreeSet<String>,
 }
 
@@ -158,7 +176,8 @@ pub struct SetFirewallRequest {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateIdentityRequest {
-    /// Name.
+    /// Name: 1-64 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
     pub name: String,
     /// Resource group.
     pub resource_group: String,
@@ -168,7 +187,8 @@ pub struct CreateIdentityRequest {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateOrderRequest {
-    /// Name.
+    /// Name: 1-64 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
     pub name: String,
     /// Subscription id.
     pub subscription_id: String,

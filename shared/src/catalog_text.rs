@@ -3,12 +3,38 @@
 
 use crate::code::ErrorCode;
 
+impl ErrorCode {
+    /// The code string, exactly as the catalog spells it.
+    pub fn as_str(self) -> &'static str {
+        self.text().code
+    }
+
+    /// Error details shown with the code.
+    pub fn details(self) -> &'static str {
+        self.text().details
+    }
+
+    /// Remediation steps, in the portal's own words.
+    pub fn remediation(self) -> Vec<String> {
+        self.text().remediation.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Whether the code is recoverable in general (the Troubleshoot page column).
+    pub fn recoverable_summary(self) -> &'static str {
+        self.text().recoverable_summary
+    }
+
+    fn text(self) -> CodeText {
+        text_of(self)
+    }
+}
+
 /// Static text of one code.
-pub(crate) struct CodeText {
-    pub(crate) code: &'static str,
-    pub(crate) details: &'static str,
-    pub(crate) remediation: &'static [&'static str],
-    pub(crate) recoverable_summary: &'static str,
+struct CodeText {
+    code: &'static str,
+    details: &'static str,
+    remediation: &'static [&'static str],
+    recoverable_summary: &'static str,
 }
 
 const fn t(
@@ -21,7 +47,7 @@ const fn t(
 }
 
 /// The text of a code: one arm per code, so a new code does not compile without its words.
-pub(crate) fn text_of(code: ErrorCode) -> CodeText {
+fn text_of(code: ErrorCode) -> CodeText {
     use ErrorCode::*;
     match code {
         EncryptionKeyDisabled => t(
@@ -274,6 +300,12 @@ pub(crate) fn text_of(code: ErrorCode) -> CodeText {
             "Timeout",
             "The request took longer than the server allows.",
             &["Try again; if it keeps happening, contact support."],
+            "Yes.",
+        ),
+        FixNotApplicable => t(
+            "FixNotApplicable",
+            "This fix does not apply to the subject it was sent for.",
+            &["Send the fix together with the subject named by the failure that offered it."],
             "Yes.",
         ),
     }

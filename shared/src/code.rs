@@ -1,10 +1,8 @@
-//! Every error code the engine can answer with, and its words (details, remediation, the
-//! Troubleshoot page's "recoverable" summary). Plain data: the catalog, the model and the
-//! operations all name codes, and this module depends on none of them.
+//! Every error code the engine can answer with. Plain data: the catalog, the model and the
+//! operations all name codes, and this module depends on none of them. Their words (details,
+//! remediation, the Troubleshoot page's summary) are in `catalog_text`.
 
 use serde::{Deserialize, Serialize};
-
-use crate::catalog_text::{CodeText, text_of};
 
 /// Every code the engine can return: the 16 catalog codes first, then input/validation codes.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -98,6 +96,8 @@ pub enum ErrorCode {
     TooManyRequests,
     /// The request took longer than the server allows.
     Timeout,
+    /// A one-click fix posted for a subject it does not apply to.
+    FixNotApplicable,
 }
 
 impl ErrorCode {
@@ -121,32 +121,8 @@ impl ErrorCode {
         ErrorCode::GenericError,
     ];
 
-    /// The code string, exactly as the catalog spells it.
-    pub fn as_str(self) -> &'static str {
-        self.text().code
-    }
-
     /// Whether this is one of the documented catalog codes (as opposed to an input error).
     pub fn is_catalog(self) -> bool {
         Self::CATALOG.contains(&self)
-    }
-
-    /// Error details shown with the code.
-    pub fn details(self) -> &'static str {
-        self.text().details
-    }
-
-    /// Remediation steps, in the portal's own words.
-    pub fn remediation(self) -> Vec<String> {
-        self.text().remediation.iter().map(|s| s.to_string()).collect()
-    }
-
-    /// Whether the code is recoverable in general (the Troubleshoot page column).
-    pub fn recoverable_summary(self) -> &'static str {
-        self.text().recoverable_summary
-    }
-
-    fn text(self) -> CodeText {
-        text_of(self)
     }
 }

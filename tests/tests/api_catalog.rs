@@ -251,13 +251,13 @@ async fn key_urls_are_checked_before_anything_else() {
         |url: &str| json!({ "key_url": url, "identity": system_assigned(), "expected_version": null });
     let path = demo.order_path("/encryption/key-url");
     let good = format!("https://{DEMO_VAULT}.vault.azure.net/keys/{DEMO_KEY}/{}", demo.version);
-    api.put(&path, &by_url("not a url")).await.error(400, "SsemUserErrorInvalidKeyVaultUrl");
+    api.put(&path, &by_url("not a url")).await.error(422, "SsemUserErrorInvalidKeyVaultUrl");
     api.put(&path, &by_url(&good.replace("https", "http")))
         .await
-        .error(400, "SsemUserErrorKeyVaultUrlWithInvalidScheme");
+        .error(422, "SsemUserErrorKeyVaultUrlWithInvalidScheme");
     api.put(&path, &by_url(&good.replace("vault.azure.net", "example.com")))
         .await
-        .error(400, "SsemUserErrorKeyVaultUrlInvalidHost");
+        .error(422, "SsemUserErrorKeyVaultUrlInvalidHost");
     let order = api.put(&path, &by_url(&good)).await.ok();
     assert_eq!(order["encryption"]["key_url"], good.as_str());
 }

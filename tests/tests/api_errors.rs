@@ -91,7 +91,7 @@ async fn rule_violations_get_their_codes() {
         "attributes": { "enabled": true, "nbf": null, "exp": null },
         "transfer": { "ciphertext": "bm90IGEga2V5" }
     });
-    api.post(&format!("/vaults/{DEMO_VAULT}/keys"), &small).await.error(400, "InvalidKeySize");
+    api.post(&format!("/vaults/{DEMO_VAULT}/keys"), &small).await.error(422, "InvalidKeySize");
 
     api.delete(&format!("/vaults/{DEMO_VAULT}")).await.ok();
     api.delete(&format!("/deleted-vaults/{DEMO_VAULT}")).await.error(409, "PurgeProtected");

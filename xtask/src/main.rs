@@ -81,6 +81,7 @@ fn bench() -> Result<(), String> {
 fn test() -> Result<(), String> {
     let tools = tools::ensure_build_tools()?;
     let browser = tools::ensure_browser()?;
+    let venv = tools::ensure_python_tools()?;
     build::portal(&tools)?;
 
     let mut failures = Vec::new();
@@ -127,6 +128,7 @@ fn test() -> Result<(), String> {
         build::cargo(&tools)
             .args(["test", "--workspace", "--exclude", "keyblade-frontend"])
             .env("KEYBLADE_DIST", build::dist())
+            .env("KEYBLADE_VENV", &venv)
             .env("CHROMEDRIVER", &browser.chromedriver)
             .env("CHROMIUM", &browser.chromium),
     );

@@ -16,6 +16,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
 const WASM_OPT_VERSION: &str = "version 132";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Python packages the tests drive, pinned; installed into the git-ignored `tools/venv`.
+const PYTHON_PACKAGES: [&str; 1] = ["schemathesis==4.32.5"];
 
 /// Where the build tools are, and the PATH that lets Trunk find them.
 pub struct Tools {
@@ -79,6 +81,34 @@ pub fn ensure_browser() -> Result<Browser, String> {
     } else {
         Err("apt-get finished but /usr/bin/chromium or /usr/bin/chromedriver is missing".into())
     }
+}
+
+/// The virtualenv holding the Python tools the tests drive (schemathesis), created and filled
+/// when missing or out of date. Its path goes to the tests as `KEYBLADE_VENV`.
+pub fn ensure_python_tools() -> Result<PathBuf, String> {
+    let venv = root().join("tools/venv");
+    let marker = venv.join("keyblade-packages.txt");
+    let wanted = PYTHON_PACKAGES.join("\n");
+    if fs::read_to_string(&marker).is_ok_and(|installed| installed == wanted) {
+        println!("Python tools ({}): present", PYTHON_PACKAGES.join(", "));
+        return Ok(venv);
+    }
+    announce(&format!("installing {} into tools/venv", PYTHON_PACKAGES.join(", ")));
+    if check(Command::new("python3").args(["-m", "venv"]).arg(&venv)).is_err() {
+        // Debian splits venv support off the interpreter.
+        let mut apt = sudo_if_needed("apt-get");
+        apt.args(["install", "-y", "python3-venv"]).env("DEBIAN_FRONTEND", "noninteractive");
+        check(&mut apt).map_err(|e| format!("python3 with venv support is required ({e})"))?;
+        check(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    check(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(PYTHON_PACKAGES),
+    )
+    .map_err(|e| format!("pip could not install the test tools: {e}"))?;
+    fs::write(&marker, wanted).map_err(|e| e.to_string())?;
+    Ok(venv)
 }
 
 fn ensure_wasm_target() -> Result<(), String> {

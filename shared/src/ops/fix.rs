@@ -22,7 +22,7 @@ pub fn apply_fix(
     let order_id = || {
         order.as_deref().ok_or_else(|| {
             Failure::new(
-                ErrorCode::InvalidRequest,
+                ErrorCode::FixNotApplicable,
                 "This fix acts through an order: name the order as its subject.",
             )
         })

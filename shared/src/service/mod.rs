@@ -152,7 +152,7 @@ impl<T> Schema for T {}
 pub struct NoBody {}
 
 /// One use case of the API.
-pub trait Endpoint: Serialize + DeserializeOwned + Send + 'static {
+pub trait Endpoint: Serialize + DeserializeOwned + Clone + Send + 'static {
     /// The JSON body, found in the request's `body` field ([`NoBody`] when there is none).
     type Body: Schema + 'static;
     /// What a success answers (`()` for 204).

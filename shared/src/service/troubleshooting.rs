@@ -4,11 +4,26 @@ use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{ApplyFixRequest, FixApplied};
-use crate::catalog::{self, CatalogEntry, ENCRYPTION_FAILURES, Failure};
+use crate::catalog::{self, CatalogEntry, ENCRYPTION_FAILURES, ErrorCode, Failure};
 use crate::model::World;
 use crate::ops::{self, Ctx};
 
 const TAG: &str = "troubleshooting";
+
+/// What a fix can answer: the order's rules again, a fix that does not fit its subject, and the
+/// rules of the vault it changes.
+const FIX_FAILURES: [ErrorCode; 22] = {
+    let mut codes = [ErrorCode::FixNotApplicable; 22];
+    let mut i = 0;
+    while i < ENCRYPTION_FAILURES.len() {
+        codes[i] = ENCRYPTION_FAILURES[i];
+        i += 1;
+    }
+    codes[18] = ErrorCode::NotRecoverable;
+    codes[19] = ErrorCode::PurgeProtectionCannotBeDisabled;
+    codes[20] = ErrorCode::UserAssignedLimitReached;
+    codes
+};
 
 /// `GET /catalog`.
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -43,7 +58,7 @@ impl Endpoint for ApplyFix {
         "Performs the fix a failure offered (enable the key version, recover the vault...) for the \
          subject the failure named, in one transaction. Retrying the failed action should then succeed.",
     )
-    .failing(&ENCRYPTION_FAILURES);
+    .failing(&FIX_FAILURES);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<FixApplied>, Failure> {
         let ApplyFixRequest { subject, fix, expected_version } = self.body;
         let next = ops::apply_fix(world, ctx, &subject, &fix, expected_version)?;
