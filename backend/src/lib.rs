@@ -68,6 +68,11 @@ impl Server {
         Ok(Self { listener, router, store, runner })
     }
 
+    /// The application, to drive in process (`tower::ServiceExt::oneshot`) next to the socket.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }

@@ -6,6 +6,7 @@
 
 mod backend;
 mod browser;
+mod offline;
 mod report;
 mod server;
 mod weight;
@@ -67,6 +68,9 @@ async fn main() -> std::process::ExitCode {
     let server = server::Server::start(&args.server, &args.dist).await;
     report.add(writes::measure(&server).await);
     drop(server);
+
+    step("offline demo: main thread during engine work");
+    report.add(offline::measure(&args.dist).await);
 
     step("browser: first render, key generation, long tasks, Create to usable");
     let server = server::Server::start(&args.server, &args.dist).await;

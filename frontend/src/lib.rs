@@ -4,6 +4,7 @@
 //! Module map:
 //! - [`api`]: the one backend interface (all HTTP lives in `api/http.rs`).
 //! - [`context`]: the capabilities blades get by context.
+//! - [`hooks`]: queries (keyed resources) and changes (actions) blades load and change data with.
 //! - [`chrome`]: top bar, breadcrumb, left menu, session guard.
 //! - [`components`]: side sheet, notifications, error panel, form helpers.
 //! - [`panels`]: side-sheet panels shared by several blades (create vault / key / version,
@@ -22,6 +23,7 @@ pub mod components;
 pub mod context;
 pub mod engine;
 pub mod fatal;
+pub mod hooks;
 pub mod keygen;
 pub mod panels;
 pub mod perf;

@@ -1,16 +1,22 @@
 //! A signed-in HTTP client for the API tests, and key material in the key-transfer format.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use getrandom::{SysRng, rand_core::UnwrapErr};
-use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::Value;
 use shared::crypto::{self, KeyTransfer};
+use tower::ServiceExt;
 
 use crate::{TestServer, offline::Mirror};
 
-/// A cookie-keeping client bound to one server.
+/// A signed-in client of one server. Requests go to the application in process
+/// (`tower::ServiceExt::oneshot`, as axum's testing example does), with the session cookie kept
+/// here; [`Api::raw`] goes over the socket, for malformed requests where HTTP itself is the point.
 pub struct Api {
+    router: axum::Router,
+    /// The session cookie (`name=value`), once signed in.
+    cookie: Mutex<Option<String>>,
     http: reqwest::Client,
     base: String,
     /// Offline-mode tests: the browser world this server's world mirrors.
@@ -28,8 +34,14 @@ pub struct Reply {
 impl Api {
     /// A client without a session.
     pub fn anonymous(server: &TestServer) -> Self {
-        let http = reqwest::Client::builder().cookie_store(true).build().expect("an HTTP client");
-        Self { http, base: server.url("/api"), mirror: None }
+        let http = reqwest::Client::new();
+        Self {
+            router: server.router.clone(),
+            cookie: Mutex::default(),
+            http,
+            base: server.url("/api"),
+            mirror: None,
+        }
     }
 
     /// Keeps the server's world and an offline demo's world the same around every request.
@@ -81,17 +93,32 @@ impl Api {
         body: Option<&Value>,
         if_match: Option<u64>,
     ) -> Reply {
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(body) = body {
-            request = request.json(body);
+        let mut request = axum::http::Request::builder().method(method).uri(format!("/api{path}"));
+        if let Some(cookie) = self.cookie.lock().unwrap_or_else(|p| p.into_inner()).as_deref() {
+            request = request.header(header::COOKIE, cookie);
         }
         if let Some(version) = if_match {
-            request = request.header("If-Match", format!("\"{version}\""));
+            request = request.header(header::IF_MATCH, format!("\"{version}\""));
         }
+        let body = match body {
+            Some(body) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                axum::body::Body::from(body.to_string())
+            }
+            None => axum::body::Body::empty(),
+        };
         if let Some(mirror) = &self.mirror {
             mirror.pull().await;
         }
-        let reply = Reply::read(request.send().await.expect("the server answers")).await;
+        let request = request.body(body).expect("a request");
+        let response = self.router.clone().oneshot(request).await.expect("the application answers");
+        if let Some(cookie) = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
+            let pair = cookie.split(';').next().unwrap_or_default().to_owned();
+            *self.cookie.lock().unwrap_or_else(|p| p.into_inner()) = Some(pair);
+        }
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("a response body");
+        let reply = Reply::parse(parts.status, parts.headers, &bytes);
         if let Some(mirror) = &self.mirror {
             mirror.push().await;
         }
@@ -100,7 +127,11 @@ impl Api {
 
     /// A raw request builder, for malformed requests.
     pub fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base))
+        let request = self.http.request(method, format!("{}{path}", self.base));
+        match self.cookie.lock().unwrap_or_else(|p| p.into_inner()).as_deref() {
+            Some(cookie) => request.header(header::COOKIE, cookie),
+            None => request,
+        }
     }
 }
 
@@ -109,11 +140,15 @@ impl Reply {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("a response body");
+        Self::parse(status, headers, &bytes)
+    }
+
+    fn parse(status: StatusCode, headers: HeaderMap, bytes: &[u8]) -> Self {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| panic!("not JSON ({status}): {}", String::from_utf8_lossy(&bytes)))
+            serde_json::from_slice(bytes)
+                .unwrap_or_else(|_| panic!("not JSON ({status}): {}", String::from_utf8_lossy(bytes)))
         };
         Self { status, headers, body }
     }

@@ -7,6 +7,8 @@ use tokio::{sync::oneshot, task::JoinHandle};
 /// A running Keyblade server on a free 127.0.0.1 port, stopped when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The same application in process: API tests call it without a socket.
+    pub router: axum::Router,
     data_dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -39,11 +41,12 @@ impl TestServer {
         let config = Config::local(data_dir.path().to_path_buf(), dist);
         let server = Server::bind(&config).await.expect("the server binds to 127.0.0.1");
         let addr = server.local_addr().expect("a bound address");
+        let router = server.router();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
-        Self { addr, data_dir, stop: Some(stop), task: Some(task) }
+        Self { addr, router, data_dir, stop: Some(stop), task: Some(task) }
     }
 
     pub fn url(&self, path: &str) -> String {

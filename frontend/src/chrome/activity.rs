@@ -4,11 +4,7 @@
 use leptos::prelude::*;
 use shared::model::{OperationState, StepState};
 
-use crate::{
-    api::sleep,
-    components::form::date_time,
-    context::{use_backend, use_refresh},
-};
+use crate::{api::sleep, components::form::date_time, hooks::use_query};
 
 /// How often the pane looks again while it is open.
 const POLL_MS: i32 = 1_000;
@@ -16,16 +12,9 @@ const POLL_MS: i32 = 1_000;
 /// The top bar's Activity button and its pane.
 #[component]
 pub fn Activity() -> impl IntoView {
-    let backend = use_backend();
-    let refresh = use_refresh();
     let open = RwSignal::new(false);
     let tick = RwSignal::new(0u64);
-    let operations = LocalResource::new(move || {
-        refresh.track();
-        tick.track();
-        let backend = backend.clone();
-        async move { backend.operations().await }
-    });
+    let operations = use_query(move || tick.get(), |b, _| async move { b.operations().await });
     // While open, look again every second (the pane is gone: stop).
     Effect::new(move |_| {
         if open.get() {

@@ -14,7 +14,8 @@ use leptos_router::{
 
 use crate::{
     PRODUCT_NAME, api,
-    context::{Crumbs, use_backend, use_refresh, use_session},
+    context::{Crumbs, use_backend, use_session},
+    hooks::use_query,
 };
 
 #[component]
@@ -151,11 +152,7 @@ fn TopBar() -> impl IntoView {
 /// Shows whether the portal reached its backend.
 #[component]
 fn BackendStatus() -> impl IntoView {
-    let backend = use_backend();
-    let health = LocalResource::new(move || {
-        let backend = backend.clone();
-        async move { backend.health().await }
-    });
+    let health = use_query(|| (), |b, ()| async move { b.health().await });
     let label = move || match health.get() {
         None => "Connecting…".to_string(),
         Some(Ok(h)) => format!("Backend: {}", h.status),
@@ -190,13 +187,7 @@ fn Breadcrumb() -> impl IntoView {
 /// to build every failure state.
 #[component]
 fn LeftMenu() -> impl IntoView {
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let orders = LocalResource::new(move || {
-        refresh.track();
-        let backend = backend.clone();
-        async move { backend.orders().await }
-    });
+    let orders = use_query(|| (), |b, ()| async move { b.orders().await });
     let order = move || orders.get().and_then(|r| r.ok()).and_then(|o| o.into_iter().next());
     view! {
         <nav class="left-menu" aria-label="Portal menu">

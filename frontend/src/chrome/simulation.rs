@@ -10,6 +10,7 @@ use crate::{
         notifications::{NoteKind, use_notifier},
     },
     context::{use_backend, use_refresh},
+    hooks::use_query,
 };
 
 /// The steps the menu offers, in seconds.
@@ -23,14 +24,7 @@ pub fn Simulation() -> impl IntoView {
     let notifier = use_notifier();
     let open = RwSignal::new(false);
     let busy = RwSignal::new(false);
-    let clock = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            let backend = backend.clone();
-            async move { backend.clock().await }
-        })
-    };
+    let clock = use_query(|| (), |b, ()| async move { b.clock().await });
     let advance = move |label: &'static str, seconds: i64| {
         let backend = backend.clone();
         busy.set(true);

@@ -13,6 +13,7 @@ use crate::{
         notifications::{NoteKind, use_notifier},
     },
     context::{set_crumbs_owned, use_backend, use_refresh},
+    hooks::use_query,
     panels::{identity_picker::IdentityPicker, key_picker::KeyPicker},
 };
 pub use draft::{Draft, IdentityDraft};
@@ -40,23 +41,8 @@ pub fn EncryptionBlade() -> impl IntoView {
     let refresh = use_refresh();
     let notifier = use_notifier();
 
-    let order = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            let backend = backend.clone();
-            let id = order_id();
-            async move { backend.order(&id).await }
-        })
-    };
-    let identities = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            let backend = backend.clone();
-            async move { backend.identities().await }
-        })
-    };
+    let order = use_query(order_id, |b, id| async move { b.order(&id).await });
+    let identities = use_query(|| (), |b, ()| async move { b.identities().await });
     // The saved order as last seen, and the draft the user edits.
     let saved = RwSignal::new(None::<OrderView>);
     let draft = RwSignal::new(Draft::default());

@@ -3,21 +3,12 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::{
-    components::error_panel::ErrorPanel,
-    context::{set_crumbs, use_backend, use_refresh},
-};
+use crate::{components::error_panel::ErrorPanel, context::set_crumbs, hooks::use_query};
 
 #[component]
 pub fn Home() -> impl IntoView {
     set_crumbs(&[("Home", "/")]);
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let orders = LocalResource::new(move || {
-        refresh.track();
-        let backend = backend.clone();
-        async move { backend.orders().await }
-    });
+    let orders = use_query(|| (), |b, ()| async move { b.orders().await });
     view! {
         <section class="blade" aria-labelledby="home-title">
             <h1 id="home-title">"Data Box orders"</h1>

@@ -4,29 +4,19 @@ use leptos::prelude::*;
 
 use crate::{
     api::ApiError,
-    blades::key_vaults::mutate,
     components::{error_panel::ErrorPanel, form::unique_id},
-    context::{set_crumbs, use_backend, use_refresh},
+    context::set_crumbs,
+    hooks::use_change,
+    hooks::use_query,
 };
 
 #[component]
 pub fn IdentitiesBlade() -> impl IntoView {
     set_crumbs(&[("Home", "/"), ("Managed identities", "/identities")]);
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let identities = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            let backend = backend.clone();
-            async move { backend.identities().await }
-        })
-    };
-    let subscription = LocalResource::new(move || {
-        let backend = backend.clone();
-        async move { backend.subscription().await }
-    });
+    let identities = use_query(|| (), |b, ()| async move { b.identities().await });
+    let subscription = use_query(|| (), |b, ()| async move { b.subscription().await });
     let error = RwSignal::new(None::<ApiError>);
+    let change = use_change(error);
     let name = RwSignal::new(String::new());
     let rg = RwSignal::new(String::new());
     Effect::new(move |_| {
@@ -60,7 +50,7 @@ pub fn IdentitiesBlade() -> impl IntoView {
                 <button type="button" class="primary" disabled=move || name.get().trim().is_empty() on:click=move |_| {
                     let (n, g) = (name.get_untracked().trim().to_string(), rg.get_untracked());
                     name.set(String::new());
-                    mutate(error, "Managed identity created", move |b| async move { b.create_identity(&n, &g).await });
+                    change.run("Managed identity created", move |b| async move { b.create_identity(&n, &g).await });
                 }>"Create"</button>
             </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -81,7 +71,7 @@ pub fn IdentitiesBlade() -> impl IntoView {
                                             <td class="mono">{i.tenant_id.clone()}</td>
                                             <td><button type="button" aria-label=format!("Delete identity {}", i.name) on:click=move |_| {
                                                 let id = id.clone();
-                                                mutate(error, "Managed identity deleted", move |b| async move { b.delete_identity(&id).await });
+                                                change.run("Managed identity deleted", move |b| async move { b.delete_identity(&id).await });
                                             }>"Delete"</button></td>
                                         </tr>
                                     }

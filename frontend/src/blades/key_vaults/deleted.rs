@@ -10,6 +10,7 @@ use crate::{
         notifications::{NoteKind, use_notifier},
     },
     context::{set_crumbs, use_backend, use_refresh},
+    hooks::use_query,
 };
 
 #[component]
@@ -18,14 +19,7 @@ pub fn DeletedVaultsBlade() -> impl IntoView {
     let backend = use_backend();
     let refresh = use_refresh();
     let notifier = use_notifier();
-    let vaults = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            let backend = backend.clone();
-            async move { backend.deleted_vaults().await }
-        })
-    };
+    let vaults = use_query(|| (), |b, ()| async move { b.deleted_vaults().await });
     let error = RwSignal::new(None::<ApiError>);
     let act = move |name: String, purge: bool| {
         let backend = backend.clone();

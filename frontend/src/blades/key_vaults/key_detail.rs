@@ -9,25 +9,18 @@ use crate::{
         error_panel::ErrorPanel,
         form::{date_in_days, date_time, date_value, parse_date, unique_id},
     },
-    context::{set_crumbs_owned, use_backend, use_refresh},
+    context::set_crumbs_owned,
+    hooks::use_change,
+    hooks::use_query,
     panels::create_version::CreateVersionPanel,
 };
-
-use super::vault::mutate;
 
 #[component]
 pub fn KeyDetailBlade() -> impl IntoView {
     let params = use_params_map();
     let vault = move || params.read().get("vault").unwrap_or_default();
     let key = move || params.read().get("key").unwrap_or_default();
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let keys = LocalResource::new(move || {
-        refresh.track();
-        let backend = backend.clone();
-        let v = vault();
-        async move { backend.keys(&v).await }
-    });
+    let keys = use_query(vault, |b, v| async move { b.keys(&v).await });
     Effect::new(move |_| {
         let (v, k) = (vault(), key());
         set_crumbs_owned(vec![
@@ -41,13 +34,14 @@ pub fn KeyDetailBlade() -> impl IntoView {
         keys.get().map(|r| r.map(|list| list.into_iter().find(|k| k.name == key())))
     };
     let error = RwSignal::new(None::<ApiError>);
+    let change = use_change(error);
     let new_version = RwSignal::new(false);
     view! {
         <section class="blade" aria-labelledby="key-title">
             <div class="blade-head"><h1 id="key-title">{key}</h1><span class="muted">"Key"</span></div>
             <div class="toolbar" role="toolbar" aria-label="Key actions">
                 <button type="button" on:click=move |_| new_version.set(true)><span aria-hidden="true" class="tb-icon icon-add"></span>"New version"</button>
-                <button type="button" on:click=move |_| { let (v, k) = (vault(), key()); mutate(error, "Key deleted", move |b| async move { b.delete_key(&v, &k).await }) }>
+                <button type="button" on:click=move |_| { let (v, k) = (vault(), key()); change.run("Key deleted", move |b| async move { b.delete_key(&v, &k).await }) }>
                     <span aria-hidden="true" class="tb-icon icon-delete"></span>"Delete"</button>
             </div>
             {move || error.get().map(|e| view! { <ErrorPanel error=e on_dismiss=Callback::new(move |()| error.set(None)) /> })}
@@ -83,7 +77,7 @@ pub fn KeyDetailBlade() -> impl IntoView {
                                             <td class="actions">
                                                 <button type="button" aria-label=format!("{} version {short}", if enabled { "Disable" } else { "Enable" }) on:click=move |_| {
                                                     let (v, k, id, a1) = (v1.clone(), k1.clone(), id1.clone(), a1.clone());
-                                                    mutate(error, if enabled { "Version disabled" } else { "Version enabled" }, move |b| async move {
+                                                    change.run(if enabled { "Version disabled" } else { "Version enabled" }, move |b| async move {
                                                         b.update_version(&v, &k, &id, &VersionAttributes { enabled: !enabled, ..a1 }).await
                                                     });
                                                 }>{if enabled { "Disable" } else { "Enable" }}</button>
@@ -92,13 +86,13 @@ pub fn KeyDetailBlade() -> impl IntoView {
                                                 <button type="button" aria-label=format!("Set expiry of version {short}") on:click=move |_| {
                                                     let (v, k, id, a2) = (v2.clone(), k2.clone(), id2.clone(), a2.clone());
                                                     let exp = parse_date(&exp_value.get_untracked());
-                                                    mutate(error, "Expiration date updated", move |b| async move {
+                                                    change.run("Expiration date updated", move |b| async move {
                                                         b.update_version(&v, &k, &id, &VersionAttributes { exp, ..a2 }).await
                                                     });
                                                 }>"Set expiry"</button>
                                                 <button type="button" aria-label=format!("Clear expiry of version {short}") on:click=move |_| {
                                                     let (v, k, id, a3) = (v3.clone(), k3.clone(), id3.clone(), a3.clone());
-                                                    mutate(error, "Expiration date cleared", move |b| async move {
+                                                    change.run("Expiration date cleared", move |b| async move {
                                                         b.update_version(&v, &k, &id, &VersionAttributes { exp: None, ..a3 }).await
                                                     });
                                                 }>"Clear expiry"</button>

@@ -10,11 +10,10 @@ use leptos_router::components::A;
 
 pub use deleted::DeletedVaultsBlade;
 pub use key_detail::KeyDetailBlade;
-pub use vault::{VaultBlade, mutate};
+pub use vault::VaultBlade;
 
 use crate::{
-    components::error_panel::ErrorPanel,
-    context::{set_crumbs, use_backend, use_refresh},
+    components::error_panel::ErrorPanel, context::set_crumbs, hooks::use_query,
     panels::create_vault::CreateVaultPanel,
 };
 
@@ -25,13 +24,7 @@ pub fn yes_no(b: bool) -> &'static str {
 #[component]
 pub fn KeyVaultsBlade() -> impl IntoView {
     set_crumbs(&[("Home", "/"), ("Key vaults", "/vaults")]);
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let vaults = LocalResource::new(move || {
-        refresh.track();
-        let backend = backend.clone();
-        async move { backend.vaults().await }
-    });
+    let vaults = use_query(|| (), |b, ()| async move { b.vaults().await });
     let creating = RwSignal::new(false);
     view! {
         <section class="blade" aria-labelledby="kv-title">

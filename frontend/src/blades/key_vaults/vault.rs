@@ -16,6 +16,8 @@ use crate::{
         notifications::{NoteKind, use_notifier},
     },
     context::{set_crumbs_owned, use_backend, use_refresh},
+    hooks::use_change,
+    hooks::use_query,
     panels::create_key::CreateKeyPanel,
 };
 
@@ -25,27 +27,6 @@ enum Tab {
     AccessPolicies,
     Networking,
     Keys,
-}
-
-/// Runs a mutation, showing success or the error; refreshes everything on success.
-pub fn mutate<F, Fut, T>(error: RwSignal<Option<ApiError>>, done: &'static str, f: F)
-where
-    F: FnOnce(crate::api::Backend) -> Fut + 'static,
-    Fut: std::future::Future<Output = Result<T, ApiError>> + 'static,
-{
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let notifier = use_notifier();
-    error.set(None);
-    leptos::task::spawn_local(async move {
-        match f(backend).await {
-            Ok(_) => {
-                notifier.push(NoteKind::Success, done, "");
-                refresh.bump();
-            }
-            Err(e) => error.set(Some(e)),
-        }
-    });
 }
 
 /// (principal id, readable name) of every identity that can appear in an access policy.
@@ -78,17 +59,7 @@ pub fn use_principals() -> LocalResource<Vec<(String, String)>> {
 pub fn VaultBlade() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.read().get("vault").unwrap_or_default();
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let vault = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            let backend = backend.clone();
-            let n = name();
-            async move { backend.vault(&n).await }
-        })
-    };
+    let vault = use_query(name, |b, n| async move { b.vault(&n).await });
     Effect::new(move |_| {
         let n = name();
         set_crumbs_owned(vec![
@@ -167,6 +138,7 @@ pub fn VaultBlade() -> impl IntoView {
 
 #[component]
 fn Properties(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    let change = use_change(error);
     let name = vault.name.clone();
     let (n1, n2) = (name.clone(), name.clone());
     let days_id = unique_id("vault-days");
@@ -185,7 +157,7 @@ fn Properties(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
             <div class="row-value">
                 <span class="vault-soft-delete">{super::yes_no(vault.soft_delete)}</span>
                 {(!vault.soft_delete).then(|| view! {
-                    <button type="button" on:click=move |_| { let n = n1.clone(); mutate(error, "Soft delete enabled", move |b| async move { b.update_vault(&n, &VaultPatch { soft_delete: Some(true), ..Default::default() }).await }) }>"Enable soft delete"</button>
+                    <button type="button" on:click=move |_| { let n = n1.clone(); change.run("Soft delete enabled", move |b| async move { b.update_vault(&n, &VaultPatch { soft_delete: Some(true), ..Default::default() }).await }) }>"Enable soft delete"</button>
                 })}
             </div>
         </div>
@@ -196,7 +168,7 @@ fn Properties(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
                 {if vault.purge_protection {
                     view! { <span class="hint">"Once enabled, purge protection cannot be turned off."</span> }.into_any()
                 } else {
-                    view! { <button type="button" on:click=move |_| { let n = n2.clone(); mutate(error, "Purge protection enabled", move |b| async move { b.update_vault(&n, &VaultPatch { purge_protection: Some(true), ..Default::default() }).await }) }>"Enable purge protection"</button> }.into_any()
+                    view! { <button type="button" on:click=move |_| { let n = n2.clone(); change.run("Purge protection enabled", move |b| async move { b.update_vault(&n, &VaultPatch { purge_protection: Some(true), ..Default::default() }).await }) }>"Enable purge protection"</button> }.into_any()
                 }}
             </div>
         </div>
@@ -210,7 +182,7 @@ fn Properties(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
                 <button type="button" on:click=move |_| {
                     let n = n3.clone();
                     if let Ok(d) = days.get_untracked().parse::<u16>() {
-                        mutate(error, "Retention updated", move |b| async move { b.update_vault(&n, &VaultPatch { retention_days: Some(d), ..Default::default() }).await })
+                        change.run("Retention updated", move |b| async move { b.update_vault(&n, &VaultPatch { retention_days: Some(d), ..Default::default() }).await })
                     }
                 }>"Save retention"</button>
             </div>
@@ -220,6 +192,7 @@ fn Properties(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
 
 #[component]
 fn AccessPolicies(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    let change = use_change(error);
     let principals = use_principals();
     let label_of = move |id: &str| {
         principals
@@ -269,7 +242,7 @@ fn AccessPolicies(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl I
                                             if on { next.push(perm); }
                                             next.sort();
                                             let (pr, vn) = (pr.clone(), vn.clone());
-                                            mutate(error, "Access policy updated", move |b| async move { b.set_access_policy(&vn, &pr, &next).await });
+                                            change.run("Access policy updated", move |b| async move { b.set_access_policy(&vn, &pr, &next).await });
                                         } />
                                         <label for=id class="visually-hidden">{ move || format!("{} for {}", perm_label(perm), label_of(&pr_label)) }</label>
                                     </td>
@@ -277,7 +250,7 @@ fn AccessPolicies(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl I
                             }).collect_view()}
                             <td><button type="button" on:click=move |_| {
                                 let (pr, vn) = (pr.clone(), vn.clone());
-                                mutate(error, "Access policy removed", move |b| async move { b.set_access_policy(&vn, &pr, &[]).await });
+                                change.run("Access policy removed", move |b| async move { b.set_access_policy(&vn, &pr, &[]).await });
                             }>"Remove"</button></td>
                         </tr>
                     }
@@ -309,7 +282,7 @@ fn AccessPolicies(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl I
         <div class="button-row">
             <button type="button" class="primary" disabled=move || new_principal.get().is_empty() on:click=move |_| {
                 let (pr, vn, perms) = (new_principal.get_untracked(), vn_add.clone(), new_perms.get_untracked());
-                mutate(error, "Access policy added", move |b| async move { b.set_access_policy(&vn, &pr, &perms).await });
+                change.run("Access policy added", move |b| async move { b.set_access_policy(&vn, &pr, &perms).await });
             }>"Add"</button>
         </div>
     }
@@ -330,6 +303,7 @@ pub fn perm_label(p: KeyPermission) -> &'static str {
 
 #[component]
 fn Networking(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    let change = use_change(error);
     let principals = use_principals();
     let enabled = RwSignal::new(vault.firewall.enabled);
     let allowed = RwSignal::new(vault.firewall.allowed_identities.iter().cloned().collect::<Vec<_>>());
@@ -366,7 +340,7 @@ fn Networking(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
             <button type="button" class="primary" disabled=move || !changed() on:click=move |_| {
                 let n = name.clone();
                 let fw = Firewall { enabled: enabled.get_untracked(), allowed_identities: allowed.get_untracked().into_iter().collect() };
-                mutate(error, "Networking saved", move |b| async move { b.set_firewall(&n, &fw).await });
+                change.run("Networking saved", move |b| async move { b.set_firewall(&n, &fw).await });
             }>"Apply"</button>
         </div>
     }
@@ -374,24 +348,15 @@ fn Networking(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
 
 #[component]
 fn Keys(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
-    let backend = use_backend();
-    let refresh = use_refresh();
+    let change = use_change(error);
     let name = vault.name.clone();
     let keys = {
-        let (backend, name) = (backend.clone(), name.clone());
-        LocalResource::new(move || {
-            refresh.track();
-            let (backend, name) = (backend.clone(), name.clone());
-            async move { backend.keys(&name).await }
-        })
+        let name = name.clone();
+        use_query(move || name.clone(), |b, name| async move { b.keys(&name).await })
     };
     let deleted = {
-        let (backend, name) = (backend.clone(), name.clone());
-        LocalResource::new(move || {
-            refresh.track();
-            let (backend, name) = (backend.clone(), name.clone());
-            async move { backend.deleted_keys(&name).await }
-        })
+        let name = name.clone();
+        use_query(move || name.clone(), |b, name| async move { b.deleted_keys(&name).await })
     };
     let creating = RwSignal::new(false);
     let vault_for_panel = name.clone();
@@ -421,7 +386,7 @@ fn Keys(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
                                         <td>{k.versions.len()}</td>
                                         <td><button type="button" aria-label=delete_label on:click=move |_| {
                                             let (v, kn) = (vault.clone(), kn.clone());
-                                            mutate(error, "Key deleted", move |b| async move { b.delete_key(&v, &kn).await });
+                                            change.run("Key deleted", move |b| async move { b.delete_key(&v, &kn).await });
                                         }>"Delete"</button></td>
                                     </tr>
                                 }
@@ -450,11 +415,11 @@ fn Keys(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
                                         <td class="actions">
                                             <button type="button" aria-label=format!("Recover key {}", k.name) on:click=move |_| {
                                                 let (v, k) = (v1.clone(), k1.clone());
-                                                mutate(error, "Key recovered", move |b| async move { b.recover_key(&v, &k).await });
+                                                change.run("Key recovered", move |b| async move { b.recover_key(&v, &k).await });
                                             }>"Recover"</button>
                                             <button type="button" aria-label=format!("Purge key {}", k.name) on:click=move |_| {
                                                 let (v, k) = (v2.clone(), k2.clone());
-                                                mutate(error, "Key purged", move |b| async move { b.purge_key(&v, &k).await });
+                                                change.run("Key purged", move |b| async move { b.purge_key(&v, &k).await });
                                             }>"Purge"</button>
                                         </td>
                                     </tr>

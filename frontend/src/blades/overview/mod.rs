@@ -6,7 +6,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::{
     api::ApiError,
     components::error_panel::ErrorPanel,
-    context::{set_crumbs_owned, use_backend, use_refresh},
+    context::{set_crumbs_owned, use_backend},
+    hooks::use_query,
 };
 
 #[component]
@@ -14,16 +15,7 @@ pub fn OverviewBlade() -> impl IntoView {
     let params = use_params_map();
     let order_id = move || params.read().get("order").unwrap_or_default();
     let backend = use_backend();
-    let refresh = use_refresh();
-    let order = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            let backend = backend.clone();
-            let id = order_id();
-            async move { backend.order(&id).await }
-        })
-    };
+    let order = use_query(order_id, |b, id| async move { b.order(&id).await });
     Effect::new(move |_| {
         let name = order.get().and_then(|r| r.ok()).map(|o| o.name).unwrap_or_else(|| "Order".into());
         set_crumbs_owned(vec![("Home".into(), "/".into()), (name, format!("/orders/{}", order_id()))]);

@@ -4,22 +4,18 @@ use leptos::prelude::*;
 
 use crate::{
     api::ApiError,
-    blades::key_vaults::mutate,
     components::{error_panel::ErrorPanel, form::unique_id},
-    context::{set_crumbs, use_backend, use_refresh},
+    context::set_crumbs,
+    hooks::use_change,
+    hooks::use_query,
 };
 
 #[component]
 pub fn SubscriptionBlade() -> impl IntoView {
     set_crumbs(&[("Home", "/"), ("Subscription", "/subscription")]);
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let subscription = LocalResource::new(move || {
-        refresh.track();
-        let backend = backend.clone();
-        async move { backend.subscription().await }
-    });
+    let subscription = use_query(|| (), |b, ()| async move { b.subscription().await });
     let error = RwSignal::new(None::<ApiError>);
+    let change = use_change(error);
     let target = RwSignal::new(String::new());
     let id_target = unique_id("sub-tenant");
     view! {
@@ -58,13 +54,13 @@ pub fn SubscriptionBlade() -> impl IntoView {
                             </div>
                             <button type="button" class="primary" disabled=move || target.get().is_empty() on:click=move |_| {
                                 let (t, sid) = (target.get_untracked(), sub_id.clone());
-                                mutate(error, "Subscription moved", move |b| async move { b.move_subscription(&sid, &t).await });
+                                change.run("Subscription moved", move |b| async move { b.move_subscription(&sid, &t).await });
                             }>"Move to another tenant"</button>
                             {s.moved().then(|| {
                                 view! {
                                     <button type="button" on:click=move |_| {
                                         let sid = sub_id2.clone();
-                                        mutate(error, "Subscription moved back", move |b| async move { b.revert_subscription(&sid).await });
+                                        change.run("Subscription moved back", move |b| async move { b.revert_subscription(&sid).await });
                                     }>{format!("Move back to {original_name}")}</button>
                                 }
                             })}

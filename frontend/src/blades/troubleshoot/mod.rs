@@ -4,17 +4,14 @@ use leptos::prelude::*;
 
 use crate::{
     components::{error_panel::ErrorPanel, form::unique_id},
-    context::{set_crumbs, use_backend},
+    context::set_crumbs,
+    hooks::use_query,
 };
 
 #[component]
 pub fn TroubleshootBlade() -> impl IntoView {
     set_crumbs(&[("Home", "/"), ("Troubleshoot", "/troubleshoot")]);
-    let backend = use_backend();
-    let catalog = LocalResource::new(move || {
-        let backend = backend.clone();
-        async move { backend.catalog().await }
-    });
+    let catalog = use_query(|| (), |b, ()| async move { b.catalog().await });
     let query = RwSignal::new(String::new());
     let id_search = unique_id("ts-search");
     view! {

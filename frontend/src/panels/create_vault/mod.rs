@@ -14,6 +14,7 @@ use crate::{
         side_sheet::SideSheet,
     },
     context::{use_backend, use_refresh},
+    hooks::use_query,
 };
 
 pub const REGIONS: [&str; 7] =
@@ -28,13 +29,7 @@ pub fn CreateVaultPanel(
     let backend = use_backend();
     let refresh = use_refresh();
     let notifier = use_notifier();
-    let subscription = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            let backend = backend.clone();
-            async move { backend.subscription().await }
-        })
-    };
+    let subscription = use_query(|| (), |b, ()| async move { b.subscription().await });
     let name = RwSignal::new(String::new());
     let resource_group = RwSignal::new(String::new());
     let region = RwSignal::new(REGIONS[0].to_string());

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use crate::{
     components::{error_panel::ErrorPanel, form::unique_id, side_sheet::SideSheet},
-    context::{use_backend, use_refresh},
+    hooks::use_query,
 };
 
 #[component]
@@ -16,13 +16,7 @@ pub fn IdentityPicker(
     #[prop(into)] on_select: Callback<String>,
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let identities = LocalResource::new(move || {
-        refresh.track();
-        let backend = backend.clone();
-        async move { backend.identities().await }
-    });
+    let identities = use_query(|| (), |b, ()| async move { b.identities().await });
     let chosen = RwSignal::new(current);
     let group = unique_id("identity");
     view! {

@@ -10,7 +10,7 @@ use crate::{
         form::{date_time, unique_id},
         side_sheet::SideSheet,
     },
-    context::{use_backend, use_refresh},
+    hooks::use_query,
     panels::{
         KeyRef, create_key::CreateKeyPanel, create_vault::CreateVaultPanel,
         create_version::CreateVersionPanel,
@@ -30,35 +30,15 @@ pub fn KeyPicker(
     #[prop(into)] on_select: Callback<KeyRef>,
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
-    let backend = use_backend();
-    let refresh = use_refresh();
-    let subscription = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            let backend = backend.clone();
-            async move { backend.subscription().await }
-        })
-    };
-    let vaults = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            let backend = backend.clone();
-            async move { backend.vaults().await }
-        })
-    };
+    let subscription = use_query(|| (), |b, ()| async move { b.subscription().await });
+    let vaults = use_query(|| (), |b, ()| async move { b.vaults().await });
     let vault = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
     let version = RwSignal::new(String::new());
-    let keys = {
-        let backend = backend.clone();
-        LocalResource::new(move || {
-            refresh.track();
-            let backend = backend.clone();
-            let v = vault.get();
-            async move { if v.is_empty() { Ok(vec![]) } else { backend.keys(&v).await } }
-        })
-    };
+    let keys = use_query(
+        move || vault.get(),
+        |b, v| async move { if v.is_empty() { Ok(vec![]) } else { b.keys(&v).await } },
+    );
     let selected_key = move || -> Option<KeyView> {
         let k = key.get();
         keys.get().and_then(|r| r.ok()).and_then(|list| list.into_iter().find(|x| x.name == k))
