@@ -46,7 +46,7 @@ pub fn ErrorPanel(
             match backend.apply_fix(&failed, None).await {
                 Ok(applied) => {
                     if let (Some(cb), Some(order)) = (on_fixed, applied.order) {
-                        cb.run(order);
+                        let _ = cb.try_run(order);
                     }
                     fixed.set(true);
                     refresh.bump();

@@ -99,7 +99,9 @@ pub fn CreateKeyPanel(
                     Ok((key.name, version))
                 }
             },
-            move |(key, version)| on_created.run((key, version)),
+            move |(key, version)| {
+                let _ = on_created.try_run((key, version));
+            },
         );
     };
     let working = runner.working();
@@ -388,18 +390,20 @@ impl KeyRunner {
             };
             this.stage.set("Importing the wrapped key into the key vault…".into());
             let outcome = upload(backend, transfer).await;
-            this.prepared.set_value(None);
+            if let Ok(_) = &outcome {
+                let text = format!("The {what} was created in key vault '{vault}'.");
+                notifier.update(note, NoteKind::Success, "Key created", text);
+                refresh.bump();
+            }
+            // The panel may be gone by now (closed, or the user moved on): then there is nothing
+            // left to update or call back.
+            if this.prepared.try_update_value(|p| *p = None).is_none() {
+                return;
+            }
             this.readiness.set(Readiness::Nothing);
             match outcome {
                 Ok(value) => {
-                    notifier.update(
-                        note,
-                        NoteKind::Success,
-                        "Key created",
-                        format!("The {what} was created in key vault '{vault}'."),
-                    );
                     this.progress.set(Progress::Idle);
-                    refresh.bump();
                     done(value);
                 }
                 Err(e) => fail(e),

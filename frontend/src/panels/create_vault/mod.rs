@@ -119,7 +119,8 @@ pub fn CreateVaultPanel(
                         format!("Key vault '{}' was created.", vault.name),
                     );
                     refresh.bump();
-                    on_created.run(vault.name);
+                    // The panel may be gone by now: then nobody waits for the name.
+                    let _ = on_created.try_run(vault.name);
                 }
                 Err(e) => {
                     notifier.update(

@@ -64,7 +64,9 @@ pub fn CreateVersionPanel(
                     Ok(version.id)
                 }
             },
-            move |version| on_created.run(version),
+            move |version| {
+                let _ = on_created.try_run(version);
+            },
         );
     };
     view! {

@@ -72,7 +72,8 @@ pub fn KeyPicker(
             vaults.track();
             keys.track();
             request_animation_frame(move || {
-                if let Some(el) = node.get_untracked()
+                // The picker may have closed before the next frame.
+                if let Some(el) = node.try_get_untracked().flatten()
                     && el.value() != wanted
                 {
                     el.set_value(&wanted);
