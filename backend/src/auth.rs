@@ -22,6 +22,8 @@ pub const ADMIN: &str = "admin";
 const SESSION_COOKIE: &str = "keyblade_session";
 /// How long a session lasts, in seconds.
 pub const SESSION_LIFETIME: i64 = 12 * 3600;
+/// A session not used for this many seconds ends.
+pub const SESSION_IDLE: i64 = 30 * 60;
 
 /// The signed-in user, placed in the request's extensions by [`require_session`].
 #[derive(Clone, Debug)]
@@ -37,23 +39,66 @@ pub async fn require_session(
     mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let token_hash = session_token(request.headers()).map(hash_token).ok_or_else(AppError::unauthorized)?;
-    let (username, expires_at) =
-        state.store().session_user(&token_hash, clock::now().0).await?.ok_or_else(AppError::unauthorized)?;
-    request.extensions_mut().insert(Session { username, expires_at, token_hash });
-    Ok(next.run(request).await)
+    // Every cookie of the session's name counts: one planted by a sibling origin can neither
+    // shadow the real session nor end it.
+    let tokens: Vec<String> = session_tokens(request.headers()).map(str::to_owned).collect();
+    for token in tokens {
+        let token_hash = hash_token(&token);
+        if let Some((username, expires_at)) =
+            state.store().session_user(&token_hash, clock::now().0, SESSION_IDLE).await?
+        {
+            request.extensions_mut().insert(Session { username, expires_at, token_hash });
+            return Ok(next.run(request).await);
+        }
+    }
+    Err(AppError::unauthorized())
 }
 
-/// The session token from the `Cookie` header(s), if any.
-fn session_token(headers: &HeaderMap) -> Option<&str> {
+/// The session tokens in the `Cookie` header(s).
+fn session_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|cookies| cookies.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .filter(|(name, token)| *name == SESSION_COOKIE && !token.is_empty())
         .map(|(_, token)| token)
+}
+
+/// The header every state-changing request must carry (or send a JSON body): a browser adds
+/// neither to a cross-site form or image request without asking the server first.
+pub const REQUEST_HEADER: &str = "x-keyblade-request";
+
+/// Refuses state-changing requests that a foreign page could have made: a foreign `Origin`, or
+/// neither a JSON body nor [`REQUEST_HEADER`] (a "simple" request needs no CORS preflight).
+pub async fn require_same_origin(request: Request, next: Next) -> Result<Response, AppError> {
+    let method = request.method();
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        return Ok(next.run(request).await);
+    }
+    let headers = request.headers();
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        if origin_host != host {
+            return Err(AppError::plain(
+                shared::catalog::ErrorCode::Forbidden,
+                format!("Requests from {origin} may not change anything here."),
+            ));
+        }
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if !json && !headers.contains_key(REQUEST_HEADER) {
+        return Err(AppError::plain(
+            shared::catalog::ErrorCode::Forbidden,
+            format!("A request that changes something must send JSON or the {REQUEST_HEADER} header."),
+        ));
+    }
+    Ok(next.run(request).await)
 }
 
 /// SHA-256 of a token, hex: what the database keeps instead of the token.
@@ -104,6 +149,9 @@ pub async fn verify_password(password: Zeroizing<String>, hash: String) -> Resul
 
 /// Makes sure the `admin` account exists. A configured password (re)sets it at every start; without
 /// one, the first start generates a password and prints it once — only its hash is kept.
+/// Where a generated admin password is written, in the data directory.
+pub const ADMIN_PASSWORD_FILE: &str = "admin-password";
+
 pub async fn ensure_admin(store: &Store, config: &Config) -> Result<(), AppError> {
     let existing = store.password_hash(ADMIN).await?;
     let password = match (&config.admin_password, existing) {
@@ -112,15 +160,19 @@ pub async fn ensure_admin(store: &Store, config: &Config) -> Result<(), AppError
             if verify_password(wanted.clone(), hash).await? {
                 return Ok(());
             }
+            // A new password ends every session signed in with the old one.
+            store.delete_sessions_of(ADMIN).await?;
             wanted
         }
         (Some(wanted), None) => Zeroizing::new(wanted.expose().to_owned()),
         (None, Some(_)) => return Ok(()),
         (None, None) => {
             let generated = Zeroizing::new(new_token()?);
-            // Printed, not logged: the operator needs it once and it must not end up in log files.
-            println!("Created the account `{ADMIN}` with the password {}", generated.as_str());
-            println!("(shown only this once; set KEYBLADE_ADMIN_PASSWORD to choose another)");
+            // Into a file only its owner can read: never on the terminal, never in a log.
+            let file = config.data_dir.join(ADMIN_PASSWORD_FILE);
+            crate::master_key::write_private(&file, generated.as_bytes()).map_err(AppError::internal)?;
+            println!("Created the account `{ADMIN}`; its password is in {} (mode 0600).", file.display());
+            println!("Set KEYBLADE_ADMIN_PASSWORD to choose another.");
             generated
         }
     };

@@ -23,13 +23,15 @@ pub struct Config {
     /// Database URL; defaults to the SQLite file `keyblade.db` in the data directory.
     #[arg(long, env = "KEYBLADE_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Password of the `admin` account. Set, it (re)sets the password at start; unset, a
-    /// password is generated and printed once, at first start.
-    #[arg(long, env = "KEYBLADE_ADMIN_PASSWORD", hide_env_values = true)]
+    /// Password of the `admin` account, from `KEYBLADE_ADMIN_PASSWORD` only (a flag would show in
+    /// `ps`). Set, it (re)sets the password at start; unset, a password is generated at first
+    /// start and written to `admin-password` (mode 0600) in the data directory.
+    #[arg(skip = secret_from_env("KEYBLADE_ADMIN_PASSWORD"))]
     pub admin_password: Option<Secret>,
-    /// The 32-byte master key, base64. Unset, it lives in `master.key` in the data directory
-    /// (created with mode 0600 at first start).
-    #[arg(long, env = "KEYBLADE_MASTER_KEY", hide_env_values = true)]
+    /// The 32-byte master key, base64, from `KEYBLADE_MASTER_KEY` only (a flag would show in
+    /// `ps`). Unset, it lives in `master.key` in the data directory (created with mode 0600 at
+    /// first start).
+    #[arg(skip = secret_from_env("KEYBLADE_MASTER_KEY"))]
     pub master_key: Option<Secret>,
     /// Let clients move the engine's clock forward (`POST /api/clock`), for tests and rehearsals.
     #[arg(long, env = "KEYBLADE_TEST_CLOCK")]
@@ -58,6 +60,11 @@ impl Config {
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("keyblade.db").display()))
     }
+}
+
+/// A secret from the environment, if set and not empty.
+fn secret_from_env(name: &str) -> Option<Secret> {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).map(|v| Secret::from(v.as_str()))
 }
 
 /// A configuration value that must never reach a log: `Debug` prints a placeholder.

@@ -123,6 +123,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         InvalidVaultName | InvalidKeyName | InvalidRetention | InvalidName => 400,
         InvalidRequest => 400,
         Unauthorized => 401,
+        Forbidden => 403,
         NotFound => 404,
         MethodNotAllowed => 405,
         Timeout => 408,
@@ -131,6 +132,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         TooManyRequests => 429,
         VaultNameTaken | KeyNameTaken | Conflict | PurgeProtected | NotRecoverable => 409,
         PurgeProtectionCannotBeDisabled | UserAssignedLimitReached => 409,
+        SoftDeleteCannotBeDisabled | RetentionCannotBeShortened => 409,
         GenericError => 500,
         EncryptionKeyDisabled | EncryptionKeyExpired | KeyDetailsNotFound | KeyVaultBadRequestException => {
             422
@@ -152,6 +154,7 @@ pub fn code_for_status(status: u16) -> ErrorCode {
     use ErrorCode::*;
     match status {
         401 => Unauthorized,
+        403 => Forbidden,
         404 => NotFound,
         405 => MethodNotAllowed,
         408 => Timeout,
@@ -174,6 +177,7 @@ mod tests {
         for code in [
             InvalidRequest,
             Unauthorized,
+            Forbidden,
             NotFound,
             MethodNotAllowed,
             Timeout,

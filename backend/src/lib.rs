@@ -26,6 +26,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
+pub use auth::hash_token;
 pub use config::{Config, LOCAL_ADMIN_PASSWORD, Secret};
 pub use state::AppState;
 /// The persistence layer, for black-box tests that mirror a world in and out of a server's
@@ -54,7 +55,7 @@ impl Server {
     /// Prepares everything a request needs: the data directory, the master key, the database
     /// (migrated, checked against the master key, seeded on first start) and the admin account.
     pub async fn bind(config: &Config) -> io::Result<Self> {
-        tokio::fs::create_dir_all(&config.data_dir).await?;
+        create_private_dir(&config.data_dir)?;
         let master = master_key::load(config)?;
         let store = Store::open(&config.database_url()).await.map_err(io::Error::other)?;
         master_key::verify(&store, &master).await?;
@@ -85,6 +86,15 @@ impl Server {
         self.store.close().await;
         served
     }
+}
+
+/// Creates the data directory readable by its owner only (an existing one is left as it is).
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// Binds, prints the URL and serves until Ctrl-C.

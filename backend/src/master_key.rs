@@ -37,18 +37,30 @@ fn load_or_create_file(path: &Path) -> io::Result<MasterKey> {
     }
 }
 
-/// Writes a fresh key readable by the owner only. `create_new` refuses to overwrite a key that
-/// appeared meanwhile, so two racing first starts cannot end up with different keys.
+/// Writes a fresh key readable by the owner only.
 fn create_file(path: &Path) -> io::Result<MasterKey> {
     let key = MasterKey::generate(&mut rng());
+    write_private(path, Zeroizing::new(STANDARD.encode(key.expose())).as_bytes())?;
+    Ok(key)
+}
+
+/// Writes a secret file atomically with mode 0600: the content goes to a temporary file first,
+/// which is then linked in under `path`. A crash leaves either no file or the whole one, and the
+/// link refuses to replace a file that appeared meanwhile (two racing first starts cannot end
+/// up with different keys).
+pub fn write_private(path: &Path, content: &[u8]) -> io::Result<()> {
+    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(Zeroizing::new(STANDARD.encode(key.expose())).as_bytes())?;
-    file.sync_all()?;
-    Ok(key)
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(content)?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| fs::hard_link(&temporary, path));
+    let _ = fs::remove_file(&temporary);
+    linked
 }
 
 fn decode(text: &str) -> Result<MasterKey, &'static str> {
@@ -69,10 +81,53 @@ pub async fn verify(store: &Store, key: &MasterKey) -> io::Result<()> {
                 io::Error::other("the master key does not match the one this data directory was sealed with")
             })
         }
+        None if store.is_seeded().await.map_err(io::Error::other)? => Err(io::Error::other(
+            "the database holds sealed data but no master key check: refusing to start rather than \
+             guess which master key sealed it",
+        )),
         None => {
             let sealed = crypto::seal(key, CHECK_PLAINTEXT, &mut rng()).map_err(io::Error::other)?;
             let json = serde_json::to_string(&sealed).map_err(io::Error::other)?;
             store.set_master_key_check(&json).await.map_err(io::Error::other)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::model::{Tenant, World};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn sealed_data_without_a_check_value_is_refused() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store =
+            Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("a store");
+        let world = World {
+            tenants: [("t".to_owned(), Tenant { id: "t".into(), name: "t".into() })].into(),
+            ..World::default()
+        };
+        store.seed(&world).await.expect("seeded");
+        let key = MasterKey::generate(&mut rng());
+        let refused = verify(&store, &key).await.expect_err("no check value next to sealed data");
+        assert!(refused.to_string().contains("no master key check"), "{refused}");
+    }
+
+    #[test]
+    fn secret_files_are_written_whole_and_private() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("secret");
+        write_private(&path, b"first").expect("written");
+        assert_eq!(fs::read(&path).expect("readable"), b"first");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&path).expect("metadata").permissions().mode() & 0o777, 0o600);
+        }
+        assert!(write_private(&path, b"second").is_err(), "an existing secret is never replaced");
+        assert_eq!(fs::read(&path).expect("readable"), b"first");
+        let leftovers = fs::read_dir(dir.path()).expect("a directory").count();
+        assert_eq!(leftovers, 1, "no temporary file left behind");
     }
 }

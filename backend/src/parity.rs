@@ -62,7 +62,10 @@ impl Parity {
             demo::demo_world(&mut ctx, DemoKeys { customer_key, import_key }).expect("the demo world");
         store.seed(&world).await.expect("seeded");
         store.set_password_hash("admin", "unused").await.expect("an account");
-        store.create_session(&auth::hash_token(TOKEN), "admin", i64::MAX, 0).await.expect("a session");
+        store
+            .create_session(&auth::hash_token(TOKEN), "admin", i64::MAX, crate::clock::now().0)
+            .await
+            .expect("a session");
         let entropy = Entropy::Seeded { seed: SEED, next: 0.into() };
         let state = AppState::with(store, master.clone(), true, Clock::frozen(NOW), entropy);
         let router = Router::new().nest("/api", api::router(state.clone()));
@@ -84,7 +87,8 @@ impl Parity {
         let mut builder = Request::builder()
             .method(parts.method.as_str())
             .uri(format!("/api{}", parts.path))
-            .header(header::COOKIE, format!("keyblade_session={TOKEN}"));
+            .header(header::COOKIE, format!("keyblade_session={TOKEN}"))
+            .header(auth::REQUEST_HEADER, "parity");
         if let Some(version) = parts.if_match {
             builder = builder.header(header::IF_MATCH, format!("\"{version}\""));
         }

@@ -238,8 +238,8 @@ fn failure_statuses<E: Endpoint>() -> BTreeMap<u16, Vec<&'static str>> {
     let mut codes: Vec<ErrorCode> = E::ROUTE.failures.to_vec();
     codes.extend([ErrorCode::Unauthorized, ErrorCode::GenericError]);
     if E::ROUTE.method != Method::Get {
-        // Another writer kept changing the same entities.
-        codes.push(ErrorCode::Conflict);
+        // Another writer kept changing the same entities; a request a foreign page could send.
+        codes.extend([ErrorCode::Conflict, ErrorCode::Forbidden]);
     }
     if has_body::<E>() || E::ROUTE.if_match || E::ROUTE.params().next().is_some() {
         codes.push(ErrorCode::InvalidRequest);

@@ -67,7 +67,10 @@ impl Server {
 
     /// A client signed in as `admin`.
     pub async fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-keyblade-request", reqwest::header::HeaderValue::from_static("bench"));
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_store(true)
             .pool_max_idle_per_host(64)
             .build()

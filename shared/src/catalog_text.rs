@@ -302,6 +302,32 @@ fn text_of(code: ErrorCode) -> CodeText {
             &["Try again; if it keeps happening, contact support."],
             "Yes.",
         ),
+        SoftDeleteCannotBeDisabled => t(
+            "SoftDeleteCannotBeDisabled",
+            "Soft delete stays on once it is on.",
+            &[
+                "Leave soft delete on; a deleted vault or key then stays recoverable for the retention period.",
+            ],
+            "Yes.",
+        ),
+        RetentionCannotBeShortened => t(
+            "RetentionCannotBeShortened",
+            "The retention period cannot be shortened now.",
+            &[
+                "Under purge protection the retention period can only grow.",
+                "While the vault holds deleted keys, they keep the retention they were deleted with: recover or purge them first.",
+            ],
+            "Yes.",
+        ),
+        Forbidden => t(
+            "Forbidden",
+            "This request is not allowed.",
+            &[
+                "Send changes from the portal or with a JSON body; scripts that send no body add the X-Keyblade-Request header.",
+                "Requests from other sites cannot change anything in Keyblade.",
+            ],
+            "Yes.",
+        ),
         FixNotApplicable => t(
             "FixNotApplicable",
             "This fix does not apply to the subject it was sent for.",

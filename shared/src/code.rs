@@ -74,6 +74,10 @@ pub enum ErrorCode {
     InvalidKeyTransfer,
     /// Purge protection can never be turned off once on.
     PurgeProtectionCannotBeDisabled,
+    /// Soft delete can never be turned off once on.
+    SoftDeleteCannotBeDisabled,
+    /// Retention cannot be shortened under purge protection or while items are deleted.
+    RetentionCannotBeShortened,
     /// Purge refused while purge protection is on.
     PurgeProtected,
     /// Recovery asked for something purged or past retention.
@@ -84,6 +88,8 @@ pub enum ErrorCode {
     Conflict,
     /// Sign-in failed or missing.
     Unauthorized,
+    /// The request may not do this (a cross-site request, say).
+    Forbidden,
     /// The request itself is unusable: malformed JSON, wrong field types, a bad header.
     InvalidRequest,
     /// The request body is larger than the API accepts.

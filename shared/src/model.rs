@@ -493,94 +493,110 @@ impl World {
     }
 }
 
-/// The entities of one kind, by id. Each entity (and its id) sits behind an `Arc`: cloning a
-/// world copies pointers, not entities, and [`Table::get_mut`] copies only the entity it
-/// changes. So an operation costs what it changes, and what changed between two worlds is found
-/// by comparing pointers ([`Table::changes_since`]) instead of comparing or serialising entities.
+/// The entities of one kind, by id: a persistent map, so cloning a world costs nothing and a
+/// change copies only the path to the entity it changes (and the entity, once). Each table also
+/// keeps a journal of the ids changed since it was last [settled](Table::settled), so what a write
+/// must store is known without looking at the other entities: a write costs what it changes,
+/// not what is stored.
 #[derive(Clone, Debug)]
-pub struct Table<T>(BTreeMap<Arc<str>, Arc<T>>);
+pub struct Table<T> {
+    entities: imbl::OrdMap<Arc<str>, Arc<T>>,
+    /// Ids inserted, changed or removed since the table was settled.
+    touched: imbl::OrdSet<Arc<str>>,
+}
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table(BTreeMap::new())
+        Table { entities: imbl::OrdMap::new(), touched: imbl::OrdSet::new() }
     }
 }
 
+/// Tables are equal when they hold the same entities, whatever their journals say.
 impl<T: PartialEq> PartialEq for Table<T> {
     fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
     }
 }
 
 impl<T> Table<T> {
     /// The entity with this id.
     pub fn get(&self, id: &str) -> Option<&T> {
-        self.0.get(id).map(|e| &**e)
+        self.entities.get(id).map(|e| &**e)
     }
 
     /// Whether an entity has this id.
     pub fn contains_key(&self, id: &str) -> bool {
-        self.0.contains_key(id)
+        self.entities.contains_key(id)
     }
 
     /// Adds or replaces an entity.
     pub fn insert(&mut self, id: String, entity: T) {
-        self.0.insert(Arc::from(id), Arc::new(entity));
+        let id: Arc<str> = Arc::from(id);
+        self.touched.insert(id.clone());
+        self.entities.insert(id, Arc::new(entity));
     }
 
     /// Removes an entity; `None` if there was none.
     pub fn remove(&mut self, id: &str) -> Option<Arc<T>> {
-        self.0.remove(id)
+        let (id, entity) = self.entities.remove_with_key(id)?;
+        self.touched.insert(id);
+        Some(entity)
     }
 
     /// The entities, in id order.
     pub fn values(&self) -> impl Iterator<Item = &T> {
-        self.0.values().map(|e| &**e)
+        self.entities.values().map(|e| &**e)
     }
 
     /// The ids, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(|k| &**k)
+        self.entities.keys().map(|k| &**k)
     }
 
     /// (id, entity) pairs, in id order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
-        self.0.iter().map(|(k, e)| (&**k, &**e))
+        self.entities.iter().map(|(k, e)| (&**k, &**e))
     }
 
     /// How many entities there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entities.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entities.is_empty()
     }
 
-    /// What changed from `before` to `self`: entities added or replaced (a different
-    /// allocation), and ids removed. Linear in the number of entities, but only pointers are
-    /// compared.
-    pub fn changes_since<'a>(&'a self, before: &'a Table<T>) -> TableChanges<'a, T> {
-        let upserts = self
-            .0
-            .iter()
-            .filter(|(id, entity)| before.0.get(&***id).is_none_or(|old| !Arc::ptr_eq(old, entity)))
-            .map(|(id, entity)| (&**id, &**entity))
-            .collect();
-        let removed = before.0.keys().filter(|id| !self.0.contains_key(&***id)).map(|id| &**id).collect();
-        TableChanges { upserts, removed }
+    /// The same entities with an empty journal: the state a store holds as stored.
+    pub fn settled(&self) -> Table<T> {
+        Table { entities: self.entities.clone(), touched: imbl::OrdSet::new() }
+    }
+
+    /// What changed since the table was settled: entities added or replaced, and ids removed.
+    /// Proportional to the number of changes, not of entities.
+    pub fn changes(&self) -> TableChanges<'_, T> {
+        let mut changes = TableChanges { upserts: Vec::new(), removed: Vec::new() };
+        for id in &self.touched {
+            match self.entities.get(&**id) {
+                Some(entity) => changes.upserts.push((&**id, &**entity)),
+                None => changes.removed.push(&**id),
+            }
+        }
+        changes
     }
 }
 
 impl<T: Clone> Table<T> {
     /// The entity with this id, to change (a copy when another world shares it).
     pub fn get_mut(&mut self, id: &str) -> Option<&mut T> {
-        self.0.get_mut(id).map(Arc::make_mut)
+        let (key, _) = self.entities.get_key_value(id)?;
+        self.touched.insert(key.clone());
+        self.entities.get_mut(id).map(Arc::make_mut)
     }
 }
 
-/// What [`Table::changes_since`] found.
+/// What [`Table::changes`] found.
 #[derive(Debug)]
 pub struct TableChanges<'a, T> {
     /// Entities added or changed.
@@ -595,7 +611,7 @@ impl<T> std::ops::Index<&str> for Table<T> {
     /// The entity with this id; panics when there is none, like a map's index. For ids that
     /// were just checked (or tests).
     fn index(&self, id: &str) -> &T {
-        &self.0[id]
+        self.get(id).unwrap_or_else(|| panic!("no entity {id}"))
     }
 }
 
@@ -605,15 +621,22 @@ impl<T, const N: usize> From<[(String, T); N]> for Table<T> {
     }
 }
 
+/// A table built from entries journals every one of them as changed: nothing of it is stored.
 impl<T> FromIterator<(String, T)> for Table<T> {
     fn from_iter<I: IntoIterator<Item = (String, T)>>(entries: I) -> Self {
-        Table(entries.into_iter().map(|(id, entity)| (Arc::from(id), Arc::new(entity))).collect())
+        let mut table = Table::default();
+        for (id, entity) in entries {
+            let id: Arc<str> = Arc::from(id);
+            table.touched.insert(id.clone());
+            table.entities.insert(id, Arc::new(entity));
+        }
+        table
     }
 }
 
 impl<T: Serialize> Serialize for Table<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(id, entity)| (&**id, &**entity)))
+        serializer.collect_map(self.iter())
     }
 }
 
@@ -621,6 +644,23 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let entries = BTreeMap::<String, T>::deserialize(deserializer)?;
         Ok(entries.into_iter().collect())
+    }
+}
+
+impl World {
+    /// The same world with every table's journal emptied: the state a store holds as stored.
+    pub fn settled(&self) -> World {
+        World {
+            cloud: self.cloud,
+            tenants: self.tenants.settled(),
+            subscriptions: self.subscriptions.settled(),
+            resource_groups: self.resource_groups.settled(),
+            vaults: self.vaults.settled(),
+            import_keys: self.import_keys.settled(),
+            identities: self.identities.settled(),
+            orders: self.orders.settled(),
+            operations: self.operations.settled(),
+        }
     }
 }
 

@@ -10,6 +10,9 @@ use tower::ServiceExt;
 
 use crate::{TestServer, offline::Mirror};
 
+/// The header that marks a state-changing request as a client's own (see the server's CSRF rule).
+pub const REQUEST_HEADER: &str = "x-keyblade-request";
+
 /// A signed-in client of one server. Requests go to the application in process
 /// (`tower::ServiceExt::oneshot`, as axum's testing example does), with the session cookie kept
 /// here; [`Api::raw`] goes over the socket, for malformed requests where HTTP itself is the point.
@@ -93,7 +96,10 @@ impl Api {
         body: Option<&Value>,
         if_match: Option<u64>,
     ) -> Reply {
-        let mut request = axum::http::Request::builder().method(method).uri(format!("/api{path}"));
+        let mut request = axum::http::Request::builder()
+            .method(method)
+            .uri(format!("/api{path}"))
+            .header(REQUEST_HEADER, "tests");
         if let Some(cookie) = self.cookie.lock().unwrap_or_else(|p| p.into_inner()).as_deref() {
             request = request.header(header::COOKIE, cookie);
         }
@@ -127,7 +133,8 @@ impl Api {
 
     /// A raw request builder, for malformed requests.
     pub fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let request = self.http.request(method, format!("{}{path}", self.base));
+        let request =
+            self.http.request(method, format!("{}{path}", self.base)).header(REQUEST_HEADER, "tests");
         match self.cookie.lock().unwrap_or_else(|p| p.into_inner()).as_deref() {
             Some(cookie) => request.header(header::COOKIE, cookie),
             None => request,

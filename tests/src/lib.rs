@@ -10,7 +10,7 @@ pub mod offline;
 pub mod scenario;
 mod server;
 
-pub use api::{Api, Reply, assert_envelope, ec_key_pkcs8, test_key_pkcs8, transfer};
+pub use api::{Api, REQUEST_HEADER, Reply, assert_envelope, ec_key_pkcs8, test_key_pkcs8, transfer};
 pub use browser::{Browser, Mode, Portal};
 pub use server::{TestServer, dist};
 

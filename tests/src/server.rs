@@ -39,6 +39,11 @@ impl TestServer {
 
     async fn start_with(data_dir: TempDir, dist: PathBuf) -> Self {
         let config = Config::local(data_dir.path().to_path_buf(), dist);
+        Self::start_with_config(data_dir, config).await
+    }
+
+    /// A server over `data_dir` with a configuration of the test's own.
+    pub async fn start_with_config(data_dir: TempDir, config: Config) -> Self {
         let server = Server::bind(&config).await.expect("the server binds to 127.0.0.1");
         let addr = server.local_addr().expect("a bound address");
         let router = server.router();

@@ -38,6 +38,7 @@ async fn run(server: &TestServer, demo: &Demo, token: &str, document: &std::path
         .arg(document)
         .args(["--url", &server.url("")])
         .args(["-H", &format!("Cookie: keyblade_session={token}")])
+        .args(["-H", "X-Keyblade-Request: schemathesis"])
         .args(["--checks", "all", "--max-examples", "30", "--seed", SEED, "--workers", "1"])
         .args(filter)
         .env("KEYBLADE_ORDER", &demo.order)

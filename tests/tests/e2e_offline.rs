@@ -56,12 +56,24 @@ async fn static_build_offers_seeds_keeps_and_resets_the_demo() {
     open_encryption_in_app(&b).await;
     b.find_xpath("//dd[contains(@class,'key-url')]").await;
 
-    // Reset demo restores the seeded world: the order is back on the Microsoft managed key.
+    // The demo says where its keys live.
+    b.find_text("Demo keys are kept unprotected in this browser's storage").await;
+
+    // Reset demo forgets the demo, master key included, and seeds a new one: the order is back
+    // on the Microsoft managed key.
+    let master = stored_master(&b).await;
     b.click_button("Reset demo").await;
     wait_for_reload_at_demo_root(&b).await;
     open_encryption_in_app(&b).await;
     b.wait_absent("//dd[contains(@class,'key-url')]").await;
+    assert_ne!(stored_master(&b).await, master, "Reset demo forgets the demo's master key");
     b.close().await;
+}
+
+/// The demo's master key as the browser stores it.
+async fn stored_master(b: &Browser) -> String {
+    let script = "return JSON.parse(localStorage.getItem('keyblade.demo') || '{}').master || '';";
+    b.client.execute(script, vec![]).await.expect("read the storage").as_str().unwrap_or_default().to_owned()
 }
 
 /// Reset demo reloads the portal at `/?demo`; until then the old page is still there.

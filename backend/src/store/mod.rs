@@ -93,11 +93,11 @@ impl Store {
     pub async fn commit(&self, snapshot: &Snapshot, world: &World) -> Result<Snapshot, StoreError> {
         let changes = Changes::between(&snapshot.world, &snapshot.versions, world)?;
         if changes.is_empty() {
-            return Ok(snapshot.clone());
+            return Ok(Snapshot { world: Arc::new(world.settled()), ..snapshot.clone() });
         }
         let versions = changes.apply_to(&snapshot.versions);
         let revision = self.db.commit(changes).await?;
-        let written = Snapshot { world: Arc::new(world.clone()), versions: Arc::new(versions), revision };
+        let written = Snapshot { world: Arc::new(world.settled()), versions: Arc::new(versions), revision };
         // Only when nobody else wrote in between is this exactly the stored world: then the
         // next request reuses it instead of reading and parsing every row again.
         if revision == snapshot.revision + 1 {
@@ -133,13 +133,19 @@ impl Store {
         self.db.create_session(token_hash, username, expires_at, now).await
     }
 
-    /// The user of a live session and when the session expires.
+    /// The user of a live session (not expired, used within `idle` seconds) and when the
+    /// session expires; records the use.
     pub async fn session_user(
         &self,
         token_hash: &str,
         now: i64,
+        idle: i64,
     ) -> Result<Option<(String, i64)>, StoreError> {
-        self.db.session_user(token_hash, now).await
+        self.db.session_user(token_hash, now, idle).await
+    }
+
+    pub async fn delete_sessions_of(&self, username: &str) -> Result<(), StoreError> {
+        self.db.delete_sessions_of(username).await
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
@@ -191,6 +197,30 @@ mod tests {
         let stored = store.load().await.expect("a snapshot").world;
         assert_eq!(stored.tenants["t"].name, "first");
         assert!(!stored.tenants.contains_key("new"), "a conflicting commit rolls back entirely");
+    }
+
+    #[tokio::test]
+    async fn a_removed_secret_is_gone_from_the_database_file() {
+        use shared::crypto::{self, ImportKey, MasterKey};
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("t.db");
+        let store = Store::open(&format!("sqlite://{}", path.display())).await.expect("a store");
+        let mut rng = crate::clock::rng();
+        let master = MasterKey::generate(&mut rng);
+        let sealed = crypto::seal(&master, &[7; 1200], &mut rng).expect("sealed");
+        let marker = sealed.ciphertext.clone();
+        let import_key = ImportKey { public_spki_b64: "public".into(), sealed_private: sealed };
+        let world = World { import_keys: [("kv".to_owned(), import_key)].into(), ..World::default() };
+        store.seed(&world).await.expect("seeded");
+        let snapshot = store.load().await.expect("a snapshot");
+        let mut purged = (*snapshot.world).clone();
+        purged.import_keys.remove("kv");
+        store.commit(&snapshot, &purged).await.expect("the purge");
+        store.close().await; // checkpoints the WAL into the file
+        let mut bytes = std::fs::read(&path).expect("the database file");
+        bytes.extend(std::fs::read(dir.path().join("t.db-wal")).unwrap_or_default());
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(&marker[..40]), "the sealed bytes are still in the file");
     }
 
     #[tokio::test]

@@ -55,8 +55,8 @@ impl Table {
 /// Where a row lives: its table and primary key (shared text, so copying keys is cheap).
 pub type RowKey = (Table, Arc<str>);
 
-/// Each stored row's optimistic-concurrency version.
-pub type Versions = BTreeMap<RowKey, i64>;
+/// Each stored row's optimistic-concurrency version (persistent: copying it costs nothing).
+pub type Versions = imbl::OrdMap<RowKey, i64>;
 
 /// Row bodies (JSON text) by table and id.
 #[derive(Default, Debug, PartialEq)]
@@ -132,8 +132,8 @@ pub struct Changes {
 
 impl Changes {
     /// What turns `before` (stored at `versions`) into `after`. Only the entities an operation
-    /// replaced are serialised: a changed entity is a new allocation in `after`
-    /// ([`model::Table::changes_since`]), so a write costs what it changed, not what is stored.
+    /// changed are serialised (each table journals them, see [`model::Table::changes`]), so a
+    /// write costs what it changed, not what is stored. `after` must derive from `before`.
     pub fn between(before: &World, versions: &Versions, after: &World) -> serde_json::Result<Changes> {
         let mut changes = Changes::default();
         if before.cloud != after.cloud {
@@ -143,14 +143,14 @@ impl Changes {
                 serde_json::to_string(&after.cloud)?,
             );
         }
-        changes.table(Table::Tenants, versions, &before.tenants, &after.tenants)?;
-        changes.table(Table::Subscriptions, versions, &before.subscriptions, &after.subscriptions)?;
-        changes.table(Table::ResourceGroups, versions, &before.resource_groups, &after.resource_groups)?;
-        changes.table(Table::Vaults, versions, &before.vaults, &after.vaults)?;
-        changes.table(Table::ImportKeys, versions, &before.import_keys, &after.import_keys)?;
-        changes.table(Table::Identities, versions, &before.identities, &after.identities)?;
-        changes.table(Table::Orders, versions, &before.orders, &after.orders)?;
-        changes.table(Table::Operations, versions, &before.operations, &after.operations)?;
+        changes.table(Table::Tenants, versions, &after.tenants)?;
+        changes.table(Table::Subscriptions, versions, &after.subscriptions)?;
+        changes.table(Table::ResourceGroups, versions, &after.resource_groups)?;
+        changes.table(Table::Vaults, versions, &after.vaults)?;
+        changes.table(Table::ImportKeys, versions, &after.import_keys)?;
+        changes.table(Table::Identities, versions, &after.identities)?;
+        changes.table(Table::Orders, versions, &after.orders)?;
+        changes.table(Table::Operations, versions, &after.operations)?;
         Ok(changes)
     }
 
@@ -158,17 +158,18 @@ impl Changes {
         &mut self,
         table: Table,
         versions: &Versions,
-        before: &model::Table<T>,
         after: &model::Table<T>,
     ) -> serde_json::Result<()> {
-        let changed = after.changes_since(before);
+        let changed = after.changes();
         for (id, entity) in changed.upserts {
             self.upsert(versions, (table, Arc::from(id)), serde_json::to_string(entity)?);
         }
         for id in changed.removed {
             let key = (table, Arc::from(id));
-            let version = versions.get(&key).copied().unwrap_or_default();
-            self.deletes.push((key, version));
+            // Added and removed again within the operation: nothing stored, nothing to delete.
+            if let Some(version) = versions.get(&key).copied() {
+                self.deletes.push((key, version));
+            }
         }
         Ok(())
     }
@@ -186,7 +187,7 @@ impl Changes {
 
     /// The versions after this commit succeeded.
     pub fn apply_to(&self, versions: &Versions) -> Versions {
-        let mut next = versions.clone();
+        let mut next = versions.clone(); // persistent: constant time
         for (key, _) in &self.inserts {
             next.insert(key.clone(), 1);
         }
@@ -220,6 +221,7 @@ mod tests {
 
     #[test]
     fn only_changed_entities_are_written() {
+        // The journal, not a comparison of every entity, says what changed.
         let key = |id: &str| (Table::Tenants, Arc::from(id));
         let before = World {
             tenants: [
@@ -230,7 +232,9 @@ mod tests {
             .into(),
             ..World::default()
         };
-        let versions = Versions::from([(key("same"), 3), (key("changed"), 4), (key("gone"), 5)]);
+        let before = before.settled();
+        let versions: Versions =
+            [(key("same"), 3), (key("changed"), 4), (key("gone"), 5)].into_iter().collect();
         let mut after = before.clone();
         after.tenants.get_mut("changed").expect("a tenant").name = "2".into();
         after.tenants.remove("gone");
@@ -240,7 +244,10 @@ mod tests {
         assert_eq!(changes.updates, vec![(key("changed"), r#"{"id":"changed","name":"2"}"#.to_owned(), 4)]);
         assert_eq!(changes.deletes, vec![(key("gone"), 5)]);
         let next = changes.apply_to(&versions);
-        assert_eq!((next[&key("same")], next[&key("changed")], next[&key("new")]), (3, 5, 1));
+        assert_eq!(
+            (next.get(&key("same")), next.get(&key("changed")), next.get(&key("new"))),
+            (Some(&3), Some(&5), Some(&1))
+        );
         assert!(!next.contains_key(&key("gone")));
     }
 }

@@ -32,6 +32,9 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // Deleted and replaced rows are overwritten with zeros, so a purged key's sealed
+            // bytes do not linger in free pages of the file.
+            .pragma("secure_delete", "ON")
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
@@ -159,29 +162,41 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO sessions (token_hash, username, expires_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO sessions (token_hash, username, expires_at, last_seen) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(username)
             .bind(expires_at)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// The user a live session belongs to.
+    /// The user a live session belongs to: not expired, and used within `idle` seconds. Using
+    /// it records the use.
     pub async fn session_user(
         &self,
         token_hash: &str,
         now: i64,
+        idle: i64,
     ) -> Result<Option<(String, i64)>, StoreError> {
-        let row =
-            sqlx::query("SELECT username, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?")
-                .bind(token_hash)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "UPDATE sessions SET last_seen = ?1 WHERE token_hash = ?2 AND expires_at > ?1 AND last_seen > ?1 - ?3 \
+             RETURNING username, expires_at",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(idle)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|row| Ok((row.try_get("username")?, row.try_get("expires_at")?))).transpose()
+    }
+
+    /// Ends every session of `username` (after a password change).
+    pub async fn delete_sessions_of(&self, username: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE username = ?").bind(username).execute(&self.pool).await?;
+        Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {

@@ -54,6 +54,8 @@ impl Http {
         init.set_credentials(RequestCredentials::SameOrigin);
         let headers = Headers::new().map_err(js)?;
         headers.set("Accept", "application/json").map_err(js)?;
+        // Marks the request as the portal's own (the server refuses changes without it or JSON).
+        headers.set("X-Keyblade-Request", "portal").map_err(js)?;
         if let Some(tag) = if_match {
             headers.set("If-Match", tag).map_err(js)?;
         }

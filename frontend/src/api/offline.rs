@@ -109,14 +109,12 @@ async fn sync() -> ApiResult<()> {
     }
 }
 
-/// Restores the world as it was seeded (the worker reopens it on the next page load).
+/// Forgets the demo: its world and its master key. The next page load seeds a new demo (with a
+/// new master key) in the engine worker.
 pub fn reset() -> ApiResult<()> {
-    if let Some(mut stored) = load_stored()? {
-        stored.world = stored.seed.clone();
-        stored.clock_offset = 0;
-        save_stored(&stored)?;
-    }
-    Ok(())
+    local_storage()?
+        .remove_item(STORED_ENTRY)
+        .map_err(|_| ApiError::client("The offline demo's storage cannot be cleared."))
 }
 
 impl Offline {

@@ -99,8 +99,8 @@ fn OfflineOffer(error: api::ApiError) -> impl IntoView {
     }
 }
 
-/// The top bar's marks of the offline demo: the badge and Reset demo (which restores the
-/// seeded world and reloads every page from it).
+/// The top bar's marks of the offline demo: the badge, what it means for the demo's keys, and
+/// Reset demo (which forgets the demo, its master key included, and seeds a new one).
 #[component]
 fn DemoControls() -> impl IntoView {
     let reset = move |_| match api::offline::reset() {
@@ -109,6 +109,7 @@ fn DemoControls() -> impl IntoView {
     };
     view! {
         <span class="demo-badge" title="Everything runs in this browser; nothing is sent to a server.">"Offline demo"</span>
+        <span class="demo-note">"Demo keys are kept unprotected in this browser's storage"</span>
         <button type="button" class="topbar-button" on:click=reset>"Reset demo"</button>
     }
 }

@@ -33,11 +33,7 @@ pub fn advance(world: &World, now: Timestamp) -> Option<World> {
     }
     let mut next = world.clone();
     for name in &due_vaults {
-        if let Some(vault) = next.vaults.get_mut(name) {
-            vault.purged = true;
-            vault.keys.clear();
-        }
-        next.import_keys.remove(name);
+        super::vault::destroy_vault(&mut next, name);
     }
     for (vault, key) in &due_keys {
         if let Some(key) = next.vaults.get_mut(vault).and_then(|v| v.keys.get_mut(key)) {

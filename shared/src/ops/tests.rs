@@ -583,3 +583,57 @@ fn views_hide_secrets() {
     let back: World = serde_json::from_str(&stored).unwrap();
     assert_eq!(back, fx.world);
 }
+
+#[test]
+fn deleting_without_soft_delete_or_purging_destroys_key_material() {
+    let mut fx = Fx::new();
+    let vault = fx.world.vaults[demo::DEMO_VAULT].clone();
+    let mut bare = vault.clone();
+    bare.name = "bare-kv".into();
+    bare.soft_delete = false;
+    bare.purge_protection = false;
+    fx.world.vaults.insert("bare-kv".into(), bare);
+    let import_key = fx.world.import_keys[demo::DEMO_VAULT].clone();
+    fx.world.import_keys.insert("bare-kv".into(), import_key);
+    fx.apply(|w, c| delete_vault(w, c, "bare-kv"));
+    let gone = &fx.world.vaults["bare-kv"];
+    assert!(gone.purged && gone.keys.is_empty(), "no sealed private key left behind");
+    assert!(!fx.world.import_keys.contains_key("bare-kv"), "no import key left behind");
+
+    // Soft-deleted, then purged by time passing once the retention is over.
+    fx.apply(|w, c| delete_vault(w, c, demo::DEMO_VAULT));
+    fx.now = fx.now.plus_days(91);
+    let purged = advance(&fx.world, fx.now).expect("the retention ended");
+    assert!(purged.vaults[demo::DEMO_VAULT].purged && purged.vaults[demo::DEMO_VAULT].keys.is_empty());
+    assert!(!purged.import_keys.contains_key(demo::DEMO_VAULT));
+    assert!(advance(&purged, fx.now).is_none(), "nothing more falls due");
+}
+
+#[test]
+fn soft_delete_stays_on_and_retention_only_grows_when_it_must() {
+    let mut fx = Fx::new();
+    let patch = |soft_delete, purge_protection, retention_days| UpdateVaultRequest {
+        soft_delete,
+        purge_protection,
+        retention_days,
+    };
+    let refused = |fx: &mut Fx, req: UpdateVaultRequest| {
+        fx.run(|w, _| update_vault(w, demo::DEMO_VAULT, &req)).unwrap_err().code
+    };
+    assert_eq!(refused(&mut fx, patch(Some(false), None, None)), ErrorCode::SoftDeleteCannotBeDisabled);
+    assert_eq!(refused(&mut fx, patch(None, None, Some(30))), ErrorCode::RetentionCannotBeShortened);
+    assert_eq!(refused(&mut fx, patch(None, Some(false), None)), ErrorCode::PurgeProtectionCannotBeDisabled);
+
+    // Without purge protection, retention may shrink, unless a deleted key is waiting.
+    let mut plain = fx.world.vaults[demo::DEMO_VAULT].clone();
+    plain.name = "plain-kv".into();
+    plain.purge_protection = false;
+    plain.retention_days = 60;
+    fx.world.vaults.insert("plain-kv".into(), plain);
+    fx.apply(|w, _| update_vault(w, "plain-kv", &patch(None, None, Some(50))));
+    assert_eq!(fx.world.vaults["plain-kv"].retention_days, 50);
+    fx.apply(|w, c| delete_key(w, c, "plain-kv", demo::DEMO_KEY));
+    let code = fx.run(|w, _| update_vault(w, "plain-kv", &patch(None, None, Some(40)))).unwrap_err().code;
+    assert_eq!(code, ErrorCode::RetentionCannotBeShortened);
+    fx.apply(|w, _| update_vault(w, "plain-kv", &patch(None, None, Some(70))));
+}

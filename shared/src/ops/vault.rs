@@ -61,8 +61,10 @@ pub fn import_key_of(world: &World, vault: &str) -> Result<ImportKeyResponse, Fa
     Ok(ImportKeyResponse { vault: vault.to_string(), public_spki_b64: key.public_spki_b64.clone() })
 }
 
-/// Changes soft delete, purge protection and retention. Purge protection can never be turned
-/// off, and soft delete cannot be off while purge protection is on.
+/// Changes soft delete, purge protection and retention. As in the cloud, soft delete and purge
+/// protection can never be turned off once on, and retention cannot be shortened under purge
+/// protection or while the vault holds deleted keys (they keep the retention they were deleted
+/// with).
 pub fn update_vault(world: &World, vault: &str, req: &UpdateVaultRequest) -> Result<World, Failure> {
     let mut next = world.clone();
     let v = live_vault_mut(&mut next, vault)?;
@@ -72,8 +74,23 @@ pub fn update_vault(world: &World, vault: &str, req: &UpdateVaultRequest) -> Res
             "Purge protection is permanent once enabled.",
         ));
     }
+    if req.soft_delete == Some(false) && v.soft_delete {
+        return Err(Failure::new(
+            ErrorCode::SoftDeleteCannotBeDisabled,
+            "Soft delete is permanent once enabled.",
+        ));
+    }
     if let Some(days) = req.retention_days {
         validation::retention(days)?;
+        let holds_deleted = v.keys.values().any(|k| k.deleted_at.is_some() && !k.purged);
+        if days < v.retention_days && (v.purge_protection || holds_deleted) {
+            let why =
+                if v.purge_protection { "purge protection is on" } else { "the vault holds deleted keys" };
+            return Err(Failure::new(
+                ErrorCode::RetentionCannotBeShortened,
+                format!("Retention cannot go from {} to {days} days: {why}.", v.retention_days),
+            ));
+        }
         v.retention_days = days;
     }
     v.purge_protection = req.purge_protection.unwrap_or(v.purge_protection);
@@ -88,13 +105,26 @@ pub fn enable_recovery_options(world: &World, vault: &str) -> Result<World, Fail
     update_vault(world, vault, &req)
 }
 
-/// Deletes a vault: soft-deleted when soft delete is on, otherwise gone at once.
+/// Deletes a vault: soft-deleted when soft delete is on, otherwise gone at once, key material
+/// included.
 pub fn delete_vault(world: &World, ctx: &Ctx, vault: &str) -> Result<World, Failure> {
     let mut next = world.clone();
     let v = live_vault_mut(&mut next, vault)?;
     v.deleted_at = Some(ctx.now);
-    v.purged = !v.soft_delete;
+    if !v.soft_delete {
+        destroy_vault(&mut next, vault);
+    }
     Ok(next)
+}
+
+/// A purged vault: its keys' sealed material and its import key are removed from the world, so
+/// they leave the database too; the vault stays as a tombstone so diagnosis can say "purged".
+pub(crate) fn destroy_vault(world: &mut World, vault: &str) {
+    if let Some(v) = world.vaults.get_mut(vault) {
+        v.purged = true;
+        v.keys.clear();
+    }
+    world.import_keys.remove(vault);
 }
 
 /// Recovers a soft-deleted vault within its retention period.
@@ -126,9 +156,7 @@ pub fn purge_vault(world: &World, ctx: &Ctx, vault: &str) -> Result<World, Failu
     if v.purge_protection && v.is_recoverable(ctx.now) {
         return Err(Failure::new(ErrorCode::PurgeProtected, format!("'{vault}' has purge protection.")));
     }
-    v.purged = true;
-    v.keys.clear();
-    next.import_keys.remove(vault);
+    destroy_vault(&mut next, vault);
     Ok(next)
 }
 

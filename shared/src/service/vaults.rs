@@ -88,7 +88,13 @@ impl Endpoint for UpdateVault {
         TAG,
         "Properties: soft delete, purge protection (never off once on), retention days.",
     )
-    .failing(&[NotFound, PurgeProtectionCannotBeDisabled, InvalidRetention]);
+    .failing(&[
+        NotFound,
+        PurgeProtectionCannotBeDisabled,
+        SoftDeleteCannotBeDisabled,
+        RetentionCannotBeShortened,
+        InvalidRetention,
+    ]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let next = ops::update_vault(world, &self.vault, &self.body)?;
         Outcome::changed(next, |w| queries::vault_view(w, &self.vault, ctx.now))

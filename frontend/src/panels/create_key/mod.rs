@@ -390,7 +390,7 @@ impl KeyRunner {
             };
             this.stage.set("Importing the wrapped key into the key vault…".into());
             let outcome = upload(backend, transfer).await;
-            if let Ok(_) = &outcome {
+            if outcome.is_ok() {
                 let text = format!("The {what} was created in key vault '{vault}'.");
                 notifier.update(note, NoteKind::Success, "Key created", text);
                 refresh.bump();
