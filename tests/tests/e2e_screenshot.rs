@@ -1,5 +1,5 @@
-//! Saves a screenshot of the Encryption blade (customer-managed key saved) to
-//! docs/screenshot-encryption.png.
+//! Saves the screenshots in docs/: the Encryption blade (customer-managed key saved), the key
+//! picker, an error with its Fix, and the Activity pane with the Simulation menu.
 
 use keyblade_tests::{
     Portal,
@@ -40,5 +40,21 @@ async fn screenshots_of_the_picker_and_an_error() {
     b.click_button("Save").await;
     b.find_error("SsemUserErrorEncryptionKeyDisabled").await;
     b.screenshot(&docs.join("screenshot-error.png")).await;
+    p.close().await;
+}
+
+/// The Activity pane following a vault's provisioning, and the Simulation menu, for the docs.
+#[tokio::test]
+async fn screenshot_of_the_activity_pane_and_the_simulation_menu() {
+    let p = Portal::start().await;
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+    keyblade_tests::scenario::create_vault(&p.api, "rehearsal-kv", true, true).await;
+    p.open_path("/vaults").await;
+    let b = &p.browser;
+    b.click_button("Activity").await;
+    b.find_role("region", "Create key vault rehearsal-kv").await;
+    b.click_button("Simulation").await;
+    b.find_button("Advance time: 30 days").await;
+    b.screenshot(&docs.join("screenshot-activity.png")).await;
     p.close().await;
 }
