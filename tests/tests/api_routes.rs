@@ -165,3 +165,30 @@ async fn identities_orders_and_encryption_settings() {
     let id = created.ok()["id"].as_str().expect("an id").to_owned();
     api.post_empty(&format!("/orders/{id}/device-password")).await.ok();
 }
+
+/// The test clock: with `--test-clock`, moving it makes what fell due happen (a deleted vault's
+/// retention ends and it is purged); without the flag the route does not exist.
+#[tokio::test]
+async fn the_test_clock_moves_time_and_is_absent_without_the_flag() {
+    let server = TestServer::start_api().await;
+    let api = Api::signed_in(&server).await;
+    scenario::create_vault(&api, "short-kv", true, false).await;
+    api.patch("/vaults/short-kv", &json!({ "retention_days": 7 })).await.ok();
+    assert_eq!(api.delete("/vaults/short-kv").await.status, 204);
+    let before = api.get("/clock").await.ok();
+    api.post("/clock", &json!({ "advance_seconds": 0 })).await.error(400, "InvalidRequest");
+    let after = api.post("/clock", &json!({ "advance_seconds": 6 * 86_400 })).await.ok();
+    assert!(after["now"].as_i64() >= before["now"].as_i64().map(|n| n + 6 * 86_400));
+    assert_eq!(api.get("/deleted-vaults").await.ok()[0]["name"], "short-kv", "still within retention");
+    api.post("/clock", &json!({ "advance_seconds": 2 * 86_400 })).await.ok();
+    assert_eq!(api.get("/deleted-vaults").await.ok(), json!([]), "retention over: purged");
+    api.post_empty("/deleted-vaults/short-kv/recover").await.error(409, "NotRecoverable");
+
+    let data_dir = server.stop().await;
+    let mut config = backend::Config::local(data_dir.path().to_path_buf(), data_dir.path().join("no-portal"));
+    config.test_clock = false;
+    let plain = TestServer::start_with_config(data_dir, config).await;
+    let api = Api::signed_in(&plain).await;
+    api.get("/clock").await.error(404, "NotFound");
+    api.post("/clock", &json!({ "advance_seconds": 60 })).await.error(404, "NotFound");
+}
