@@ -126,29 +126,64 @@ pub fn expired_cookie() -> HeaderValue {
     HeaderValue::from_static("keyblade_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
 }
 
-/// Argon2id hash (PHC string) of a password. Deliberately slow, so it runs off the async threads.
+/// Password hashing runs on one thread of its own, never on the pool that serves key
+/// operations, and at most [`HASH_QUEUE`] sign-ins wait for it: a flood of guesses costs one core
+/// at most and is refused beyond that, while Device password and the other routes keep answering.
+struct Hasher {
+    jobs: tokio::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+/// How many password checks may wait for the hashing thread.
+const HASH_QUEUE: usize = 8;
+
+fn hasher() -> &'static Hasher {
+    static HASHER: std::sync::OnceLock<Hasher> = std::sync::OnceLock::new();
+    HASHER.get_or_init(|| {
+        let (jobs, mut queue) = tokio::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>(HASH_QUEUE);
+        std::thread::Builder::new()
+            .name("password-hashing".into())
+            .spawn(move || {
+                while let Some(job) = queue.blocking_recv() {
+                    job();
+                }
+            })
+            .map_err(|e| tracing::error!(%e, "no password hashing thread"))
+            .ok();
+        Hasher { jobs }
+    })
+}
+
+/// Runs `work` on the hashing thread; `TooManyRequests` when too many are already waiting.
+async fn on_hashing_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+        let _ = done.send(work());
+    });
+    hasher().jobs.try_send(job).map_err(|_| AppError::TooManyRequests { retry_after: 1 })?;
+    result.await.map_err(AppError::internal)?
+}
+
+/// Argon2id hash (PHC string) of a password. Deliberately slow, so it runs on the hashing thread.
 pub async fn hash_password(password: Zeroizing<String>) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         let hash: PasswordHash =
             Argon2::default().hash_password(password.as_bytes()).map_err(AppError::internal)?;
         Ok(hash.to_string())
     })
     .await
-    .map_err(AppError::internal)?
 }
 
-/// Whether `password` matches the PHC string `hash`. Slow on purpose; runs off the async threads.
+/// Whether `password` matches the PHC string `hash`. Slow on purpose; runs on the hashing thread.
 pub async fn verify_password(password: Zeroizing<String>, hash: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         let parsed = PasswordHash::new(&hash).map_err(AppError::internal)?;
         Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
-    .map_err(AppError::internal)?
 }
 
-/// Makes sure the `admin` account exists. A configured password (re)sets it at every start; without
-/// one, the first start generates a password and prints it once — only its hash is kept.
 /// Where a generated admin password is written, in the data directory.
 pub const ADMIN_PASSWORD_FILE: &str = "admin-password";
 

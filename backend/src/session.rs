@@ -43,8 +43,10 @@ pub async fn create_session(
         .throttle()
         .check(ip, &username, Instant::now())
         .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
+    // Counted as a failure before the slow check, so guesses sent at once are throttled too; a
+    // success clears the record.
+    state.throttle().failed(ip, &username, Instant::now());
     if !credentials_match(&state, &username, password).await? {
-        state.throttle().failed(ip, &username, Instant::now());
         return Err(AppError::plain(ErrorCode::Unauthorized, "The user name or password is wrong."));
     }
     state.throttle().succeeded(ip, &username);
