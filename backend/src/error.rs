@@ -120,7 +120,7 @@ impl From<StoreError> for AppError {
 pub fn status_of(code: ErrorCode) -> u16 {
     use ErrorCode::*;
     match code {
-        InvalidVaultName | InvalidKeyName | InvalidRetention | InvalidName => 400,
+        InvalidVaultName | InvalidKeyName | InvalidRetention | InvalidName | InvalidDate => 400,
         InvalidRequest => 400,
         Unauthorized => 401,
         Forbidden => 403,

@@ -69,8 +69,8 @@ pub struct CreateVaultRequest {
     pub name: String,
     /// Resource group.
     pub resource_group: String,
-    /// Region.
-    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+    /// Region: 1-64 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
     pub region: String,
     /// Soft delete.
     pub soft_delete: bool,
@@ -100,9 +100,11 @@ pub struct UpdateVaultRequest {
 pub struct VersionAttributes {
     /// Enabled.
     pub enabled: bool,
-    /// Activation date.
+    /// Activation date (seconds since 1970, up to the end of year 9999).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 0, maximum = 253_402_300_799_i64))]
     pub nbf: Option<Timestamp>,
-    /// Expiration date.
+    /// Expiration date (seconds since 1970, up to the end of year 9999).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 0, maximum = 253_402_300_799_i64))]
     pub exp: Option<Timestamp>,
 }
 

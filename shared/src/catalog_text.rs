@@ -328,6 +328,12 @@ fn text_of(code: ErrorCode) -> CodeText {
             ],
             "Yes.",
         ),
+        InvalidDate => t(
+            "InvalidDate",
+            "The date is outside the years 1970 to 9999.",
+            &["Pick the date again; dates are seconds since 1970-01-01 UTC."],
+            "Yes.",
+        ),
         FixNotApplicable => t(
             "FixNotApplicable",
             "This fix does not apply to the subject it was sent for.",

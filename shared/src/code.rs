@@ -70,6 +70,8 @@ pub enum ErrorCode {
     InvalidRetention,
     /// A display name (identity, order) is empty or too long.
     InvalidName,
+    /// A date outside 1970-9999.
+    InvalidDate,
     /// The key-transfer blob could not be unwrapped or holds an unacceptable key.
     InvalidKeyTransfer,
     /// Purge protection can never be turned off once on.

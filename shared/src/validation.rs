@@ -63,6 +63,23 @@ pub fn key_type_and_size(key_type: KeyType, size: u16) -> Result<(), Failure> {
     }
 }
 
+/// The last instant a date may name: 9999-12-31T23:59:59Z (a date in year 275,000 is a typo,
+/// and no page can show it).
+pub const LAST_DATE: i64 = 253_402_300_799;
+
+/// Activation and expiry dates between 1970 and the end of year 9999.
+pub fn dates(attributes: &crate::api::VersionAttributes) -> Result<(), Failure> {
+    for date in [attributes.nbf, attributes.exp].into_iter().flatten() {
+        if !(0..=LAST_DATE).contains(&date.0) {
+            return Err(Failure::new(
+                ErrorCode::InvalidDate,
+                format!("{} is not a date between 1970 and 9999.", date.0),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Retention between 7 and 90 days.
 pub fn retention(days: u16) -> Result<(), Failure> {
     if RETENTION_DAYS.contains(&days) {

@@ -70,6 +70,10 @@ async fn rule_violations_get_their_codes() {
     };
     api.post("/vaults", &vault("1-bad--name", 90)).await.error(400, "InvalidVaultName");
     api.post("/vaults", &vault("fine-name", 5)).await.error(400, "InvalidRetention");
+    let demo = Demo::load(&api).await;
+    let year_275000 = json!({ "enabled": true, "nbf": null, "exp": 8_616_000_000_000_i64 });
+    let version = format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}/versions/{}", demo.version);
+    api.put(&version, &year_275000).await.error(400, "InvalidDate");
     api.post("/vaults", &vault(DEMO_VAULT, 90)).await.error(409, "VaultNameTaken");
     api.patch(&format!("/vaults/{DEMO_VAULT}"), &json!({ "purge_protection": false }))
         .await

@@ -118,6 +118,7 @@ fn new_version(
     pkcs8: &[u8],
     attributes: &VersionAttributes,
 ) -> Result<KeyVersion, Failure> {
+    validation::dates(attributes)?;
     let key_ops = match public_key {
         PublicKeyMaterial::Rsa { .. } => {
             vec![KeyOperation::Encrypt, KeyOperation::Decrypt, KeyOperation::WrapKey, KeyOperation::UnwrapKey]
@@ -144,6 +145,7 @@ pub fn update_version(
     version: &str,
     attributes: &VersionAttributes,
 ) -> Result<World, Failure> {
+    validation::dates(attributes)?;
     let mut next = world.clone();
     let v = live_key_mut(&mut next, vault, key)?
         .version_mut(version)

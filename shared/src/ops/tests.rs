@@ -637,3 +637,37 @@ fn soft_delete_stays_on_and_retention_only_grows_when_it_must() {
     assert_eq!(code, ErrorCode::RetentionCannotBeShortened);
     fx.apply(|w, _| update_vault(w, "plain-kv", &patch(None, None, Some(70))));
 }
+
+#[test]
+fn dates_beyond_year_9999_and_unbounded_provisioning_are_refused() {
+    let mut fx = Fx::new();
+    let version = fx.version_id(demo::DEMO_VAULT, demo::DEMO_KEY);
+    let far = VersionAttributes { exp: Some(Timestamp(8_616_000_000_000)), ..VersionAttributes::default() };
+    let code =
+        fx.run(|w, _| update_version(w, demo::DEMO_VAULT, demo::DEMO_KEY, &version, &far)).unwrap_err().code;
+    assert_eq!(code, ErrorCode::InvalidDate);
+    let last = VersionAttributes { exp: Some(Timestamp(crate::validation::LAST_DATE)), ..far };
+    fx.apply(|w, _| update_version(w, demo::DEMO_VAULT, demo::DEMO_KEY, &version, &last));
+
+    let request = |name: &str| CreateVaultRequest {
+        name: name.into(),
+        resource_group: demo::DEMO_RESOURCE_GROUP.into(),
+        region: demo::DEMO_REGION.into(),
+        soft_delete: true,
+        purge_protection: true,
+        retention_days: 90,
+    };
+    for i in 0..MAX_PROVISIONING {
+        let req = request(&format!("queued-kv-{i}"));
+        fx.apply(|w, c| {
+            let mut next = create_vault(w, &req)?;
+            let kind = OperationKind::ProvisionVault { vault: req.name.clone() };
+            start_operation(&mut next, c, kind, Subject::Vault { vault: req.name.clone() }, 1);
+            Ok(next)
+        });
+    }
+    let refused = fx.run(|w, _| create_vault(w, &request("one-too-many-kv"))).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::TooManyRequests);
+    let blank_region = CreateVaultRequest { region: "  ".into(), ..request("blank-kv") };
+    assert_eq!(fx.run(|w, _| create_vault(w, &blank_region)).unwrap_err().code, ErrorCode::InvalidName);
+}

@@ -47,7 +47,7 @@ impl Endpoint for CreateKey {
         "Imports a new key (first version) from a key-transfer blob.",
     )
     .created()
-    .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidKeyTransfer]);
+    .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidKeyTransfer, InvalidDate]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         let (next, _) = ops::create_key(world, ctx, &self.vault, &self.body)?;
         Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.body.name, ctx.now))
@@ -136,7 +136,7 @@ impl Endpoint for CreateVersion {
         "Imports a new version of a key from a key-transfer blob (same type and size as the key).",
     )
     .created()
-    .failing(&[NotFound, InvalidKeyTransfer, InvalidKeySize]);
+    .failing(&[NotFound, InvalidKeyTransfer, InvalidKeySize, InvalidDate]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyVersionView>, Failure> {
         let (next, id) = ops::create_version(world, ctx, &self.vault, &self.key, &self.body)?;
         Outcome::changed(next, |w| queries::version_view(w, &self.vault, &self.key, &id, ctx.now))
@@ -164,7 +164,7 @@ impl Endpoint for UpdateVersion {
         TAG,
         "Enables or disables a version and sets its activation and expiry dates.",
     )
-    .failing(&[NotFound, InvalidRequest]);
+    .failing(&[NotFound, InvalidRequest, InvalidDate]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyVersionView>, Failure> {
         let next = ops::update_version(world, &self.vault, &self.key, &self.version, &self.body)?;
         Outcome::changed(next, |w| queries::version_view(w, &self.vault, &self.key, &self.version, ctx.now))

@@ -45,7 +45,14 @@ impl Endpoint for CreateVault {
          (the answer's `operation`); keys can be added once it has succeeded.",
     )
     .created()
-    .failing(&[InvalidVaultName, VaultNameTaken, InvalidRetention, InvalidName, NotFound]);
+    .failing(&[
+        InvalidVaultName,
+        VaultNameTaken,
+        InvalidRetention,
+        InvalidName,
+        NotFound,
+        TooManyRequests,
+    ]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let mut next = ops::create_vault(world, &self.body)?;
         let vault = self.body.name;
