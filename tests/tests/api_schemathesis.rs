@@ -33,7 +33,10 @@ async fn session_token(server: &TestServer) -> String {
 
 async fn run(server: &TestServer, demo: &Demo, token: &str, document: &std::path::Path, filter: &[&str]) {
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/schemathesis.toml");
+    // Schemathesis keeps a cache where it runs: beside the document, not in the checkout.
+    let workdir = document.parent().unwrap_or(std::path::Path::new("."));
     let output = tokio::process::Command::new(schemathesis())
+        .current_dir(workdir)
         .args(["--no-color", "--config-file", config, "run"])
         .arg(document)
         .args(["--url", &server.url("")])
