@@ -234,7 +234,7 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
         .as_str()
         .expect("an import key")
         .to_owned();
-    let principal = p.world.identities[&identity].principal_id.clone();
+    let principal = p.world.identities.get(&identity).expect("in the world").principal_id.clone();
     let body =
         SetAccessPolicyRequest { principal_id: principal.clone(), permissions: KeyPermission::ALL.into() };
     ok(p.both(svc::SetAccessPolicy { vault: "parity-kv".into(), body }).await);
@@ -278,7 +278,7 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     // Orders, encryption, failures and their fixes.
     let orders = ok(p.both(svc::ListOrders {}).await);
     let order = orders[0]["id"].as_str().expect("an order").to_owned();
-    let version = p.world.vaults[&vault].keys[&key].versions[0].id.clone();
+    let version = p.world.vaults.get(&vault).expect("in the world").keys[&key].versions[0].id.clone();
     ok(p.both(svc::GetOrder { order: order.clone() }).await);
     ok(p.both(svc::GetEncryption { order: order.clone() }).await);
     let cmk = |identity: IdentityChoice| SaveEncryptionRequest {

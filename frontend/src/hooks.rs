@@ -64,11 +64,6 @@ impl Change {
         });
         self.action.dispatch_local(ChangeRequest { done, job });
     }
-
-    /// Whether a change is running.
-    pub fn pending(&self) -> Memo<bool> {
-        self.action.pending()
-    }
 }
 
 /// The changes of a blade whose failures are shown through `error`.

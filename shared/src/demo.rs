@@ -74,7 +74,8 @@ pub fn demo_world(ctx: &mut Ctx, keys: DemoKeys) -> Result<World, Failure> {
     };
     let (world, order_id) = ops::create_order(&world, ctx, &order_req)?;
     let principal =
-        world.orders[&order_id].system_identity.as_ref().map(|i| i.principal_id.clone()).unwrap_or_default();
+        world.orders.get(&order_id).and_then(|o| o.system_identity.as_ref()).map(|i| i.principal_id.clone());
+    let principal = principal.unwrap_or_default();
     ops::grant_permissions(&world, DEMO_VAULT, &principal, &KeyPermission::REQUIRED_FOR_ORDER)
 }
 

@@ -605,16 +605,6 @@ pub struct TableChanges<'a, T> {
     pub removed: Vec<&'a str>,
 }
 
-impl<T> std::ops::Index<&str> for Table<T> {
-    type Output = T;
-
-    /// The entity with this id; panics when there is none, like a map's index. For ids that
-    /// were just checked (or tests).
-    fn index(&self, id: &str) -> &T {
-        self.get(id).unwrap_or_else(|| panic!("no entity {id}"))
-    }
-}
-
 impl<T, const N: usize> From<[(String, T); N]> for Table<T> {
     fn from(entries: [(String, T); N]) -> Self {
         entries.into_iter().collect()

@@ -195,7 +195,7 @@ mod tests {
         assert!(matches!(store.commit(&second, &stale).await, Err(StoreError::Conflict)));
 
         let stored = store.load().await.expect("a snapshot").world;
-        assert_eq!(stored.tenants["t"].name, "first");
+        assert_eq!(stored.tenants.get("t").expect("a tenant").name, "first");
         assert!(!stored.tenants.contains_key("new"), "a conflicting commit rolls back entirely");
     }
 
@@ -245,7 +245,8 @@ mod tests {
             .expect("a write");
         let after = store.load().await.expect("a snapshot");
         assert_eq!(
-            after.world.tenants["t"].name, "renamed elsewhere",
+            after.world.tenants.get("t").expect("a tenant").name,
+            "renamed elsewhere",
             "another writer's commit is seen at once"
         );
     }

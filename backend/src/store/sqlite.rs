@@ -18,6 +18,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 const REVISION: &str = "SELECT revision FROM world_revision WHERE id = 1";
 const BUMP_REVISION: &str = "UPDATE world_revision SET revision = revision + 1 WHERE id = 1";
 
+/// How stale a session's recorded last use may get before a request records it again.
+const LAST_SEEN_GRANULARITY: i64 = 60;
+
 /// How long a writer waits for another writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -173,8 +176,8 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// The user a live session belongs to: not expired, and used within `idle` seconds. Using
-    /// it records the use.
+    /// The user a live session belongs to: not expired, and used within `idle` seconds. The use
+    /// is recorded at most once a minute, so reads do not each take the database's write lock.
     pub async fn session_user(
         &self,
         token_hash: &str,
@@ -182,15 +185,24 @@ impl SqliteStore {
         idle: i64,
     ) -> Result<Option<(String, i64)>, StoreError> {
         let row = sqlx::query(
-            "UPDATE sessions SET last_seen = ?1 WHERE token_hash = ?2 AND expires_at > ?1 AND last_seen > ?1 - ?3 \
-             RETURNING username, expires_at",
+            "SELECT username, expires_at, last_seen FROM sessions \
+             WHERE token_hash = ?1 AND expires_at > ?2 AND last_seen > ?2 - ?3",
         )
-        .bind(now)
         .bind(token_hash)
+        .bind(now)
         .bind(idle)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| Ok((row.try_get("username")?, row.try_get("expires_at")?))).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let last_seen: i64 = row.try_get("last_seen")?;
+        if last_seen < now - LAST_SEEN_GRANULARITY {
+            sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+                .bind(now)
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some((row.try_get("username")?, row.try_get("expires_at")?)))
     }
 
     /// Ends every session of `username` (after a password change).

@@ -15,8 +15,9 @@ pub fn Activity() -> impl IntoView {
     let open = RwSignal::new(false);
     let tick = RwSignal::new(0u64);
     let operations = use_query(move || tick.get(), |b, _| async move { b.operations().await });
-    // While open, look again every second (the pane is gone: stop).
+    // While open, look again every second: each tick schedules the next (the pane is gone: stop).
     Effect::new(move |_| {
+        tick.track();
         if open.get() {
             leptos::task::spawn_local(async move {
                 sleep(POLL_MS).await;

@@ -1,7 +1,7 @@
 //! Orders and their passkey: create, save encryption settings, Device password.
 
 use super::diagnose::{Stage, diagnose};
-use super::{Ctx, order_mut};
+use super::{Ctx, check_order_version, order_mut};
 use crate::api::{CreateOrderRequest, SaveByKeyUrlRequest, SaveEncryptionRequest};
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::{self, Passkey};
@@ -77,7 +77,7 @@ pub fn save_encryption(
 ) -> Result<World, Failure> {
     let mut next = world.clone();
     order_mut(&mut next, order_id, req.expected_version)?;
-    let order = &world.orders[order_id];
+    let order = check_order_version(world, order_id, None)?;
     let settings = with_key_url(world, &req.settings);
     diagnose(world, order, &settings, Stage::Save, ctx.now)
         .map_err(|code| Failure::for_order(code, order_id, &settings))?;

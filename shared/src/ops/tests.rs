@@ -65,7 +65,7 @@ impl Fx {
     }
 
     fn order(&self) -> &Order {
-        &self.world.orders[&self.order]
+        self.world.orders.get(&self.order).expect("in the world")
     }
 
     fn identity_id(&self) -> String {
@@ -81,7 +81,7 @@ impl Fx {
     }
 
     fn version_id(&self, vault: &str, key: &str) -> String {
-        self.world.vaults[vault].keys[key].versions.last().unwrap().id.clone()
+        self.world.vaults.get(vault).expect("in the world").keys[key].versions.last().unwrap().id.clone()
     }
 
     fn cmk(&self, vault: &str, key: &str, identity: IdentityChoice) -> EncryptionSettings {
@@ -561,7 +561,7 @@ fn vault_lifecycle_rules() {
     req.name = "gone-kv".into();
     fx.apply(|w, _| create_vault(w, &req));
     fx.apply(|w, c| delete_vault(w, c, "gone-kv"));
-    assert!(fx.world.vaults["gone-kv"].purged);
+    assert!(fx.world.vaults.get("gone-kv").expect("in the world").purged);
     assert_eq!(fx.run(|w, c| recover_vault(w, c, "gone-kv")).unwrap_err().code, ErrorCode::NotRecoverable);
     fx.apply(|w, _| create_vault(w, &req));
     fx.apply(|w, c| delete_vault(w, c, demo::DEMO_VAULT));
@@ -587,16 +587,16 @@ fn views_hide_secrets() {
 #[test]
 fn deleting_without_soft_delete_or_purging_destroys_key_material() {
     let mut fx = Fx::new();
-    let vault = fx.world.vaults[demo::DEMO_VAULT].clone();
+    let vault = fx.world.vaults.get(demo::DEMO_VAULT).expect("in the world").clone();
     let mut bare = vault.clone();
     bare.name = "bare-kv".into();
     bare.soft_delete = false;
     bare.purge_protection = false;
     fx.world.vaults.insert("bare-kv".into(), bare);
-    let import_key = fx.world.import_keys[demo::DEMO_VAULT].clone();
+    let import_key = fx.world.import_keys.get(demo::DEMO_VAULT).expect("in the world").clone();
     fx.world.import_keys.insert("bare-kv".into(), import_key);
     fx.apply(|w, c| delete_vault(w, c, "bare-kv"));
-    let gone = &fx.world.vaults["bare-kv"];
+    let gone = fx.world.vaults.get("bare-kv").expect("in the world");
     assert!(gone.purged && gone.keys.is_empty(), "no sealed private key left behind");
     assert!(!fx.world.import_keys.contains_key("bare-kv"), "no import key left behind");
 
@@ -604,7 +604,10 @@ fn deleting_without_soft_delete_or_purging_destroys_key_material() {
     fx.apply(|w, c| delete_vault(w, c, demo::DEMO_VAULT));
     fx.now = fx.now.plus_days(91);
     let purged = advance(&fx.world, fx.now).expect("the retention ended");
-    assert!(purged.vaults[demo::DEMO_VAULT].purged && purged.vaults[demo::DEMO_VAULT].keys.is_empty());
+    assert!(
+        purged.vaults.get(demo::DEMO_VAULT).expect("in the world").purged
+            && purged.vaults.get(demo::DEMO_VAULT).expect("in the world").keys.is_empty()
+    );
     assert!(!purged.import_keys.contains_key(demo::DEMO_VAULT));
     assert!(advance(&purged, fx.now).is_none(), "nothing more falls due");
 }
@@ -625,13 +628,13 @@ fn soft_delete_stays_on_and_retention_only_grows_when_it_must() {
     assert_eq!(refused(&mut fx, patch(None, Some(false), None)), ErrorCode::PurgeProtectionCannotBeDisabled);
 
     // Without purge protection, retention may shrink, unless a deleted key is waiting.
-    let mut plain = fx.world.vaults[demo::DEMO_VAULT].clone();
+    let mut plain = fx.world.vaults.get(demo::DEMO_VAULT).expect("in the world").clone();
     plain.name = "plain-kv".into();
     plain.purge_protection = false;
     plain.retention_days = 60;
     fx.world.vaults.insert("plain-kv".into(), plain);
     fx.apply(|w, _| update_vault(w, "plain-kv", &patch(None, None, Some(50))));
-    assert_eq!(fx.world.vaults["plain-kv"].retention_days, 50);
+    assert_eq!(fx.world.vaults.get("plain-kv").expect("in the world").retention_days, 50);
     fx.apply(|w, c| delete_key(w, c, "plain-kv", demo::DEMO_KEY));
     let code = fx.run(|w, _| update_vault(w, "plain-kv", &patch(None, None, Some(40)))).unwrap_err().code;
     assert_eq!(code, ErrorCode::RetentionCannotBeShortened);

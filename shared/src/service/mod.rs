@@ -270,12 +270,8 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
 pub struct Dispatched {
     /// The answer.
     pub answer: serde_json::Value,
-    /// The success status of the route.
-    pub status: u16,
     /// The world after the change; `None` for a read.
     pub world: Option<World>,
-    /// The answer's entity tag.
-    pub etag: Option<u64>,
 }
 
 /// Handles the request for the endpoint whose [`Route::key`] is `key`, given as JSON (the engine
@@ -317,7 +313,7 @@ pub fn handle_json<E: Endpoint>(
         .map_err(|e| Failure::new(ErrorCode::InvalidRequest, format!("Invalid request: {e}")))?;
     let outcome = request.handle(world, ctx)?;
     let answer = serde_json::to_value(&outcome.answer).map_err(|e| Failure::generic(e.to_string()))?;
-    Ok(Dispatched { answer, status: E::ROUTE.status, world: outcome.world, etag: outcome.etag })
+    Ok(Dispatched { answer, world: outcome.world })
 }
 
 /// The path of a request: the route's template with each parameter filled from the request's

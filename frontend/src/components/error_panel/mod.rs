@@ -48,13 +48,15 @@ pub fn ErrorPanel(
                     if let (Some(cb), Some(order)) = (on_fixed, applied.order) {
                         let _ = cb.try_run(order);
                     }
-                    fixed.set(true);
+                    fixed.try_set(true);
                     refresh.bump();
                     notifier.push(NoteKind::Success, "Fix applied", "Retry the operation.");
                 }
-                Err(e) => fix_error.set(Some(e)),
+                Err(e) => {
+                    fix_error.try_set(Some(e));
+                }
             }
-            fixing.set(false);
+            fixing.try_set(false);
         });
     };
     let has_fix = error.fix.is_some();

@@ -129,10 +129,10 @@ pub fn CreateVaultPanel(
                         "Key vault creation failed",
                         format!("{}: {}", e.code, e.message),
                     );
-                    error.set(Some(e));
+                    error.try_set(Some(e));
                 }
             }
-            creating.set(false);
+            creating.try_set(false);
         });
     };
 
