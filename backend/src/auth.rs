@@ -15,6 +15,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use shared::audit::{Actor, AuditAction};
+
 use crate::{AppState, Config, clock, error::AppError, store::Store};
 
 /// The one account.
@@ -197,6 +199,11 @@ pub async fn ensure_admin(store: &Store, config: &Config) -> Result<(), AppError
             }
             // A new password ends every session signed in with the old one.
             store.delete_sessions_of(ADMIN).await?;
+            let operator =
+                Actor { name: "operator".into(), source: "start-up (KEYBLADE_ADMIN_PASSWORD)".into() };
+            let record =
+                operator.record(clock::now(), AuditAction::PasswordChange, format!("users/{ADMIN}"), None);
+            store.append(&store.load().await?, vec![record]).await?;
             wanted
         }
         (Some(wanted), None) => Zeroizing::new(wanted.expose().to_owned()),

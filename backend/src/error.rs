@@ -11,6 +11,7 @@ use axum::{
 use shared::{
     api::ErrorEnvelope,
     catalog::{Diagnosis, ErrorCode, Failure},
+    crypto::MasterKey,
     model::{Timestamp, World},
 };
 
@@ -33,8 +34,18 @@ pub enum AppError {
 impl AppError {
     /// Diagnoses an engine failure in the world it happened in, so recoverability and the fix
     /// reflect the current state.
-    pub fn engine(failure: Failure, world: &World, now: Timestamp) -> Self {
-        Self::Engine(Box::new(failure.diagnose(world, now)))
+    pub fn engine(failure: Failure, world: &World, now: Timestamp, master: &MasterKey) -> Self {
+        Self::Engine(Box::new(failure.diagnose(world, now, master)))
+    }
+
+    /// The code the client gets (what the audit trail records for a failed request).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Engine(diagnosis) => diagnosis.code,
+            AppError::Request { status, .. } => code_for_status(status.as_u16()),
+            AppError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            AppError::Internal => ErrorCode::GenericError,
+        }
     }
 
     /// A failure that concerns no order (input errors, unknown ids, sign-in).

@@ -14,6 +14,7 @@ use axum::{
 use serde_json::Value;
 use shared::{
     api::*,
+    audit::{Actor, AuditAction, AuditQuery},
     catalog::FixAction,
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
     demo::{self, DemoKeys},
@@ -112,15 +113,16 @@ impl Parity {
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
         let mut ctx = Ctx { now: NOW, master: &self.master, rng: &mut rng };
-        match svc::dispatch(key, request, &self.world, &mut ctx) {
-            Ok(done) => {
-                if let Some(world) = done.world {
-                    self.world = world;
-                }
-                Ok(done.answer)
-            }
-            Err(failure) => Err(serde_json::to_value(failure.diagnose(&self.world, NOW)).expect("JSON")),
+        // The server's actor: the session's user, from no address (no socket in process).
+        let actor = Actor { name: "admin".into(), source: "0.0.0.0".into() };
+        let done = svc::dispatch(key, request, &self.world, &mut ctx, &actor);
+        let answer = done.result.map_err(|failure| {
+            serde_json::to_value(failure.diagnose(&self.world, NOW, &self.master)).expect("JSON")
+        });
+        if let Some(world) = done.world {
+            self.world = world;
         }
+        answer
     }
 
     /// Lets both runners finish every operation (the server's runner is not started in this
@@ -311,12 +313,30 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     assert_eq!(failure["code"], "SsemUserErrorEncryptionKeyDisabled");
     let fix: FixAction = serde_json::from_value(failure["fix"].clone()).expect("a fix");
     let subject: Subject = serde_json::from_value(failure["subject"].clone()).expect("a subject");
-    ok(p.both(svc::ApplyFix { body: ApplyFixRequest { subject, fix: fix.clone(), expected_version: None } })
-        .await);
+    let fix_proof: String = serde_json::from_value(failure["fix_proof"].clone()).expect("a proof");
+    let elsewhere = FixAction::GrantKeyPermissions {
+        vault: "another-vault".into(),
+        principal_id: "someone".into(),
+        permissions: vec![KeyPermission::UnwrapKey],
+    };
+    let forged = ApplyFixRequest {
+        subject: subject.clone(),
+        fix: elsewhere,
+        fix_proof: fix_proof.clone(),
+        expected_version: None,
+    };
+    assert_eq!(code(p.both(svc::ApplyFix { body: forged }).await), "FixNotApplicable");
+    let offered = ApplyFixRequest { subject, fix, fix_proof, expected_version: None };
+    ok(p.both(svc::ApplyFix { body: offered.clone() }).await);
     ok(p.both(svc::FetchDevicePassword { order: order.clone() }).await);
-    let stale =
-        ApplyFixRequest { subject: Subject::Order { id: order.clone() }, fix, expected_version: Some(0) };
+    let stale = ApplyFixRequest { expected_version: Some(0), ..offered };
     assert_eq!(code(p.both(svc::ApplyFix { body: stale }).await), "Conflict");
+    let fixes = AuditQuery { action: Some(AuditAction::FixApply), ..AuditQuery::default() };
+    let page = ok(p.both(svc::ListAudit { body: fixes }).await);
+    let outcomes: Vec<&Value> =
+        page["entries"].as_array().expect("entries").iter().map(|e| &e["failure"]).collect();
+    assert_eq!(outcomes, [&Value::from("Conflict"), &Value::Null, &Value::from("FixNotApplicable")]);
+    assert_eq!(page["chain"]["intact"], true);
     let user = IdentityChoice::UserAssigned { identity_id: identity.clone() };
     let body = OrderIdentitiesRequest { identity_ids: vec![identity.clone()], expected_version: None };
     ok(p.both(svc::AttachUserIdentities { order: order.clone(), if_match: None, body: body.clone() }).await);

@@ -38,10 +38,10 @@ pub async fn work_once(state: &AppState, holder: &str) -> Result<bool, AppError>
     let Some(turn) = turn else { return Ok(false) };
     // The claim first: another runner sharing the database then leaves this operation alone,
     // and a lost race is a conflict here, before any work is committed.
-    let claimed = state.store().commit(&snapshot, &turn.claimed).await?;
+    let claimed = state.store().commit(&snapshot, &turn.claimed, Vec::new()).await?;
     match turn.stepped {
         Ok(stepped) => {
-            state.store().commit(&claimed, &stepped).await?;
+            state.store().commit(&claimed, &stepped, Vec::new()).await?;
         }
         Err(failure) => {
             tracing::warn!(operation = %turn.id, code = ?failure.code, "an operation step could not run")
@@ -55,7 +55,7 @@ pub async fn advance(state: &AppState) -> Result<(), AppError> {
     let snapshot = state.store().load().await?;
     let now = state.now();
     if let Some(after) = ops::advance(&snapshot.world, now) {
-        state.store().commit(&snapshot, &after).await?;
+        state.store().commit(&snapshot, &after, Vec::new()).await?;
     }
     Ok(())
 }

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use axum::{
-    Router,
+    Extension, Router,
     body::Bytes,
-    extract::{RawPathParams, State},
+    extract::{RawPathParams, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{MethodFilter, on},
@@ -16,6 +16,7 @@ use axum::{
 use serde_json::{Map, Value};
 use shared::{
     api::ErrorEnvelope,
+    audit::Actor,
     catalog::ErrorCode,
     service::{Endpoint, Method, Visitor, has_body, visit_endpoints},
 };
@@ -30,8 +31,10 @@ use utoipa::{
 
 use crate::{
     AppState,
+    auth::Session,
     error::{AppError, status_of},
     extract::{etag, parse_if_match},
+    session::ClientIp,
 };
 
 /// Every endpoint of `shared::service`, mounted on its route.
@@ -60,12 +63,16 @@ fn method_filter(method: Method) -> MethodFilter {
 
 async fn handle<E: Endpoint>(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    ClientIp(ip): ClientIp,
     params: RawPathParams,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let request = request_of::<E>(&params, &headers, &body)?;
-    let outcome = state.execute(request).await?;
+    let request = request_of::<E>(&params, query.as_deref(), &headers, &body)?;
+    let actor = Actor { name: session.username, source: ip.to_string() };
+    let outcome = state.execute(request, &actor).await?;
     let status = StatusCode::from_u16(E::ROUTE.status).unwrap_or(StatusCode::OK);
     let mut response = if status == StatusCode::NO_CONTENT {
         status.into_response()
@@ -78,9 +85,15 @@ async fn handle<E: Endpoint>(
     Ok(response)
 }
 
-/// The endpoint's typed request: path parameters and `if_match` as fields, the JSON body as
-/// `body`. A body that is not JSON is a 415 (400 when malformed); one of the wrong shape a 422.
-fn request_of<E: Endpoint>(params: &RawPathParams, headers: &HeaderMap, body: &[u8]) -> Result<E, AppError> {
+/// The endpoint's typed request: path parameters and `if_match` as fields, the JSON body (or a
+/// read's query string) as `body`. A body that is not JSON is a 415 (400 when malformed); one of
+/// the wrong shape a 422; a query string that does not fit a 400.
+fn request_of<E: Endpoint>(
+    params: &RawPathParams,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<E, AppError> {
     let mut fields = Map::new();
     for (name, value) in params {
         fields.insert(name.to_owned(), Value::String(value.to_owned()));
@@ -90,7 +103,11 @@ fn request_of<E: Endpoint>(params: &RawPathParams, headers: &HeaderMap, body: &[
     {
         fields.insert("if_match".into(), Value::from(version));
     }
-    if has_body::<E>() {
+    if has_body::<E>() && E::ROUTE.method == Method::Get {
+        let body: E::Body = serde_urlencoded::from_str(query.unwrap_or_default())
+            .map_err(|e| AppError::bad_request(format!("The query string does not fit: {e}")))?;
+        fields.insert("body".into(), serde_json::to_value(body).map_err(AppError::internal)?);
+    } else if has_body::<E>() {
         if !is_json(headers) {
             return Err(AppError::Request {
                 status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -156,7 +173,12 @@ impl Visitor for Documenter {
                 ));
             operation = operation.parameter(parameter);
         }
-        if has_body::<E>() {
+        if has_body::<E>() && route.method == Method::Get {
+            for parameter in query_parameters(E::Body::schema()) {
+                operation = operation.parameter(parameter);
+            }
+            E::Body::schemas(&mut self.schemas);
+        } else if has_body::<E>() {
             let content = ContentBuilder::new().schema(Some(E::Body::schema())).build();
             let body = RequestBodyBuilder::new()
                 .content("application/json", content)
@@ -244,7 +266,8 @@ fn failure_statuses<E: Endpoint>() -> BTreeMap<u16, Vec<&'static str>> {
     if has_body::<E>() || E::ROUTE.if_match || E::ROUTE.params().next().is_some() {
         codes.push(ErrorCode::InvalidRequest);
     }
-    if has_body::<E>() {
+    let json_body = has_body::<E>() && E::ROUTE.method != Method::Get;
+    if json_body {
         codes.extend([ErrorCode::UnsupportedMediaType, ErrorCode::PayloadTooLarge]);
     }
     let mut statuses: BTreeMap<u16, Vec<&'static str>> = BTreeMap::new();
@@ -254,11 +277,27 @@ fn failure_statuses<E: Endpoint>() -> BTreeMap<u16, Vec<&'static str>> {
             names.push(code.as_str());
         }
     }
-    if has_body::<E>() {
+    if json_body {
         // A body of the right JSON syntax but the wrong shape.
         statuses.entry(422).or_default().push(ErrorCode::InvalidRequest.as_str());
     }
     statuses
+}
+
+/// A read's query parameters: one per property of its (object) query schema, none required.
+fn query_parameters(schema: RefOr<Schema>) -> Vec<ParameterBuilder> {
+    let RefOr::T(Schema::Object(object)) = schema else { return Vec::new() };
+    object
+        .properties
+        .into_iter()
+        .map(|(name, property)| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Query)
+                .required(utoipa::openapi::Required::False)
+                .schema(Some(property))
+        })
+        .collect()
 }
 
 fn http_method(method: Method) -> HttpMethod {

@@ -13,6 +13,7 @@ use axum::{
 };
 use shared::{
     api::{ErrorEnvelope, SessionView, SignInRequest},
+    audit::{Actor, AuditAction},
     catalog::ErrorCode,
 };
 use zeroize::Zeroizing;
@@ -46,10 +47,16 @@ pub async fn create_session(
     // Counted as a failure before the slow check, so guesses sent at once are throttled too; a
     // success clears the record.
     state.throttle().failed(ip, &username, Instant::now());
+    // The name as typed, bounded: a failed sign-in names who was tried, never the password.
+    let actor = Actor { name: username.chars().take(64).collect(), source: ip.to_string() };
+    let record =
+        |failure| actor.record(state.now(), AuditAction::SignIn, format!("users/{}", actor.name), failure);
     if !credentials_match(&state, &username, password).await? {
+        state.record_event(record(Some(ErrorCode::Unauthorized))).await?;
         return Err(AppError::plain(ErrorCode::Unauthorized, "The user name or password is wrong."));
     }
     state.throttle().succeeded(ip, &username);
+    state.record_event(record(None)).await?;
     let token = Zeroizing::new(auth::new_token()?);
     let now = clock::now().0;
     let expires_at = now.saturating_add(SESSION_LIFETIME);
@@ -92,8 +99,12 @@ pub async fn get_session(Extension(session): Extension<Session>) -> Json<Session
 pub async fn delete_session(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
+    ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     state.store().delete_session(&session.token_hash).await?;
+    let actor = Actor { name: session.username, source: ip.to_string() };
+    let subject = format!("users/{}", actor.name);
+    state.record_event(actor.record(state.now(), AuditAction::SignOut, subject, None)).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::expired_cookie())]).into_response())
 }
 

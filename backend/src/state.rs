@@ -4,17 +4,18 @@
 use std::sync::Arc;
 
 use shared::{
+    audit::{Actor, AuditRecord},
     crypto::MasterKey,
     model::{Timestamp, World},
     ops::Ctx,
-    service::{Endpoint, Outcome},
+    service::{Endpoint, Outcome, audit_record},
 };
 use tokio::sync::Notify;
 
 use crate::{
     clock::{Clock, Entropy},
     error::AppError,
-    store::{Store, StoreError},
+    store::{Snapshot, Store, StoreError},
     throttle::Throttle,
 };
 
@@ -82,24 +83,42 @@ impl AppState {
         &self.inner.work
     }
 
-    /// Handles one request: the endpoint runs against the stored world on a blocking thread
-    /// (RSA work takes milliseconds to seconds); a change is committed in one transaction, and a
-    /// concurrent change to any entity it touched is a 409. A failure is diagnosed against the
-    /// world it happened in.
+    /// Handles one request by `actor`: the endpoint runs against the stored world on a blocking
+    /// thread (RSA work takes milliseconds to seconds); a change is committed in one
+    /// transaction, and a concurrent change to any entity it touched is a 409. A failure is
+    /// diagnosed against the world it happened in. An audited route is recorded in the audit
+    /// trail, in the same transaction as its change, or on its own when it failed or read.
     ///
     /// When another writer changed an entity between the read and the commit, the request runs
     /// again on the new world, like a serialised transaction would (a request based on a stale
     /// version still fails: its version check runs again too).
-    pub async fn execute<E: Endpoint + Clone>(&self, request: E) -> Result<Outcome<E::Answer>, AppError> {
+    pub async fn execute<E: Endpoint + Clone>(
+        &self,
+        request: E,
+        actor: &Actor,
+    ) -> Result<Outcome<E::Answer>, AppError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
             let snapshot = self.store().load().await?;
             let attempt = request.clone();
-            let outcome =
-                self.compute(move |world, ctx| attempt.handle(world, ctx), snapshot.world.clone()).await?;
-            let Some(after) = &outcome.world else { return Ok(outcome) };
-            match self.store().commit(&snapshot, after).await {
+            let result =
+                self.compute(move |world, ctx| attempt.handle(world, ctx), snapshot.world.clone()).await;
+            let failure = result.as_ref().err().map(AppError::code);
+            let records: Vec<AuditRecord> =
+                audit_record(&request, actor, self.now(), failure).into_iter().collect();
+            let outcome = match result {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    self.record(&snapshot, records).await?;
+                    return Err(error);
+                }
+            };
+            let Some(after) = &outcome.world else {
+                self.record(&snapshot, records).await?;
+                return Ok(outcome);
+            };
+            match self.store().commit(&snapshot, after, records).await {
                 Ok(_) => {
                     self.inner.work.notify_one();
                     return Ok(outcome);
@@ -108,6 +127,20 @@ impl AppState {
                 Err(error) => return Err(error.into()),
             }
         }
+    }
+
+    /// Appends `records` to the audit trail (nothing when there are none).
+    pub async fn record(&self, snapshot: &Snapshot, records: Vec<AuditRecord>) -> Result<(), AppError> {
+        if !records.is_empty() {
+            self.store().append(snapshot, records).await?;
+        }
+        Ok(())
+    }
+
+    /// Records one event that is not an API use case (sign-in, sign-out, password change).
+    pub async fn record_event(&self, record: AuditRecord) -> Result<(), AppError> {
+        let snapshot = self.store().load().await?;
+        self.record(&snapshot, vec![record]).await
     }
 
     /// Runs `op` with a fresh context on a blocking thread.
@@ -121,7 +154,8 @@ impl AppState {
             let now = state.now();
             let mut rng = state.inner.entropy.rng();
             let mut ctx = Ctx { now, master: &state.inner.master, rng: &mut *rng };
-            op(&world, &mut ctx).map_err(|failure| AppError::engine(failure, &world, now))
+            op(&world, &mut ctx)
+                .map_err(|failure| AppError::engine(failure, &world, now, &state.inner.master))
         })
         .await
         .map_err(AppError::internal)?

@@ -90,6 +90,6 @@ async fn add_identities(server: &Server, count: usize) {
         };
         world.identities.insert(id, identity);
     }
-    store.commit(&snapshot, &world).await.expect("store the identities");
+    store.commit(&snapshot, &world, Vec::new()).await.expect("store the identities");
     store.close().await;
 }

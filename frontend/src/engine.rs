@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 use shared::{
     api::ClockView,
+    audit::Actor,
     catalog::Diagnosis,
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey, Rng},
     demo::{DEMO_KEY_BITS, DemoKeys, demo_world},
@@ -133,11 +134,16 @@ fn with_host<T>(
 
 /// One API request: the endpoint whose route key is `key`, as the server would run it.
 pub fn call(key: &str, request: serde_json::Value) -> Result<Answer, String> {
-    let (result, world) = with_host(|world, ctx| match service::dispatch(key, request, world, ctx) {
-        Ok(done) => (Ok(done.answer), done.world),
-        Err(failure) => (Err(failure.diagnose(world, ctx.now)), None),
+    let (result, world) = with_host(|world, ctx| {
+        let done = service::dispatch(key, request, world, ctx, &demo_actor());
+        (done.result.map_err(|failure| failure.diagnose(world, ctx.now, ctx.master)), done.world)
     })?;
     Ok(Answer { result, world })
+}
+
+/// Who acts in the demo, as its audit trail names them.
+fn demo_actor() -> Actor {
+    Actor { name: "demo".into(), source: "this browser".into() }
 }
 
 /// What the server's runner does: performs due work, then one step of an operation.

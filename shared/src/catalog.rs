@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::code::ErrorCode;
-use crate::crypto::CryptoError;
+use crate::crypto::{CryptoError, MasterKey};
 use crate::model::{
     EncryptionSettings, IdentityChoice, KeyPermission, Order, Subject, Timestamp, World, within_retention,
 };
@@ -80,8 +80,9 @@ impl Failure {
         Failure::new(ErrorCode::GenericError, message)
     }
 
-    /// The full diagnosis against `world` (the state the failure happened in) at `now`.
-    pub fn diagnose(&self, world: &World, now: Timestamp) -> Diagnosis {
+    /// The full diagnosis against `world` (the state the failure happened in) at `now`. A fix
+    /// comes with its proof under `master`: the fix route applies only fixes offered this way.
+    pub fn diagnose(&self, world: &World, now: Timestamp, master: &MasterKey) -> Diagnosis {
         let situation = self.context.as_ref().and_then(|ctx| {
             let order = world.orders.get(&ctx.order_id)?;
             Some(Situation { world, order, settings: &ctx.settings, now })
@@ -91,6 +92,9 @@ impl Failure {
             diagnosis.recoverable = self.code.recoverable(s);
             diagnosis.fix = self.code.fix(s);
             diagnosis.subject = Some(Subject::Order { id: s.order.id.clone() });
+        }
+        if let (Some(fix), Some(subject)) = (&diagnosis.fix, &diagnosis.subject) {
+            diagnosis.fix_proof = Some(crate::ops::fix_proof(master, subject, fix));
         }
         diagnosis
     }
@@ -116,11 +120,15 @@ pub struct Diagnosis {
     pub recoverable: bool,
     /// Steps to take.
     pub remediation: Vec<String>,
-    /// One-click fix, when the portal can perform it; post it to `/api/fixes` with `subject`.
+    /// One-click fix, when the portal can perform it; post it to `/api/fixes` with `subject`
+    /// and `fix_proof`.
     pub fix: Option<FixAction>,
     /// What the failure is about.
     #[serde(default)]
     pub subject: Option<Subject>,
+    /// The server's proof that it offered `fix` for `subject`.
+    #[serde(default)]
+    pub fix_proof: Option<String>,
 }
 
 impl Diagnosis {
@@ -134,6 +142,7 @@ impl Diagnosis {
             remediation: code.remediation(),
             fix: None,
             subject: None,
+            fix_proof: None,
         }
     }
 }
@@ -360,7 +369,9 @@ mod tests {
             assert!(diagnosis.recoverable && diagnosis.fix.is_none());
         }
         assert!(
-            !Failure::new(ErrorCode::GenericError, "x").diagnose(&World::default(), Timestamp(0)).recoverable
+            !Failure::new(ErrorCode::GenericError, "x")
+                .diagnose(&World::default(), Timestamp(0), &crate::crypto::MasterKey::from_bytes([0; 32]))
+                .recoverable
         );
     }
 }

@@ -126,6 +126,33 @@ impl Passkey {
     }
 }
 
+/// A message authentication code under a key derived from the master key for `purpose`
+/// (HMAC-SHA-256), so what the server hands out (a fix it offered) can be told from a forgery.
+pub fn authenticate(master: &MasterKey, purpose: &str, message: &[u8]) -> String {
+    // A distinct key per purpose, derived by HMAC: the master key itself only ever seals.
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    key.copy_from_slice(&hmac_sha256(master.expose(), purpose.as_bytes()));
+    to_hex(&hmac_sha256(&key[..], message))
+}
+
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{KeyInit as _, Mac};
+    let mut out = [0u8; 32];
+    // HMAC takes keys of any length, so this never fails.
+    if let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
+        mac.update(message);
+        out.copy_from_slice(&mac.finalize().into_bytes());
+    }
+    out
+}
+
+/// Whether `tag` is [`authenticate`]'s code for `message`, compared in constant time.
+pub fn is_authentic(master: &MasterKey, purpose: &str, message: &[u8], tag: &str) -> bool {
+    let expected = authenticate(master, purpose, message);
+    expected.len() == tag.len()
+        && expected.bytes().zip(tag.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
 /// Lowercase hex of some bytes.
 pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -1,5 +1,6 @@
 //! Keyblade's engine. Pure functions over plain data: no I/O.
 //!
+//! - [`audit`]: the hash-chained audit trail.
 //! - [`model`]: the entities and the [`model::World`] holding them.
 //! - [`validation`]: input rules and key vault URI parsing.
 //! - [`code`]: every error code and its words.
@@ -12,6 +13,7 @@
 //! - [`demo`]: the seeded demo world.
 
 pub mod api;
+pub mod audit;
 pub mod catalog;
 mod catalog_text;
 pub mod code;

@@ -650,6 +650,7 @@ impl World {
             identities: self.identities.settled(),
             orders: self.orders.settled(),
             operations: self.operations.settled(),
+            audit: self.audit.clone(),
         }
     }
 }
@@ -676,6 +677,10 @@ pub struct World {
     /// Long-running operations by id, running and finished.
     #[serde(default)]
     pub operations: Table<Operation>,
+    /// The audit trail. Only the service layer appends to it (no operation touches it), and the
+    /// server's store chains each entry onto the stored log as it commits.
+    #[serde(default)]
+    pub audit: crate::audit::AuditTrail,
 }
 
 /// What a failure, a fix or an operation is about.
@@ -711,6 +716,15 @@ impl Subject {
             }
             Subject::Vault { vault } => format!("key vault {vault}"),
             Subject::Key { vault, key } => format!("key {key} in {vault}"),
+        }
+    }
+
+    /// Its API path, as the audit trail names subjects (`vaults/contoso-kv/keys/databox-key`).
+    pub fn path(&self) -> String {
+        match self {
+            Subject::Order { id } => format!("orders/{id}"),
+            Subject::Vault { vault } => format!("vaults/{vault}"),
+            Subject::Key { vault, key } => format!("vaults/{vault}/keys/{key}"),
         }
     }
 }

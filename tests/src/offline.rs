@@ -104,7 +104,7 @@ impl Mirror {
         // The shadow server's runner may commit meanwhile (an operation step): then read again.
         for _ in 0..10 {
             let snapshot = self.store.load().await.expect("load the server's world");
-            match self.store.commit(&snapshot, &world).await {
+            match self.store.commit(&snapshot, &world, Vec::new()).await {
                 Ok(_) => return,
                 Err(backend::StoreError::Conflict) => continue,
                 Err(e) => panic!("store the browser's world: {e}"),

@@ -7,7 +7,7 @@ mod sqlite;
 
 use std::sync::{Arc, Mutex};
 
-use shared::model::World;
+use shared::{audit::AuditRecord, model::World};
 
 use rows::{Changes, Rows, Versions};
 use sqlite::SqliteStore;
@@ -65,11 +65,12 @@ impl Store {
         if let Some(snapshot) = self.cached(revision) {
             return Ok(snapshot);
         }
-        let (revision, rows) = self.db.load_rows().await?;
+        let (revision, rows, audit) = self.db.load_rows().await?;
         let versions = rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
         let bodies = Rows(rows.into_iter().map(|(key, (body, _))| (key, body)).collect());
-        let snapshot =
-            Snapshot { world: Arc::new(bodies.to_world()?), versions: Arc::new(versions), revision };
+        let mut world = bodies.to_world()?;
+        world.audit.extend(audit);
+        let snapshot = Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision };
         self.remember(&snapshot);
         Ok(snapshot)
     }
@@ -88,18 +89,46 @@ impl Store {
     }
 
     /// Stores `world` as the successor of `snapshot`, atomically: either every changed entity
-    /// is written or none is, and [`StoreError::Conflict`] if any of them moved meanwhile.
-    /// Returns the snapshot of what was written, the base for a further change of `world`.
-    pub async fn commit(&self, snapshot: &Snapshot, world: &World) -> Result<Snapshot, StoreError> {
+    /// is written and `audit` appended to the audit trail, or nothing is, and
+    /// [`StoreError::Conflict`] if any changed entity moved meanwhile. Returns the snapshot of
+    /// what was written, the base for a further change of `world`.
+    ///
+    /// The trail is not version-checked like entities: each record is chained onto whatever the
+    /// stored trail ends with at commit time, so concurrent writers never conflict over it.
+    pub async fn commit(
+        &self,
+        snapshot: &Snapshot,
+        world: &World,
+        audit: Vec<AuditRecord>,
+    ) -> Result<Snapshot, StoreError> {
         let changes = Changes::between(&snapshot.world, &snapshot.versions, world)?;
         if changes.is_empty() {
-            return Ok(Snapshot { world: Arc::new(world.settled()), ..snapshot.clone() });
+            let mut written = Snapshot { world: Arc::new(world.settled()), ..snapshot.clone() };
+            if !audit.is_empty() {
+                written = self.append(snapshot, audit).await?;
+            }
+            return Ok(written);
         }
         let versions = changes.apply_to(&snapshot.versions);
-        let revision = self.db.commit(changes).await?;
-        let written = Snapshot { world: Arc::new(world.settled()), versions: Arc::new(versions), revision };
+        let (revision, entries) = self.db.commit(changes, audit).await?;
+        let mut settled = world.settled();
+        settled.audit.extend(entries);
+        let written = Snapshot { world: Arc::new(settled), versions: Arc::new(versions), revision };
         // Only when nobody else wrote in between is this exactly the stored world: then the
         // next request reuses it instead of reading and parsing every row again.
+        if revision == snapshot.revision + 1 {
+            self.remember(&written);
+        }
+        Ok(written)
+    }
+
+    /// Appends `audit` to the audit trail on its own (a read, a failure, a sign-in): `snapshot`
+    /// with the entries added, kept as the parsed world when nobody else wrote meanwhile.
+    pub async fn append(&self, snapshot: &Snapshot, audit: Vec<AuditRecord>) -> Result<Snapshot, StoreError> {
+        let (revision, entries) = self.db.append(audit).await?;
+        let mut world = (*snapshot.world).clone();
+        world.audit.extend(entries);
+        let written = Snapshot { world: Arc::new(world), versions: snapshot.versions.clone(), revision };
         if revision == snapshot.revision + 1 {
             self.remember(&written);
         }
@@ -188,11 +217,11 @@ mod tests {
 
         let first = store.load().await.expect("a snapshot");
         let second = store.load().await.expect("another snapshot");
-        store.commit(&first, &rename(&first.world, "t", "first")).await.expect("the first write");
+        store.commit(&first, &rename(&first.world, "t", "first"), Vec::new()).await.expect("the first write");
 
         let mut stale = rename(&second.world, "t", "second");
         stale.tenants.insert("new".to_owned(), tenant("new"));
-        assert!(matches!(store.commit(&second, &stale).await, Err(StoreError::Conflict)));
+        assert!(matches!(store.commit(&second, &stale, Vec::new()).await, Err(StoreError::Conflict)));
 
         let stored = store.load().await.expect("a snapshot").world;
         assert_eq!(stored.tenants.get("t").expect("a tenant").name, "first");
@@ -215,7 +244,7 @@ mod tests {
         let snapshot = store.load().await.expect("a snapshot");
         let mut purged = (*snapshot.world).clone();
         purged.import_keys.remove("kv");
-        store.commit(&snapshot, &purged).await.expect("the purge");
+        store.commit(&snapshot, &purged, Vec::new()).await.expect("the purge");
         store.close().await; // checkpoints the WAL into the file
         let mut bytes = std::fs::read(&path).expect("the database file");
         bytes.extend(std::fs::read(dir.path().join("t.db-wal")).unwrap_or_default());
@@ -240,7 +269,7 @@ mod tests {
 
         let theirs = other_writer.load().await.expect("a snapshot");
         other_writer
-            .commit(&theirs, &rename(&theirs.world, "t", "renamed elsewhere"))
+            .commit(&theirs, &rename(&theirs.world, "t", "renamed elsewhere"), Vec::new())
             .await
             .expect("a write");
         let after = store.load().await.expect("a snapshot");

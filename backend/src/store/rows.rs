@@ -94,6 +94,8 @@ impl Rows {
             identities: self.get_all(Table::Identities)?,
             orders: self.get_all(Table::Orders)?,
             operations: self.get_all(Table::Operations)?,
+            // Not a table of entities: the store reads it on its own (see `SqliteStore::load_audit`).
+            audit: Default::default(),
         })
     }
 

@@ -7,6 +7,8 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
+use shared::audit::{AuditEntry, AuditRecord};
+
 use super::{
     StoreError,
     rows::{Changes, RowKey, Rows, Table},
@@ -51,9 +53,11 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
-    /// Every world row with its body and version.
+    /// Every world row with its body and version, and the audit trail.
     /// Read in one transaction, so rows and revision agree.
-    pub async fn load_rows(&self) -> Result<(i64, BTreeMap<RowKey, (String, i64)>), StoreError> {
+    pub async fn load_rows(
+        &self,
+    ) -> Result<(i64, BTreeMap<RowKey, (String, i64)>, Vec<AuditEntry>), StoreError> {
         let mut tx = self.pool.begin().await?;
         let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         let mut rows = BTreeMap::new();
@@ -64,8 +68,9 @@ impl SqliteStore {
                 rows.insert((table, Arc::from(id)), (row.try_get("body")?, row.try_get("version")?));
             }
         }
+        let audit = load_audit(&mut tx).await?;
         tx.commit().await?;
-        Ok((revision, rows))
+        Ok((revision, rows, audit))
     }
 
     /// The world's revision (see `migrations/0002_world_revision.sql`).
@@ -73,9 +78,14 @@ impl SqliteStore {
         Ok(sqlx::query_scalar(REVISION).fetch_one(&self.pool).await?)
     }
 
-    /// Applies `changes` in one transaction. Any row whose version moved since it was read makes
-    /// the whole transaction roll back with [`StoreError::Conflict`]. Returns the new revision.
-    pub async fn commit(&self, changes: Changes) -> Result<i64, StoreError> {
+    /// Applies `changes` and appends `audit` in one transaction. Any row whose version moved
+    /// since it was read makes the whole transaction roll back with [`StoreError::Conflict`].
+    /// Returns the new revision and the audit entries as chained.
+    pub async fn commit(
+        &self,
+        changes: Changes,
+        audit: Vec<AuditRecord>,
+    ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
         let mut tx = self.pool.begin().await?;
         for ((table, id), body) in changes.inserts {
             let sql = format!(
@@ -105,10 +115,11 @@ impl SqliteStore {
                 sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(version).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
+        let entries = append_audit(&mut tx, audit).await?;
         sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
         let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         tx.commit().await?;
-        Ok(revision)
+        Ok((revision, entries))
     }
 
     /// Writes a whole world in one transaction, only if no world is stored yet. Returns whether
@@ -134,6 +145,17 @@ impl SqliteStore {
         let existing: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM world_settings").fetch_one(&self.pool).await?;
         Ok(existing > 0)
+    }
+
+    /// Appends `audit` on its own (an event that changed nothing else). Returns the new revision
+    /// and the entries as chained.
+    pub async fn append(&self, audit: Vec<AuditRecord>) -> Result<(i64, Vec<AuditEntry>), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let entries = append_audit(&mut tx, audit).await?;
+        sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
+        let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok((revision, entries))
     }
 
     pub async fn password_hash(&self, username: &str) -> Result<Option<String>, StoreError> {
@@ -228,6 +250,90 @@ impl SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+/// The audit trail, oldest first. A row whose action or code no longer parses (edited outside
+/// Keyblade) is left out, which the chain then reports as broken at that position.
+async fn load_audit(tx: &mut sqlx::SqliteConnection) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, at, actor, source, action, subject, failure, prev_hash, hash FROM audit ORDER BY seq",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let action = serde_json::from_value(serde_json::Value::String(row.try_get("action")?));
+        let failure: Option<String> = row.try_get("failure")?;
+        let failure = failure.map(|code| serde_json::from_value(serde_json::Value::String(code))).transpose();
+        let (Ok(action), Ok(failure)) = (action, failure) else { continue };
+        entries.push(AuditEntry {
+            seq: row.try_get::<i64, _>("seq")?.try_into().unwrap_or_default(),
+            at: shared::model::Timestamp(row.try_get("at")?),
+            actor: row.try_get("actor")?,
+            source: row.try_get("source")?,
+            action,
+            subject: row.try_get("subject")?,
+            failure,
+            prev_hash: row.try_get("prev_hash")?,
+            hash: row.try_get("hash")?,
+        });
+    }
+    Ok(entries)
+}
+
+/// Chains `records` onto the stored trail, inside the caller's transaction (which holds the
+/// database's write lock, so no other writer can take the same position).
+async fn append_audit(
+    tx: &mut sqlx::SqliteConnection,
+    records: Vec<AuditRecord>,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let last =
+        sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
+    let mut prev = match last {
+        Some(row) => {
+            let seq: i64 = row.try_get("seq")?;
+            // Only the position and hash matter for chaining the next entry.
+            Some(AuditEntry {
+                seq: seq.try_into().unwrap_or_default(),
+                hash: row.try_get("hash")?,
+                ..AuditEntry::seal(None, records[0].clone())
+            })
+        }
+        None => None,
+    };
+    let mut entries = Vec::with_capacity(records.len());
+    for record in records {
+        let entry = AuditEntry::seal(prev.as_ref(), record);
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, source, action, subject, failure, prev_hash, hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
+        .bind(entry.at.0)
+        .bind(&entry.actor)
+        .bind(&entry.source)
+        .bind(wire_name(&entry.action))
+        .bind(&entry.subject)
+        .bind(entry.failure.map(|code| wire_name(&code)))
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&mut *tx)
+        .await?;
+        prev = Some(entry.clone());
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// A unit enum variant's serde name (`key.create`).
+fn wire_name(value: &impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
     }
 }
 

@@ -33,6 +33,9 @@ pub struct ApiError {
     /// What the failure is about.
     #[serde(default)]
     pub subject: Option<Subject>,
+    /// The server's proof that it offered `fix` for `subject`.
+    #[serde(default)]
+    pub fix_proof: Option<String>,
 }
 
 impl ApiError {
@@ -45,6 +48,7 @@ impl ApiError {
             remediation: vec!["Check that the server is running, then retry.".into()],
             fix: None,
             subject: None,
+            fix_proof: None,
         }
     }
 
@@ -57,6 +61,7 @@ impl ApiError {
             remediation: vec![],
             fix: None,
             subject: None,
+            fix_proof: None,
         }
     }
 
@@ -97,6 +102,7 @@ impl ApiError {
                 remediation: vec![],
                 fix: None,
                 subject: None,
+                fix_proof: None,
             };
         };
         let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
@@ -108,6 +114,7 @@ impl ApiError {
             remediation: steps(e.get("remediation")),
             fix: e.get("fix").and_then(|f| serde_json::from_value(f.clone()).ok()),
             subject: e.get("subject").and_then(|s| serde_json::from_value(s.clone()).ok()),
+            fix_proof: text("fix_proof"),
         }
     }
 

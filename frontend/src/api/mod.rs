@@ -282,10 +282,12 @@ impl Backend {
     }
     /// Applies the one-click fix an error carried, for the subject the error named.
     pub async fn apply_fix(&self, error: &ApiError, expected_version: Option<u64>) -> ApiResult<FixApplied> {
-        let (Some(fix), Some(subject)) = (error.fix.clone(), error.subject.clone()) else {
+        let (Some(fix), Some(subject), Some(fix_proof)) =
+            (error.fix.clone(), error.subject.clone(), error.fix_proof.clone())
+        else {
             return Err(ApiError::client("This error offers no fix."));
         };
-        self.call(svc::ApplyFix { body: ApplyFixRequest { subject, fix, expected_version } }).await
+        self.call(svc::ApplyFix { body: ApplyFixRequest { subject, fix, fix_proof, expected_version } }).await
     }
     pub async fn operations(&self) -> ApiResult<Vec<OperationView>> {
         self.call(svc::ListOperations {}).await

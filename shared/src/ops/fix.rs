@@ -3,9 +3,22 @@
 
 use super::*;
 use crate::catalog::{ErrorCode, Failure, FixAction};
+use crate::crypto::MasterKey;
 use crate::model::{Subject, World};
 
-/// Performs `fix` for `subject`. Atomic like every operation: the new world, or a failure and
+/// What proves that the server offered `fix` for `subject` (see [`Failure::diagnose`]).
+pub fn fix_proof(master: &MasterKey, subject: &Subject, fix: &FixAction) -> String {
+    crate::crypto::authenticate(master, FIX_PROOF, &offer_bytes(subject, fix))
+}
+
+const FIX_PROOF: &str = "keyblade fix offer";
+
+fn offer_bytes(subject: &Subject, fix: &FixAction) -> Vec<u8> {
+    serde_json::to_vec(&(subject, fix)).unwrap_or_default()
+}
+
+/// Performs `fix` for `subject`, when `proof` shows the server offered exactly this fix for
+/// exactly this subject: a fix changes only what the failure it answers named. Atomic like every operation: the new world, or a failure and
 /// nothing changed. For an order, `expected_version` guards against a fix based on a stale view
 /// ([`check_order_version`]); fixes that act through an order need an order subject.
 pub fn apply_fix(
@@ -13,8 +26,15 @@ pub fn apply_fix(
     ctx: &mut Ctx,
     subject: &Subject,
     fix: &FixAction,
+    proof: &str,
     expected_version: Option<u64>,
 ) -> Result<World, Failure> {
+    if !crate::crypto::is_authentic(ctx.master, FIX_PROOF, &offer_bytes(subject, fix), proof) {
+        return Err(Failure::new(
+            ErrorCode::FixNotApplicable,
+            "This fix was not offered for this subject. Retry the action and use the fix its error offers.",
+        ));
+    }
     let order = match subject {
         Subject::Order { id } => Some(check_order_version(world, id, expected_version)?.id.clone()),
         _ => None,

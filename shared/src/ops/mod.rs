@@ -19,7 +19,7 @@ mod tests;
 
 pub use advance::{MAX_CLOCK_ADVANCE, advance, check_clock_advance};
 pub use diagnose::{Stage, diagnose};
-pub use fix::apply_fix;
+pub use fix::{apply_fix, fix_proof};
 pub use identity::*;
 pub use key::*;
 pub use operation::*;

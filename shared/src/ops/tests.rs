@@ -134,7 +134,7 @@ impl Fx {
         recoverable: bool,
     ) -> Diagnosis {
         let failure = result.unwrap_err();
-        let diagnosis = failure.diagnose(&self.world, self.now);
+        let diagnosis = failure.diagnose(&self.world, self.now, &self.master);
         assert_eq!(diagnosis.code, code, "{failure:?}");
         assert_eq!(diagnosis.recoverable, recoverable, "{diagnosis:?}");
         diagnosis
@@ -154,7 +154,8 @@ impl Fx {
         let fix = diagnosis.fix.clone().expect("a fix");
         let subject = diagnosis.subject.clone().expect("a failure with a fix names its subject");
         assert_eq!(subject, Subject::Order { id: self.order.clone() });
-        self.apply(|w, c| apply_fix(w, c, &subject, &fix, None));
+        let proof = diagnosis.fix_proof.clone().expect("a fix comes with its proof");
+        self.apply(|w, c| apply_fix(w, c, &subject, &fix, &proof, None));
     }
 
     fn transfer(&mut self, pkcs8: &[u8], vault: &str) -> KeyTransfer {
@@ -249,8 +250,27 @@ fn the_version_rule_accepts_the_current_version_or_none() {
     let fix = FixAction::RecoverVault { vault: demo::DEMO_VAULT.into() };
     let mut fx = fx;
     let subject = Subject::Order { id: fx.order.clone() };
-    let err = fx.run(|w, c| apply_fix(w, c, &subject, &fix, Some(current + 1))).unwrap_err();
+    let proof = fix_proof(&fx.master, &subject, &fix);
+    let err = fx.run(|w, c| apply_fix(w, c, &subject, &fix, &proof, Some(current + 1))).unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
+}
+
+#[test]
+fn a_fix_applies_only_as_offered_for_its_subject() {
+    let mut fx = Fx::new();
+    let subject = Subject::Order { id: fx.order.clone() };
+    let offered = FixAction::RecoverVault { vault: demo::DEMO_VAULT.into() };
+    let proof = fix_proof(&fx.master, &subject, &offered);
+    // The same proof for another target, or another subject, or from another master key.
+    let other_vault = FixAction::RecoverVault { vault: "someone-elses-kv".into() };
+    let err = fx.run(|w, c| apply_fix(w, c, &subject, &other_vault, &proof, None)).unwrap_err();
+    assert_eq!(err.code, ErrorCode::FixNotApplicable);
+    let other_subject = Subject::Vault { vault: demo::DEMO_VAULT.into() };
+    let err = fx.run(|w, c| apply_fix(w, c, &other_subject, &offered, &proof, None)).unwrap_err();
+    assert_eq!(err.code, ErrorCode::FixNotApplicable);
+    let forged = fix_proof(&MasterKey::from_bytes([1; 32]), &subject, &offered);
+    let err = fx.run(|w, c| apply_fix(w, c, &subject, &offered, &forged, None)).unwrap_err();
+    assert_eq!(err.code, ErrorCode::FixNotApplicable);
 }
 
 #[test]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{MoveSubscriptionRequest, WorldView};
+use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::NotFound, Failure};
 use crate::model::{ResourceGroup, Subscription, Tenant, World};
 use crate::ops::{self, Ctx};
@@ -97,7 +98,8 @@ impl Endpoint for MoveSubscription {
         TAG,
         "Moves the subscription to another tenant; vaults and identities stay behind.",
     )
-    .failing(&[NotFound]);
+    .failing(&[NotFound])
+    .audited(AuditAction::TenantMove);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<Subscription>, Failure> {
         let next = ops::move_subscription(world, &self.subscription, &self.body.tenant_id)?;
         Outcome::changed(next, |w| queries::subscription(w, &self.subscription))
@@ -119,7 +121,8 @@ impl Endpoint for RevertSubscription {
         TAG,
         "Moves the subscription back to the tenant it was created in.",
     )
-    .failing(&[NotFound]);
+    .failing(&[NotFound])
+    .audited(AuditAction::TenantMove);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<Subscription>, Failure> {
         let next = ops::revert_subscription_tenant(world, &self.subscription)?;
         Outcome::changed(next, |w| queries::subscription(w, &self.subscription))

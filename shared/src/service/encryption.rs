@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::orders::order_changed;
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{OrderView, SaveByKeyUrlRequest, SaveEncryptionRequest};
+use crate::audit::AuditAction;
 use crate::catalog::{ENCRYPTION_FAILURES, Failure};
 use crate::model::{EncryptionSettings, World};
 use crate::ops::{self, Ctx};
@@ -56,7 +57,8 @@ impl Endpoint for SaveEncryption {
          changes and the error carries its catalog code, recoverability and fix.",
     )
     .failing(&ENCRYPTION_FAILURES)
-    .if_match();
+    .if_match()
+    .audited(AuditAction::EncryptionSave);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
         ops::check_order_version(world, &self.order, self.if_match)?;
         order_changed(ops::save_encryption(world, ctx, &self.order, &self.body)?, &self.order)
@@ -82,7 +84,8 @@ impl Endpoint for RevertEncryption {
         "Back to the Microsoft managed key: the passkey is rewrapped by the platform master key.",
     )
     .failing(&ENCRYPTION_FAILURES)
-    .if_match();
+    .if_match()
+    .audited(AuditAction::EncryptionRevert);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
         let request = SaveEncryptionRequest {
             settings: EncryptionSettings::MicrosoftManaged,
@@ -114,7 +117,8 @@ impl Endpoint for SaveEncryptionByKeyUrl {
          named key version is saved like the blade's Save.",
     )
     .failing(&ENCRYPTION_FAILURES)
-    .if_match();
+    .if_match()
+    .audited(AuditAction::EncryptionSave);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
         ops::check_order_version(world, &self.order, self.if_match)?;
         order_changed(ops::save_encryption_by_key_url(world, ctx, &self.order, &self.body)?, &self.order)

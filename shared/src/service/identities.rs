@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::CreateIdentityRequest;
+use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
 use crate::model::{UserIdentity, World};
 use crate::ops::{self, Ctx};
@@ -40,7 +41,8 @@ impl Endpoint for CreateIdentity {
         "Creates a user-assigned identity in the tenant of the resource group's subscription.",
     )
     .created()
-    .failing(&[InvalidName, NotFound]);
+    .failing(&[InvalidName, NotFound])
+    .audited(AuditAction::IdentityCreate);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<UserIdentity>, Failure> {
         let (next, id) = ops::create_identity(world, ctx, &self.body)?;
         Outcome::changed(next, |w| queries::identity(w, &id))
@@ -79,7 +81,8 @@ impl Endpoint for DeleteIdentity {
         TAG,
         "Deletes a user-assigned identity. Orders using it then fail with the identity codes.",
     )
-    .failing(&[NotFound]);
+    .failing(&[NotFound])
+    .audited(AuditAction::IdentityDelete);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::delete_identity(world, &self.identity)?, |_| Ok(()))
     }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{CreateKeyRequest, CreateVersionRequest, KeyVersionView, KeyView, UpdateVersionRequest};
+use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
 use crate::model::World;
 use crate::ops::{self, Ctx};
@@ -47,7 +48,8 @@ impl Endpoint for CreateKey {
         "Imports a new key (first version) from a key-transfer blob.",
     )
     .created()
-    .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidKeyTransfer, InvalidDate]);
+    .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidKeyTransfer, InvalidDate])
+    .audited(AuditAction::KeyCreate);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         let (next, _) = ops::create_key(world, ctx, &self.vault, &self.body)?;
         Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.body.name, ctx.now))
@@ -90,7 +92,8 @@ impl Endpoint for DeleteKey {
         TAG,
         "Deletes a key: soft-deleted (recoverable) when the vault has soft delete.",
     )
-    .failing(&[NotFound]);
+    .failing(&[NotFound])
+    .audited(AuditAction::KeyDelete);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::delete_key(world, ctx, &self.vault, &self.key)?, |_| Ok(()))
     }
@@ -136,7 +139,8 @@ impl Endpoint for CreateVersion {
         "Imports a new version of a key from a key-transfer blob (same type and size as the key).",
     )
     .created()
-    .failing(&[NotFound, InvalidKeyTransfer, InvalidKeySize, InvalidDate]);
+    .failing(&[NotFound, InvalidKeyTransfer, InvalidKeySize, InvalidDate])
+    .audited(AuditAction::KeyRotate);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyVersionView>, Failure> {
         let (next, id) = ops::create_version(world, ctx, &self.vault, &self.key, &self.body)?;
         Outcome::changed(next, |w| queries::version_view(w, &self.vault, &self.key, &id, ctx.now))
@@ -164,7 +168,8 @@ impl Endpoint for UpdateVersion {
         TAG,
         "Enables or disables a version and sets its activation and expiry dates.",
     )
-    .failing(&[NotFound, InvalidRequest, InvalidDate]);
+    .failing(&[NotFound, InvalidRequest, InvalidDate])
+    .audited(AuditAction::KeyVersionUpdate);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyVersionView>, Failure> {
         let next = ops::update_version(world, &self.vault, &self.key, &self.version, &self.body)?;
         Outcome::changed(next, |w| queries::version_view(w, &self.vault, &self.key, &self.version, ctx.now))
@@ -209,7 +214,8 @@ impl Endpoint for RecoverKey {
         TAG,
         "Recovers a soft-deleted key within the vault's retention period.",
     )
-    .failing(&[NotFound, NotRecoverable]);
+    .failing(&[NotFound, NotRecoverable])
+    .audited(AuditAction::KeyRecover);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         let next = ops::recover_key(world, ctx, &self.vault, &self.key)?;
         Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.key, ctx.now))
@@ -233,7 +239,8 @@ impl Endpoint for PurgeKey {
         TAG,
         "Purges a soft-deleted key; refused under purge protection.",
     )
-    .failing(&[NotFound, PurgeProtected]);
+    .failing(&[NotFound, PurgeProtected])
+    .audited(AuditAction::KeyPurge);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::purge_key(world, ctx, &self.vault, &self.key)?, |_| Ok(()))
     }

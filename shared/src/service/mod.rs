@@ -6,6 +6,7 @@
 //! portal's one client sends the same request over HTTP or to the engine worker, which calls
 //! [`dispatch`]. Neither side writes a use case of its own.
 
+mod audit;
 mod directory;
 mod encryption;
 mod identities;
@@ -17,6 +18,7 @@ mod vaults;
 
 use serde::{Serialize, de::DeserializeOwned};
 
+pub use audit::*;
 pub use directory::*;
 pub use encryption::*;
 pub use identities::*;
@@ -26,6 +28,7 @@ pub use orders::*;
 pub use troubleshooting::*;
 pub use vaults::*;
 
+use crate::audit::{Actor, AuditAction, AuditRecord};
 use crate::catalog::{ErrorCode, Failure};
 use crate::model::World;
 use crate::ops::Ctx;
@@ -75,12 +78,14 @@ pub struct Route {
     pub failures: &'static [ErrorCode],
     /// Whether the endpoint honours `If-Match` (the request's `if_match` field).
     pub if_match: bool,
+    /// What the audit trail records a request as, success or failure; `None`: not recorded.
+    pub audit: Option<AuditAction>,
 }
 
 impl Route {
     const fn new(method: Method, path: &'static str, tag: &'static str, summary: &'static str) -> Route {
         let status = if matches!(method, Method::Delete) { 204 } else { 200 };
-        Route { method, path, summary, tag, status, failures: &[], if_match: false }
+        Route { method, path, summary, tag, status, failures: &[], if_match: false, audit: None }
     }
 
     /// A `GET` route answering 200.
@@ -123,6 +128,11 @@ impl Route {
         Route { if_match: true, ..self }
     }
 
+    /// Recorded in the audit trail as `action`.
+    pub const fn audited(self, action: AuditAction) -> Route {
+        Route { audit: Some(action), ..self }
+    }
+
     /// The key the engine worker dispatches on: method and path, unique per endpoint.
     pub fn key(&self) -> String {
         format!("{} {}", self.method.as_str(), self.path)
@@ -154,13 +164,39 @@ pub struct NoBody {}
 /// One use case of the API.
 pub trait Endpoint: Serialize + DeserializeOwned + Clone + Send + 'static {
     /// The JSON body, found in the request's `body` field ([`NoBody`] when there is none).
-    type Body: Schema + 'static;
+    type Body: Schema + Serialize + DeserializeOwned + 'static;
     /// What a success answers (`()` for 204).
     type Answer: Serialize + DeserializeOwned + Schema + Send + 'static;
     /// Method, path and documentation.
     const ROUTE: Route;
     /// What the request does: an answer, and the new world when it changed anything.
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Self::Answer>, Failure>;
+    /// What the audit trail names as the subject, when the request's path does not say it.
+    fn audit_subject(&self) -> Option<String> {
+        None
+    }
+}
+
+/// The audit trail's record of `request`, ended with `failure` (`None`: it succeeded), when its
+/// route is audited. The subject is the request's path, plus the `name` a create gives.
+pub fn audit_record<E: Endpoint>(
+    request: &E,
+    actor: &Actor,
+    at: crate::model::Timestamp,
+    failure: Option<ErrorCode>,
+) -> Option<AuditRecord> {
+    let action = E::ROUTE.audit?;
+    let subject = request.audit_subject().unwrap_or_else(|| match request_parts(request) {
+        Ok(parts) => {
+            let path = parts.path.trim_start_matches('/');
+            match parts.body.as_ref().and_then(|b| b.get("name")).and_then(|n| n.as_str()) {
+                Some(name) => format!("{path}/{name}"),
+                None => path.to_owned(),
+            }
+        }
+        Err(_) => E::ROUTE.path.trim_start_matches('/').to_owned(),
+    });
+    Some(actor.record(at, action, subject, failure))
 }
 
 /// Whether an endpoint reads a JSON body.
@@ -263,31 +299,36 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     // Operations.
     visitor.visit::<ListOperations>();
     visitor.visit::<GetOperation>();
+    // Audit trail.
+    visitor.visit::<ListAudit>();
 }
 
-/// A request handled by [`dispatch`], as JSON.
+/// A request handled by [`dispatch`].
 #[derive(Debug)]
 pub struct Dispatched {
-    /// The answer.
-    pub answer: serde_json::Value,
-    /// The world after the change; `None` for a read.
+    /// The answer as JSON, or the failure.
+    pub result: Result<serde_json::Value, Failure>,
+    /// The world after the request, its audit record included; `None` when nothing changed.
     pub world: Option<World>,
 }
 
-/// Handles the request for the endpoint whose [`Route::key`] is `key`, given as JSON (the engine
-/// worker's entry point; the parity test's too).
+/// Handles the request for the endpoint whose [`Route::key`] is `key`, given as JSON, by `actor`
+/// (the engine worker's entry point; the parity test's too). Like the server, it records the
+/// request in the world's audit trail when its route is audited, whether it succeeded or not.
 pub fn dispatch(
     key: &str,
     request: serde_json::Value,
     world: &World,
     ctx: &mut Ctx,
-) -> Result<Dispatched, Failure> {
+    actor: &Actor,
+) -> Dispatched {
     struct Finder<'a, 'c, 'r> {
         key: &'a str,
         request: Option<serde_json::Value>,
         world: &'a World,
         ctx: &'c mut Ctx<'r>,
-        result: Option<Result<Dispatched, Failure>>,
+        actor: &'a Actor,
+        result: Option<Dispatched>,
     }
     impl Visitor for Finder<'_, '_, '_> {
         fn visit<E: Endpoint>(&mut self) {
@@ -295,25 +336,49 @@ pub fn dispatch(
                 return;
             }
             let Some(request) = self.request.take() else { return };
-            self.result = Some(handle_json::<E>(request, self.world, self.ctx));
+            self.result = Some(handle_json::<E>(request, self.world, self.ctx, self.actor));
         }
     }
-    let mut finder = Finder { key, request: Some(request), world, ctx, result: None };
+    let mut finder = Finder { key, request: Some(request), world, ctx, actor, result: None };
     visit_endpoints(&mut finder);
-    finder.result.unwrap_or_else(|| Err(Failure::new(ErrorCode::NotFound, format!("No API route {key}."))))
+    finder.result.unwrap_or_else(|| Dispatched {
+        result: Err(Failure::new(ErrorCode::NotFound, format!("No API route {key}."))),
+        world: None,
+    })
 }
 
-/// Parses a request for `E` from JSON and handles it.
-pub fn handle_json<E: Endpoint>(
+/// Parses a request for `E` from JSON and handles it (see [`dispatch`]).
+fn handle_json<E: Endpoint>(
     request: serde_json::Value,
     world: &World,
     ctx: &mut Ctx,
-) -> Result<Dispatched, Failure> {
-    let request: E = serde_json::from_value(request)
-        .map_err(|e| Failure::new(ErrorCode::InvalidRequest, format!("Invalid request: {e}")))?;
-    let outcome = request.handle(world, ctx)?;
-    let answer = serde_json::to_value(&outcome.answer).map_err(|e| Failure::generic(e.to_string()))?;
-    Ok(Dispatched { answer, world: outcome.world })
+    actor: &Actor,
+) -> Dispatched {
+    let request: E = match serde_json::from_value(request) {
+        Ok(request) => request,
+        Err(e) => {
+            let failure = Failure::new(ErrorCode::InvalidRequest, format!("Invalid request: {e}"));
+            return Dispatched { result: Err(failure), world: None };
+        }
+    };
+    let now = ctx.now;
+    let (result, changed) = match request.clone().handle(world, ctx) {
+        Ok(outcome) => match serde_json::to_value(&outcome.answer) {
+            Ok(answer) => (Ok(answer), outcome.world),
+            Err(e) => (Err(Failure::generic(e.to_string())), None),
+        },
+        Err(failure) => (Err(failure), None),
+    };
+    let failure = result.as_ref().err().map(|f| f.code);
+    let world = match audit_record(&request, actor, now, failure) {
+        Some(record) => {
+            let mut next = changed.unwrap_or_else(|| world.clone());
+            next.audit.append(record);
+            Some(next)
+        }
+        None => changed,
+    };
+    Dispatched { result, world }
 }
 
 /// The path of a request: the route's template with each parameter filled from the request's
@@ -336,7 +401,15 @@ pub fn request_parts<E: Endpoint>(request: &E) -> Result<RequestParts, String> {
         }
     }
     let if_match = fields.get("if_match").and_then(|v| v.as_u64());
-    let body = if has_body::<E>() { fields.remove("body") } else { None };
+    let mut body = if has_body::<E>() { fields.remove("body") } else { None };
+    if E::ROUTE.method == Method::Get {
+        // A read's "body" is its query string.
+        let query = query_string(body.take().as_ref());
+        if !query.is_empty() {
+            path.push('?');
+            path.push_str(&query);
+        }
+    }
     Ok(RequestParts { method: E::ROUTE.method, path, body, if_match })
 }
 
@@ -345,12 +418,27 @@ pub fn request_parts<E: Endpoint>(request: &E) -> Result<RequestParts, String> {
 pub struct RequestParts {
     /// Method.
     pub method: Method,
-    /// Path below `/api`.
+    /// Path below `/api`, with the query string of a read that has one.
     pub path: String,
     /// JSON body.
     pub body: Option<serde_json::Value>,
     /// `If-Match` version.
     pub if_match: Option<u64>,
+}
+
+/// `a=1&b=x` from a flat JSON object's set fields (absent and `null` ones are left out).
+fn query_string(body: Option<&serde_json::Value>) -> String {
+    let Some(serde_json::Value::Object(fields)) = body else { return String::new() };
+    let pairs = fields.iter().filter_map(|(name, value)| {
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => return None,
+        };
+        Some(format!("{}={}", percent_encode(name), percent_encode(&text)))
+    });
+    pairs.collect::<Vec<_>>().join("&")
 }
 
 /// Percent-encodes a path segment (everything but unreserved characters).

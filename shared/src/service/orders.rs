@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{CreateOrderRequest, DevicePasswordResponse, OrderIdentitiesRequest, OrderView};
+use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
 use crate::model::World;
 use crate::ops::{self, Ctx};
@@ -48,7 +49,8 @@ impl Endpoint for CreateOrder {
         "Creates an order with a fresh passkey (Microsoft managed key) and a system identity.",
     )
     .created()
-    .failing(&[InvalidName, NotFound]);
+    .failing(&[InvalidName, NotFound])
+    .audited(AuditAction::OrderCreate);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
         let (next, id) = ops::create_order(world, ctx, &self.body)?;
         order_changed(next, &id)
@@ -97,7 +99,8 @@ impl Endpoint for RemoveSystemIdentity {
         )
     }
     .failing(&[NotFound, Conflict])
-    .if_match();
+    .if_match()
+    .audited(AuditAction::OrderIdentityChange);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
         order_changed(ops::remove_system_identity(world, &self.order, self.if_match)?, &self.order)
     }
@@ -122,7 +125,8 @@ impl Endpoint for RecreateSystemIdentity {
         "Identity type System assigned: creates a new system identity (with a new principal id).",
     )
     .failing(&[NotFound, Conflict])
-    .if_match();
+    .if_match()
+    .audited(AuditAction::OrderIdentityChange);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
         order_changed(ops::recreate_system_identity(world, ctx, &self.order, self.if_match)?, &self.order)
     }
@@ -149,7 +153,8 @@ impl Endpoint for AttachUserIdentities {
         "Attaches user-assigned identities (at most ten per order).",
     )
     .failing(&[NotFound, Conflict, UserAssignedLimitReached])
-    .if_match();
+    .if_match()
+    .audited(AuditAction::OrderIdentityChange);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
         ops::check_order_version(world, &self.order, self.if_match)?;
         let next =
@@ -176,7 +181,8 @@ impl Endpoint for DetachUserIdentities {
     const ROUTE: Route =
         Route::post("/orders/{order}/user-identities/detach", TAG, "Detaches user-assigned identities.")
             .failing(&[NotFound, Conflict])
-            .if_match();
+            .if_match()
+            .audited(AuditAction::OrderIdentityChange);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
         ops::check_order_version(world, &self.order, self.if_match)?;
         let next =
@@ -201,7 +207,8 @@ impl Endpoint for FetchDevicePassword {
         "Device password: unwraps the passkey through the current settings; any broken link fails \
          with its catalog code and fix.",
     )
-    .failing(&crate::catalog::ENCRYPTION_FAILURES);
+    .failing(&crate::catalog::ENCRYPTION_FAILURES)
+    .audited(AuditAction::DevicePasswordDisclosure);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<DevicePasswordResponse>, Failure> {
         let passkey = ops::fetch_passkey(world, ctx, &self.order)?;
         Ok(Outcome::read(DevicePasswordResponse { password: passkey.display() }))

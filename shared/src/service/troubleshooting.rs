@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{ApplyFixRequest, FixApplied};
+use crate::audit::AuditAction;
 use crate::catalog::{self, CatalogEntry, ENCRYPTION_FAILURES, ErrorCode, Failure};
 use crate::model::World;
 use crate::ops::{self, Ctx};
@@ -58,10 +59,14 @@ impl Endpoint for ApplyFix {
         "Performs the fix a failure offered (enable the key version, recover the vault...) for the \
          subject the failure named, in one transaction. Retrying the failed action should then succeed.",
     )
-    .failing(&FIX_FAILURES);
+    .failing(&FIX_FAILURES)
+    .audited(AuditAction::FixApply);
+    fn audit_subject(&self) -> Option<String> {
+        Some(self.body.subject.path())
+    }
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<FixApplied>, Failure> {
-        let ApplyFixRequest { subject, fix, expected_version } = self.body;
-        let next = ops::apply_fix(world, ctx, &subject, &fix, expected_version)?;
+        let ApplyFixRequest { subject, fix, fix_proof, expected_version } = self.body;
+        let next = ops::apply_fix(world, ctx, &subject, &fix, &fix_proof, expected_version)?;
         Outcome::changed(next, |w| Ok(FixApplied::of(w, subject)))
     }
 }

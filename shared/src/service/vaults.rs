@@ -8,6 +8,7 @@ use crate::api::{
     CreateVaultRequest, ImportKeyResponse, SetAccessPolicyRequest, SetFirewallRequest, UpdateVaultRequest,
     VaultView,
 };
+use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
 use crate::model::{OperationKind, Subject, World};
 use crate::ops::{self, Ctx};
@@ -45,14 +46,8 @@ impl Endpoint for CreateVault {
          (the answer's `operation`); keys can be added once it has succeeded.",
     )
     .created()
-    .failing(&[
-        InvalidVaultName,
-        VaultNameTaken,
-        InvalidRetention,
-        InvalidName,
-        NotFound,
-        TooManyRequests,
-    ]);
+    .failing(&[InvalidVaultName, VaultNameTaken, InvalidRetention, InvalidName, NotFound, TooManyRequests])
+    .audited(AuditAction::VaultCreate);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let mut next = ops::create_vault(world, &self.body)?;
         let vault = self.body.name;
@@ -101,7 +96,8 @@ impl Endpoint for UpdateVault {
         SoftDeleteCannotBeDisabled,
         RetentionCannotBeShortened,
         InvalidRetention,
-    ]);
+    ])
+    .audited(AuditAction::VaultUpdate);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let next = ops::update_vault(world, &self.vault, &self.body)?;
         Outcome::changed(next, |w| queries::vault_view(w, &self.vault, ctx.now))
@@ -123,7 +119,8 @@ impl Endpoint for DeleteVault {
         TAG,
         "Deletes a vault: recoverable for its retention period when soft delete is on.",
     )
-    .failing(&[NotFound]);
+    .failing(&[NotFound])
+    .audited(AuditAction::VaultDelete);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::delete_vault(world, ctx, &self.vault)?, |_| Ok(()))
     }
@@ -167,7 +164,8 @@ impl Endpoint for SetAccessPolicy {
         TAG,
         "Access policies: sets one principal's key permissions (an empty set removes the entry).",
     )
-    .failing(&[NotFound, InvalidRequest]);
+    .failing(&[NotFound, InvalidRequest])
+    .audited(AuditAction::AccessPolicyChange);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let next = ops::set_access_policy(world, &self.vault, &self.body)?;
         Outcome::changed(next, |w| queries::vault_view(w, &self.vault, ctx.now))
@@ -191,7 +189,8 @@ impl Endpoint for SetFirewall {
         TAG,
         "Networking: firewall on/off and the identities allowed through it.",
     )
-    .failing(&[NotFound, InvalidRequest]);
+    .failing(&[NotFound, InvalidRequest])
+    .audited(AuditAction::FirewallChange);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let next = ops::set_firewall(world, &self.vault, &self.body)?;
         Outcome::changed(next, |w| queries::vault_view(w, &self.vault, ctx.now))
@@ -226,7 +225,8 @@ impl Endpoint for RecoverVault {
         TAG,
         "Recovers a soft-deleted vault within its retention period.",
     )
-    .failing(&[NotFound, NotRecoverable, VaultNameTaken]);
+    .failing(&[NotFound, NotRecoverable, VaultNameTaken])
+    .audited(AuditAction::VaultRecover);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<VaultView>, Failure> {
         let next = ops::recover_vault(world, ctx, &self.vault)?;
         Outcome::changed(next, |w| queries::vault_view(w, &self.vault, ctx.now))
@@ -248,7 +248,8 @@ impl Endpoint for PurgeVault {
         TAG,
         "Purges a soft-deleted vault for good; refused under purge protection.",
     )
-    .failing(&[NotFound, PurgeProtected]);
+    .failing(&[NotFound, PurgeProtected])
+    .audited(AuditAction::VaultPurge);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::purge_vault(world, ctx, &self.vault)?, |_| Ok(()))
     }

@@ -1,0 +1,417 @@
+//! The audit trail: an append-only record of every security-relevant event (who did what to
+//! which subject, from where, and how it ended), never carrying a secret.
+//!
+//! Entries are chained: each carries the hash of the one before it, and its own hash covers its
+//! content and that link. Editing, removing or reordering a stored entry breaks the chain at
+//! that point, which [`AuditTrail::verify`] reports.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::catalog::ErrorCode;
+use crate::crypto::to_hex;
+use crate::model::Timestamp;
+
+/// What was done. The wire name (`key.create`) is what the log stores and filters on.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum AuditAction {
+    #[serde(rename = "session.sign_in")]
+    SignIn,
+    #[serde(rename = "session.sign_out")]
+    SignOut,
+    #[serde(rename = "account.password_change")]
+    PasswordChange,
+    #[serde(rename = "order.create")]
+    OrderCreate,
+    #[serde(rename = "order.device_password")]
+    DevicePasswordDisclosure,
+    #[serde(rename = "order.identity_change")]
+    OrderIdentityChange,
+    #[serde(rename = "encryption.save")]
+    EncryptionSave,
+    #[serde(rename = "encryption.revert")]
+    EncryptionRevert,
+    #[serde(rename = "vault.create")]
+    VaultCreate,
+    #[serde(rename = "vault.update")]
+    VaultUpdate,
+    #[serde(rename = "vault.access_policy")]
+    AccessPolicyChange,
+    #[serde(rename = "vault.firewall")]
+    FirewallChange,
+    #[serde(rename = "vault.delete")]
+    VaultDelete,
+    #[serde(rename = "vault.recover")]
+    VaultRecover,
+    #[serde(rename = "vault.purge")]
+    VaultPurge,
+    #[serde(rename = "key.create")]
+    KeyCreate,
+    #[serde(rename = "key.rotate")]
+    KeyRotate,
+    #[serde(rename = "key.version_update")]
+    KeyVersionUpdate,
+    #[serde(rename = "key.delete")]
+    KeyDelete,
+    #[serde(rename = "key.recover")]
+    KeyRecover,
+    #[serde(rename = "key.purge")]
+    KeyPurge,
+    #[serde(rename = "identity.create")]
+    IdentityCreate,
+    #[serde(rename = "identity.delete")]
+    IdentityDelete,
+    #[serde(rename = "subscription.move")]
+    TenantMove,
+    #[serde(rename = "fix.apply")]
+    FixApply,
+}
+
+impl AuditAction {
+    /// Every action, in the order the Activity log's filter lists them.
+    pub const ALL: [AuditAction; 25] = [
+        AuditAction::SignIn,
+        AuditAction::SignOut,
+        AuditAction::PasswordChange,
+        AuditAction::OrderCreate,
+        AuditAction::DevicePasswordDisclosure,
+        AuditAction::OrderIdentityChange,
+        AuditAction::EncryptionSave,
+        AuditAction::EncryptionRevert,
+        AuditAction::VaultCreate,
+        AuditAction::VaultUpdate,
+        AuditAction::AccessPolicyChange,
+        AuditAction::FirewallChange,
+        AuditAction::VaultDelete,
+        AuditAction::VaultRecover,
+        AuditAction::VaultPurge,
+        AuditAction::KeyCreate,
+        AuditAction::KeyRotate,
+        AuditAction::KeyVersionUpdate,
+        AuditAction::KeyDelete,
+        AuditAction::KeyRecover,
+        AuditAction::KeyPurge,
+        AuditAction::IdentityCreate,
+        AuditAction::IdentityDelete,
+        AuditAction::TenantMove,
+        AuditAction::FixApply,
+    ];
+
+    /// What the Activity log shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::SignIn => "Sign in",
+            AuditAction::SignOut => "Sign out",
+            AuditAction::PasswordChange => "Change password",
+            AuditAction::OrderCreate => "Create order",
+            AuditAction::DevicePasswordDisclosure => "Show device password",
+            AuditAction::OrderIdentityChange => "Change order identities",
+            AuditAction::EncryptionSave => "Save encryption settings",
+            AuditAction::EncryptionRevert => "Revert encryption settings",
+            AuditAction::VaultCreate => "Create key vault",
+            AuditAction::VaultUpdate => "Change key vault properties",
+            AuditAction::AccessPolicyChange => "Change access policy",
+            AuditAction::FirewallChange => "Change firewall",
+            AuditAction::VaultDelete => "Delete key vault",
+            AuditAction::VaultRecover => "Recover key vault",
+            AuditAction::VaultPurge => "Purge key vault",
+            AuditAction::KeyCreate => "Create or import key",
+            AuditAction::KeyRotate => "Rotate key (new version)",
+            AuditAction::KeyVersionUpdate => "Change key version",
+            AuditAction::KeyDelete => "Delete key",
+            AuditAction::KeyRecover => "Recover key",
+            AuditAction::KeyPurge => "Purge key",
+            AuditAction::IdentityCreate => "Create managed identity",
+            AuditAction::IdentityDelete => "Delete managed identity",
+            AuditAction::TenantMove => "Move subscription to another tenant",
+            AuditAction::FixApply => "Apply one-click fix",
+        }
+    }
+}
+
+/// An event to record: everything but its place in the chain.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who: the signed-in user, or the user name tried at a failed sign-in.
+    pub actor: String,
+    /// Where from: the client's network address.
+    pub source: String,
+    /// What.
+    pub action: AuditAction,
+    /// What it was done to, as an API path (`vaults/contoso-kv/keys/databox-key`).
+    pub subject: String,
+    /// `None` when it succeeded; the error code it failed with otherwise.
+    pub failure: Option<ErrorCode>,
+}
+
+/// Who acts, as the audit trail names them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// User name.
+    pub name: String,
+    /// Network address (or where the offline demo runs).
+    pub source: String,
+}
+
+impl Actor {
+    /// The record of `action` on `subject` by this actor at `at`.
+    pub fn record(
+        &self,
+        at: Timestamp,
+        action: AuditAction,
+        subject: String,
+        failure: Option<ErrorCode>,
+    ) -> AuditRecord {
+        AuditRecord { at, actor: self.name.clone(), source: self.source.clone(), action, subject, failure }
+    }
+}
+
+/// A recorded event in its place in the chain.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    /// Position in the log, from 1.
+    pub seq: u64,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: String,
+    /// From which network address.
+    pub source: String,
+    /// What.
+    pub action: AuditAction,
+    /// To what.
+    pub subject: String,
+    /// `None` when it succeeded; the error code otherwise.
+    pub failure: Option<ErrorCode>,
+    /// The hash of the entry before (64 zeros for the first).
+    pub prev_hash: String,
+    /// This entry's hash (hex SHA-256 over its content and `prev_hash`).
+    pub hash: String,
+}
+
+/// The hash the first entry links to.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+impl AuditEntry {
+    /// `record` placed after `prev` (none: the first entry).
+    pub fn seal(prev: Option<&AuditEntry>, record: AuditRecord) -> AuditEntry {
+        let (seq, prev_hash) = prev.map_or((1, GENESIS.to_owned()), |p| (p.seq + 1, p.hash.clone()));
+        let AuditRecord { at, actor, source, action, subject, failure } = record;
+        let mut entry =
+            AuditEntry { seq, at, actor, source, action, subject, failure, prev_hash, hash: String::new() };
+        entry.hash = entry.content_hash();
+        entry
+    }
+
+    /// The hash this entry's content and link call for.
+    pub fn content_hash(&self) -> String {
+        // Serialised without its own hash; field order is fixed, so the text is canonical.
+        let content = AuditEntry { hash: String::new(), ..self.clone() };
+        let text = serde_json::to_string(&content).unwrap_or_default();
+        to_hex(&Sha256::digest(text.as_bytes()))
+    }
+}
+
+/// The whole log, oldest first. Cheap to clone (persistent vector of shared entries).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditTrail(imbl::Vector<Arc<AuditEntry>>);
+
+impl Serialize for AuditTrail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditTrail {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = Vec::<AuditEntry>::deserialize(deserializer)?;
+        let mut trail = AuditTrail::default();
+        trail.extend(entries);
+        Ok(trail)
+    }
+}
+
+/// Whether the chain is intact.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChainStatus {
+    /// Entries in the log.
+    pub entries: u64,
+    /// Whether every entry links to the one before and matches its hash.
+    pub intact: bool,
+    /// The first position where the chain breaks (an entry edited, removed or reordered).
+    pub broken_at: Option<u64>,
+}
+
+impl AuditTrail {
+    /// The last entry.
+    pub fn last(&self) -> Option<&AuditEntry> {
+        self.0.back().map(Arc::as_ref)
+    }
+
+    /// Appends `record` after the last entry.
+    pub fn append(&mut self, record: AuditRecord) {
+        let entry = AuditEntry::seal(self.last(), record);
+        self.0.push_back(Arc::new(entry));
+    }
+
+    /// Appends entries already sealed (as read from storage).
+    pub fn extend(&mut self, entries: impl IntoIterator<Item = AuditEntry>) {
+        self.0.extend(entries.into_iter().map(Arc::new));
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing was recorded yet.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Entries, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &AuditEntry> {
+        self.0.iter().map(Arc::as_ref)
+    }
+
+    /// Checks every link and hash, from the first entry.
+    pub fn verify(&self) -> ChainStatus {
+        let mut prev: Option<&AuditEntry> = None;
+        let broken_at = self.iter().find_map(|entry| {
+            let (seq, link) = prev.map_or((1, GENESIS), |p| (p.seq + 1, p.hash.as_str()));
+            let sound = entry.seq == seq && entry.prev_hash == link && entry.hash == entry.content_hash();
+            prev = Some(entry);
+            (!sound).then_some(seq)
+        });
+        ChainStatus { entries: self.len() as u64, intact: broken_at.is_none(), broken_at }
+    }
+
+    /// A page of entries, the most recent first, matching `query`.
+    pub fn page(&self, query: &AuditQuery) -> AuditPage {
+        let limit = query.limit.clamp(1, AuditQuery::MAX_LIMIT) as usize;
+        let subject = query.subject.as_deref().map(str::to_ascii_lowercase);
+        let mut matching = self.iter().rev().filter(|e| {
+            query.before.is_none_or(|before| e.seq < before)
+                && query.action.is_none_or(|action| e.action == action)
+                && subject.as_deref().is_none_or(|s| e.subject.to_ascii_lowercase().contains(s))
+        });
+        let entries: Vec<AuditEntry> = matching.by_ref().take(limit).cloned().collect();
+        let next_before = match matching.next() {
+            Some(_) => entries.last().map(|e| e.seq),
+            None => None,
+        };
+        AuditPage { entries, next_before, chain: self.verify() }
+    }
+}
+
+/// Which entries to list.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditQuery {
+    /// Only entries whose subject contains this text (case-insensitive).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub subject: Option<String>,
+    /// Only entries of this action.
+    #[serde(default)]
+    pub action: Option<AuditAction>,
+    /// Only entries older than this position (the previous page's `next_before`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub before: Option<u64>,
+    /// Entries per page (1-200, default 50).
+    #[serde(default = "AuditQuery::default_limit")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 200))]
+    pub limit: u32,
+}
+
+impl AuditQuery {
+    /// The largest page.
+    pub const MAX_LIMIT: u32 = 200;
+
+    fn default_limit() -> u32 {
+        50
+    }
+}
+
+impl Default for AuditQuery {
+    fn default() -> Self {
+        AuditQuery { subject: None, action: None, before: None, limit: Self::default_limit() }
+    }
+}
+
+/// One page of the log.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    /// Entries, the most recent first.
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next_before: Option<u64>,
+    /// Whether the whole log's chain is intact.
+    pub chain: ChainStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(n: i64) -> AuditRecord {
+        let actor = Actor { name: "admin".into(), source: "127.0.0.1".into() };
+        actor.record(Timestamp(n), AuditAction::KeyCreate, format!("vaults/kv/keys/k{n}"), None)
+    }
+
+    fn trail(n: i64) -> AuditTrail {
+        let mut trail = AuditTrail::default();
+        (1..=n).for_each(|i| trail.append(record(i)));
+        trail
+    }
+
+    #[test]
+    fn an_untouched_chain_is_intact() {
+        let status = trail(5).verify();
+        assert_eq!(status, ChainStatus { entries: 5, intact: true, broken_at: None });
+    }
+
+    #[test]
+    fn an_edited_entry_breaks_the_chain_where_it_was_edited() {
+        let trail = trail(5);
+        let mut entries: Vec<AuditEntry> = trail.iter().cloned().collect();
+        entries[2].failure = Some(ErrorCode::Forbidden);
+        let mut edited = AuditTrail::default();
+        edited.extend(entries);
+        assert_eq!(edited.verify().broken_at, Some(3));
+    }
+
+    #[test]
+    fn a_removed_entry_breaks_the_chain_even_with_its_hash_recomputed() {
+        let trail = trail(5);
+        let mut entries: Vec<AuditEntry> = trail.iter().cloned().collect();
+        entries.remove(1);
+        let mut shortened = AuditTrail::default();
+        shortened.extend(entries);
+        assert_eq!(shortened.verify().broken_at, Some(2));
+    }
+
+    #[test]
+    fn pages_run_newest_first_and_filter() {
+        let trail = trail(7);
+        let first = trail.page(&AuditQuery { limit: 3, ..AuditQuery::default() });
+        assert_eq!(first.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [7, 6, 5]);
+        let second = trail.page(&AuditQuery { limit: 3, before: first.next_before, ..AuditQuery::default() });
+        assert_eq!(second.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 3, 2]);
+        let last = trail.page(&AuditQuery { limit: 3, before: second.next_before, ..AuditQuery::default() });
+        assert_eq!((last.entries.len(), last.next_before), (1, None));
+        let k3 = trail.page(&AuditQuery { subject: Some("KEYS/K3".into()), ..AuditQuery::default() });
+        assert_eq!(k3.entries.len(), 1);
+        let none = trail.page(&AuditQuery { action: Some(AuditAction::KeyPurge), ..AuditQuery::default() });
+        assert!(none.entries.is_empty());
+    }
+}

@@ -1,0 +1,123 @@
+//! The audit trail: security-relevant events are recorded with who, from where, what, on which
+//! subject and how it ended, never with a secret; the log pages and filters; and an entry edited
+//! in the database file is detected.
+
+use keyblade_tests::{
+    Api, REQUEST_HEADER, TestServer,
+    scenario::{self, DEMO_VAULT, Demo},
+};
+use serde_json::{Value, json};
+
+fn actions(page: &Value) -> Vec<(String, Option<String>)> {
+    let entries = page["entries"].as_array().expect("entries");
+    entries
+        .iter()
+        .map(|e| {
+            (e["action"].as_str().unwrap_or_default().to_owned(), e["failure"].as_str().map(str::to_owned))
+        })
+        .collect()
+}
+
+fn action(name: &str, failure: Option<&str>) -> (String, Option<String>) {
+    (name.to_owned(), failure.map(str::to_owned))
+}
+
+#[tokio::test]
+async fn security_events_are_recorded_without_secrets_and_an_edited_entry_is_detected() {
+    let server = TestServer::start_api().await;
+    // A failed sign-in over the network: recorded with the name tried and the peer address.
+    let http = reqwest::Client::new();
+    let refused = http
+        .post(server.url("/api/session"))
+        .json(&json!({ "username": "mallory", "password": "guess-1" }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(refused.status(), 401);
+
+    let api = Api::signed_in(&server).await;
+    let demo = Demo::load(&api).await;
+    let version = scenario::import_rsa_key(&api, DEMO_VAULT, "audited").await;
+    let password = demo.device_password(&api).await.ok()["password"].as_str().expect("a password").to_owned();
+    api.put(&format!("/vaults/{DEMO_VAULT}/keys/audited/versions/{version}"), &json!({ "enabled": false }))
+        .await
+        .ok();
+    demo.save_cmk(&api, DEMO_VAULT, "audited", &version, scenario::system_assigned())
+        .await
+        .error(422, "SsemUserErrorEncryptionKeyDisabled");
+
+    let page = api.get("/audit").await.ok();
+    assert_eq!(
+        actions(&page),
+        [
+            action("encryption.save", Some("SsemUserErrorEncryptionKeyDisabled")),
+            action("key.version_update", None),
+            action("order.device_password", None),
+            action("key.create", None),
+            action("session.sign_in", None),
+            action("session.sign_in", Some("Unauthorized")),
+        ]
+    );
+    assert_eq!(page["chain"], json!({ "entries": 6, "intact": true, "broken_at": null }));
+    let failed_sign_in = &page["entries"][5];
+    assert_eq!(
+        (failed_sign_in["actor"].as_str(), failed_sign_in["source"].as_str()),
+        (Some("mallory"), Some("127.0.0.1"))
+    );
+    assert_eq!(page["entries"][3]["subject"], format!("vaults/{DEMO_VAULT}/keys/audited"));
+    assert_eq!(page["entries"][0]["actor"], "admin");
+    let text = page.to_string();
+    assert!(!text.contains(&password) && !text.contains("guess-1"), "a secret reached the audit trail");
+
+    // Filters and pages.
+    let keys = api.get("/audit?action=key.create&subject=AUDITED").await.ok();
+    assert_eq!(actions(&keys), [action("key.create", None)]);
+    let first = api.get("/audit?limit=4").await.ok();
+    assert_eq!(first["entries"].as_array().map(Vec::len), Some(4));
+    let before = first["next_before"].as_u64().expect("a next page");
+    let second = api.get(&format!("/audit?limit=4&before={before}")).await.ok();
+    assert_eq!(
+        actions(&second),
+        [action("session.sign_in", None), action("session.sign_in", Some("Unauthorized"))]
+    );
+    assert_eq!(second["next_before"], Value::Null);
+    api.get("/audit?limit=0").await.ok();
+    api.get("/audit?action=nothing.such").await.error(400, "InvalidRequest");
+
+    // Signing out is recorded too; then someone with the database file erases the failed sign-in.
+    let sign_out = http
+        .delete(server.url("/api/session"))
+        .header("cookie", signed_in_cookie(&server).await)
+        .header(REQUEST_HEADER, "1")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(sign_out.status(), 204);
+    let data_dir = server.stop().await;
+    let url = format!("sqlite://{}", data_dir.path().join("keyblade.db").display());
+    let db = sqlx::SqlitePool::connect(&url).await.expect("the database");
+    let edit = "UPDATE audit SET failure = NULL WHERE seq = 1";
+    assert!(sqlx::query(edit).execute(&db).await.is_err(), "the audit table refuses edits");
+    sqlx::query("DROP TRIGGER audit_no_update").execute(&db).await.expect("the trigger dropped");
+    sqlx::query(edit).execute(&db).await.expect("the entry edited");
+    db.close().await;
+
+    let server = TestServer::start_api_in(data_dir).await;
+    let api = Api::signed_in(&server).await;
+    let page = api.get("/audit?action=session.sign_out").await.ok();
+    assert_eq!(actions(&page), [action("session.sign_out", None)]);
+    assert_eq!(page["chain"]["intact"], false);
+    assert_eq!(page["chain"]["broken_at"], 1);
+}
+
+/// A session cookie from a sign-in over the network.
+async fn signed_in_cookie(server: &TestServer) -> String {
+    let reply = reqwest::Client::new()
+        .post(server.url("/api/session"))
+        .json(&json!({ "username": "admin", "password": backend::LOCAL_ADMIN_PASSWORD }))
+        .send()
+        .await
+        .expect("sign-in");
+    let cookie = reply.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("a cookie");
+    cookie.split(';').next().expect("a cookie pair").to_owned()
+}
