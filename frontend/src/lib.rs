@@ -37,6 +37,7 @@ use leptos_router::{
 use crate::{
     api::Backend,
     blades::{
+        activity_log::ActivityLogBlade,
         encryption::EncryptionBlade,
         home::Home,
         identities::IdentitiesBlade,
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/identities") view=IdentitiesBlade />
                     <Route path=path!("/subscription") view=SubscriptionBlade />
                     <Route path=path!("/troubleshoot") view=TroubleshootBlade />
+                    <Route path=path!("/activity-log") view=ActivityLogBlade />
                 </ParentRoute>
             </Routes>
             <NotificationArea />

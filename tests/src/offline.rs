@@ -104,7 +104,9 @@ impl Mirror {
         // The shadow server's runner may commit meanwhile (an operation step): then read again.
         for _ in 0..10 {
             let snapshot = self.store.load().await.expect("load the server's world");
-            match self.store.commit(&snapshot, &world, Vec::new()).await {
+            // What the demo recorded since the last push joins the server's audit trail.
+            let recorded = world.audit.iter().skip(snapshot.world.audit.len()).map(record_of).collect();
+            match self.store.commit(&snapshot, &world, recorded).await {
                 Ok(_) => return,
                 Err(backend::StoreError::Conflict) => continue,
                 Err(e) => panic!("store the browser's world: {e}"),
@@ -154,4 +156,17 @@ async fn stored_demo(browser: &Client) -> Option<Value> {
 /// The offline demo's world as the browser keeps it (JSON), if it has one.
 pub async fn browser_world(browser: &Client) -> Option<String> {
     stored_demo(browser).await?.get("world")?.as_str().map(str::to_owned)
+}
+
+/// An audit entry recorded by the demo, to be chained again onto the server's trail.
+fn record_of(entry: &shared::audit::AuditEntry) -> shared::audit::AuditRecord {
+    let entry = entry.clone();
+    shared::audit::AuditRecord {
+        at: entry.at,
+        actor: entry.actor,
+        source: entry.source,
+        action: entry.action,
+        subject: entry.subject,
+        failure: entry.failure,
+    }
 }

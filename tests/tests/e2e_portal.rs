@@ -139,7 +139,38 @@ async fn advancing_time_ends_a_deleted_vaults_retention(mode: keyblade_tests::Mo
     p.close().await;
 }
 
+/// The Activity log lists what was done (here: Device password and a key deletion), with its
+/// status and the chain check, and filters by operation.
+async fn the_activity_log_shows_who_did_what(mode: keyblade_tests::Mode) {
+    let p = Portal::start_in(mode).await;
+    p.open_overview().await;
+    p.device_password_ok().await;
+    p.api.delete("/vaults/contoso-kv/keys/no-such-key").await;
+    let b = &p.browser;
+    b.click_link("Activity log").await;
+    b.find_role("status", "Integrity verified").await;
+    b.find_xpath(
+        "//table//tr[td[normalize-space(.)='Show device password']][td[normalize-space(.)='Succeeded']]",
+    )
+    .await;
+    b.find_xpath("//table//tr[td[normalize-space(.)='Delete key']][td[contains(normalize-space(.),'Failed: NotFound')]]")
+        .await;
+    b.select_option("Operation", "Delete key").await;
+    b.wait_absent("//td[normalize-space(.)='Show device password']").await;
+    b.fill("Resource contains", "nothing-like-this").await;
+    b.find_text("No activity matches these filters.").await;
+    if p.mode == keyblade_tests::Mode::Live {
+        b.set_value("Resource contains", "").await;
+        b.select_option("Operation", "All operations").await;
+        b.find_xpath("//td[normalize-space(.)='Show device password']").await;
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+        b.screenshot(&docs.join("screenshot-activity-log.png")).await;
+    }
+    p.close().await;
+}
+
 keyblade_tests::in_both_modes!(
     clicking_through_without_pausing_never_kills_the_page,
     advancing_time_ends_a_deleted_vaults_retention,
+    the_activity_log_shows_who_did_what,
 );

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 
 use shared::{
     api::{self as wire, ApplyFixRequest, ClockView, FixApplied, OperationView},
+    audit::{AuditPage, AuditQuery},
     model::{OperationError, OperationState},
     service::{self as svc, Endpoint},
 };
@@ -288,6 +289,10 @@ impl Backend {
             return Err(ApiError::client("This error offers no fix."));
         };
         self.call(svc::ApplyFix { body: ApplyFixRequest { subject, fix, fix_proof, expected_version } }).await
+    }
+    /// A page of the audit trail.
+    pub async fn audit(&self, query: AuditQuery) -> ApiResult<AuditPage> {
+        self.call(svc::ListAudit { body: query }).await
     }
     pub async fn operations(&self) -> ApiResult<Vec<OperationView>> {
         self.call(svc::ListOperations {}).await

@@ -1,5 +1,6 @@
 //! One folder per page (blade).
 
+pub mod activity_log;
 pub mod encryption;
 pub mod home;
 pub mod identities;

@@ -215,6 +215,7 @@ fn LeftMenu() -> impl IntoView {
                     <li><A href="/identities">"Managed identities"</A></li>
                     <li><A href="/subscription">"Subscription"</A></li>
                     <li><A href="/troubleshoot">"Troubleshoot"</A></li>
+                    <li><A href="/activity-log">"Activity log"</A></li>
                 </ul>
             </div>
         </nav>
