@@ -22,6 +22,9 @@ use crate::{AppState, Config, clock, error::AppError, store::Store};
 /// The one account.
 pub const ADMIN: &str = "admin";
 const SESSION_COOKIE: &str = "keyblade_session";
+/// The session cookie's name over TLS: browsers accept it only from a secure origin, for the
+/// whole host, and never from a sibling domain.
+const SECURE_SESSION_COOKIE: &str = "__Host-keyblade_session";
 /// How long a session lasts, in seconds.
 pub const SESSION_LIFETIME: i64 = 12 * 3600;
 /// A session not used for this many seconds ends.
@@ -43,7 +46,7 @@ pub async fn require_session(
 ) -> Result<Response, AppError> {
     // Every cookie of the session's name counts: one planted by a sibling origin can neither
     // shadow the real session nor end it.
-    let tokens: Vec<String> = session_tokens(request.headers()).map(str::to_owned).collect();
+    let tokens: Vec<String> = state.cookie().tokens(request.headers()).map(str::to_owned).collect();
     for token in tokens {
         let token_hash = hash_token(&token);
         if let Some((username, expires_at)) =
@@ -54,18 +57,6 @@ pub async fn require_session(
         }
     }
     Err(AppError::unauthorized())
-}
-
-/// The session tokens in the `Cookie` header(s).
-fn session_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, token)| *name == SESSION_COOKIE && !token.is_empty())
-        .map(|(_, token)| token)
 }
 
 /// The header every state-changing request must carry (or send a JSON body): a browser adds
@@ -115,17 +106,53 @@ pub fn new_token() -> Result<String, AppError> {
     Ok(URL_SAFE_NO_PAD.encode(bytes.as_ref()))
 }
 
-/// The cookie that carries a session: invisible to scripts, never sent cross-site.
-pub fn session_cookie(token: &str) -> Result<HeaderValue, AppError> {
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_LIFETIME}"
-    ))
-    .map_err(AppError::internal)
+/// The cookie that carries a session: invisible to scripts, never sent cross-site. Over TLS it is
+/// `Secure` and `__Host-` prefixed, so neither a plain-HTTP page nor a sibling domain can set or
+/// overwrite it.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionCookie {
+    tls: bool,
 }
 
-/// A cookie that makes the browser forget the session.
-pub fn expired_cookie() -> HeaderValue {
-    HeaderValue::from_static("keyblade_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+impl SessionCookie {
+    /// The cookie of a server reached over TLS (`tls`) or plain HTTP.
+    pub fn new(tls: bool) -> Self {
+        Self { tls }
+    }
+
+    fn name(self) -> &'static str {
+        if self.tls { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+    }
+
+    fn attributes(self) -> &'static str {
+        if self.tls { "Path=/; Secure; HttpOnly; SameSite=Strict" } else { "Path=/; HttpOnly; SameSite=Strict" }
+    }
+
+    /// `Set-Cookie` for a new session.
+    pub fn issue(self, token: &str) -> Result<HeaderValue, AppError> {
+        let (name, attributes) = (self.name(), self.attributes());
+        HeaderValue::from_str(&format!("{name}={token}; {attributes}; Max-Age={SESSION_LIFETIME}"))
+            .map_err(AppError::internal)
+    }
+
+    /// `Set-Cookie` that makes the browser forget the session.
+    pub fn expire(self) -> Result<HeaderValue, AppError> {
+        let (name, attributes) = (self.name(), self.attributes());
+        HeaderValue::from_str(&format!("{name}=; {attributes}; Max-Age=0")).map_err(AppError::internal)
+    }
+
+    /// The session tokens in the `Cookie` header(s).
+    fn tokens(self, headers: &HeaderMap) -> impl Iterator<Item = &str> {
+        let name = self.name();
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|cookies| cookies.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .filter(move |(cookie, token)| *cookie == name && !token.is_empty())
+            .map(|(_, token)| token)
+    }
 }
 
 /// Password hashing runs on one thread of its own, never on the pool that serves key

@@ -36,6 +36,23 @@ pub struct Config {
     /// Let clients move the engine's clock forward (`POST /api/clock`), for tests and rehearsals.
     #[arg(long, env = "KEYBLADE_TEST_CLOCK")]
     pub test_clock: bool,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "KEYBLADE_TLS_CERT", requires = "tls_key", conflicts_with = "tls_self_signed")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "KEYBLADE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate generated at start, signed by a local certificate authority
+    /// whose certificate (`tls/ca.pem` in the data directory) clients can trust.
+    #[arg(long, env = "KEYBLADE_TLS_SELF_SIGNED")]
+    pub tls_self_signed: bool,
+    /// Seconds a client has to send a request's headers; also how long a connection may sit idle
+    /// between requests.
+    #[arg(long, env = "KEYBLADE_HEADER_READ_TIMEOUT", default_value = "15", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout: u64,
+    /// Most connections served at once; more are closed as they arrive.
+    #[arg(long, env = "KEYBLADE_MAX_CONNECTIONS", default_value = "512", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_connections: u64,
 }
 
 impl Config {
@@ -51,6 +68,11 @@ impl Config {
             admin_password: Some(Secret::from(LOCAL_ADMIN_PASSWORD)),
             master_key: None,
             test_clock: true,
+            tls_cert: None,
+            tls_key: None,
+            tls_self_signed: false,
+            header_read_timeout: 15,
+            max_connections: 512,
         }
     }
 

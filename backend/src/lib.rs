@@ -7,18 +7,21 @@ mod clock;
 mod config;
 mod error;
 mod extract;
+mod headers;
 mod health;
 mod master_key;
 #[cfg(test)]
 mod parity;
 mod runner;
 mod seed;
+mod serve;
 mod service;
 mod session;
 mod spa;
 mod state;
 mod store;
 mod throttle;
+mod tls;
 
 use std::{io, net::SocketAddr, path::Path};
 
@@ -36,9 +39,11 @@ pub use store::{Store, StoreError};
 /// The whole application as a router (`/api` plus the built portal), so it can also be driven
 /// without a socket.
 pub fn app(state: AppState, dist: &Path) -> Router {
+    let security = headers::SecurityHeaders::new(dist, state.is_tls());
     Router::new()
         .nest("/api", api::router(state))
         .fallback_service(spa::service(dist))
+        .layer(axum::middleware::map_response_with_state(security, headers::add))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }
@@ -49,6 +54,8 @@ pub struct Server {
     router: Router,
     store: Store,
     runner: tokio::task::JoinHandle<()>,
+    tls: Option<tls::Tls>,
+    limits: serve::Limits,
 }
 
 impl Server {
@@ -61,12 +68,28 @@ impl Server {
         master_key::verify(&store, &master).await?;
         auth::ensure_admin(&store, config).await.map_err(|e| io::Error::other(format!("{e:?}")))?;
         seed::seed_if_empty(&store, &master).await?;
+        let tls = tls::from_config(config)?;
         let listener = TcpListener::bind(config.addr).await?;
-        let state = AppState::new(store.clone(), master, config.test_clock);
+        let state = AppState::new(store.clone(), master, config.test_clock, tls.is_some());
         let holder = runner::instance_id(&config.data_dir)?;
         let runner = tokio::spawn(runner::run(state.clone(), holder));
         let router = app(state, &config.dist);
-        Ok(Self { listener, router, store, runner })
+        let limits = serve::Limits {
+            header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout),
+            max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+        };
+        Ok(Self { listener, router, store, runner, tls, limits })
+    }
+
+    /// The address clients use: `https://` under TLS.
+    pub fn url(&self) -> io::Result<String> {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        Ok(format!("{scheme}://{}", self.local_addr()?))
+    }
+
+    /// The certificate clients should trust, when Keyblade generated its own.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.tls.as_ref().and_then(|tls| tls.ca_file.as_deref())
     }
 
     /// The application, to drive in process (`tower::ServiceExt::oneshot`) next to the socket.
@@ -80,8 +103,8 @@ impl Server {
 
     /// Serves until `shutdown` completes, finishes in-flight requests, then closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let acceptor = self.tls.map(|tls| tls.acceptor);
+        let served = serve::serve(self.listener, self.router, acceptor, self.limits, shutdown).await;
         self.runner.abort();
         self.store.close().await;
         served
@@ -100,7 +123,11 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 /// Binds, prints the URL and serves until Ctrl-C.
 pub async fn serve(config: Config) -> io::Result<()> {
     let server = Server::bind(&config).await?;
-    println!("Keyblade is running at http://{}", server.local_addr()?);
+    println!("Keyblade is running at {}", server.url()?);
+    if let Some(ca) = server.ca_file() {
+        println!("Its TLS certificate is signed by a local CA: trust {} in your clients", ca.display());
+        println!("  (for example REQUESTS_CA_BUNDLE={} or SSL_CERT_FILE for Python SDKs).", ca.display());
+    }
     server.run(ctrl_c()).await?;
     println!("Keyblade stopped.");
     Ok(())

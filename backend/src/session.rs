@@ -61,7 +61,7 @@ pub async fn create_session(
     let now = clock::now().0;
     let expires_at = now.saturating_add(SESSION_LIFETIME);
     state.store().create_session(&auth::hash_token(&token), &username, expires_at, now).await?;
-    let cookie = auth::session_cookie(&token)?;
+    let cookie = state.cookie().issue(&token)?;
     Ok(([(header::SET_COOKIE, cookie)], Json(SessionView { username, expires_at })).into_response())
 }
 
@@ -105,7 +105,7 @@ pub async fn delete_session(
     let actor = Actor { name: session.username, source: ip.to_string() };
     let subject = format!("users/{}", actor.name);
     state.record_event(actor.record(state.now(), AuditAction::SignOut, subject, None)).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::expired_cookie())]).into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.cookie().expire()?)]).into_response())
 }
 
 /// The peer address, for sign-in throttling. Routers driven without a socket (unit tests) have

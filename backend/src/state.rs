@@ -13,6 +13,7 @@ use shared::{
 use tokio::sync::Notify;
 
 use crate::{
+    auth::SessionCookie,
     clock::{Clock, Entropy},
     error::AppError,
     store::{Snapshot, Store, StoreError},
@@ -34,13 +35,19 @@ struct Inner {
     clock: Clock,
     entropy: Entropy,
     test_clock: bool,
+    /// Whether clients reach this server over TLS.
+    tls: bool,
     /// Wakes the operations runner when a request may have started work.
     work: Notify,
 }
 
 impl AppState {
-    pub fn new(store: Store, master: MasterKey, test_clock: bool) -> Self {
-        Self::with(store, master, test_clock, Clock::default(), Entropy::Os)
+    pub fn new(store: Store, master: MasterKey, test_clock: bool, tls: bool) -> Self {
+        let mut state = Self::with(store, master, test_clock, Clock::default(), Entropy::Os);
+        if let Some(inner) = Arc::get_mut(&mut state.inner) {
+            inner.tls = tls;
+        }
+        state
     }
 
     /// A state whose time and randomness are given (tests that compare exact runs).
@@ -52,6 +59,7 @@ impl AppState {
             clock,
             entropy,
             test_clock,
+            tls: false,
             work: Notify::new(),
         };
         Self { inner: Arc::new(inner) }
@@ -63,6 +71,16 @@ impl AppState {
 
     pub fn throttle(&self) -> &Throttle {
         &self.inner.throttle
+    }
+
+    /// The session cookie this server sets and reads.
+    pub fn cookie(&self) -> SessionCookie {
+        SessionCookie::new(self.inner.tls)
+    }
+
+    /// Whether clients reach this server over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.inner.tls
     }
 
     pub fn clock(&self) -> &Clock {

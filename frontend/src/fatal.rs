@@ -1,7 +1,8 @@
 //! What happens if the portal ever panics: a bug, but never a silently dead page. The hook logs
 //! the panic to the console (as `console_error_panic_hook` does), records it on
-//! `window.__keybladePanics` (the end-to-end suite fails a test that recorded one), and shows a
-//! banner that says the page stopped and offers a reload.
+//! `window.__keybladeFaults` (the end-to-end suite fails a test that recorded one), and shows a
+//! banner that says the page stopped and offers a reload. Anything the server's content security
+//! policy blocks is recorded there too: it is a defect of the portal as well.
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -13,11 +14,32 @@ pub fn install_panic_hook() {
         record(&message);
         show_banner();
     }));
+    record_policy_violations();
+}
+
+/// Records every `securitypolicyviolation` event (a script, style or connection the content
+/// security policy blocked).
+fn record_policy_violations() {
+    use wasm_bindgen::closure::Closure;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
+        let field = |name: &str| {
+            js_sys::Reflect::get(&event, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()).unwrap_or_default()
+        };
+        record(&format!(
+            "Content security policy blocked {} ({})",
+            field("blockedURI"),
+            field("violatedDirective")
+        ));
+    });
+    let _ = document.add_event_listener_with_callback("securitypolicyviolation", listener.as_ref().unchecked_ref());
+    // The listener lives as long as the page.
+    listener.forget();
 }
 
 fn record(message: &str) {
     let Some(window) = web_sys::window() else { return };
-    let key = JsValue::from_str("__keybladePanics");
+    let key = JsValue::from_str("__keybladeFaults");
     let list = js_sys::Reflect::get(&window, &key)
         .ok()
         .and_then(|v| v.dyn_into::<js_sys::Array>().ok())

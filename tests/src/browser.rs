@@ -40,13 +40,14 @@ impl Browser {
         self.client.goto(url).await.expect("navigation");
     }
 
-    /// Fails the test when the portal on the current page panicked (the portal records every
-    /// panic on `window.__keybladePanics`, see frontend/src/fatal.rs).
+    /// Fails the test when the portal on the current page panicked or had something blocked by
+    /// the content security policy (the portal records both on `window.__keybladeFaults`, see
+    /// frontend/src/fatal.rs).
     pub async fn assert_no_panic(&self) {
-        let script = "return (window.__keybladePanics || []).slice();";
+        let script = "return (window.__keybladeFaults || []).slice();";
         let panics = self.client.execute(script, vec![]).await.unwrap_or_default();
         let panics = panics.as_array().cloned().unwrap_or_default();
-        assert!(panics.is_empty(), "the portal panicked: {panics:?}");
+        assert!(panics.is_empty(), "the portal panicked or broke its security policy: {panics:?}");
     }
 
     /// Waits for an element whose own visible text is exactly `text`.

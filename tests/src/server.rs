@@ -7,6 +7,8 @@ use tokio::{sync::oneshot, task::JoinHandle};
 /// A running Keyblade server on a free 127.0.0.1 port, stopped when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// `http://127.0.0.1:port`, or `https://` under TLS.
+    base: String,
     /// The same application in process: API tests call it without a socket.
     pub router: axum::Router,
     data_dir: TempDir,
@@ -46,16 +48,17 @@ impl TestServer {
     pub async fn start_with_config(data_dir: TempDir, config: Config) -> Self {
         let server = Server::bind(&config).await.expect("the server binds to 127.0.0.1");
         let addr = server.local_addr().expect("a bound address");
+        let base = server.url().expect("the server's URL");
         let router = server.router();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
-        Self { addr, router, data_dir, stop: Some(stop), task: Some(task) }
+        Self { addr, base, router, data_dir, stop: Some(stop), task: Some(task) }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}{path}", self.base)
     }
 
     /// Stops the server gracefully and hands back its data directory.

@@ -174,3 +174,21 @@ keyblade_tests::in_both_modes!(
     advancing_time_ends_a_deleted_vaults_retention,
     the_activity_log_shows_who_did_what,
 );
+
+/// The content security policy is enforced on the portal: a script injected into the page does
+/// not run, and the portal reports the attempt (which fails any other browser test).
+#[tokio::test]
+async fn an_injected_inline_script_is_blocked_and_reported() {
+    let p = Portal::start().await;
+    p.open_path("/troubleshoot").await;
+    let injected = "const s = document.createElement('script'); s.textContent = 'window.__injected = true;'; \
+                    document.body.appendChild(s); return window.__injected === true;";
+    let ran = p.browser.client.execute(injected, vec![]).await.expect("the script injected");
+    assert_eq!(ran, serde_json::Value::Bool(false), "an inline script ran despite the policy");
+    let faults = "return new Promise(done => setTimeout(() => { const f = (window.__keybladeFaults || []).slice(); \
+                  window.__keybladeFaults = []; done(f); }, 200));";
+    let faults = p.browser.client.execute(faults, vec![]).await.expect("the recorded faults");
+    let text = faults.to_string();
+    assert!(text.contains("Content security policy blocked inline"), "{text}");
+    p.close().await;
+}
