@@ -125,7 +125,11 @@ impl SessionCookie {
     }
 
     fn attributes(self) -> &'static str {
-        if self.tls { "Path=/; Secure; HttpOnly; SameSite=Strict" } else { "Path=/; HttpOnly; SameSite=Strict" }
+        if self.tls {
+            "Path=/; Secure; HttpOnly; SameSite=Strict"
+        } else {
+            "Path=/; HttpOnly; SameSite=Strict"
+        }
     }
 
     /// `Set-Cookie` for a new session.

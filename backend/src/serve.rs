@@ -64,11 +64,13 @@ pub async fn serve(
         tokio::spawn(async move {
             let served = match tls {
                 None => connection(stream, peer, router, limits, watcher).await,
-                Some(acceptor) => match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await {
-                    Ok(Ok(stream)) => connection(stream, peer, router, limits, watcher).await,
-                    Ok(Err(error)) => Err(format!("TLS handshake: {error}")),
-                    Err(_) => Err("TLS handshake timed out".to_owned()),
-                },
+                Some(acceptor) => {
+                    match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => connection(stream, peer, router, limits, watcher).await,
+                        Ok(Err(error)) => Err(format!("TLS handshake: {error}")),
+                        Err(_) => Err("TLS handshake timed out".to_owned()),
+                    }
+                }
             };
             if let Err(error) = served {
                 tracing::debug!(%peer, %error, "connection ended with an error");
@@ -101,4 +103,3 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
         .serve_connection(TokioIo::new(stream), service);
     watcher.watch(connection).await.map_err(|e| e.to_string())
 }
-

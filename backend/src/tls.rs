@@ -10,7 +10,8 @@ use std::{
 };
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use tokio_rustls::TlsAcceptor;
@@ -49,7 +50,9 @@ pub fn from_config(config: &Config) -> io::Result<Option<Tls>> {
         .map_err(io::Error::other)?
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("the TLS certificate or key: {e}")))?;
+        .map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("the TLS certificate or key: {e}"))
+        })?;
     server.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Some(Tls { acceptor: TlsAcceptor::from(Arc::new(server)), ca_file }))
 }

@@ -24,7 +24,10 @@ fn record_policy_violations() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let listener = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
         let field = |name: &str| {
-            js_sys::Reflect::get(&event, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()).unwrap_or_default()
+            js_sys::Reflect::get(&event, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default()
         };
         record(&format!(
             "Content security policy blocked {} ({})",
@@ -32,7 +35,8 @@ fn record_policy_violations() {
             field("violatedDirective")
         ));
     });
-    let _ = document.add_event_listener_with_callback("securitypolicyviolation", listener.as_ref().unchecked_ref());
+    let _ = document
+        .add_event_listener_with_callback("securitypolicyviolation", listener.as_ref().unchecked_ref());
     // The listener lives as long as the page.
     listener.forget();
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::catalog::ErrorCode;
+use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::to_hex;
 use crate::model::Timestamp;
 
@@ -296,6 +296,7 @@ impl AuditTrail {
     /// A page of entries, the most recent first, matching `query`.
     pub fn page(&self, query: &AuditQuery) -> AuditPage {
         let limit = query.limit.clamp(1, AuditQuery::MAX_LIMIT) as usize;
+        // (Bounds are checked by `AuditQuery::check` before a page is asked for.)
         let subject = query.subject.as_deref().map(str::to_ascii_lowercase);
         let mut matching = self.iter().rev().filter(|e| {
             query.before.is_none_or(|before| e.seq < before)
@@ -324,7 +325,7 @@ pub struct AuditQuery {
     pub action: Option<AuditAction>,
     /// Only entries older than this position (the previous page's `next_before`).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 9_223_372_036_854_775_807_u64))]
     pub before: Option<u64>,
     /// Entries per page (1-200, default 50).
     #[serde(default = "AuditQuery::default_limit")]
@@ -335,6 +336,24 @@ pub struct AuditQuery {
 impl AuditQuery {
     /// The largest page.
     pub const MAX_LIMIT: u32 = 200;
+    /// The longest subject filter.
+    pub const MAX_SUBJECT: usize = 256;
+
+    /// The query's own bounds: a page of 1-200 entries, a position from 1, a subject filter of at
+    /// most 256 characters.
+    pub fn check(&self) -> Result<(), Failure> {
+        let invalid = |message: &str| Err(Failure::new(ErrorCode::InvalidRequest, message));
+        if !(1..=Self::MAX_LIMIT).contains(&self.limit) {
+            return invalid("`limit` must be between 1 and 200.");
+        }
+        if self.before.is_some_and(|b| b == 0 || b > i64::MAX as u64) {
+            return invalid("`before` is a position in the log, from 1.");
+        }
+        if self.subject.as_ref().is_some_and(|s| s.chars().count() > Self::MAX_SUBJECT) {
+            return invalid("`subject` is at most 256 characters.");
+        }
+        Ok(())
+    }
 
     fn default_limit() -> u32 {
         50

@@ -59,8 +59,13 @@ impl Demo {
             json!({"kind": "order", "id": self.order}),
             "the failure names its order"
         );
-        let applied =
-            api.post("/fixes", &json!({"subject": error["subject"], "fix": error["fix"]})).await.ok();
+        let applied = api
+            .post(
+                "/fixes",
+                &json!({"subject": error["subject"], "fix": error["fix"], "fix_proof": error["fix_proof"]}),
+            )
+            .await
+            .ok();
         applied["order"].clone()
     }
 }

@@ -81,7 +81,8 @@ async fn security_events_are_recorded_without_secrets_and_an_edited_entry_is_det
         [action("session.sign_in", None), action("session.sign_in", Some("Unauthorized"))]
     );
     assert_eq!(second["next_before"], Value::Null);
-    api.get("/audit?limit=0").await.ok();
+    api.get("/audit?limit=0").await.error(400, "InvalidRequest");
+    api.get(&format!("/audit?subject={}", "x".repeat(257))).await.error(400, "InvalidRequest");
     api.get("/audit?action=nothing.such").await.error(400, "InvalidRequest");
 
     // Signing out is recorded too; then someone with the database file erases the failed sign-in.

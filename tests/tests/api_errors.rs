@@ -52,7 +52,10 @@ async fn unknown_routes_methods_and_ids_get_the_envelope() {
     api.get("/vaults/nosuchvault/import-key").await.error(404, "NotFound");
     let fix = json!({ "action": "RecoverVault", "vault": DEMO_VAULT });
     let subject = json!({ "kind": "order", "id": "nosuchorder" });
-    api.post("/fixes", &json!({ "subject": subject, "fix": fix })).await.error(404, "NotFound");
+    let proof = "0".repeat(64);
+    api.post("/fixes", &json!({ "subject": subject, "fix": fix, "fix_proof": proof }))
+        .await
+        .error(404, "NotFound");
 
     let bad_if_match = api
         .raw(Method::POST, &format!("/orders/{}/encryption/revert", demo.order))

@@ -83,7 +83,8 @@ async fn a_stale_write_is_a_conflict_not_an_overwrite() {
     api.put(&demo.order_path("/encryption"), &stale_body).await.error(409, "Conflict");
     let fix = json!({ "action": "RecoverVault", "vault": DEMO_VAULT });
     let subject = json!({ "kind": "order", "id": demo.order });
-    let stale_fix = json!({ "subject": subject, "fix": fix, "expected_version": seen });
+    let stale_fix =
+        json!({ "subject": subject, "fix": fix, "fix_proof": "0".repeat(64), "expected_version": seen });
     api.post("/fixes", &stale_fix).await.error(409, "Conflict");
     api.send(Method::DELETE, &demo.order_path("/system-identity"), None, Some(seen))
         .await

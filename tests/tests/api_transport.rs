@@ -44,9 +44,13 @@ async fn https_with_a_generated_certificate_secure_cookies_and_security_headers(
     assert_eq!(signed_in.status(), 200);
     let cookie = signed_in.headers()["set-cookie"].to_str().expect("a cookie").to_owned();
     assert!(cookie.starts_with("__Host-keyblade_session="), "{cookie}");
-    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/;"), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/;"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().expect("name=value").to_owned();
-    let session = http.get(server.url("/api/session")).header("cookie", &pair).send().await.expect("an answer");
+    let session =
+        http.get(server.url("/api/session")).header("cookie", &pair).send().await.expect("an answer");
     assert_eq!(session.status(), 200);
     // The plain-HTTP cookie name means nothing here: a page over HTTP cannot plant a session.
     let token = pair.split_once('=').expect("a token").1;
@@ -63,7 +67,10 @@ async fn https_with_a_generated_certificate_secure_cookies_and_security_headers(
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "no-referrer");
     let csp = headers["content-security-policy"].to_str().expect("a policy");
-    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     assert!(!csp.contains("unsafe-inline"), "{csp}");
 
     // Plain HTTP on the TLS port gets no answer.

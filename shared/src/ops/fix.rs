@@ -29,16 +29,17 @@ pub fn apply_fix(
     proof: &str,
     expected_version: Option<u64>,
 ) -> Result<World, Failure> {
+    // A stale view is reported first: whatever fix it offered, it was offered for an older state.
+    let order = match subject {
+        Subject::Order { id } => Some(check_order_version(world, id, expected_version)?.id.clone()),
+        _ => None,
+    };
     if !crate::crypto::is_authentic(ctx.master, FIX_PROOF, &offer_bytes(subject, fix), proof) {
         return Err(Failure::new(
             ErrorCode::FixNotApplicable,
             "This fix was not offered for this subject. Retry the action and use the fix its error offers.",
         ));
     }
-    let order = match subject {
-        Subject::Order { id } => Some(check_order_version(world, id, expected_version)?.id.clone()),
-        _ => None,
-    };
     let order_id = || {
         order.as_deref().ok_or_else(|| {
             Failure::new(

@@ -25,8 +25,10 @@ impl Endpoint for ListAudit {
         "The audit trail, the most recent first: who did what to which subject, from where, and \
          whether it succeeded; filtered by subject text and action, paged with `before`; with \
          whether the whole hash chain is intact.",
-    );
+    )
+    .failing(&[crate::catalog::ErrorCode::InvalidRequest]);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<AuditPage>, Failure> {
+        self.body.check()?;
         Ok(Outcome::read(world.audit.page(&self.body)))
     }
 }
