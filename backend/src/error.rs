@@ -155,6 +155,10 @@ pub fn status_of(code: ErrorCode) -> u16 {
         InvalidKeyVaultUrl | KeyVaultUrlWithInvalidScheme | KeyVaultUrlInvalidHost => 422,
         // Each field is valid on its own; the combination (an EC key of 2048 bits) is not.
         InvalidKeySize | FixNotApplicable => 422,
+        // The request is sound; the state of the device or the rollover does not allow it yet.
+        DeviceOffline | RolloverInProgress | ReauthorizationTooSoon | DeviceNotAuthorized => 409,
+        RolloverAuthorizationExpired | ManagementBlockedDuringRollover | DeviceKeyOutdated => 409,
+        ServiceKeyMismatch => 422,
     }
 }
 

@@ -361,12 +361,55 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     ok(p.both(svc::RecreateSystemIdentity { order: order.clone(), if_match: None }).await);
     let body = CreateOrderRequest {
         name: "Parity-Order".into(),
-        subscription_id: subscription,
+        subscription_id: subscription.clone(),
         resource_group: demo::DEMO_RESOURCE_GROUP.into(),
     };
     ok(p.both(svc::CreateOrder { body }).await);
     ok(p.both(svc::GetCatalog {}).await);
     ok(p.both(svc::DeleteIdentity { identity }).await);
+
+    // Device key rollover, every step, the key change operation run by both runners.
+    let path = svc::ManagerPath {
+        subscription: subscription.clone(),
+        resource_group: demo::DEMO_RESOURCE_GROUP.into(),
+        manager: demo::DEMO_DEVICE_MANAGER.into(),
+    };
+    let device = |name: &str| (path.clone(), name.to_owned());
+    ok(p.both(svc::ListDeviceManagers {}).await);
+    ok(p.both(svc::ListDevices { path: path.clone() }).await);
+    let (at, name) = device("hcs-8600-02");
+    assert_eq!(code(p.both(svc::AuthorizeRollover { path: at, device: name }).await), "DeviceNotOnline");
+    let (at, name) = device("hcs-8100-01");
+    ok(p.both(svc::AuthorizeRollover { path: at, device: name }).await);
+    let (at, name) = device("hcs-8100-01");
+    let change = ok(p.both(svc::InitiateKeyChange { path: at, device: name }).await);
+    let key = change["serviceDataEncryptionKey"].as_str().expect("the new key").to_owned();
+    p.run_operations().await;
+    let settings = ok(p.both(svc::GetManagerEncryption { path: path.clone() }).await);
+    assert_eq!(settings["keyRolloverStatus"], "Required");
+    let (at, name) = device("hcs-8100-01");
+    let body = DeviceSettingsRequest { description: "rack 4".into() };
+    let blocked = code(p.both(svc::UpdateDevice { path: at, device: name, body: body.clone() }).await);
+    assert_eq!(blocked, "ManagementBlockedUntilDevicesUpdated");
+    let (at, name) = device("cloud-8020-01");
+    let outdated = code(p.both(svc::ReadCredentials { path: at, device: name }).await);
+    assert_eq!(outdated, "DeviceServiceDataEncryptionKeyOutdated");
+    let wrong = ServiceKeyRequest { service_data_encryption_key: crypto::b64(&[0; 32]) };
+    let (at, name) = device("hcs-8600-02");
+    let mismatch = code(p.both(svc::UpdateDeviceKey { path: at, device: name, body: wrong }).await);
+    assert_eq!(mismatch, "ServiceDataEncryptionKeyMismatch");
+    let right = ServiceKeyRequest { service_data_encryption_key: key };
+    ok(p.both(svc::UpdateCloudAppliances { path: path.clone(), body: right.clone() }).await);
+    let (at, name) = device("hcs-8600-02");
+    let queued = ok(p.both(svc::UpdateDeviceKey { path: at, device: name, body: right }).await);
+    assert_eq!(queued["result"], "Queued");
+    let (at, name) = device("hcs-8600-02");
+    let online = ConnectivityRequest { online: true };
+    ok(p.both(svc::SetDeviceConnectivity { path: at, device: name, body: online }).await);
+    let (at, name) = device("hcs-8600-02");
+    ok(p.both(svc::ReadCredentials { path: at, device: name }).await);
+    let (at, name) = device("hcs-8100-01");
+    ok(p.both(svc::UpdateDevice { path: at, device: name, body }).await);
 
     // Vault lifecycle, then time passing: retention ends and advance purges.
     ok(p.both(svc::DeleteVault { vault: "parity-kv".into() }).await);

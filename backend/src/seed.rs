@@ -5,7 +5,7 @@ use std::io;
 
 use shared::{
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
-    demo::{DEMO_KEY_BITS, DemoKeys, demo_world},
+    demo::{DEMO_KEY_BITS, DemoKeys, demo_world, with_device_manager},
     ops::Ctx,
 };
 
@@ -13,7 +13,7 @@ use crate::{clock, store::Store};
 
 pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> {
     if store.is_seeded().await.map_err(io::Error::other)? {
-        return Ok(());
+        return add_device_manager(store, master).await;
     }
     let master = master.clone();
     // RSA key generation takes a while: keep it off the async threads.
@@ -30,5 +30,19 @@ pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> 
     if store.seed(&world).await.map_err(io::Error::other)? {
         tracing::info!("seeded the demo world");
     }
+    Ok(())
+}
+
+/// A world seeded before device managers existed gets the demo's device manager.
+async fn add_device_manager(store: &Store, master: &MasterKey) -> io::Result<()> {
+    let snapshot = store.load().await.map_err(io::Error::other)?;
+    if !snapshot.world.device_managers.is_empty() {
+        return Ok(());
+    }
+    let mut rng = clock::rng();
+    let mut ctx = Ctx { now: clock::now(), master, rng: &mut rng };
+    let world = with_device_manager(&snapshot.world, &mut ctx).map_err(io::Error::other)?;
+    store.commit(&snapshot, &world, Vec::new()).await.map_err(io::Error::other)?;
+    tracing::info!("added the demo device manager");
     Ok(())
 }

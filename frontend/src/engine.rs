@@ -12,7 +12,7 @@ use shared::{
     audit::Actor,
     catalog::Diagnosis,
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey, Rng},
-    demo::{DEMO_KEY_BITS, DemoKeys, demo_world},
+    demo::{DEMO_KEY_BITS, DemoKeys, demo_world, with_device_manager},
     model::{Timestamp, World},
     ops::{self, Ctx},
     service,
@@ -69,7 +69,22 @@ pub fn open(stored: Option<Stored>, stage: &impl Fn(&str)) -> Result<Option<Stor
             let master = master_key(&stored.master)?;
             let world: World = serde_json::from_str(&stored.world)
                 .map_err(|e| format!("The offline demo's data is damaged ({e}); use Reset demo."))?;
-            (Host { world, master, clock_offset: stored.clock_offset }, None)
+            // A demo stored before device managers existed gets the demo's device manager (and
+            // keeps it: the page stores the upgraded world).
+            let upgraded = world.device_managers.is_empty().then(|| {
+                let mut rng = rng();
+                let mut ctx = Ctx { now: Timestamp(real_now()), master: &master, rng: &mut rng };
+                with_device_manager(&world, &mut ctx).map_err(|f| f.message)
+            });
+            match upgraded {
+                Some(world) => {
+                    let world = world?;
+                    let json = serde_json::to_string(&world).map_err(|e| e.to_string())?;
+                    let stored = Stored { world: json, ..stored };
+                    (Host { world, master, clock_offset: stored.clock_offset }, Some(stored))
+                }
+                None => (Host { world, master, clock_offset: stored.clock_offset }, None),
+            }
         }
         None => {
             let mut rng = rng();

@@ -38,6 +38,7 @@ use crate::{
     api::Backend,
     blades::{
         activity_log::ActivityLogBlade,
+        device_manager::DeviceManagerBlade,
         encryption::EncryptionBlade,
         home::Home,
         identities::IdentitiesBlade,
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/subscription") view=SubscriptionBlade />
                     <Route path=path!("/troubleshoot") view=TroubleshootBlade />
                     <Route path=path!("/activity-log") view=ActivityLogBlade />
+                    <Route path=path!("/device-manager") view=DeviceManagerBlade />
                 </ParentRoute>
             </Routes>
             <NotificationArea />

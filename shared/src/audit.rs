@@ -68,11 +68,21 @@ pub enum AuditAction {
     TenantMove,
     #[serde(rename = "fix.apply")]
     FixApply,
+    #[serde(rename = "device.rollover_authorize")]
+    RolloverAuthorize,
+    #[serde(rename = "device.key_change")]
+    RolloverInitiate,
+    #[serde(rename = "device.key_update")]
+    DeviceKeyUpdate,
+    #[serde(rename = "device.update")]
+    DeviceUpdate,
+    #[serde(rename = "device.connectivity")]
+    DeviceConnectivity,
 }
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -98,6 +108,11 @@ impl AuditAction {
         AuditAction::IdentityDelete,
         AuditAction::TenantMove,
         AuditAction::FixApply,
+        AuditAction::RolloverAuthorize,
+        AuditAction::RolloverInitiate,
+        AuditAction::DeviceKeyUpdate,
+        AuditAction::DeviceUpdate,
+        AuditAction::DeviceConnectivity,
     ];
 
     /// What the Activity log shows.
@@ -128,6 +143,11 @@ impl AuditAction {
             AuditAction::IdentityDelete => "Delete managed identity",
             AuditAction::TenantMove => "Move subscription to another tenant",
             AuditAction::FixApply => "Apply one-click fix",
+            AuditAction::RolloverAuthorize => "Authorize key rollover",
+            AuditAction::RolloverInitiate => "Change service data encryption key",
+            AuditAction::DeviceKeyUpdate => "Update service data encryption key",
+            AuditAction::DeviceUpdate => "Change device settings",
+            AuditAction::DeviceConnectivity => "Set device online or offline",
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct Failure {
     pub message: String,
     /// Order and settings under check, when the failure concerns an order.
     pub context: Option<Box<FailureContext>>,
+    /// What the failure is about and the fix the rule that failed offers, for failures that
+    /// concern something other than an order (their rule knows both when it fails).
+    pub offer: Option<Box<(Subject, Option<FixAction>)>>,
 }
 
 /// The order and settings a failure was computed for.
@@ -50,7 +53,20 @@ pub struct FailureContext {
 impl Failure {
     /// A failure with a specific message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Failure {
-        Failure { code, message: message.into(), context: None }
+        Failure { code, message: message.into(), context: None, offer: None }
+    }
+
+    /// A failure about `subject` (a device, a device manager...).
+    pub fn about(code: ErrorCode, message: impl Into<String>, subject: Subject) -> Failure {
+        Failure { offer: Some(Box::new((subject, None))), ..Failure::new(code, message) }
+    }
+
+    /// The same failure offering `fix` for its subject.
+    pub fn with_fix(mut self, fix: FixAction) -> Failure {
+        if let Some(offer) = self.offer.as_mut() {
+            offer.1 = Some(fix);
+        }
+        self
     }
 
     /// A catalog failure about an order, with the catalog's details as message.
@@ -62,6 +78,7 @@ impl Failure {
                 order_id: order_id.to_string(),
                 settings: settings.clone(),
             })),
+            offer: None,
         }
     }
 
@@ -92,6 +109,9 @@ impl Failure {
             diagnosis.recoverable = self.code.recoverable(s);
             diagnosis.fix = self.code.fix(s);
             diagnosis.subject = Some(Subject::Order { id: s.order.id.clone() });
+        } else if let Some(offer) = &self.offer {
+            diagnosis.subject = Some(offer.0.clone());
+            diagnosis.fix = offer.1.clone();
         }
         if let (Some(fix), Some(subject)) = (&diagnosis.fix, &diagnosis.subject) {
             diagnosis.fix_proof = Some(crate::ops::fix_proof(master, subject, fix));
@@ -187,6 +207,10 @@ pub enum FixAction {
     DetachUserIdentities { identity_ids: Vec<String> },
     /// Move a user identity into the subscription's tenant.
     MoveIdentityToTenant { identity_id: String, tenant_id: String },
+    /// Bring a device back online (a simulation action).
+    SetDeviceOnline { manager: String, device: String },
+    /// Authorize the device again to change the service data encryption key.
+    AuthorizeRollover { manager: String, device: String },
 }
 
 /// One catalog row for the Troubleshoot page.
@@ -209,6 +233,7 @@ pub struct CatalogEntry {
 pub fn catalog() -> Vec<CatalogEntry> {
     ErrorCode::CATALOG
         .iter()
+        .chain(ErrorCode::ROLLOVER.iter())
         .map(|&code| CatalogEntry {
             code,
             code_str: code.as_str().to_string(),
@@ -345,17 +370,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalog_lists_sixteen_codes_with_exact_strings() {
+    fn catalog_lists_the_sixteen_data_box_codes_then_the_rollover_codes_with_exact_strings() {
         let entries = catalog();
-        assert_eq!(entries.len(), 16);
+        assert_eq!(entries.len(), 16 + 8);
         for entry in &entries {
             let json = serde_json::to_string(&entry.code).unwrap();
             assert_eq!(json, format!("\"{}\"", entry.code_str));
             assert!(!entry.details.is_empty() && !entry.remediation.is_empty());
-            assert!(entry.code.is_catalog());
         }
+        assert!(entries[..16].iter().all(|e| e.code.is_catalog()));
         assert_eq!(entries[15].code_str, "Generic error");
         assert!(entries.iter().filter(|e| e.code_str.starts_with("SsemUserError")).count() == 15);
+        assert_eq!(entries[16..].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ROLLOVER);
     }
 
     #[test]

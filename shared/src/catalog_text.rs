@@ -340,5 +340,75 @@ fn text_of(code: ErrorCode) -> CodeText {
             &["Send the fix together with the subject named by the failure that offered it."],
             "Yes.",
         ),
+        DeviceOffline => t(
+            "DeviceNotOnline",
+            "The device is not connected to the device manager, so it cannot take part in a key change.",
+            &[
+                "Check the device's network connection and that it is registered with the manager.",
+                "When it shows Online, repeat the step. A key update entered while it was offline is applied as it reconnects.",
+            ],
+            "Yes, once the device is back online.",
+        ),
+        RolloverInProgress => t(
+            "ServiceDataEncryptionKeyChangeInProgress",
+            "The service data encryption key is being changed: the devices' data is being re-encrypted under the new key.",
+            &[
+                "Follow the key change in the Activity pane; it takes moments.",
+                "Repeat the step once the operation has succeeded.",
+            ],
+            "Yes, after the running change finishes.",
+        ),
+        ReauthorizationTooSoon => t(
+            "DeviceReauthorizationTooSoon",
+            "This device was authorized to change the key less than 30 minutes ago and has not initiated the change yet.",
+            &[
+                "Initiate the change on the device now: its authorization is still valid.",
+                "Or authorize another eligible device, or wait until 30 minutes have passed.",
+            ],
+            "Yes, after 30 minutes or on another device.",
+        ),
+        DeviceNotAuthorized => t(
+            "DeviceNotAuthorizedForKeyChange",
+            "Only the device most recently authorized by the service administrator can initiate the key change.",
+            &[
+                "Ask the service administrator to authorize this device in the Device manager blade.",
+                "Then initiate the change on this device within four hours.",
+            ],
+            "Yes, once the device is authorized.",
+        ),
+        RolloverAuthorizationExpired => t(
+            "KeyChangeAuthorizationExpired",
+            "The device was authorized more than four hours ago; an authorization is valid for four hours.",
+            &[
+                "Authorize the device again (the Fix button does it), then initiate the change within four hours.",
+            ],
+            "Yes.",
+        ),
+        ServiceKeyMismatch => t(
+            "ServiceDataEncryptionKeyMismatch",
+            "The key entered is not the manager's current service data encryption key. Nothing was changed.",
+            &[
+                "Use the key shown on the device that initiated the change, exactly as shown.",
+                "If that key was lost, authorize a device and change the key again; then update every other device with the new one.",
+            ],
+            "Yes.",
+        ),
+        ManagementBlockedDuringRollover => t(
+            "ManagementBlockedUntilDevicesUpdated",
+            "The service data encryption key was changed and some devices do not hold the new key yet; management operations wait until every device does.",
+            &[
+                "Update the key on each device named in the message (cloud appliances can be updated together).",
+                "Offline devices take the key when they reconnect; bring them online to finish.",
+            ],
+            "Yes, once every device is updated.",
+        ),
+        DeviceKeyOutdated => t(
+            "DeviceServiceDataEncryptionKeyOutdated",
+            "The device holds an older service data encryption key than its confidential data is encrypted under, so it cannot read that data.",
+            &[
+                "Update the device with the current key, from the device's console in the Device manager blade.",
+            ],
+            "Yes.",
+        ),
     }
 }

@@ -106,6 +106,30 @@ pub enum ErrorCode {
     Timeout,
     /// A one-click fix posted for a subject it does not apply to.
     FixNotApplicable,
+    /// The device is offline (device key rollover).
+    #[serde(rename = "DeviceNotOnline")]
+    DeviceOffline,
+    /// The service data encryption key is being changed right now.
+    #[serde(rename = "ServiceDataEncryptionKeyChangeInProgress")]
+    RolloverInProgress,
+    /// The same device was authorized less than 30 minutes ago.
+    #[serde(rename = "DeviceReauthorizationTooSoon")]
+    ReauthorizationTooSoon,
+    /// The device is not the one authorized to change the key.
+    #[serde(rename = "DeviceNotAuthorizedForKeyChange")]
+    DeviceNotAuthorized,
+    /// The authorization is more than four hours old.
+    #[serde(rename = "KeyChangeAuthorizationExpired")]
+    RolloverAuthorizationExpired,
+    /// The key entered is not the current service data encryption key.
+    #[serde(rename = "ServiceDataEncryptionKeyMismatch")]
+    ServiceKeyMismatch,
+    /// Management operations wait until every device holds the current key.
+    #[serde(rename = "ManagementBlockedUntilDevicesUpdated")]
+    ManagementBlockedDuringRollover,
+    /// The device holds an older key than its data is encrypted under.
+    #[serde(rename = "DeviceServiceDataEncryptionKeyOutdated")]
+    DeviceKeyOutdated,
 }
 
 impl ErrorCode {
@@ -127,6 +151,19 @@ impl ErrorCode {
         ErrorCode::KeyVaultUrlWithInvalidScheme,
         ErrorCode::KeyVaultUrlInvalidHost,
         ErrorCode::GenericError,
+    ];
+
+    /// The codes of device key rollover, in the order of its procedure (the Troubleshoot page
+    /// lists them after the Data Box codes).
+    pub const ROLLOVER: [ErrorCode; 8] = [
+        ErrorCode::DeviceOffline,
+        ErrorCode::RolloverInProgress,
+        ErrorCode::ReauthorizationTooSoon,
+        ErrorCode::DeviceNotAuthorized,
+        ErrorCode::RolloverAuthorizationExpired,
+        ErrorCode::ServiceKeyMismatch,
+        ErrorCode::ManagementBlockedDuringRollover,
+        ErrorCode::DeviceKeyOutdated,
     ];
 
     /// Whether this is one of the documented catalog codes (as opposed to an input error).

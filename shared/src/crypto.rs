@@ -115,6 +115,37 @@ macro_rules! secret_bytes {
 
 secret_bytes!(MasterKey, "The platform master key: AES-256-GCM key sealing everything at rest.");
 secret_bytes!(Passkey, "An order's device unlock key (the \"Device password\").");
+secret_bytes!(ServiceKey, "A device manager's service data encryption key (AES-256).");
+
+/// A key AES-256-GCM [`seal`]s under: the master key, or a device manager's service data
+/// encryption key.
+pub trait SealingKey {
+    /// The raw key; callers must not log it.
+    fn aes_key(&self) -> &[u8; KEY_LEN];
+}
+
+impl SealingKey for MasterKey {
+    fn aes_key(&self) -> &[u8; KEY_LEN] {
+        self.expose()
+    }
+}
+
+impl SealingKey for ServiceKey {
+    fn aes_key(&self) -> &[u8; KEY_LEN] {
+        self.expose()
+    }
+}
+
+/// Whether two byte strings are equal, in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A short, non-reversible fingerprint of a secret (the first 8 bytes of its SHA-256, hex), for
+/// showing that two parties hold the same secret without showing it.
+pub fn fingerprint(secret: &[u8]) -> String {
+    to_hex(&<sha2::Sha256 as sha2::Digest>::digest(secret)[..8])
+}
 
 impl Passkey {
     /// The device password as the portal shows it: hex in groups of four.
@@ -148,9 +179,7 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 
 /// Whether `tag` is [`authenticate`]'s code for `message`, compared in constant time.
 pub fn is_authentic(master: &MasterKey, purpose: &str, message: &[u8], tag: &str) -> bool {
-    let expected = authenticate(master, purpose, message);
-    expected.len() == tag.len()
-        && expected.bytes().zip(tag.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    constant_time_eq(authenticate(master, purpose, message).as_bytes(), tag.as_bytes())
 }
 
 /// Lowercase hex of some bytes.
@@ -184,9 +213,9 @@ pub struct Sealed {
     pub ciphertext: String,
 }
 
-/// Encrypts `plaintext` under the master key with a fresh random nonce.
-pub fn seal(master: &MasterKey, plaintext: &[u8], rng: &mut Rng) -> Result<Sealed, CryptoError> {
-    let cipher = Aes256Gcm::new_from_slice(master.expose()).map_err(|_| CryptoError::Encrypt)?;
+/// Encrypts `plaintext` under `key` (AES-256-GCM) with a fresh random nonce.
+pub fn seal(key: &impl SealingKey, plaintext: &[u8], rng: &mut Rng) -> Result<Sealed, CryptoError> {
+    let cipher = Aes256Gcm::new_from_slice(key.aes_key()).map_err(|_| CryptoError::Encrypt)?;
     let mut nonce = [0u8; 12];
     rng.fill_bytes(&mut nonce);
     let ciphertext = cipher.encrypt(&Nonce::from(nonce), plaintext).map_err(|_| CryptoError::Encrypt)?;
@@ -194,8 +223,8 @@ pub fn seal(master: &MasterKey, plaintext: &[u8], rng: &mut Rng) -> Result<Seale
 }
 
 /// Decrypts and authenticates a [`Sealed`] value.
-pub fn open(master: &MasterKey, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let cipher = Aes256Gcm::new_from_slice(master.expose()).map_err(|_| CryptoError::Decrypt)?;
+pub fn open(key: &impl SealingKey, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let cipher = Aes256Gcm::new_from_slice(key.aes_key()).map_err(|_| CryptoError::Decrypt)?;
     let nonce: [u8; 12] = unb64(&sealed.nonce)?.try_into().map_err(|_| CryptoError::Malformed)?;
     let ciphertext = unb64(&sealed.ciphertext)?;
     cipher

@@ -192,7 +192,22 @@ impl Browser {
     /// match, the last one (the innermost open panel) wins.
     pub async fn click_button(&self, label: &str) {
         let button = self.find_button(label).await;
-        button.click().await.unwrap_or_else(|e| panic!("click {label}: {e}"));
+        if let Err(e) = button.click().await {
+            // A notification covers the button: close it as a user would, then click.
+            if !e.to_string().contains("click intercepted") {
+                panic!("click {label}: {e}");
+            }
+            self.dismiss_notifications().await;
+            button.click().await.unwrap_or_else(|e| panic!("click {label}: {e}"));
+        }
+    }
+
+    /// Closes every notification on the page.
+    pub async fn dismiss_notifications(&self) {
+        let close = Locator::XPath("//button[@aria-label='Dismiss notification']");
+        for button in self.client.find_all(close).await.unwrap_or_default() {
+            let _ = button.click().await;
+        }
     }
 
     /// Whether a button with that label exists and is disabled.

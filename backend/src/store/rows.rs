@@ -21,10 +21,12 @@ pub enum Table {
     Identities,
     Orders,
     Operations,
+    DeviceManagers,
+    Devices,
 }
 
 impl Table {
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 11] = [
         Table::WorldSettings,
         Table::Tenants,
         Table::Subscriptions,
@@ -34,6 +36,8 @@ impl Table {
         Table::Identities,
         Table::Orders,
         Table::Operations,
+        Table::DeviceManagers,
+        Table::Devices,
     ];
 
     /// The SQL table name. A closed set of constants, so it is safe to splice into SQL.
@@ -48,6 +52,8 @@ impl Table {
             Table::Identities => "identities",
             Table::Orders => "orders",
             Table::Operations => "operations",
+            Table::DeviceManagers => "device_managers",
+            Table::Devices => "devices",
         }
     }
 }
@@ -78,6 +84,8 @@ impl Rows {
         rows.put_all(Table::Identities, &world.identities)?;
         rows.put_all(Table::Orders, &world.orders)?;
         rows.put_all(Table::Operations, &world.operations)?;
+        rows.put_all(Table::DeviceManagers, &world.device_managers)?;
+        rows.put_all(Table::Devices, &world.devices)?;
         Ok(rows)
     }
 
@@ -94,6 +102,8 @@ impl Rows {
             identities: self.get_all(Table::Identities)?,
             orders: self.get_all(Table::Orders)?,
             operations: self.get_all(Table::Operations)?,
+            device_managers: self.get_all(Table::DeviceManagers)?,
+            devices: self.get_all(Table::Devices)?,
             // Not a table of entities: the store reads it on its own (see `SqliteStore::load_audit`).
             audit: Default::default(),
         })
@@ -153,6 +163,8 @@ impl Changes {
         changes.table(Table::Identities, versions, &after.identities)?;
         changes.table(Table::Orders, versions, &after.orders)?;
         changes.table(Table::Operations, versions, &after.operations)?;
+        changes.table(Table::DeviceManagers, versions, &after.device_managers)?;
+        changes.table(Table::Devices, versions, &after.devices)?;
         Ok(changes)
     }
 

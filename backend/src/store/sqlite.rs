@@ -23,6 +23,11 @@ const BUMP_REVISION: &str = "UPDATE world_revision SET revision = revision + 1 W
 /// How stale a session's recorded last use may get before a request records it again.
 const LAST_SEEN_GRANULARITY: i64 = 60;
 
+/// Writing transactions take the write lock at once: one that read first (the audit trail's
+/// tail) and wrote later could not upgrade its lock while another writer committed, and would
+/// fail instead of waiting.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 /// How long a writer waits for another writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -86,7 +91,7 @@ impl SqliteStore {
         changes: Changes,
         audit: Vec<AuditRecord>,
     ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         for ((table, id), body) in changes.inserts {
             let sql = format!(
                 "INSERT INTO {} (id, body, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING",
@@ -150,7 +155,7 @@ impl SqliteStore {
     /// Appends `audit` on its own (an event that changed nothing else). Returns the new revision
     /// and the entries as chained.
     pub async fn append(&self, audit: Vec<AuditRecord>) -> Result<(i64, Vec<AuditEntry>), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let entries = append_audit(&mut tx, audit).await?;
         sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
         let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;

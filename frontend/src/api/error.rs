@@ -143,6 +143,8 @@ impl ApiError {
             EnablePurgeProtection { vault } => format!("Enable soft delete and purge protection on {vault}"),
             DetachUserIdentities { .. } => "Detach the user identities the settings do not use".to_string(),
             MoveIdentityToTenant { .. } => "Move the user identity to the subscription's tenant".to_string(),
+            SetDeviceOnline { device, .. } => format!("Bring device {device} online"),
+            AuthorizeRollover { device, .. } => format!("Authorize {device} again to change the key"),
         })
     }
 }

@@ -290,6 +290,59 @@ impl Backend {
         };
         self.call(svc::ApplyFix { body: ApplyFixRequest { subject, fix, fix_proof, expected_version } }).await
     }
+    // ---- device managers (device key rollover) ------------------------------------------------
+    pub async fn device_managers(&self) -> ApiResult<Vec<wire::DeviceManagerView>> {
+        self.call(svc::ListDeviceManagers {}).await
+    }
+    pub async fn authorize_rollover(
+        &self,
+        path: svc::ManagerPath,
+        device: &str,
+    ) -> ApiResult<wire::DeviceView> {
+        self.call(svc::AuthorizeRollover { path, device: device.into() }).await
+    }
+    /// Initiates the key change on `device`: the answer carries the new key, shown once.
+    pub async fn change_service_key(
+        &self,
+        path: svc::ManagerPath,
+        device: &str,
+    ) -> ApiResult<wire::NewServiceKey> {
+        self.call(svc::InitiateKeyChange { path, device: device.into() }).await
+    }
+    pub async fn update_service_key(
+        &self,
+        path: svc::ManagerPath,
+        device: &str,
+        key: String,
+    ) -> ApiResult<wire::KeyUpdateView> {
+        let body = wire::ServiceKeyRequest { service_data_encryption_key: key };
+        self.call(svc::UpdateDeviceKey { path, device: device.into(), body }).await
+    }
+    pub async fn update_cloud_appliances(
+        &self,
+        path: svc::ManagerPath,
+        key: String,
+    ) -> ApiResult<Vec<wire::KeyUpdateView>> {
+        let body = wire::ServiceKeyRequest { service_data_encryption_key: key };
+        self.call(svc::UpdateCloudAppliances { path, body }).await
+    }
+    pub async fn set_device_online(
+        &self,
+        path: svc::ManagerPath,
+        device: &str,
+        online: bool,
+    ) -> ApiResult<wire::DeviceView> {
+        let body = wire::ConnectivityRequest { online };
+        self.call(svc::SetDeviceConnectivity { path, device: device.into(), body }).await
+    }
+    pub async fn read_credentials(
+        &self,
+        path: svc::ManagerPath,
+        device: &str,
+    ) -> ApiResult<Vec<wire::CredentialView>> {
+        self.call(svc::ReadCredentials { path, device: device.into() }).await
+    }
+
     /// A page of the audit trail.
     pub async fn audit(&self, query: AuditQuery) -> ApiResult<AuditPage> {
         self.call(svc::ListAudit { body: query }).await

@@ -101,7 +101,12 @@ async fn sync() -> ApiResult<()> {
     }
     let world = stored.world.clone();
     match send(Request::Open { stored: Some(stored) }, None).await? {
-        Reply::Opened { .. } => {
+        Reply::Opened { stored: Some(upgraded) } => {
+            save_stored(&upgraded)?;
+            ENGINE_WORLD.with_borrow_mut(|w| *w = Some(upgraded.world));
+            Ok(())
+        }
+        Reply::Opened { stored: None } => {
             ENGINE_WORLD.with_borrow_mut(|w| *w = Some(world));
             Ok(())
         }

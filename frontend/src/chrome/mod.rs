@@ -213,6 +213,7 @@ fn LeftMenu() -> impl IntoView {
                 <ul aria-labelledby="menu-resources">
                     <li><A href="/vaults">"Key vaults"</A></li>
                     <li><A href="/identities">"Managed identities"</A></li>
+                    <li><A href="/device-manager">"Device manager"</A></li>
                     <li><A href="/subscription">"Subscription"</A></li>
                     <li><A href="/troubleshoot">"Troubleshoot"</A></li>
                     <li><A href="/activity-log">"Activity log"</A></li>

@@ -69,5 +69,7 @@ pub fn apply_fix(
         MoveIdentityToTenant { identity_id, tenant_id } => {
             move_identity_tenant(world, identity_id, tenant_id)
         }
+        SetDeviceOnline { manager, device } => set_device_online(world, ctx, manager, device, true),
+        AuthorizeRollover { manager, device } => authorize(world, ctx, manager, device),
     }
 }

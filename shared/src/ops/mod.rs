@@ -12,6 +12,7 @@ mod identity;
 mod key;
 mod operation;
 mod order;
+mod rollover;
 mod vault;
 
 #[cfg(test)]
@@ -24,6 +25,7 @@ pub use identity::*;
 pub use key::*;
 pub use operation::*;
 pub use order::*;
+pub use rollover::*;
 pub use vault::*;
 
 use crate::catalog::Failure;

@@ -57,6 +57,11 @@ fn steps_of(kind: &OperationKind) -> &'static [&'static str] {
         OperationKind::ProvisionVault { .. } => {
             &["Reserve the vault name", "Generate the RSA-3072 import key", "Open the vault for keys"]
         }
+        OperationKind::RollOverServiceKey { .. } => &[
+            "Generate the new service data encryption key on the device",
+            "Re-encrypt every device's confidential data under the new key",
+            "Send the new key to the service",
+        ],
     }
 }
 
@@ -127,6 +132,10 @@ fn perform(world: &World, ctx: &mut Ctx, kind: &OperationKind, step: usize) -> R
             super::import_key_of(world, vault)?;
             Ok(world.clone())
         }
+        (OperationKind::RollOverServiceKey { manager, .. }, 1) => {
+            super::reencrypt_device_data(world, ctx, manager)
+        }
+        (OperationKind::RollOverServiceKey { manager, .. }, _) => super::publish_service_key(world, manager),
     }
 }
 

@@ -7,6 +7,7 @@
 //! [`dispatch`]. Neither side writes a use case of its own.
 
 mod audit;
+mod devices;
 mod directory;
 mod encryption;
 mod identities;
@@ -19,6 +20,7 @@ mod vaults;
 use serde::{Serialize, de::DeserializeOwned};
 
 pub use audit::*;
+pub use devices::*;
 pub use directory::*;
 pub use encryption::*;
 pub use identities::*;
@@ -301,6 +303,17 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<GetOperation>();
     // Audit trail.
     visitor.visit::<ListAudit>();
+    // Device managers and device key rollover.
+    visitor.visit::<ListDeviceManagers>();
+    visitor.visit::<ListDevices>();
+    visitor.visit::<GetManagerEncryption>();
+    visitor.visit::<AuthorizeRollover>();
+    visitor.visit::<InitiateKeyChange>();
+    visitor.visit::<UpdateDeviceKey>();
+    visitor.visit::<UpdateCloudAppliances>();
+    visitor.visit::<UpdateDevice>();
+    visitor.visit::<SetDeviceConnectivity>();
+    visitor.visit::<ReadCredentials>();
 }
 
 /// A request handled by [`dispatch`].

@@ -16,7 +16,7 @@ pub fn TroubleshootBlade() -> impl IntoView {
     let id_search = unique_id("ts-search");
     view! {
         <section class="blade" aria-labelledby="ts-title">
-            <div class="blade-head"><h1 id="ts-title">"Troubleshoot"</h1><span class="muted">"Customer-managed key error codes"</span></div>
+            <div class="blade-head"><h1 id="ts-title">"Troubleshoot"</h1><span class="muted">"Error codes of the encryption settings and the key procedures"</span></div>
             <div class="field search">
                 <label for=id_search.clone()>"Search error codes"</label>
                 <input id=id_search type="search" placeholder="Code, details or remediation"
