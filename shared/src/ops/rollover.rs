@@ -93,6 +93,15 @@ fn in_progress(manager: &str, device: &str, operation: &str) -> Failure {
     )
 }
 
+/// Why `device` can take no part in a key change right now: it is offline, or a change runs.
+fn unavailable(world: &World, manager: &DeviceManager, device: &Device) -> Option<Failure> {
+    if !device.online {
+        return Some(offline(device));
+    }
+    running_rollover(world, &manager.name)
+        .map(|operation| in_progress(&manager.name, &device.name, &operation))
+}
+
 /// Why `device` cannot be authorized to change the key at `now`; `None` when it can. The same
 /// rule answers Authorize and each device's eligibility in the device list.
 pub fn authorization_refusal(
@@ -101,11 +110,8 @@ pub fn authorization_refusal(
     device: &Device,
     now: Timestamp,
 ) -> Option<Failure> {
-    if !device.online {
-        return Some(offline(device));
-    }
-    if let Some(operation) = running_rollover(world, &manager.name) {
-        return Some(in_progress(&manager.name, &device.name, &operation));
+    if let Some(refusal) = unavailable(world, manager, device) {
+        return Some(refusal);
     }
     let again = manager
         .authorization
@@ -148,11 +154,8 @@ fn initiation_refusal(
     device: &Device,
     now: Timestamp,
 ) -> Option<Failure> {
-    if !device.online {
-        return Some(offline(device));
-    }
-    if let Some(operation) = running_rollover(world, &manager.name) {
-        return Some(in_progress(&manager.name, &device.name, &operation));
+    if let Some(refusal) = unavailable(world, manager, device) {
+        return Some(refusal);
     }
     let (name, device_name) = (&manager.name, &device.name);
     let not_authorized =
