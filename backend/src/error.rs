@@ -159,6 +159,10 @@ pub fn status_of(code: ErrorCode) -> u16 {
         DeviceOffline | RolloverInProgress | ReauthorizationTooSoon | DeviceNotAuthorized => 409,
         RolloverAuthorizationExpired | ManagementBlockedDuringRollover | DeviceKeyOutdated => 409,
         ServiceKeyMismatch => 422,
+        // Rotation: rules of the key's state are conflicts, unusable material or intervals are not.
+        RotationTooSoon | PolicyOnImportedKey | KeyHasRegistrations => 409,
+        RotationMaterialRequired | InvalidKeyMaterial | VersionDecryptOnly => 422,
+        InvalidRotationInterval => 400,
     }
 }
 

@@ -134,12 +134,16 @@ impl Parity {
         self.offline_turn();
     }
 
+    /// A runner's turn as the server takes it: `advance` and the step are two computations,
+    /// each with its own draw of randomness.
     fn offline_turn(&mut self) {
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
-        let mut ctx = Ctx { now: NOW, master: &self.master, rng: &mut rng };
-        let advanced = ops::advance(&self.world, NOW);
+        let advanced = ops::advance(&self.world, &mut Ctx { now: NOW, master: &self.master, rng: &mut rng });
         let base = advanced.clone().unwrap_or_else(|| self.world.clone());
+        let mut rng = SeededRng::new(SEED, self.computation);
+        self.computation += 1;
+        let mut ctx = Ctx { now: NOW, master: &self.master, rng: &mut rng };
         if let Some(stepped) = ops::take_turn(&base, &mut ctx, RUNNER).and_then(|t| t.stepped.ok()) {
             self.world = stepped;
         } else if let Some(advanced) = advanced {
@@ -276,6 +280,36 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
         code(p.both(svc::PurgeKey { vault: "parity-kv".into(), key: "parity-key".into() }).await),
         "PurgeProtected"
     );
+
+    // Key rotation: a root key, a registration, rotate now and its rewrap, the policy.
+    let (kv, root) = (String::from("parity-kv"), String::from("parity-root"));
+    let body = CreateRootKeyRequest { name: root.clone(), payload: None };
+    ok(p.both(svc::CreateRootKey { vault: kv.clone(), body }).await);
+    let body = CreateRootKeyRequest { name: "parity-short".into(), payload: Some("AAAA".into()) };
+    assert_eq!(code(p.both(svc::CreateRootKey { vault: kv.clone(), body }).await), "InvalidKeyMaterial");
+    let resource = String::from("crn:v1:parity:bucket/logs");
+    let body = svc::RegistrationOptions { prevent_key_deletion: true, description: "logs".into() };
+    let register =
+        svc::RegisterResource { vault: kv.clone(), key: root.clone(), resource: resource.clone(), body };
+    ok(p.both(register).await);
+    assert_eq!(
+        code(p.both(svc::DeleteKey { vault: kv.clone(), key: root.clone() }).await),
+        "KeyProtectedByRegistration"
+    );
+    let rotate =
+        || svc::RotateKey { vault: kv.clone(), key: root.clone(), body: RotateKeyRequest::default() };
+    assert!(ok(p.both(rotate()).await)["rewrap_operation"].is_string());
+    assert_eq!(code(p.both(rotate()).await), "KeyRotationNotPermitted");
+    p.run_operations().await;
+    ok(p.both(svc::ListRegistrations { vault: kv.clone(), key: root.clone() }).await);
+    let policy = |interval_months| svc::SetRotationPolicy {
+        vault: kv.clone(),
+        key: root.clone(),
+        body: shared::model::RotationPolicy { enabled: true, interval_months },
+    };
+    assert_eq!(code(p.both(policy(13)).await), "InvalidRotationInterval");
+    ok(p.both(policy(6)).await);
+    ok(p.both(svc::DeregisterResource { vault: kv.clone(), key: root.clone(), resource }).await);
 
     // Orders, encryption, failures and their fixes.
     let orders = ok(p.both(svc::ListOrders {}).await);

@@ -53,8 +53,9 @@ pub async fn work_once(state: &AppState, holder: &str) -> Result<bool, AppError>
 /// Commits [`ops::advance`] when something fell due.
 pub async fn advance(state: &AppState) -> Result<(), AppError> {
     let snapshot = state.store().load().await?;
-    let now = state.now();
-    if let Some(after) = ops::advance(&snapshot.world, now) {
+    // Rotations by policy generate key material, so this runs where computation does.
+    let after = state.compute(|world, ctx| Ok(ops::advance(world, ctx)), snapshot.world.clone()).await?;
+    if let Some(after) = after {
         state.store().commit(&snapshot, &after, Vec::new()).await?;
     }
     Ok(())

@@ -164,7 +164,7 @@ fn demo_actor() -> Actor {
 /// What the server's runner does: performs due work, then one step of an operation.
 pub fn tick() -> Result<Option<String>, String> {
     let ((), world) = with_host(|world, ctx| {
-        let advanced = ops::advance(world, ctx.now);
+        let advanced = ops::advance(world, ctx);
         let base = advanced.as_ref().unwrap_or(world);
         let stepped = ops::take_turn(base, ctx, RUNNER).and_then(|turn| turn.stepped.ok());
         ((), stepped.or(advanced))
@@ -185,7 +185,7 @@ pub fn advance_clock(seconds: i64) -> Result<(ClockView, Option<String>), String
     })?;
     let (view, world) = with_host(|world, ctx| {
         let view = ClockView { now: ctx.now, offset_seconds: 0 };
-        (view, ops::advance(world, ctx.now))
+        (view, ops::advance(world, ctx))
     })?;
     let offset = HOST.with_borrow(|h| h.as_ref().map_or(0, |h| h.clock_offset));
     Ok((ClockView { offset_seconds: offset, ..view }, world))

@@ -54,6 +54,10 @@ pub enum AuditAction {
     KeyRotate,
     #[serde(rename = "key.version_update")]
     KeyVersionUpdate,
+    #[serde(rename = "key.rotation_policy")]
+    KeyRotationPolicy,
+    #[serde(rename = "key.register")]
+    KeyRegister,
     #[serde(rename = "key.delete")]
     KeyDelete,
     #[serde(rename = "key.recover")]
@@ -82,7 +86,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -101,6 +105,8 @@ impl AuditAction {
         AuditAction::KeyCreate,
         AuditAction::KeyRotate,
         AuditAction::KeyVersionUpdate,
+        AuditAction::KeyRotationPolicy,
+        AuditAction::KeyRegister,
         AuditAction::KeyDelete,
         AuditAction::KeyRecover,
         AuditAction::KeyPurge,
@@ -136,6 +142,8 @@ impl AuditAction {
             AuditAction::KeyCreate => "Create or import key",
             AuditAction::KeyRotate => "Rotate key (new version)",
             AuditAction::KeyVersionUpdate => "Change key version",
+            AuditAction::KeyRotationPolicy => "Set rotation policy",
+            AuditAction::KeyRegister => "Register or remove a resource with a key",
             AuditAction::KeyDelete => "Delete key",
             AuditAction::KeyRecover => "Recover key",
             AuditAction::KeyPurge => "Purge key",

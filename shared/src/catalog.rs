@@ -234,6 +234,7 @@ pub fn catalog() -> Vec<CatalogEntry> {
     ErrorCode::CATALOG
         .iter()
         .chain(ErrorCode::ROLLOVER.iter())
+        .chain(ErrorCode::ROTATION.iter())
         .map(|&code| CatalogEntry {
             code,
             code_str: code.as_str().to_string(),
@@ -370,9 +371,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalog_lists_the_sixteen_data_box_codes_then_the_rollover_codes_with_exact_strings() {
+    fn catalog_lists_the_data_box_then_the_rollover_then_the_rotation_codes_with_exact_strings() {
         let entries = catalog();
-        assert_eq!(entries.len(), 16 + 8);
+        assert_eq!(entries.len(), 16 + 8 + 7);
         for entry in &entries {
             let json = serde_json::to_string(&entry.code).unwrap();
             assert_eq!(json, format!("\"{}\"", entry.code_str));
@@ -381,7 +382,8 @@ mod tests {
         assert!(entries[..16].iter().all(|e| e.code.is_catalog()));
         assert_eq!(entries[15].code_str, "Generic error");
         assert!(entries.iter().filter(|e| e.code_str.starts_with("SsemUserError")).count() == 15);
-        assert_eq!(entries[16..].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ROLLOVER);
+        assert_eq!(entries[16..24].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ROLLOVER);
+        assert_eq!(entries[24..].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ROTATION);
     }
 
     #[test]

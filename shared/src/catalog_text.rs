@@ -410,5 +410,63 @@ fn text_of(code: ErrorCode) -> CodeText {
             ],
             "Yes.",
         ),
+        RotationTooSoon => t(
+            "KeyRotationNotPermitted",
+            "A key can be rotated once an hour, and this key was rotated less than an hour ago. Nothing was changed.",
+            &[
+                "Wait until the time given in the message, then rotate again.",
+                "The key's current version already protects new secrets; rotating again is rarely urgent.",
+            ],
+            "Yes, after the hour has passed.",
+        ),
+        RotationMaterialRequired => t(
+            "KeyMaterialRequiredForRotation",
+            "The key's material was imported, so Keyblade cannot make new material for it: a rotation must bring its own.",
+            &[
+                "Rotate again and supply the new key material (the payload), of the same type and size as the key.",
+            ],
+            "Yes.",
+        ),
+        InvalidKeyMaterial => t(
+            "InvalidKeyMaterial",
+            "The new key material does not fit this key: wrong type or size, not valid base64, or material offered for a key whose material Keyblade generates.",
+            &[
+                "For an imported symmetric key send 16, 24 or 32 random bytes, base64-encoded.",
+                "For a key Keyblade generated, rotate without material.",
+            ],
+            "Yes.",
+        ),
+        PolicyOnImportedKey => t(
+            "RotationPolicyNotAllowedForImportedKey",
+            "Automatic rotation needs Keyblade to make the new material, which it cannot do for a key whose material was imported.",
+            &[
+                "Rotate the key by hand with new material when it falls due, or create a key in Keyblade and give it a policy.",
+            ],
+            "Yes.",
+        ),
+        InvalidRotationInterval => t(
+            "InvalidRotationInterval",
+            "A rotation interval must be a whole number of months from 1 to 12.",
+            &["Pick an interval from 1 to 12 months."],
+            "Yes.",
+        ),
+        VersionDecryptOnly => t(
+            "KeyVersionDecryptOnly",
+            "This key version was retired by a rotation: it still unwraps what it wrapped but wraps nothing new.",
+            &[
+                "Select the key's current version (the newest) instead.",
+                "Secrets already wrapped under the old version stay readable; a rotation rewraps them onto the new one.",
+            ],
+            "Yes.",
+        ),
+        KeyHasRegistrations => t(
+            "KeyProtectedByRegistration",
+            "A resource registered with this key asked that the key not be deleted while it is registered.",
+            &[
+                "Open the key's Registrations tab to see which resources protect it.",
+                "Remove those registrations (or move the resources to another key) first, then delete the key.",
+            ],
+            "Yes, once no registration prevents it.",
+        ),
     }
 }

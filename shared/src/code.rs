@@ -130,6 +130,27 @@ pub enum ErrorCode {
     /// The device holds an older key than its data is encrypted under.
     #[serde(rename = "DeviceServiceDataEncryptionKeyOutdated")]
     DeviceKeyOutdated,
+    /// The key was rotated less than an hour ago.
+    #[serde(rename = "KeyRotationNotPermitted")]
+    RotationTooSoon,
+    /// An imported key rotates only with new key material from the caller.
+    #[serde(rename = "KeyMaterialRequiredForRotation")]
+    RotationMaterialRequired,
+    /// New key material that does not fit the key.
+    #[serde(rename = "InvalidKeyMaterial")]
+    InvalidKeyMaterial,
+    /// A rotation policy asked for an imported key.
+    #[serde(rename = "RotationPolicyNotAllowedForImportedKey")]
+    PolicyOnImportedKey,
+    /// A rotation interval outside 1 to 12 months.
+    #[serde(rename = "InvalidRotationInterval")]
+    InvalidRotationInterval,
+    /// Wrapping asked of a version retired by a rotation.
+    #[serde(rename = "KeyVersionDecryptOnly")]
+    VersionDecryptOnly,
+    /// Deleting a key that a registration protects.
+    #[serde(rename = "KeyProtectedByRegistration")]
+    KeyHasRegistrations,
 }
 
 impl ErrorCode {
@@ -164,6 +185,17 @@ impl ErrorCode {
         ErrorCode::ServiceKeyMismatch,
         ErrorCode::ManagementBlockedDuringRollover,
         ErrorCode::DeviceKeyOutdated,
+    ];
+
+    /// The codes of key rotation (the Troubleshoot page lists them last).
+    pub const ROTATION: [ErrorCode; 7] = [
+        ErrorCode::RotationTooSoon,
+        ErrorCode::RotationMaterialRequired,
+        ErrorCode::InvalidKeyMaterial,
+        ErrorCode::PolicyOnImportedKey,
+        ErrorCode::InvalidRotationInterval,
+        ErrorCode::VersionDecryptOnly,
+        ErrorCode::KeyHasRegistrations,
     ];
 
     /// Whether this is one of the documented catalog codes (as opposed to an input error).

@@ -43,6 +43,9 @@ pub enum PublicKeyMaterial {
         /// Curve name, "P-256".
         crv: String,
     },
+    /// Symmetric key: nothing of it is public.
+    #[serde(rename = "oct")]
+    Oct,
 }
 
 /// The random source every operation takes. `rand_core::UnwrapErr(getrandom::SysRng)` in
@@ -322,6 +325,32 @@ where
     let len = kw.unwrap_key(wrapped, &mut out).map_err(|_| CryptoError::Decrypt)?.len();
     out.truncate(len);
     Ok(out)
+}
+
+/// Lengths a symmetric root key may have: AES-128, AES-192 or AES-256.
+pub const ROOT_KEY_LENGTHS: [usize; 3] = [16, 24, 32];
+
+/// Wraps a data key under a symmetric root key (AES key wrap with padding, the AES size the
+/// root key's length gives).
+pub fn root_key_wrap(root: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    use aes_kw::aes::{Aes128, Aes192};
+    match root.len() {
+        16 => kwp_wrap::<Aes128>(root, plaintext),
+        24 => kwp_wrap::<Aes192>(root, plaintext),
+        32 => kwp_wrap::<Aes256>(root, plaintext),
+        _ => Err(CryptoError::Malformed),
+    }
+}
+
+/// Inverse of [`root_key_wrap`].
+pub fn root_key_unwrap(root: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    use aes_kw::aes::{Aes128, Aes192};
+    match root.len() {
+        16 => kwp_unwrap::<Aes128>(root, wrapped),
+        24 => kwp_unwrap::<Aes192>(root, wrapped),
+        32 => kwp_unwrap::<Aes256>(root, wrapped),
+        _ => Err(CryptoError::Malformed),
+    }
 }
 
 /// The key-transfer blob the browser uploads: `rsa_oaep(aes_key) || kwp(aes_key, pkcs8)`.

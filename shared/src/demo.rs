@@ -55,14 +55,7 @@ pub fn demo_world(ctx: &mut Ctx, keys: DemoKeys) -> Result<World, Failure> {
     )?;
     let mut world = ops::install_import_key(&world, DEMO_VAULT, keys.import_key)?;
     let version = ops::rsa_version(ctx, &keys.customer_key, &VersionAttributes::default())?;
-    let key = Key {
-        name: DEMO_KEY.to_string(),
-        key_type: KeyType::Rsa,
-        size: 2048,
-        versions: vec![version],
-        deleted_at: None,
-        purged: false,
-    };
+    let key = Key::new(DEMO_KEY, KeyType::Rsa, 2048, version, false);
     if let Some(vault) = world.vaults.get_mut(DEMO_VAULT) {
         vault.keys.insert(DEMO_KEY.to_string(), key);
     }

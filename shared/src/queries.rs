@@ -2,9 +2,9 @@
 //! service layer answers through these, so a deleted vault is "not found" the same way everywhere.
 //! Views are computed at `now` (a version's status, a purge date).
 
-use crate::api::{KeyVersionView, KeyView, OrderView, VaultView};
+use crate::api::{KeyVersionView, KeyView, OrderView, RegistrationView, VaultView};
 use crate::catalog::Failure;
-use crate::model::{Key, KeyVault, Subscription, Timestamp, UserIdentity, World};
+use crate::model::{Key, KeyVault, RewrapTarget, Subscription, Timestamp, UserIdentity, World};
 
 /// A read's answer, or why there is none.
 pub type Answer<T> = Result<T, Failure>;
@@ -75,6 +75,31 @@ pub fn version_view(
         .into_iter()
         .find(|v| v.id == version)
         .ok_or_else(|| Failure::not_found("The key version"))
+}
+
+/// The resources a live key protects.
+pub fn registrations(world: &World, vault: &str, key: &str) -> Answer<Vec<RegistrationView>> {
+    let live = live_vault(world, vault)?.keys.get(key).filter(|k| k.is_live());
+    let live = live.ok_or_else(|| Failure::not_found(&format!("Key '{key}'")))?;
+    let details = |resource: &str| live.registrations.iter().find(|r| r.resource == resource).cloned();
+    Ok(world
+        .registrations_of(vault, key)
+        .into_iter()
+        .map(|(target, key_version)| {
+            let registered = match &target {
+                RewrapTarget::External { resource } => details(resource),
+                RewrapTarget::Order { .. } => None,
+            };
+            RegistrationView {
+                label: target.label(),
+                key_version,
+                prevent_key_deletion: registered.as_ref().is_some_and(|r| r.prevent_key_deletion),
+                description: registered.as_ref().map(|r| r.description.clone()).unwrap_or_default(),
+                created: registered.map(|r| r.created),
+                target,
+            }
+        })
+        .collect())
 }
 
 /// Every order as the client may see it.

@@ -2,12 +2,20 @@
 //! timer and after its test clock moves; the offline demo does the same. It is pure, so a test
 //! moves the clock and checks the world instead of sleeping.
 
+use super::Ctx;
 use crate::model::{Timestamp, World, within_retention};
 
-/// Performs what is due at `now`: soft-deleted vaults and keys whose retention period has ended
-/// are purged (their key material is gone for good). Returns `None` when nothing was due, so
-/// callers write nothing.
-pub fn advance(world: &World, now: Timestamp) -> Option<World> {
+/// Performs what is due at `ctx.now`: soft-deleted vaults and keys whose retention period has
+/// ended are purged (their key material is gone for good), and keys whose rotation policy fell
+/// due are rotated. Returns `None` when nothing was due, so callers write nothing.
+pub fn advance(world: &World, ctx: &mut Ctx) -> Option<World> {
+    let purged = purge_expired(world, ctx.now);
+    let current = purged.as_ref().unwrap_or(world);
+    super::rotate_due_keys(current, ctx).or(purged)
+}
+
+/// Purges what soft deletion kept past its retention period.
+fn purge_expired(world: &World, now: Timestamp) -> Option<World> {
     let expired = |deleted_at: Option<Timestamp>, retention_days: u16| {
         deleted_at.is_some() && !within_retention(deleted_at, retention_days, now)
     };
@@ -17,17 +25,7 @@ pub fn advance(world: &World, now: Timestamp) -> Option<World> {
         .filter(|v| !v.purged && expired(v.deleted_at, v.retention_days))
         .map(|v| v.name.clone())
         .collect();
-    let due_keys: Vec<(String, String)> = world
-        .vaults
-        .values()
-        .filter(|v| v.is_live())
-        .flat_map(|v| {
-            v.keys
-                .values()
-                .filter(|k| !k.purged && expired(k.deleted_at, v.retention_days))
-                .map(|k| (v.name.clone(), k.name.clone()))
-        })
-        .collect();
+    let due_keys = world.keys_where(|v, k| !k.purged && expired(k.deleted_at, v.retention_days));
     if due_vaults.is_empty() && due_keys.is_empty() {
         return None;
     }

@@ -38,6 +38,8 @@ pub enum Stage {
 /// 8. **Version enabled** and active (activation not in the future), else
 ///    `EncryptionKeyDisabled`.
 /// 9. **Not expired**, else `EncryptionKeyExpired`.
+/// 10. **Saving** onto a version retired by a rotation, else `KeyVersionDecryptOnly`: it still
+///     unwraps but wraps nothing new.
 ///
 /// The cryptography itself comes after diagnosis; if it fails the code is `Generic error`.
 pub fn diagnose(
@@ -58,7 +60,11 @@ pub fn diagnose(
     }
     check_access(vault, &ck.identity, &principal_id)?;
     let version = check_key(vault, ck)?;
-    check_version(version, now)
+    check_version(version, now)?;
+    if stage == Stage::Save && version.decrypt_only {
+        return Err(ErrorCode::VersionDecryptOnly);
+    }
+    Ok(())
 }
 
 /// Steps 1 and 2; returns the principal id to check access for.

@@ -29,14 +29,7 @@ pub fn create_key(
     let version = import_version(world, ctx, vault, req.key_type, req.size, &req.attributes, &req.transfer)?;
     let id = version.id.clone();
     let mut next = world.clone();
-    let key = Key {
-        name: req.name.clone(),
-        key_type: req.key_type,
-        size: req.size,
-        versions: vec![version],
-        deleted_at: None,
-        purged: false,
-    };
+    let key = Key::new(&req.name, req.key_type, req.size, version, false);
     live_vault_mut(&mut next, vault)?.keys.insert(req.name.clone(), key);
     Ok((next, id))
 }
@@ -72,7 +65,7 @@ pub fn rsa_version(
 
 /// Unwraps the transfer blob, checks the key inside against the declared type and size, and
 /// seals it.
-fn import_version(
+pub(super) fn import_version(
     world: &World,
     ctx: &mut Ctx,
     vault: &str,
@@ -112,7 +105,7 @@ fn unwrap_transfer(
         .map_err(|_| bad_transfer("The key-transfer blob could not be unwrapped."))
 }
 
-fn new_version(
+pub(super) fn new_version(
     ctx: &mut Ctx,
     public_key: PublicKeyMaterial,
     pkcs8: &[u8],
@@ -120,7 +113,7 @@ fn new_version(
 ) -> Result<KeyVersion, Failure> {
     validation::dates(attributes)?;
     let key_ops = match public_key {
-        PublicKeyMaterial::Rsa { .. } => {
+        PublicKeyMaterial::Rsa { .. } | PublicKeyMaterial::Oct => {
             vec![KeyOperation::Encrypt, KeyOperation::Decrypt, KeyOperation::WrapKey, KeyOperation::UnwrapKey]
         }
         PublicKeyMaterial::Ec { .. } => vec![KeyOperation::Sign, KeyOperation::Verify],
@@ -134,6 +127,7 @@ fn new_version(
         public_key,
         sealed_private_key: crypto::seal(ctx.master, pkcs8, ctx.rng)?,
         key_ops,
+        decrypt_only: false,
     })
 }
 
@@ -191,6 +185,13 @@ pub fn delete_key(world: &World, ctx: &Ctx, vault: &str, key: &str) -> Result<Wo
     let v = live_vault_mut(&mut next, vault)?;
     let soft = v.soft_delete;
     let k = live_key_in(v, key)?;
+    if let Some(protecting) = k.registrations.iter().find(|r| r.prevent_key_deletion) {
+        return Err(Failure::about(
+            ErrorCode::KeyHasRegistrations,
+            format!("'{}' is registered with this key and prevents its deletion.", protecting.resource),
+            crate::model::Subject::Key { vault: vault.to_string(), key: key.to_string() },
+        ));
+    }
     k.deleted_at = Some(ctx.now);
     if !soft {
         purge(k);
@@ -234,7 +235,7 @@ fn purge(key: &mut Key) {
     key.versions.clear();
 }
 
-fn live_key<'w>(world: &'w World, vault: &str, key: &str) -> Result<&'w Key, Failure> {
+pub(super) fn live_key<'w>(world: &'w World, vault: &str, key: &str) -> Result<&'w Key, Failure> {
     world
         .vaults
         .get(vault)
@@ -244,7 +245,7 @@ fn live_key<'w>(world: &'w World, vault: &str, key: &str) -> Result<&'w Key, Fai
         .ok_or_else(|| Failure::not_found(&format!("Key '{key}'")))
 }
 
-fn live_key_mut<'w>(world: &'w mut World, vault: &str, key: &str) -> Result<&'w mut Key, Failure> {
+pub(super) fn live_key_mut<'w>(world: &'w mut World, vault: &str, key: &str) -> Result<&'w mut Key, Failure> {
     live_key_in(live_vault_mut(world, vault)?, key)
 }
 

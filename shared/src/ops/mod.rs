@@ -13,8 +13,11 @@ mod key;
 mod operation;
 mod order;
 mod rollover;
+mod rotation;
 mod vault;
 
+#[cfg(test)]
+mod rotation_tests;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +29,7 @@ pub use key::*;
 pub use operation::*;
 pub use order::*;
 pub use rollover::*;
+pub use rotation::*;
 pub use vault::*;
 
 use crate::catalog::Failure;

@@ -29,11 +29,12 @@ pub fn start_operation(
 ) -> String {
     let id = crypto::random_hex(ctx.rng, 16);
     let steps = steps_of(&kind)
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, label)| OperationStep {
-            label: (*label).to_string(),
+            label,
             state: if i < done { StepState::Done } else { StepState::Pending },
+            error: None,
         })
         .collect();
     let operation = Operation {
@@ -52,8 +53,8 @@ pub fn start_operation(
 }
 
 /// The steps of each kind of operation, for people.
-fn steps_of(kind: &OperationKind) -> &'static [&'static str] {
-    match kind {
+fn steps_of(kind: &OperationKind) -> Vec<String> {
+    let fixed: &[&str] = match kind {
         OperationKind::ProvisionVault { .. } => {
             &["Reserve the vault name", "Generate the RSA-3072 import key", "Open the vault for keys"]
         }
@@ -62,7 +63,11 @@ fn steps_of(kind: &OperationKind) -> &'static [&'static str] {
             "Re-encrypt every device's confidential data under the new key",
             "Send the new key to the service",
         ],
-    }
+        OperationKind::RewrapRegistrations { targets, .. } => {
+            return targets.iter().map(|t| format!("Rewrap {}", t.label())).collect();
+        }
+    };
+    fixed.iter().map(|label| (*label).to_string()).collect()
 }
 
 /// The first running operation `holder` may work on at `now`: unclaimed, claimed by `holder`
@@ -105,6 +110,10 @@ pub fn run_step(world: &World, ctx: &mut Ctx, id: &str) -> Result<World, Failure
     let op = running_mut(&mut next, id)?;
     match outcome {
         Ok(()) => op.steps[step].state = StepState::Done,
+        Err(failure) if kind.steps_independent() => {
+            op.steps[step].state = StepState::Failed;
+            op.steps[step].error = Some(OperationError { code: failure.code, message: failure.message });
+        }
         Err(failure) => {
             op.steps[step].state = StepState::Failed;
             op.state = OperationState::Failed;
@@ -112,13 +121,32 @@ pub fn run_step(world: &World, ctx: &mut Ctx, id: &str) -> Result<World, Failure
         }
     }
     if op.state == OperationState::Running && op.next_step().is_none() {
-        op.state = OperationState::Succeeded;
+        finish(op);
     }
     if op.state != OperationState::Running {
         op.finished = Some(now);
         op.claim = None;
     }
     Ok(next)
+}
+
+/// Ends an operation whose steps have all run: it succeeded unless one of its independent steps
+/// failed, and then it reports how many did, under the first failure's code.
+fn finish(op: &mut Operation) {
+    let failed: Vec<&OperationError> = op.steps.iter().filter_map(|s| s.error.as_ref()).collect();
+    let Some(first) = failed.first() else {
+        op.state = OperationState::Succeeded;
+        return;
+    };
+    op.error = Some(OperationError {
+        code: first.code,
+        message: format!(
+            "{} of {} steps failed; each failed step says why. What they did not move stays readable as it was.",
+            failed.len(),
+            op.steps.len()
+        ),
+    });
+    op.state = OperationState::Failed;
 }
 
 /// What step `step` of `kind` does to the world.
@@ -136,6 +164,10 @@ fn perform(world: &World, ctx: &mut Ctx, kind: &OperationKind, step: usize) -> R
             super::reencrypt_device_data(world, ctx, manager)
         }
         (OperationKind::RollOverServiceKey { manager, .. }, _) => super::publish_service_key(world, manager),
+        (OperationKind::RewrapRegistrations { vault, key, version, targets }, _) => match targets.get(step) {
+            Some(target) => super::rewrap_target(world, ctx, vault, key, version, target),
+            None => Ok(world.clone()),
+        },
     }
 }
 

@@ -146,10 +146,50 @@ pub fn switch_to_system_assigned(
 /// expired...) after Save fails here with the matching code.
 pub fn fetch_passkey(world: &World, ctx: &mut Ctx, order_id: &str) -> Result<Passkey, Failure> {
     let order = world.orders.get(order_id).ok_or_else(|| Failure::not_found("The order"))?;
-    let current = order.encryption.clone();
-    diagnose(world, order, &current, Stage::Use, ctx.now)
-        .map_err(|code| Failure::for_order(code, order_id, &current))?;
-    unwrap_passkey(world, ctx, order_id, &order.passkey, &current)
+    unwrap_with_saved_settings(world, ctx, order)
+}
+
+/// Unwraps the passkey through the order's saved settings, after checking every rule for them.
+fn unwrap_with_saved_settings(world: &World, ctx: &mut Ctx, order: &Order) -> Result<Passkey, Failure> {
+    let current = &order.encryption;
+    diagnose(world, order, current, Stage::Use, ctx.now)
+        .map_err(|code| Failure::for_order(code, &order.id, current))?;
+    unwrap_passkey(world, ctx, &order.id, &order.passkey, current)
+}
+
+/// One step of a rotation's rewrap: moves an order's passkey from an older version of
+/// `vault/key` onto `version`. An order whose passkey is no longer under that key, or already
+/// under `version`, is left as it is. The unwrap goes through the order's saved settings, so an
+/// identity that lost access fails here with its catalog code and the order stays on the old
+/// version, which still decrypts.
+pub fn rewrap_order_passkey(
+    world: &World,
+    ctx: &mut Ctx,
+    order_id: &str,
+    vault: &str,
+    key: &str,
+    version: &str,
+) -> Result<World, Failure> {
+    let Some(order) = world.orders.get(order_id) else {
+        return Ok(world.clone());
+    };
+    let under_old_version = matches!(&order.passkey,
+        WrappedPasskey::ByCustomerKey { vault: v, key: k, version: old, .. }
+            if v == vault && k == key && old != version);
+    let Some(ck) = order.encryption.customer_key().filter(|_| under_old_version) else {
+        return Ok(world.clone());
+    };
+    let passkey = unwrap_with_saved_settings(world, ctx, order)?;
+    let moved =
+        EncryptionSettings::CustomerManaged(CustomerKey { version: version.to_string(), ..ck.clone() });
+    let settings = with_key_url(world, &moved);
+    let wrapped = wrap_passkey(world, ctx, &settings, &passkey)?;
+    let mut next = world.clone();
+    let order = order_mut(&mut next, order_id, None)?;
+    order.passkey = wrapped;
+    order.encryption = settings;
+    order.version += 1;
+    Ok(next)
 }
 
 /// The stored settings carry the key URL computed here, whatever the caller sent.

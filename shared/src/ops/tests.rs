@@ -24,17 +24,17 @@ fn shared_keys() -> &'static (rsa::PrivateKey, rsa::PrivateKey) {
 
 const START: Timestamp = Timestamp(1_700_000_000);
 
-struct Fx {
-    world: World,
+pub(super) struct Fx {
+    pub(super) world: World,
     master: MasterKey,
     rng: UnwrapErr<SysRng>,
-    now: Timestamp,
-    order: String,
-    passkey: Passkey,
+    pub(super) now: Timestamp,
+    pub(super) order: String,
+    pub(super) passkey: Passkey,
 }
 
 impl Fx {
-    fn new() -> Fx {
+    pub(super) fn new() -> Fx {
         let (customer, import) = shared_keys();
         let master = MasterKey::from_bytes([7; 32]);
         let mut rng = UnwrapErr(SysRng);
@@ -47,16 +47,19 @@ impl Fx {
         Fx { world, master, rng, now: START, order, passkey }
     }
 
-    fn run<T>(&mut self, f: impl FnOnce(&World, &mut Ctx) -> Result<T, Failure>) -> Result<T, Failure> {
+    pub(super) fn run<T>(
+        &mut self,
+        f: impl FnOnce(&World, &mut Ctx) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
         let mut ctx = Ctx { now: self.now, master: &self.master, rng: &mut self.rng };
         f(&self.world, &mut ctx)
     }
 
-    fn apply(&mut self, f: impl FnOnce(&World, &mut Ctx) -> Result<World, Failure>) {
+    pub(super) fn apply(&mut self, f: impl FnOnce(&World, &mut Ctx) -> Result<World, Failure>) {
         self.world = self.run(f).unwrap();
     }
 
-    fn try_apply(
+    pub(super) fn try_apply(
         &mut self,
         f: impl FnOnce(&World, &mut Ctx) -> Result<World, Failure>,
     ) -> Result<(), Failure> {
@@ -64,27 +67,27 @@ impl Fx {
         Ok(())
     }
 
-    fn order(&self) -> &Order {
+    pub(super) fn order(&self) -> &Order {
         self.world.orders.get(&self.order).expect("in the world")
     }
 
-    fn identity_id(&self) -> String {
+    pub(super) fn identity_id(&self) -> String {
         self.world.identities.keys().next().unwrap().to_owned()
     }
 
-    fn identity_principal(&self) -> String {
+    pub(super) fn identity_principal(&self) -> String {
         self.world.identities.values().next().unwrap().principal_id.clone()
     }
 
-    fn system_principal(&self) -> String {
+    pub(super) fn system_principal(&self) -> String {
         self.order().system_identity.as_ref().unwrap().principal_id.clone()
     }
 
-    fn version_id(&self, vault: &str, key: &str) -> String {
+    pub(super) fn version_id(&self, vault: &str, key: &str) -> String {
         self.world.vaults.get(vault).expect("in the world").keys[key].versions.last().unwrap().id.clone()
     }
 
-    fn cmk(&self, vault: &str, key: &str, identity: IdentityChoice) -> EncryptionSettings {
+    pub(super) fn cmk(&self, vault: &str, key: &str, identity: IdentityChoice) -> EncryptionSettings {
         let version = self.version_id(vault, key);
         EncryptionSettings::CustomerManaged(CustomerKey {
             vault: vault.into(),
@@ -95,39 +98,39 @@ impl Fx {
         })
     }
 
-    fn save(&mut self, settings: EncryptionSettings) -> Result<(), Failure> {
+    pub(super) fn save(&mut self, settings: EncryptionSettings) -> Result<(), Failure> {
         let order = self.order.clone();
         let req = SaveEncryptionRequest { settings, expected_version: None };
         self.try_apply(|w, c| save_encryption(w, c, &order, &req))
     }
 
-    fn save_demo_cmk(&mut self, identity: IdentityChoice) {
+    pub(super) fn save_demo_cmk(&mut self, identity: IdentityChoice) {
         let settings = self.cmk(demo::DEMO_VAULT, demo::DEMO_KEY, identity);
         self.save(settings).unwrap();
     }
 
-    fn user(&self) -> IdentityChoice {
+    pub(super) fn user(&self) -> IdentityChoice {
         IdentityChoice::UserAssigned { identity_id: self.identity_id() }
     }
 
-    fn grant_user(&mut self) {
+    pub(super) fn grant_user(&mut self) {
         let principal = self.identity_principal();
         self.apply(|w, _| {
             grant_permissions(w, demo::DEMO_VAULT, &principal, &KeyPermission::REQUIRED_FOR_ORDER)
         });
     }
 
-    fn fetch(&mut self) -> Result<Passkey, Failure> {
+    pub(super) fn fetch(&mut self) -> Result<Passkey, Failure> {
         let order = self.order.clone();
         self.run(|w, c| fetch_passkey(w, c, &order))
     }
 
-    fn assert_passkey_intact(&mut self) {
+    pub(super) fn assert_passkey_intact(&mut self) {
         assert_eq!(self.fetch().unwrap(), self.passkey);
     }
 
     /// Asserts the failure's code and computed recoverability; returns the diagnosis.
-    fn expect(
+    pub(super) fn expect(
         &self,
         result: Result<impl std::fmt::Debug, Failure>,
         code: ErrorCode,
@@ -140,17 +143,22 @@ impl Fx {
         diagnosis
     }
 
-    fn expect_fetch(&mut self, code: ErrorCode, recoverable: bool) -> Diagnosis {
+    pub(super) fn expect_fetch(&mut self, code: ErrorCode, recoverable: bool) -> Diagnosis {
         let result = self.fetch();
         self.expect(result, code, recoverable)
     }
 
-    fn expect_save(&mut self, settings: EncryptionSettings, code: ErrorCode, recoverable: bool) -> Diagnosis {
+    pub(super) fn expect_save(
+        &mut self,
+        settings: EncryptionSettings,
+        code: ErrorCode,
+        recoverable: bool,
+    ) -> Diagnosis {
         let result = self.save(settings);
         self.expect(result, code, recoverable)
     }
 
-    fn fix(&mut self, diagnosis: &Diagnosis) {
+    pub(super) fn fix(&mut self, diagnosis: &Diagnosis) {
         let fix = diagnosis.fix.clone().expect("a fix");
         let subject = diagnosis.subject.clone().expect("a failure with a fix names its subject");
         assert_eq!(subject, Subject::Order { id: self.order.clone() });
@@ -158,17 +166,24 @@ impl Fx {
         self.apply(|w, c| apply_fix(w, c, &subject, &fix, &proof, None));
     }
 
-    fn transfer(&mut self, pkcs8: &[u8], vault: &str) -> KeyTransfer {
+    pub(super) fn transfer(&mut self, pkcs8: &[u8], vault: &str) -> KeyTransfer {
         let public = import_key_of(&self.world, vault).unwrap().public_spki_b64;
         crypto::wrap_for_transfer(&public, pkcs8, &mut self.rng).unwrap()
     }
 
-    fn rsa_transfer(&mut self, vault: &str) -> KeyTransfer {
+    pub(super) fn rsa_transfer(&mut self, vault: &str) -> KeyTransfer {
         let der = crypto::private_key_to_pkcs8(&shared_keys().0).unwrap();
         self.transfer(&der, vault)
     }
 
-    fn create_key(&mut self, vault: &str, name: &str, key_type: KeyType, size: u16, transfer: KeyTransfer) {
+    pub(super) fn create_key(
+        &mut self,
+        vault: &str,
+        name: &str,
+        key_type: KeyType,
+        size: u16,
+        transfer: KeyTransfer,
+    ) {
         let req = CreateKeyRequest {
             name: name.into(),
             key_type,
@@ -623,13 +638,14 @@ fn deleting_without_soft_delete_or_purging_destroys_key_material() {
     // Soft-deleted, then purged by time passing once the retention is over.
     fx.apply(|w, c| delete_vault(w, c, demo::DEMO_VAULT));
     fx.now = fx.now.plus_days(91);
-    let purged = advance(&fx.world, fx.now).expect("the retention ended");
+    let purged = fx.run(|w, c| Ok(advance(w, c))).unwrap().expect("the retention ended");
     assert!(
         purged.vaults.get(demo::DEMO_VAULT).expect("in the world").purged
             && purged.vaults.get(demo::DEMO_VAULT).expect("in the world").keys.is_empty()
     );
     assert!(!purged.import_keys.contains_key(demo::DEMO_VAULT));
-    assert!(advance(&purged, fx.now).is_none(), "nothing more falls due");
+    fx.world = purged;
+    assert!(fx.run(|w, c| Ok(advance(w, c))).unwrap().is_none(), "nothing more falls due");
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod identities;
 mod keys;
 mod operations;
 mod orders;
+mod rotation;
 mod troubleshooting;
 mod vaults;
 
@@ -27,6 +28,7 @@ pub use identities::*;
 pub use keys::*;
 pub use operations::*;
 pub use orders::*;
+pub use rotation::*;
 pub use troubleshooting::*;
 pub use vaults::*;
 
@@ -276,6 +278,13 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<ListDeletedKeys>();
     visitor.visit::<RecoverKey>();
     visitor.visit::<PurgeKey>();
+    // Key rotation.
+    visitor.visit::<RotateKey>();
+    visitor.visit::<SetRotationPolicy>();
+    visitor.visit::<CreateRootKey>();
+    visitor.visit::<ListRegistrations>();
+    visitor.visit::<RegisterResource>();
+    visitor.visit::<DeregisterResource>();
     // Identities.
     visitor.visit::<ListIdentities>();
     visitor.visit::<CreateIdentity>();
