@@ -310,6 +310,40 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     assert_eq!(code(p.both(policy(13)).await), "InvalidRotationInterval");
     ok(p.both(policy(6)).await);
     ok(p.both(svc::DeregisterResource { vault: kv.clone(), key: root.clone(), resource }).await);
+    let wrap = |plaintext: Option<&str>| svc::WrapDataKey {
+        vault: kv.clone(),
+        key: root.clone(),
+        body: WrapRequest { plaintext: plaintext.map(str::to_owned) },
+    };
+    ok(p.both(wrap(None)).await);
+    let ciphertext =
+        ok(p.both(wrap(Some("c2VjcmV0"))).await)["ciphertext"].as_str().expect("wrapped").to_owned();
+    assert_eq!(code(p.both(wrap(Some("not base64!"))).await), "InvalidRequest");
+    let unwrap = |ciphertext: &str| svc::UnwrapDataKey {
+        vault: kv.clone(),
+        key: root.clone(),
+        body: UnwrapRequest { ciphertext: ciphertext.to_owned() },
+    };
+    assert_eq!(ok(p.both(unwrap(&ciphertext)).await)["plaintext"], "c2VjcmV0");
+    let enabled = |enabled| svc::SetKeyEnabled {
+        vault: kv.clone(),
+        key: root.clone(),
+        body: SetKeyEnabledRequest { enabled },
+    };
+    ok(p.both(enabled(false)).await);
+    assert_eq!(code(p.both(unwrap(&ciphertext)).await), "SsemUserErrorEncryptionKeyDisabled");
+    ok(p.both(enabled(true)).await);
+
+    // API keys.
+    let created = ok(p.both(svc::CreateApiKey { body: CreateApiKeyRequest { name: "parity".into() } }).await);
+    let id = created["key"]["id"].as_str().expect("an id").to_owned();
+    assert_eq!(
+        code(p.both(svc::CreateApiKey { body: CreateApiKeyRequest { name: String::new() } }).await),
+        "InvalidName"
+    );
+    ok(p.both(svc::ListApiKeys {}).await);
+    ok(p.both(svc::RevokeApiKey { id }).await);
+    assert_eq!(code(p.both(svc::RevokeApiKey { id: "nope".into() }).await), "NotFound");
 
     // Orders, encryption, failures and their fixes.
     let orders = ok(p.both(svc::ListOrders {}).await);

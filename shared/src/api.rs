@@ -11,10 +11,10 @@ use crate::catalog::{Diagnosis, FixAction};
 use crate::code::ErrorCode;
 use crate::crypto::KeyTransfer;
 use crate::model::{
-    Cloud, DeviceKind, EncryptionSettings, Firewall, IdentityChoice, Key, KeyOperation, KeyPermission,
-    KeyType, KeyVault, KeyVersion, Operation, OperationError, OperationKind, OperationState, OperationStep,
-    Order, OrderPhase, PublicKeyMaterial, ResourceGroup, RewrapTarget, RotationPolicy, ServiceKeyChange,
-    Subject, Subscription, SystemIdentity, Tenant, Timestamp, UserIdentity, World,
+    ApiKey, Cloud, DeviceKind, EncryptionSettings, Firewall, IdentityChoice, Key, KeyOperation,
+    KeyPermission, KeyType, KeyVault, KeyVersion, Operation, OperationError, OperationKind, OperationState,
+    OperationStep, Order, OrderPhase, PublicKeyMaterial, ResourceGroup, RewrapTarget, RotationPolicy,
+    ServiceKeyChange, Subject, Subscription, SystemIdentity, Tenant, Timestamp, UserIdentity, World,
 };
 
 /// Sign-in form.
@@ -391,6 +391,98 @@ pub struct CreateRootKeyRequest {
     /// an AES-256 key.
     #[serde(default)]
     pub payload: Option<String>,
+}
+
+/// Wrap a data key under a key's current version.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WrapRequest {
+    /// The data key, standard base64 (1 to 4096 bytes); absent: Keyblade generates a 32-byte one
+    /// and answers it too.
+    #[serde(default)]
+    pub plaintext: Option<String>,
+}
+
+/// A wrapped data key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WrappedView {
+    /// The wrapped data key, standard base64; it names the version that wrapped it.
+    pub ciphertext: String,
+    /// The version that wrapped it.
+    pub version: String,
+    /// The data key Keyblade generated, standard base64 (only when none was sent).
+    pub plaintext: Option<String>,
+}
+
+/// Unwrap a data key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnwrapRequest {
+    /// A ciphertext a wrap of this key answered.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 8192))]
+    pub ciphertext: String,
+}
+
+/// An unwrapped data key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnwrappedView {
+    /// The data key, standard base64.
+    pub plaintext: String,
+    /// The version that had wrapped it.
+    pub version: String,
+    /// The data key wrapped again under the current version, when an older one had wrapped it:
+    /// use it from now on.
+    pub rewrapped: Option<WrappedView>,
+}
+
+/// Turn every version of a key on or off.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetKeyEnabledRequest {
+    /// On or off.
+    pub enabled: bool,
+}
+
+/// Create an API key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateApiKeyRequest {
+    /// What it is for: 1-64 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
+    pub name: String,
+}
+
+/// An API key as listed (never its secret).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiKeyView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Created.
+    pub created: Timestamp,
+    /// Revoked at.
+    pub revoked: Option<Timestamp>,
+}
+
+impl ApiKeyView {
+    /// The listed view of a key.
+    pub fn of(key: &ApiKey) -> ApiKeyView {
+        ApiKeyView { id: key.id.clone(), name: key.name.clone(), created: key.created, revoked: key.revoked }
+    }
+}
+
+/// A new API key with its secret, shown this once.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedApiKey {
+    /// The key.
+    pub key: ApiKeyView,
+    /// The secret to exchange for access tokens; Keyblade keeps only a hash of it.
+    pub secret: String,
 }
 
 /// Register a resource outside Keyblade as protected by a key.

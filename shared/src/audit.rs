@@ -58,6 +58,10 @@ pub enum AuditAction {
     KeyRotationPolicy,
     #[serde(rename = "key.register")]
     KeyRegister,
+    #[serde(rename = "api_key.create")]
+    ApiKeyCreate,
+    #[serde(rename = "api_key.revoke")]
+    ApiKeyRevoke,
     #[serde(rename = "key.delete")]
     KeyDelete,
     #[serde(rename = "key.recover")]
@@ -86,7 +90,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -119,6 +123,8 @@ impl AuditAction {
         AuditAction::DeviceKeyUpdate,
         AuditAction::DeviceUpdate,
         AuditAction::DeviceConnectivity,
+        AuditAction::ApiKeyCreate,
+        AuditAction::ApiKeyRevoke,
     ];
 
     /// What the Activity log shows.
@@ -144,6 +150,8 @@ impl AuditAction {
             AuditAction::KeyVersionUpdate => "Change key version",
             AuditAction::KeyRotationPolicy => "Set rotation policy",
             AuditAction::KeyRegister => "Register or remove a resource with a key",
+            AuditAction::ApiKeyCreate => "Create API key",
+            AuditAction::ApiKeyRevoke => "Revoke API key",
             AuditAction::KeyDelete => "Delete key",
             AuditAction::KeyRecover => "Recover key",
             AuditAction::KeyPurge => "Purge key",

@@ -817,6 +817,7 @@ impl World {
             operations: self.operations.settled(),
             device_managers: self.device_managers.settled(),
             devices: self.devices.settled(),
+            api_keys: self.api_keys.settled(),
             audit: self.audit.clone(),
         }
     }
@@ -850,10 +851,28 @@ pub struct World {
     /// Devices by `manager/device`.
     #[serde(default)]
     pub devices: Table<Device>,
+    /// API keys scripts exchange for access tokens, by id.
+    #[serde(default)]
+    pub api_keys: Table<ApiKey>,
     /// The audit trail. Only the service layer appends to it (no operation touches it), and the
     /// server's store chains each entry onto the stored log as it commits.
     #[serde(default)]
     pub audit: crate::audit::AuditTrail,
+}
+
+/// A credential scripts exchange for access tokens (an IAM API key in Key Protect terms).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ApiKey {
+    /// Id (hex).
+    pub id: String,
+    /// What it is for.
+    pub name: String,
+    /// SHA-256 of the secret, hex: the secret is shown once, when created, and never stored.
+    pub secret_sha256: String,
+    /// Created.
+    pub created: Timestamp,
+    /// Revoked: it no longer gets tokens, and its tokens no longer work.
+    pub revoked: Option<Timestamp>,
 }
 
 /// What a failure, a fix or an operation is about.

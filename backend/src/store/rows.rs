@@ -23,10 +23,11 @@ pub enum Table {
     Operations,
     DeviceManagers,
     Devices,
+    ApiKeys,
 }
 
 impl Table {
-    pub const ALL: [Table; 11] = [
+    pub const ALL: [Table; 12] = [
         Table::WorldSettings,
         Table::Tenants,
         Table::Subscriptions,
@@ -38,6 +39,7 @@ impl Table {
         Table::Operations,
         Table::DeviceManagers,
         Table::Devices,
+        Table::ApiKeys,
     ];
 
     /// The SQL table name. A closed set of constants, so it is safe to splice into SQL.
@@ -54,6 +56,7 @@ impl Table {
             Table::Operations => "operations",
             Table::DeviceManagers => "device_managers",
             Table::Devices => "devices",
+            Table::ApiKeys => "api_keys",
         }
     }
 }
@@ -86,6 +89,7 @@ impl Rows {
         rows.put_all(Table::Operations, &world.operations)?;
         rows.put_all(Table::DeviceManagers, &world.device_managers)?;
         rows.put_all(Table::Devices, &world.devices)?;
+        rows.put_all(Table::ApiKeys, &world.api_keys)?;
         Ok(rows)
     }
 
@@ -104,6 +108,7 @@ impl Rows {
             operations: self.get_all(Table::Operations)?,
             device_managers: self.get_all(Table::DeviceManagers)?,
             devices: self.get_all(Table::Devices)?,
+            api_keys: self.get_all(Table::ApiKeys)?,
             // Not a table of entities: the store reads it on its own (see `SqliteStore::load_audit`).
             audit: Default::default(),
         })
@@ -165,6 +170,7 @@ impl Changes {
         changes.table(Table::Operations, versions, &after.operations)?;
         changes.table(Table::DeviceManagers, versions, &after.device_managers)?;
         changes.table(Table::Devices, versions, &after.devices)?;
+        changes.table(Table::ApiKeys, versions, &after.api_keys)?;
         Ok(changes)
     }
 

@@ -6,7 +6,9 @@
 //! and the offline demo run identical rules.
 
 mod advance;
+mod api_key;
 mod diagnose;
+mod envelope;
 mod fix;
 mod identity;
 mod key;
@@ -22,7 +24,9 @@ mod rotation_tests;
 mod tests;
 
 pub use advance::{MAX_CLOCK_ADVANCE, advance, check_clock_advance};
+pub use api_key::*;
 pub use diagnose::{Stage, diagnose};
+pub use envelope::*;
 pub use fix::{apply_fix, fix_proof};
 pub use identity::*;
 pub use key::*;

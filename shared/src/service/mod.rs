@@ -6,6 +6,7 @@
 //! portal's one client sends the same request over HTTP or to the engine worker, which calls
 //! [`dispatch`]. Neither side writes a use case of its own.
 
+mod api_keys;
 mod audit;
 mod devices;
 mod directory;
@@ -20,6 +21,7 @@ mod vaults;
 
 use serde::{Serialize, de::DeserializeOwned};
 
+pub use api_keys::*;
 pub use audit::*;
 pub use devices::*;
 pub use directory::*;
@@ -285,6 +287,13 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<ListRegistrations>();
     visitor.visit::<RegisterResource>();
     visitor.visit::<DeregisterResource>();
+    visitor.visit::<WrapDataKey>();
+    visitor.visit::<UnwrapDataKey>();
+    visitor.visit::<SetKeyEnabled>();
+    // API keys.
+    visitor.visit::<ListApiKeys>();
+    visitor.visit::<CreateApiKey>();
+    visitor.visit::<RevokeApiKey>();
     // Identities.
     visitor.visit::<ListIdentities>();
     visitor.visit::<CreateIdentity>();

@@ -1,11 +1,12 @@
-//! Key rotation: rotate now, rotation policies, symmetric root keys and the resources registered
-//! with a key.
+//! Key rotation: rotate now, rotation policies, symmetric root keys, the resources registered
+//! with a key, and envelope encryption with it.
 
 use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{
     CreateRootKeyRequest, KeyView, RegisterResourceRequest, RegistrationView, RotateKeyRequest, RotationView,
+    SetKeyEnabledRequest, UnwrapRequest, UnwrappedView, WrapRequest, WrappedView,
 };
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
@@ -233,5 +234,114 @@ impl Endpoint for DeregisterResource {
     fn handle(self, world: &World, _ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         let next = ops::deregister_resource(world, &self.vault, &self.key, &self.resource)?;
         Outcome::changed(next, |_| Ok(()))
+    }
+}
+
+/// `POST /vaults/{vault}/keys/{key}/wrap`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct WrapDataKey {
+    /// Vault name.
+    pub vault: String,
+    /// Key name.
+    pub key: String,
+    /// The data key, or nothing to have one generated.
+    pub body: WrapRequest,
+}
+
+impl Endpoint for WrapDataKey {
+    type Body = WrapRequest;
+    type Answer = WrappedView;
+    const ROUTE: Route = Route::post(
+        "/vaults/{vault}/keys/{key}/wrap",
+        TAG,
+        "Wraps a data key under the key's current version (envelope encryption).",
+    )
+    .failing(&[
+        NotFound,
+        InvalidRequest,
+        EncryptionKeyDisabled,
+        EncryptionKeyExpired,
+        EncryptionKeyTypeNotSupported,
+    ]);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<WrappedView>, Failure> {
+        let sent = self.body.plaintext.as_deref().map(crypto::unb64).transpose();
+        let sent = sent.map_err(|_| Failure::new(InvalidRequest, "The plaintext is not standard base64."))?;
+        let generated = sent.is_none().then(|| crypto::Passkey::generate(ctx.rng));
+        let plaintext = zeroize::Zeroizing::new(match (&sent, &generated) {
+            (Some(bytes), _) => bytes.clone(),
+            (None, Some(key)) => key.expose().to_vec(),
+            (None, None) => Vec::new(),
+        });
+        let wrapped = ops::wrap_data_key(world, ctx, &self.vault, &self.key, &plaintext)?;
+        Ok(Outcome::read(WrappedView {
+            ciphertext: wrapped.ciphertext,
+            version: wrapped.version,
+            plaintext: generated.map(|key| crypto::b64(key.expose())),
+        }))
+    }
+}
+
+/// `POST /vaults/{vault}/keys/{key}/unwrap`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct UnwrapDataKey {
+    /// Vault name.
+    pub vault: String,
+    /// Key name.
+    pub key: String,
+    /// The ciphertext.
+    pub body: UnwrapRequest,
+}
+
+impl Endpoint for UnwrapDataKey {
+    type Body = UnwrapRequest;
+    type Answer = UnwrappedView;
+    const ROUTE: Route = Route::post(
+        "/vaults/{vault}/keys/{key}/unwrap",
+        TAG,
+        "Unwraps a data key under the version that wrapped it; one wrapped under an older version \
+         comes back rewrapped under the current one as well.",
+    )
+    .failing(&[
+        NotFound,
+        InvalidRequest,
+        EncryptionKeyDisabled,
+        EncryptionKeyExpired,
+        EncryptionKeyTypeNotSupported,
+    ]);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<UnwrappedView>, Failure> {
+        let unwrapped = ops::unwrap_data_key(world, ctx, &self.vault, &self.key, &self.body.ciphertext)?;
+        Ok(Outcome::read(UnwrappedView {
+            plaintext: crypto::b64(&unwrapped.plaintext),
+            version: unwrapped.version,
+            rewrapped: unwrapped.rewrapped.map(|w| WrappedView {
+                ciphertext: w.ciphertext,
+                version: w.version,
+                plaintext: None,
+            }),
+        }))
+    }
+}
+
+/// `PUT /vaults/{vault}/keys/{key}/enabled`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct SetKeyEnabled {
+    /// Vault name.
+    pub vault: String,
+    /// Key name.
+    pub key: String,
+    /// On or off.
+    pub body: SetKeyEnabledRequest,
+}
+
+impl Endpoint for SetKeyEnabled {
+    type Body = SetKeyEnabledRequest;
+    type Answer = KeyView;
+    const ROUTE: Route =
+        Route::put("/vaults/{vault}/keys/{key}/enabled", TAG, "Enables or disables every version of a key.")
+            .failing(&[NotFound])
+            .audited(AuditAction::KeyVersionUpdate);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
+        let next = ops::set_key_enabled(world, &self.vault, &self.key, self.body.enabled)?;
+        Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.key, ctx.now))
     }
 }

@@ -1,0 +1,137 @@
+//! API keys and the access tokens scripts exchange them for. A key's secret is random, shown
+//! once and stored only as its SHA-256 (a high-entropy secret needs no slow hash). A token is a
+//! JWT (HS256 under a key derived from the master key) naming its API key, so revoking the key
+//! ends its tokens too.
+
+use sha2::{Digest, Sha256};
+
+use super::Ctx;
+use crate::catalog::{ErrorCode, Failure};
+use crate::crypto::{self, MasterKey};
+use crate::model::{ApiKey, Timestamp, World};
+use crate::validation;
+
+/// How long an access token is good for.
+pub const TOKEN_SECONDS: i64 = 3600;
+const TOKEN_PURPOSE: &str = "access-token";
+
+/// Creates an API key; returns the new world, the key and its secret (the only time it is seen).
+pub fn create_api_key(world: &World, ctx: &mut Ctx, name: &str) -> Result<(World, ApiKey, String), Failure> {
+    validation::display_name(name)?;
+    let secret = format!("kb_{}", crypto::random_hex(ctx.rng, 24));
+    let key = ApiKey {
+        id: crypto::random_hex(ctx.rng, 8),
+        name: name.to_string(),
+        secret_sha256: digest(&secret),
+        created: ctx.now,
+        revoked: None,
+    };
+    let mut next = world.clone();
+    next.api_keys.insert(key.id.clone(), key.clone());
+    Ok((next, key, secret))
+}
+
+/// Revokes an API key (again: no change).
+pub fn revoke_api_key(world: &World, ctx: &Ctx, id: &str) -> Result<World, Failure> {
+    let mut next = world.clone();
+    let key = next.api_keys.get_mut(id).ok_or_else(|| Failure::not_found("The API key"))?;
+    key.revoked.get_or_insert(ctx.now);
+    Ok(next)
+}
+
+/// A token for the API key whose secret is `secret`, valid from `now` for an hour.
+pub fn mint_access_token(
+    world: &World,
+    master: &MasterKey,
+    secret: &str,
+    now: Timestamp,
+) -> Result<String, Failure> {
+    let wanted = digest(secret);
+    let key = world
+        .api_keys
+        .values()
+        .find(|k| {
+            k.revoked.is_none() && crypto::constant_time_eq(k.secret_sha256.as_bytes(), wanted.as_bytes())
+        })
+        .ok_or_else(|| Failure::new(ErrorCode::Unauthorized, "The API key is not valid or was revoked."))?;
+    let header = b64url(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let claims = serde_json::json!({
+        "iss": "keyblade",
+        "sub": key.id,
+        "name": key.name,
+        "iat": now.0,
+        "exp": now.0 + TOKEN_SECONDS,
+    });
+    let payload = b64url(claims.to_string().as_bytes());
+    let signed = format!("{header}.{payload}");
+    let signature = crypto::authenticate(master, TOKEN_PURPOSE, signed.as_bytes());
+    Ok(format!("{signed}.{signature}"))
+}
+
+/// The API key a bearer token stands for, if the token is authentic, unexpired and its key is
+/// not revoked.
+pub fn verify_access_token<'w>(
+    world: &'w World,
+    master: &MasterKey,
+    token: &str,
+    now: Timestamp,
+) -> Result<&'w ApiKey, Failure> {
+    let refused = || {
+        Failure::new(
+            ErrorCode::Unauthorized,
+            "The access token is not valid, has expired or its API key was revoked.",
+        )
+    };
+    let (signed, signature) = token.rsplit_once('.').ok_or_else(refused)?;
+    if !crypto::is_authentic(master, TOKEN_PURPOSE, signed.as_bytes(), signature) {
+        return Err(refused());
+    }
+    let payload = signed.split_once('.').map(|(_, p)| p).ok_or_else(refused)?;
+    let claims: serde_json::Value =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(refused)?;
+    let unexpired = claims["exp"].as_i64().is_some_and(|exp| now.0 < exp);
+    let key = claims["sub"].as_str().and_then(|id| world.api_keys.get(id)).filter(|k| k.revoked.is_none());
+    key.filter(|_| unexpired).ok_or_else(refused)
+}
+
+fn digest(secret: &str) -> String {
+    crypto::to_hex(&Sha256::digest(secret.as_bytes()))
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::tests::Fx;
+
+    #[test]
+    fn a_token_works_until_it_expires_or_its_key_is_revoked() {
+        let mut fx = Fx::new();
+        let (world, key, secret) = fx.run(|w, c| create_api_key(w, c, "ci")).unwrap();
+        fx.world = world;
+        assert!(
+            !serde_json::to_string(&fx.world.api_keys).unwrap().contains(&secret),
+            "only the hash is kept"
+        );
+        let master = MasterKey::from_bytes([7; 32]);
+        let token = mint_access_token(&fx.world, &master, &secret, fx.now).unwrap();
+        assert_eq!(verify_access_token(&fx.world, &master, &token, fx.now).unwrap().id, key.id);
+
+        let wrong = mint_access_token(&fx.world, &master, "kb_wrong", fx.now).unwrap_err();
+        assert_eq!(wrong.code, ErrorCode::Unauthorized);
+        let forged = format!("{}x", token);
+        assert!(verify_access_token(&fx.world, &master, &forged, fx.now).is_err());
+        let later = Timestamp(fx.now.0 + TOKEN_SECONDS);
+        assert!(verify_access_token(&fx.world, &master, &token, later).is_err(), "expired");
+
+        fx.apply(|w, c| revoke_api_key(w, c, &key.id));
+        assert!(verify_access_token(&fx.world, &master, &token, fx.now).is_err(), "revoked");
+        assert!(mint_access_token(&fx.world, &master, &secret, fx.now).is_err());
+    }
+}
