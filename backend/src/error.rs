@@ -72,29 +72,42 @@ impl AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+impl AppError {
+    /// The status and the diagnosis a client is told (the Key Protect API words them its way).
+    pub fn status_and_diagnosis(self) -> (StatusCode, Diagnosis) {
         match self {
             AppError::Engine(diagnosis) => {
                 let status = StatusCode::from_u16(status_of(diagnosis.code))
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                envelope(status, *diagnosis)
+                (status, *diagnosis)
             }
             AppError::Request { status, message } => {
-                let code = code_for_status(status.as_u16());
-                envelope(status, Diagnosis::plain(code, message))
+                (status, Diagnosis::plain(code_for_status(status.as_u16()), message))
             }
             AppError::TooManyRequests { retry_after } => {
                 let message = format!("Too many failed sign-ins. Try again in {retry_after} seconds.");
-                let mut response = AppError::plain(ErrorCode::TooManyRequests, message).into_response();
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-                response
+                (StatusCode::TOO_MANY_REQUESTS, Diagnosis::plain(ErrorCode::TooManyRequests, message))
             }
-            AppError::Internal => {
-                AppError::plain(ErrorCode::GenericError, "The server failed to handle the request.")
-                    .into_response()
-            }
+            AppError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Diagnosis::plain(ErrorCode::GenericError, "The server failed to handle the request."),
+            ),
         }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let retry_after = match &self {
+            AppError::TooManyRequests { retry_after } => Some(*retry_after),
+            _ => None,
+        };
+        let (status, diagnosis) = self.status_and_diagnosis();
+        let mut response = envelope(status, diagnosis);
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod headers;
 mod health;
+mod keyprotect;
 mod master_key;
 #[cfg(test)]
 mod parity;
@@ -41,6 +42,8 @@ pub use store::{Store, StoreError};
 pub fn app(state: AppState, dist: &Path) -> Router {
     let security = headers::SecurityHeaders::new(dist, state.is_tls());
     Router::new()
+        .nest("/api/v2", keyprotect::router(state.clone()))
+        .merge(keyprotect::token_router(state.clone()))
         .nest("/api", api::router(state))
         .fallback_service(spa::service(dist))
         .layer(axum::middleware::map_response_with_state(security, headers::add))

@@ -16,8 +16,9 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
 const WASM_OPT_VERSION: &str = "version 132";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// Python packages the tests drive, pinned; installed into the git-ignored `tools/venv`.
-const PYTHON_PACKAGES: [&str; 1] = ["schemathesis==4.32.5"];
+/// Python packages the tests drive (schemathesis, the Key Protect SDK), pinned; installed into the
+/// git-ignored `tools/venv`.
+const PYTHON_PACKAGES: [&str; 2] = ["schemathesis==4.32.5", "keyprotect==3.0.1"];
 
 /// Where the build tools are, and the PATH that lets Trunk find them.
 pub struct Tools {

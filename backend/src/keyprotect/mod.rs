@@ -1,0 +1,412 @@
+//! An IBM Key Protect API v2 subset under `/api/v2`, and the IAM token endpoint it uses, so
+//! scripts written for Key Protect (the `keyprotect` Python SDK) run against Keyblade unchanged.
+//!
+//! Nothing here holds a rule: each request is translated into the matching Keyblade endpoint of
+//! `shared::service` and run through [`AppState::execute`] (audited like any other call), and the
+//! answer is worded the way Key Protect words it. The `Bluemix-Instance` header names the key
+//! vault; a key is named by its id (a UUID) or by its name.
+
+mod wire;
+
+use axum::{
+    Form, Router,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::{
+    api::{
+        CreateRootKeyRequest, KeyView, RotateKeyRequest, SetKeyEnabledRequest, UnwrapRequest, WrapRequest,
+    },
+    audit::Actor,
+    catalog::ErrorCode,
+    model::RotationPolicy,
+    ops,
+    service::{self as svc, Endpoint},
+};
+
+use crate::{AppState, error::AppError, session::ClientIp};
+
+/// A failure, answered in Key Protect's error envelope.
+struct KpError(AppError);
+
+impl<E: Into<AppError>> From<E> for KpError {
+    fn from(error: E) -> Self {
+        KpError(error.into())
+    }
+}
+
+impl IntoResponse for KpError {
+    fn into_response(self) -> Response {
+        let (status, diagnosis) = self.0.status_and_diagnosis();
+        wire::error(status, &diagnosis)
+    }
+}
+
+type KpResult = Result<Response, KpError>;
+
+/// `/api/v2/...`: Key Protect's key routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/keys", get(list_keys).head(count_keys).post(create_key))
+        .route("/keys/registrations", get(all_registrations))
+        .route("/keys/{id}", get(get_key).delete(delete_key))
+        .route("/keys/{id}/metadata", get(get_key))
+        .route("/keys/{id}/versions", get(list_versions))
+        .route("/keys/{id}/policies", get(get_policy).put(put_policy))
+        .route("/keys/{id}/registrations", get(key_registrations))
+        .route("/keys/{id}/restore", post(restore_key))
+        .route("/keys/{id}/purge", axum::routing::delete(purge_key))
+        .route("/keys/{id}/actions/{action}", post(key_action))
+        .fallback(|| async { KpError(AppError::plain(ErrorCode::NotFound, "No such Key Protect route.")) })
+        .with_state(state)
+}
+
+/// `/identity/token`: the IAM token endpoint, trading an API key for an access token.
+pub fn token_router(state: AppState) -> Router {
+    Router::new().route("/identity/token", post(issue_token)).with_state(state)
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    grant_type: String,
+    apikey: String,
+}
+
+async fn issue_token(State(state): State<AppState>, Form(form): Form<TokenRequest>) -> Response {
+    if form.grant_type != "urn:ibm:params:oauth:grant-type:apikey" {
+        return token_error(StatusCode::BAD_REQUEST, "Only the API key grant type is supported.");
+    }
+    let snapshot = match state.store().load().await {
+        Ok(snapshot) => snapshot,
+        Err(error) => return AppError::from(error).into_response(),
+    };
+    let secret = form.apikey;
+    let minted = state.compute(
+        move |world, ctx| ops::mint_access_token(world, ctx.master, &secret, ctx.now),
+        snapshot.world,
+    );
+    match minted.await {
+        Ok(token) => {
+            let now = state.now().0;
+            let body = json!({
+                "access_token": token,
+                "refresh_token": "not_supported",
+                "token_type": "Bearer",
+                "expires_in": ops::TOKEN_SECONDS,
+                "expiration": now + ops::TOKEN_SECONDS,
+                "scope": "keyblade",
+            });
+            axum::Json(body).into_response()
+        }
+        Err(_) => token_error(StatusCode::UNAUTHORIZED, "The API key is not valid or was revoked."),
+    }
+}
+
+fn token_error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({"errorCode": "Unauthorized", "errorMessage": message}))).into_response()
+}
+
+/// Who calls, on which vault: from the bearer token and the `Bluemix-Instance` header.
+struct Caller {
+    vault: String,
+    actor: Actor,
+}
+
+async fn caller(state: &AppState, headers: &HeaderMap, ip: std::net::IpAddr) -> Result<Caller, KpError> {
+    let text =
+        |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
+    let token = text(header::AUTHORIZATION.as_str()).strip_prefix("Bearer ").unwrap_or_default().to_owned();
+    let snapshot = state.store().load().await?;
+    let key = state
+        .compute(
+            move |world, ctx| {
+                ops::verify_access_token(world, ctx.master, &token, ctx.now).map(|k| k.name.clone())
+            },
+            snapshot.world,
+        )
+        .await?;
+    let vault = text("bluemix-instance").to_owned();
+    if vault.is_empty() {
+        return Err(KpError(AppError::bad_request("Name the key vault in the Bluemix-Instance header.")));
+    }
+    Ok(Caller { vault, actor: Actor { name: format!("api key {key}"), source: ip.to_string() } })
+}
+
+impl Caller {
+    async fn run<E: Endpoint + Clone>(&self, state: &AppState, request: E) -> Result<E::Answer, KpError> {
+        Ok(state.execute(request, &self.actor).await?.answer)
+    }
+
+    /// Every key of the vault, live and soft-deleted.
+    async fn all_keys(&self, state: &AppState) -> Result<Vec<KeyView>, KpError> {
+        let mut keys = self.run(state, svc::ListKeys { vault: self.vault.clone() }).await?;
+        keys.extend(self.run(state, svc::ListDeletedKeys { vault: self.vault.clone() }).await?);
+        Ok(keys)
+    }
+
+    /// The key named by `id` (its UUID or its name).
+    async fn key(&self, state: &AppState, id: &str) -> Result<KeyView, KpError> {
+        let keys = self.all_keys(state).await?;
+        keys.into_iter().find(|k| k.id.as_deref() == Some(id) || k.name == id).ok_or_else(|| {
+            KpError(AppError::plain(ErrorCode::NotFound, format!("No key '{id}' in this instance.")))
+        })
+    }
+
+    fn key_answer(&self, status: StatusCode, key: &KeyView) -> Response {
+        wire::answer(status, wire::KEY_TYPE, &wire::keys(vec![wire::key(&self.vault, key)]))
+    }
+}
+
+/// The request body as JSON; an empty body is `null`.
+fn json_body(body: &Bytes) -> Result<Value, KpError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| KpError(AppError::bad_request(format!("The body is not JSON: {e}"))))
+}
+
+fn field(body: &Value, name: &str) -> Option<String> {
+    body[name].as_str().map(str::to_owned)
+}
+
+#[derive(Deserialize)]
+struct Page {
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+async fn list_keys(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Query(page): Query<Page>,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let keys = caller.run(&state, svc::ListKeys { vault: caller.vault.clone() }).await?;
+    let resources = keys
+        .iter()
+        .skip(page.offset.unwrap_or(0))
+        .take(page.limit.unwrap_or(200).clamp(1, 5000))
+        .map(|k| wire::key(&caller.vault, k))
+        .collect();
+    Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::keys(resources)))
+}
+
+async fn count_keys(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let keys = caller.run(&state, svc::ListKeys { vault: caller.vault.clone() }).await?;
+    Ok((StatusCode::OK, [("key-total", keys.len().to_string())]).into_response())
+}
+
+async fn create_key(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let body = json_body(&body)?;
+    let resource = &body["resources"][0];
+    if resource["extractable"].as_bool() == Some(true) {
+        return Err(KpError(AppError::bad_request(
+            "Keyblade's Key Protect API creates root keys only (extractable: false).",
+        )));
+    }
+    let name = field(resource, "name").unwrap_or_default();
+    let request = CreateRootKeyRequest { name, payload: field(resource, "payload") };
+    let key = caller.run(&state, svc::CreateRootKey { vault: caller.vault.clone(), body: request }).await?;
+    Ok(caller.key_answer(StatusCode::CREATED, &key))
+}
+
+async fn get_key(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let key = caller.key(&state, &id).await?;
+    Ok(caller.key_answer(StatusCode::OK, &key))
+}
+
+async fn list_versions(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let key = caller.key(&state, &id).await?;
+    Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::versions(&key)))
+}
+
+async fn get_policy(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let key = caller.key(&state, &id).await?;
+    Ok(wire::answer(StatusCode::OK, wire::POLICY_TYPE, &wire::rotation_policy(&caller.vault, &key)))
+}
+
+async fn put_policy(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let key = caller.key(&state, &id).await?;
+    let rotation = &json_body(&body)?["resources"][0]["rotation"];
+    let months = rotation["interval_month"].as_u64().unwrap_or(0);
+    let policy = RotationPolicy {
+        enabled: rotation["enabled"].as_bool().unwrap_or(true),
+        interval_months: u8::try_from(months).unwrap_or(u8::MAX),
+    };
+    let request = svc::SetRotationPolicy { vault: caller.vault.clone(), key: key.name, body: policy };
+    let key = caller.run(&state, request).await?;
+    Ok(wire::answer(StatusCode::OK, wire::POLICY_TYPE, &wire::rotation_policy(&caller.vault, &key)))
+}
+
+async fn key_registrations(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let key = caller.key(&state, &id).await?;
+    let resources = registrations_of(&state, &caller, &key).await?;
+    Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::registrations(resources)))
+}
+
+async fn all_registrations(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let mut resources = Vec::new();
+    for key in caller.run(&state, svc::ListKeys { vault: caller.vault.clone() }).await? {
+        resources.extend(registrations_of(&state, &caller, &key).await?);
+    }
+    Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::registrations(resources)))
+}
+
+async fn registrations_of(state: &AppState, caller: &Caller, key: &KeyView) -> Result<Vec<Value>, KpError> {
+    let request = svc::ListRegistrations { vault: caller.vault.clone(), key: key.name.clone() };
+    let registrations = caller.run(state, request).await?;
+    Ok(registrations.iter().map(|r| wire::registration(&caller.vault, key, r)).collect())
+}
+
+async fn delete_key(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let key = caller.key(&state, &id).await?;
+    caller.run(&state, svc::DeleteKey { vault: caller.vault.clone(), key: key.name.clone() }).await?;
+    let representation = headers
+        .get("prefer")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("return=representation"));
+    if !representation {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let deleted = caller.key(&state, &id).await?;
+    Ok(caller.key_answer(StatusCode::OK, &deleted))
+}
+
+async fn restore_key(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let key = caller.key(&state, &id).await?;
+    let restored = caller.run(&state, svc::RecoverKey { vault: caller.vault.clone(), key: key.name }).await?;
+    Ok(caller.key_answer(StatusCode::CREATED, &restored))
+}
+
+async fn purge_key(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let key = caller.key(&state, &id).await?;
+    caller.run(&state, svc::PurgeKey { vault: caller.vault.clone(), key: key.name.clone() }).await?;
+    Ok(caller.key_answer(StatusCode::OK, &key))
+}
+
+/// `POST /keys/{id}/actions/{action}`: rotate, wrap, unwrap, rewrap, enable, disable.
+async fn key_action(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> KpResult {
+    let caller = caller(&state, &headers, ip).await?;
+    let key = caller.key(&state, &id).await?;
+    let body = json_body(&body)?;
+    let (vault, name) = (caller.vault.clone(), key.name.clone());
+    match action.as_str() {
+        "rotate" => {
+            let request = RotateKeyRequest { transfer: None, payload: field(&body, "payload") };
+            caller.run(&state, svc::RotateKey { vault, key: name, body: request }).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        "enable" | "disable" => {
+            let request = SetKeyEnabledRequest { enabled: action == "enable" };
+            caller.run(&state, svc::SetKeyEnabled { vault, key: name, body: request }).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        "wrap" => {
+            let request = WrapRequest { plaintext: field(&body, "plaintext") };
+            let wrapped = caller.run(&state, svc::WrapDataKey { vault, key: name, body: request }).await?;
+            let mut answer =
+                json!({"ciphertext": wrapped.ciphertext, "keyVersion": {"id": wire::uuid(&wrapped.version)}});
+            if let Some(plaintext) = wrapped.plaintext {
+                answer["plaintext"] = json!(plaintext);
+            }
+            Ok(wire::answer(StatusCode::OK, wire::ACTION_TYPE, &answer))
+        }
+        "unwrap" | "rewrap" => {
+            let request = UnwrapRequest { ciphertext: field(&body, "ciphertext").unwrap_or_default() };
+            let unwrapped =
+                caller.run(&state, svc::UnwrapDataKey { vault, key: name, body: request }).await?;
+            let mut answer = json!({"keyVersion": {"id": wire::uuid(&unwrapped.version)}});
+            if action == "unwrap" {
+                answer["plaintext"] = json!(unwrapped.plaintext);
+            }
+            // An older version's ciphertext comes back rewrapped under the current version.
+            match unwrapped.rewrapped {
+                Some(current) => {
+                    answer["ciphertext"] = json!(current.ciphertext);
+                    answer["rewrappedKeyVersion"] = json!({"id": wire::uuid(&current.version)});
+                }
+                None if action == "rewrap" => {
+                    answer["ciphertext"] = body["ciphertext"].clone();
+                    answer["rewrappedKeyVersion"] = json!({"id": wire::uuid(&unwrapped.version)});
+                }
+                None => {}
+            }
+            Ok(wire::answer(StatusCode::OK, wire::ACTION_TYPE, &answer))
+        }
+        other => Err(KpError(AppError::plain(ErrorCode::NotFound, format!("No key action '{other}'.")))),
+    }
+}

@@ -1,0 +1,85 @@
+//! The Key Protect API driven by the unmodified `keyprotect` SDK (PyPI 3.0.1, installed by
+//! `cargo xtask test` into the virtualenv named by `KEYBLADE_VENV`): tokens from API keys made
+//! in Keyblade, root keys created and imported, rotation with and without material, versions,
+//! wrap and unwrap across a rotation, the rotation policy, registrations, disable and enable,
+//! delete, restore and purge, and a wrong or revoked API key refused. Then the order the SDK's
+//! rotation rewrapped still gives its Device password, now under the new version.
+
+use std::{path::PathBuf, time::Duration};
+
+use keyblade_tests::{
+    Api, TestServer,
+    scenario::{Demo, system_assigned},
+};
+use serde_json::json;
+use shared::demo::{DEMO_KEY, DEMO_VAULT};
+
+fn python() -> PathBuf {
+    let venv = std::env::var_os("KEYBLADE_VENV").unwrap_or_else(|| {
+        panic!(
+            "KEYBLADE_VENV must name the Python virtualenv holding keyprotect (cargo xtask test installs it)"
+        )
+    });
+    let binary = PathBuf::from(venv).join("bin/python");
+    assert!(binary.exists(), "{} is missing: run cargo xtask test, which installs it", binary.display());
+    binary
+}
+
+async fn api_key(api: &Api, name: &str) -> (String, String) {
+    let created = api.post("/api-keys", &json!({ "name": name })).await.ok();
+    let id = created["key"]["id"].as_str().expect("an id").to_owned();
+    (id, created["secret"].as_str().expect("a secret shown once").to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_keyprotect_sdk_runs_unchanged_against_keyblade() {
+    let server = TestServer::start_api().await;
+    let api = Api::signed_in(&server).await;
+    let demo = Demo::load(&api).await;
+    demo.save_cmk(&api, DEMO_VAULT, DEMO_KEY, &demo.version, system_assigned()).await.ok();
+    let password = demo.device_password(&api).await.ok()["password"].clone();
+    let (_, secret) = api_key(&api, "sdk tests").await;
+    let (revoked_id, revoked) = api_key(&api, "revoked").await;
+    api.delete(&format!("/api-keys/{revoked_id}")).await.ok();
+    let listed = api.get("/api-keys").await.ok();
+    assert!(!listed.to_string().contains(&secret), "a listed key never shows its secret");
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sdk/keyprotect_client.py");
+    let output = tokio::process::Command::new(python())
+        .arg(script)
+        .env("KP_URL", server.url(""))
+        .env("KP_APIKEY", &secret)
+        .env("KP_REVOKED_APIKEY", &revoked)
+        .env("KP_INSTANCE", DEMO_VAULT)
+        .env("KP_ORDER_KEY", DEMO_KEY)
+        .env("KP_ORDER", &demo.order)
+        .output()
+        .await
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "the SDK script failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // The SDK rotated the order's key: the runner rewraps the passkey onto the new version.
+    let key = api.get(&format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}")).await.ok();
+    let current = key["versions"].as_array().and_then(|v| v.last()).expect("versions")["id"].clone();
+    assert_eq!(key["versions"][0]["status"], "DecryptOnly");
+    let mut rewrapped = false;
+    for _ in 0..100 {
+        let settings = api.get(&demo.order_path("/encryption")).await.ok();
+        if settings["version"] == current {
+            rewrapped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(rewrapped, "the order moved onto the new version");
+    assert_eq!(demo.device_password(&api).await.ok()["password"], password);
+
+    // The SDK's calls are in the audit trail under the API key's name.
+    let audit = api.get("/audit?action=key.rotate").await.ok();
+    assert!(audit.to_string().contains("api key sdk tests"), "{audit}");
+}
