@@ -119,3 +119,76 @@ async fn operations_interrupted_by_kill_9_finish_after_restart() {
     let operations = second.get("/operations").await;
     assert_eq!(operations.as_array().map(Vec::len), Some(VAULTS), "no operation was started twice");
 }
+
+impl Keyblade {
+    async fn put(&self, path: &str, body: Value) -> Value {
+        let response =
+            self.client.put(format!("{}{path}", self.base)).json(&body).send().await.expect("an answer");
+        assert!(response.status().is_success(), "PUT {path}: {}", response.status());
+        response.json().await.expect("JSON")
+    }
+
+    /// Device password: a body-less POST, marked as the portal marks it.
+    async fn device_password(&self, order: &str) -> String {
+        let response = self
+            .client
+            .post(format!("{}/orders/{order}/device-password", self.base))
+            .header("X-Keyblade-Request", "crash-test")
+            .send()
+            .await
+            .expect("an answer");
+        assert!(response.status().is_success(), "device password of {order}: {}", response.status());
+        let answer: Value = response.json().await.expect("JSON");
+        answer["password"].as_str().expect("a device password").to_owned()
+    }
+}
+
+const ORDERS: usize = 40;
+
+#[tokio::test]
+async fn a_rewrap_interrupted_by_kill_9_finishes_and_every_passkey_still_opens() {
+    let data_dir = tempfile::tempdir().expect("a data directory");
+    let first = Keyblade::start(data_dir.path()).await;
+    let subscription = first.get("/orders").await[0]["subscription_id"].clone();
+    let version = first.get("/vaults/contoso-kv/keys/databox-key").await["versions"][0]["id"].clone();
+    let mut passwords = Vec::new();
+    for i in 0..ORDERS {
+        let body = json!({"name": format!("Rewrap-Order-{i:02}"), "subscription_id": subscription, "resource_group": "databox-rg"});
+        let order = first.post("/orders", body).await;
+        let id = order["id"].as_str().expect("an order id").to_owned();
+        let principal = order["system_identity"]["principal_id"].clone();
+        let policy = json!({"principal_id": principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
+        first.put("/vaults/contoso-kv/access-policies", policy).await;
+        let settings = json!({"type": "CustomerManaged", "vault": "contoso-kv", "key": "databox-key",
+            "version": version, "identity": {"type": "SystemAssigned"}});
+        first
+            .put(&format!("/orders/{id}/encryption"), json!({"settings": settings, "expected_version": null}))
+            .await;
+        passwords.push((id.clone(), first.device_password(&id).await));
+    }
+
+    let rotation = first.post("/vaults/contoso-kv/keys/databox-key/rotate", json!({})).await;
+    let handle = rotation["rewrap_operation"].as_str().expect("a rewrap operation").to_owned();
+    let new_version = rotation["version"].as_str().expect("the new version").to_owned();
+    let running = first.get(&format!("/operations/{handle}")).await;
+    assert_eq!(running["state"], "Running", "the test must kill the server during the rewrap: {running}");
+    first.kill();
+
+    let second = Keyblade::start(data_dir.path()).await;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let operation = loop {
+        let operation = second.get(&format!("/operations/{handle}")).await;
+        if operation["state"] != "Running" {
+            break operation;
+        }
+        assert!(Instant::now() < deadline, "the rewrap never finished: {operation}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(operation["state"], "Succeeded", "{operation}");
+    assert_eq!(operation["steps"].as_array().map(Vec::len), Some(ORDERS));
+    for (order, password) in &passwords {
+        let settings = second.get(&format!("/orders/{order}/encryption")).await;
+        assert_eq!(settings["version"], new_version.as_str(), "order {order} is on the new version");
+        assert_eq!(&second.device_password(order).await, password, "order {order} keeps its passkey");
+    }
+}

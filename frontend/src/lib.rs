@@ -38,6 +38,7 @@ use crate::{
     api::Backend,
     blades::{
         activity_log::ActivityLogBlade,
+        api_keys::ApiKeysBlade,
         device_manager::DeviceManagerBlade,
         encryption::EncryptionBlade,
         home::Home,
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/subscription") view=SubscriptionBlade />
                     <Route path=path!("/troubleshoot") view=TroubleshootBlade />
                     <Route path=path!("/activity-log") view=ActivityLogBlade />
+                    <Route path=path!("/api-keys") view=ApiKeysBlade />
                     <Route path=path!("/device-manager") view=DeviceManagerBlade />
                 </ParentRoute>
             </Routes>

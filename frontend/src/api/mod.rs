@@ -242,6 +242,38 @@ impl Backend {
         self.call(svc::PurgeKey { vault: vault.into(), key: key.into() }).await
     }
 
+    // ---- key rotation ------------------------------------------------------------------------
+    pub async fn rotate_key(
+        &self,
+        vault: &str,
+        key: &str,
+        body: RotateKeyRequest,
+    ) -> ApiResult<RotationView> {
+        self.call(svc::RotateKey { vault: vault.into(), key: key.into(), body }).await
+    }
+    pub async fn set_rotation_policy(
+        &self,
+        vault: &str,
+        key: &str,
+        body: RotationPolicy,
+    ) -> ApiResult<KeyView> {
+        self.call(svc::SetRotationPolicy { vault: vault.into(), key: key.into(), body }).await
+    }
+    pub async fn registrations(&self, vault: &str, key: &str) -> ApiResult<Vec<RegistrationView>> {
+        self.call(svc::ListRegistrations { vault: vault.into(), key: key.into() }).await
+    }
+
+    // ---- API keys ----------------------------------------------------------------------------
+    pub async fn api_keys(&self) -> ApiResult<Vec<ApiKeyView>> {
+        self.call(svc::ListApiKeys {}).await
+    }
+    pub async fn create_api_key(&self, name: &str) -> ApiResult<CreatedApiKey> {
+        self.call(svc::CreateApiKey { body: CreateApiKeyRequest { name: name.into() } }).await
+    }
+    pub async fn revoke_api_key(&self, id: &str) -> ApiResult<()> {
+        self.call(svc::RevokeApiKey { id: id.into() }).await
+    }
+
     // ---- identities --------------------------------------------------------------------------
     pub async fn identities(&self) -> ApiResult<Vec<UserIdentity>> {
         self.call(svc::ListIdentities {}).await

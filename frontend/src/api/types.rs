@@ -3,14 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 pub use shared::api::{
-    CreateKeyRequest, CreateVaultRequest as NewVault, CreateVersionRequest, DevicePasswordResponse,
-    HealthResponse, KeyVersionView, KeyView, OrderView, UpdateVaultRequest as VaultPatch, VaultView,
+    ApiKeyView, CreateApiKeyRequest, CreateKeyRequest, CreateVaultRequest as NewVault, CreateVersionRequest,
+    CreatedApiKey, DevicePasswordResponse, HealthResponse, KeyVersionView, KeyView, OrderView,
+    RegistrationView, RotateKeyRequest, RotationView, UpdateVaultRequest as VaultPatch, VaultView,
     VersionAttributes, VersionStatus,
 };
 pub use shared::catalog::CatalogEntry;
 pub use shared::model::{
     CustomerKey, EncryptionSettings, Firewall, IdentityChoice, KeyPermission, KeyType, OrderPhase,
-    ResourceGroup, Subscription, Tenant, Timestamp, UserIdentity,
+    ResourceGroup, RewrapTarget, RotationPolicy, Subscription, Tenant, Timestamp, UserIdentity,
 };
 
 /// The signed-in user.

@@ -1,6 +1,7 @@
 //! One folder per page (blade).
 
 pub mod activity_log;
+pub mod api_keys;
 pub mod device_manager;
 pub mod encryption;
 pub mod home;

@@ -217,6 +217,7 @@ fn LeftMenu() -> impl IntoView {
                     <li><A href="/subscription">"Subscription"</A></li>
                     <li><A href="/troubleshoot">"Troubleshoot"</A></li>
                     <li><A href="/activity-log">"Activity log"</A></li>
+                    <li><A href="/api-keys">"API keys"</A></li>
                 </ul>
             </div>
         </nav>

@@ -3,6 +3,7 @@
 
 mod deleted;
 mod key_detail;
+mod rotation;
 mod vault;
 
 use leptos::prelude::*;

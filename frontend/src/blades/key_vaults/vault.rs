@@ -372,9 +372,9 @@ fn Keys(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
                 let vault = n_del.clone();
                 view! {
                     <table class="grid">
-                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Size"</th><th scope="col">"Versions"</th><th scope="col">"Actions"</th></tr></thead>
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Size"</th><th scope="col">"Versions"</th><th scope="col">"Last rotated"</th><th scope="col">"Actions"</th></tr></thead>
                         <tbody>
-                            <For each=move || list.clone() key=|k: &KeyView| (k.name.clone(), k.versions.len()) children=move |k| {
+                            <For each=move || list.clone() key=|k: &KeyView| (k.name.clone(), k.versions.len(), k.last_rotated) children=move |k| {
                                 let vault = vault.clone();
                                 let kn = k.name.clone();
                                 let delete_label = format!("Delete key {}", k.name);
@@ -384,6 +384,7 @@ fn Keys(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
                                         <td>{k.key_type.label()}</td>
                                         <td>{k.size}</td>
                                         <td>{k.versions.len()}</td>
+                                        <td>{k.last_rotated.map_or_else(|| "—".to_owned(), date_time)}</td>
                                         <td><button type="button" aria-label=delete_label on:click=move |_| {
                                             let (v, kn) = (vault.clone(), kn.clone());
                                             change.run("Key deleted", move |b| async move { b.delete_key(&v, &kn).await });
