@@ -168,6 +168,8 @@ pub fn status_of(code: ErrorCode) -> u16 {
         InvalidKeyVaultUrl | KeyVaultUrlWithInvalidScheme | KeyVaultUrlInvalidHost => 422,
         // Each field is valid on its own; the combination (an EC key of 2048 bits) is not.
         InvalidKeySize | FixNotApplicable => 422,
+        // Any base64 fits the schema; whether this key wrapped it, or can wrap that much, does not.
+        InvalidDataKey | InvalidCiphertext => 422,
         // The request is sound; the state of the device or the rollover does not allow it yet.
         DeviceOffline | RolloverInProgress | ReauthorizationTooSoon | DeviceNotAuthorized => 409,
         RolloverAuthorizationExpired | ManagementBlockedDuringRollover | DeviceKeyOutdated => 409,

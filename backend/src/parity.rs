@@ -318,7 +318,7 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     ok(p.both(wrap(None)).await);
     let ciphertext =
         ok(p.both(wrap(Some("c2VjcmV0"))).await)["ciphertext"].as_str().expect("wrapped").to_owned();
-    assert_eq!(code(p.both(wrap(Some("not base64!"))).await), "InvalidRequest");
+    assert_eq!(code(p.both(wrap(Some("not base64!"))).await), "InvalidDataKey");
     let unwrap = |ciphertext: &str| svc::UnwrapDataKey {
         vault: kv.clone(),
         key: root.clone(),

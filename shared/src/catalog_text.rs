@@ -340,6 +340,20 @@ fn text_of(code: ErrorCode) -> CodeText {
             &["Send the fix together with the subject named by the failure that offered it."],
             "Yes.",
         ),
+        InvalidDataKey => t(
+            "InvalidDataKey",
+            "The data key to wrap is not standard base64, or is longer than this key can wrap.",
+            &[
+                "Send 1 to 4096 bytes, base64-encoded; an RSA key wraps at most a few hundred bytes, a symmetric key up to 4096.",
+            ],
+            "Yes.",
+        ),
+        InvalidCiphertext => t(
+            "InvalidCiphertext",
+            "The ciphertext was not made by this key (or was altered), so it cannot be unwrapped.",
+            &["Send the ciphertext exactly as a wrap with this key answered it, to the same key."],
+            "Yes.",
+        ),
         DeviceOffline => t(
             "DeviceNotOnline",
             "The device is not connected to the device manager, so it cannot take part in a key change.",

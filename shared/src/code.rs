@@ -106,6 +106,10 @@ pub enum ErrorCode {
     Timeout,
     /// A one-click fix posted for a subject it does not apply to.
     FixNotApplicable,
+    /// A data key to wrap that is not base64, or too long for the key.
+    InvalidDataKey,
+    /// A ciphertext to unwrap that this key did not make.
+    InvalidCiphertext,
     /// The device is offline (device key rollover).
     #[serde(rename = "DeviceNotOnline")]
     DeviceOffline,

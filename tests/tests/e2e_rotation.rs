@@ -68,6 +68,11 @@ async fn rotate_a_key_with_its_registrations_and_policy(mode: Mode) {
     b.click_button("Keys").await;
     b.find_xpath(&format!("//tr[td/a[normalize-space(.)='{DEMO_KEY}']]/td[5][contains(.,'UTC')]")).await;
 
+    // The rotation codes are in the troubleshooting catalog.
+    p.open_path("/troubleshoot").await;
+    b.fill("Search error codes", "KeyRotationNotPermitted").await;
+    b.find_xpath("//td[contains(@class,'code-cell')][normalize-space(.)='KeyRotationNotPermitted']").await;
+
     // The order's passkey, rewrapped onto the new version, still opens.
     p.open_overview().await;
     p.device_password_ok().await;

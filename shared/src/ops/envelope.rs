@@ -44,7 +44,7 @@ pub fn wrap_data_key(
     plaintext: &[u8],
 ) -> Result<WrappedDataKey, Failure> {
     if plaintext.is_empty() || plaintext.len() > MAX_DATA_KEY {
-        return Err(Failure::new(ErrorCode::InvalidRequest, "A data key has 1 to 4096 bytes."));
+        return Err(Failure::new(ErrorCode::InvalidDataKey, "A data key has 1 to 4096 bytes."));
     }
     let k = live_key(world, vault, key)?;
     let version = k.current_version().ok_or_else(|| Failure::not_found("The key version"))?;
@@ -55,7 +55,7 @@ pub fn wrap_data_key(
             .and_then(|public| crypto::oaep_wrap(&public, plaintext, ctx.rng)),
         PublicKeyMaterial::Ec { .. } => return Err(cannot_wrap(k)),
     }
-    .map_err(|_| Failure::new(ErrorCode::InvalidRequest, "The data key is too long for this key to wrap."))?;
+    .map_err(|_| Failure::new(ErrorCode::InvalidDataKey, "The data key is too long for this key to wrap."))?;
     let mut blob = hex_bytes(&version.id)?;
     blob.extend(wrapped);
     Ok(WrappedDataKey { ciphertext: crypto::b64(&blob), version: version.id.clone() })
@@ -71,7 +71,7 @@ pub fn unwrap_data_key(
     ciphertext: &str,
 ) -> Result<UnwrappedDataKey, Failure> {
     let foreign =
-        || Failure::new(ErrorCode::InvalidRequest, format!("The ciphertext was not made by '{key}'."));
+        || Failure::new(ErrorCode::InvalidCiphertext, format!("The ciphertext was not made by '{key}'."));
     let blob = crypto::unb64(ciphertext).map_err(|_| foreign())?;
     if blob.len() <= VERSION_ID_BYTES {
         return Err(foreign());
@@ -178,6 +178,6 @@ mod tests {
         let refused = fx.run(|w, c| unwrap_data_key(w, c, DEMO_VAULT, key, &wrapped.ciphertext)).unwrap_err();
         assert_eq!(refused.code, ErrorCode::EncryptionKeyDisabled);
         let foreign = fx.run(|w, c| unwrap_data_key(w, c, DEMO_VAULT, key, "AAAA")).unwrap_err();
-        assert_eq!(foreign.code, ErrorCode::InvalidRequest);
+        assert_eq!(foreign.code, ErrorCode::InvalidCiphertext);
     }
 }

@@ -265,7 +265,7 @@ impl Endpoint for WrapDataKey {
     ]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<WrappedView>, Failure> {
         let sent = self.body.plaintext.as_deref().map(crypto::unb64).transpose();
-        let sent = sent.map_err(|_| Failure::new(InvalidRequest, "The plaintext is not standard base64."))?;
+        let sent = sent.map_err(|_| Failure::new(InvalidDataKey, "The plaintext is not standard base64."))?;
         let generated = sent.is_none().then(|| crypto::Passkey::generate(ctx.rng));
         let plaintext = zeroize::Zeroizing::new(match (&sent, &generated) {
             (Some(bytes), _) => bytes.clone(),
