@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::{ApiError, KeyView, VersionAttributes, VersionStatus},
+    api::{ApiError, KeyType, KeyView, VersionAttributes, VersionStatus},
     components::{
         error_panel::ErrorPanel,
         form::{date_in_days, date_time, date_value, parse_date, unique_id},
@@ -47,6 +47,8 @@ pub fn KeyDetailBlade() -> impl IntoView {
     let change = use_change(error);
     let new_version = RwSignal::new(false);
     let rotating = RwSignal::new(false);
+    // New material for a symmetric key comes only from Rotate: the browser makes key pairs.
+    let symmetric = move || matches!(this_key(), Some(Ok(Some(k))) if k.key_type == KeyType::Oct);
     let tab = RwSignal::new(Tab::Versions);
     let tabs = [
         (Tab::Versions, "Versions"),
@@ -57,7 +59,8 @@ pub fn KeyDetailBlade() -> impl IntoView {
         <section class="blade" aria-labelledby="key-title">
             <div class="blade-head"><h1 id="key-title">{key}</h1><span class="muted">"Key"</span></div>
             <div class="toolbar" role="toolbar" aria-label="Key actions">
-                <button type="button" on:click=move |_| new_version.set(true)><span aria-hidden="true" class="tb-icon icon-add"></span>"New version"</button>
+                <button type="button" disabled=symmetric title=move || if symmetric() { "Symmetric keys get new versions by rotating" } else { "" }
+                    on:click=move |_| new_version.set(true)><span aria-hidden="true" class="tb-icon icon-add"></span>"New version"</button>
                 <button type="button" on:click=move |_| rotating.set(true)><span aria-hidden="true" class="tb-icon icon-refresh"></span>"Rotate"</button>
                 <button type="button" on:click=move |_| { let (v, k) = (vault(), key()); change.run("Key deleted", move |b| async move { b.delete_key(&v, &k).await }) }>
                     <span aria-hidden="true" class="tb-icon icon-delete"></span>"Delete"</button>
