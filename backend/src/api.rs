@@ -115,7 +115,8 @@ async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Ap
 }
 
 /// API answers are per user and some are secret (the Device password): never cache them.
-async fn no_store(mut response: Response) -> Response {
+/// Answers carrying tokens, keys or their data must not be cached anywhere.
+pub async fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

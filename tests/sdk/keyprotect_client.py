@@ -115,6 +115,12 @@ def policy(months):
 kp.put_policy(id=root["id"], bluemix_instance=INSTANCE, key_policy_put_body=policy(3), policy="rotation")
 got = result(kp.get_policy(id=root["id"], bluemix_instance=INSTANCE, policy="rotation"))
 assert got["resources"][0]["rotation"]["interval_month"] == 3, got
+off = policy(3)
+del off["resources"][0]["rotation"]["interval_month"]
+off["resources"][0]["rotation"]["enabled"] = False
+kp.put_policy(id=root["id"], bluemix_instance=INSTANCE, key_policy_put_body=off, policy="rotation")
+got = result(kp.get_policy(id=root["id"], bluemix_instance=INSTANCE, policy="rotation"))
+assert got["resources"][0]["rotation"] == {"enabled": False, "interval_month": 3}, got
 refused(lambda: kp.put_policy(id=root["id"], bluemix_instance=INSTANCE, key_policy_put_body=policy(13),
                               policy="rotation"), 400, "InvalidRotationInterval")
 refused(lambda: kp.put_policy(id=imported["id"], bluemix_instance=INSTANCE, key_policy_put_body=policy(1),

@@ -9,9 +9,9 @@
 mod wire;
 
 use axum::{
-    Form, Router,
+    Router,
     body::Bytes,
-    extract::{Path, Query, State},
+    extract::{Path, RawQuery, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -63,12 +63,19 @@ pub fn router(state: AppState) -> Router {
         .route("/keys/{id}/purge", axum::routing::delete(purge_key))
         .route("/keys/{id}/actions/{action}", post(key_action))
         .fallback(|| async { KpError(AppError::plain(ErrorCode::NotFound, "No such Key Protect route.")) })
+        .method_not_allowed_fallback(|| async {
+            KpError(AppError::plain(ErrorCode::MethodNotAllowed, "The route does not take this method."))
+        })
+        .layer(axum::middleware::map_response(crate::api::no_store))
         .with_state(state)
 }
 
 /// `/identity/token`: the IAM token endpoint, trading an API key for an access token.
 pub fn token_router(state: AppState) -> Router {
-    Router::new().route("/identity/token", post(issue_token)).with_state(state)
+    Router::new()
+        .route("/identity/token", post(issue_token))
+        .layer(axum::middleware::map_response(crate::api::no_store))
+        .with_state(state)
 }
 
 #[derive(Deserialize)]
@@ -77,7 +84,10 @@ struct TokenRequest {
     apikey: String,
 }
 
-async fn issue_token(State(state): State<AppState>, Form(form): Form<TokenRequest>) -> Response {
+async fn issue_token(State(state): State<AppState>, body: Bytes) -> Response {
+    let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(&body) else {
+        return token_error(StatusCode::BAD_REQUEST, "Send grant_type and apikey, form-encoded.");
+    };
     if form.grant_type != "urn:ibm:params:oauth:grant-type:apikey" {
         return token_error(StatusCode::BAD_REQUEST, "Only the API key grant type is supported.");
     }
@@ -108,7 +118,8 @@ async fn issue_token(State(state): State<AppState>, Form(form): Form<TokenReques
 }
 
 fn token_error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({"errorCode": "Unauthorized", "errorMessage": message}))).into_response()
+    let code = if status == StatusCode::UNAUTHORIZED { "Unauthorized" } else { "InvalidRequest" };
+    (status, axum::Json(json!({"errorCode": code, "errorMessage": message}))).into_response()
 }
 
 /// Who calls, on which vault: from the bearer token and the `Bluemix-Instance` header.
@@ -125,7 +136,8 @@ async fn caller(state: &AppState, headers: &HeaderMap, ip: std::net::IpAddr) -> 
     let key = state
         .compute(
             move |world, ctx| {
-                ops::verify_access_token(world, ctx.master, &token, ctx.now).map(|k| k.name.clone())
+                ops::verify_access_token(world, ctx.master, &token, ctx.now)
+                    .map(|k| format!("{} ({})", k.name, k.id))
             },
             snapshot.world,
         )
@@ -175,19 +187,28 @@ fn field(body: &Value, name: &str) -> Option<String> {
     body[name].as_str().map(str::to_owned)
 }
 
-#[derive(Deserialize)]
+/// `limit` and `offset` of a listing; anything else in the query (`state=`...) is ignored.
+#[derive(Deserialize, Default)]
 struct Page {
     limit: Option<usize>,
     offset: Option<usize>,
+}
+
+impl Page {
+    fn parse(query: Option<&str>) -> Result<Page, KpError> {
+        serde_urlencoded::from_str(query.unwrap_or_default())
+            .map_err(|e| KpError(AppError::bad_request(format!("limit and offset are whole numbers: {e}"))))
+    }
 }
 
 async fn list_keys(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Query(page): Query<Page>,
+    RawQuery(query): RawQuery,
 ) -> KpResult {
     let caller = caller(&state, &headers, ip).await?;
+    let page = Page::parse(query.as_deref())?;
     let keys = caller.run(&state, svc::ListKeys { vault: caller.vault.clone() }).await?;
     let resources = keys
         .iter()
@@ -262,16 +283,27 @@ async fn put_policy(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> KpResult {
     let caller = caller(&state, &headers, ip).await?;
     let key = caller.key(&state, &id).await?;
+    let kind = query.as_deref().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("policy=")));
+    if kind.is_some_and(|kind| kind != "rotation") {
+        return Err(KpError(AppError::bad_request(
+            "Keyblade serves the rotation policy only (policy=rotation).",
+        )));
+    }
     let rotation = &json_body(&body)?["resources"][0]["rotation"];
-    let months = rotation["interval_month"].as_u64().unwrap_or(0);
-    let policy = RotationPolicy {
-        enabled: rotation["enabled"].as_bool().unwrap_or(true),
-        interval_months: u8::try_from(months).unwrap_or(u8::MAX),
+    let enabled = rotation["enabled"].as_bool().unwrap_or(true);
+    // Turning rotation off needs no interval: the one set before is kept.
+    let kept = key.rotation_policy.map_or(1, |p| p.interval_months);
+    let months = match rotation["interval_month"].as_u64() {
+        Some(months) => u8::try_from(months).unwrap_or(u8::MAX),
+        None if !enabled => kept,
+        None => 0,
     };
+    let policy = RotationPolicy { enabled, interval_months: months };
     let request = svc::SetRotationPolicy { vault: caller.vault.clone(), key: key.name, body: policy };
     let key = caller.run(&state, request).await?;
     Ok(wire::answer(StatusCode::OK, wire::POLICY_TYPE, &wire::rotation_policy(&caller.vault, &key)))
@@ -324,7 +356,8 @@ async fn delete_key(
     if !representation {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let deleted = caller.key(&state, &id).await?;
+    // Without soft delete the key is purged at once: answer from what it was.
+    let deleted = KeyView { deleted_at: Some(state.now()), ..key };
     Ok(caller.key_answer(StatusCode::OK, &deleted))
 }
 

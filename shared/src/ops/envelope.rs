@@ -88,8 +88,10 @@ pub fn unwrap_data_key(
     }
     .map_err(|_| foreign())?;
     let current = k.current_version().map(|v| v.id.as_str());
+    // The rewrapped copy is a convenience: an unusable current version must not stop an old
+    // ciphertext from unwrapping.
     let rewrapped = match current {
-        Some(current) if current != version.id => Some(wrap_data_key(world, ctx, vault, key, &plaintext)?),
+        Some(current) if current != version.id => wrap_data_key(world, ctx, vault, key, &plaintext).ok(),
         _ => None,
     };
     Ok(UnwrappedDataKey { plaintext, version: version.id.clone(), rewrapped })
@@ -163,6 +165,14 @@ mod tests {
         let again = fx.run(|w, c| unwrap_data_key(w, c, DEMO_VAULT, "root", &rewrapped.ciphertext)).unwrap();
         assert_eq!(*again.plaintext, dek);
         assert!(again.rewrapped.is_none(), "already current");
+
+        // With the current version disabled, the old one still unwraps (nothing to rewrap onto).
+        let current = rewrapped.version.clone();
+        let off = crate::api::VersionAttributes { enabled: false, nbf: None, exp: None };
+        fx.apply(|w, _| crate::ops::update_version(w, DEMO_VAULT, "root", &current, &off));
+        let old_only = fx.run(|w, c| unwrap_data_key(w, c, DEMO_VAULT, "root", &old.ciphertext)).unwrap();
+        assert_eq!(*old_only.plaintext, dek);
+        assert!(old_only.rewrapped.is_none());
     }
 
     #[test]

@@ -272,6 +272,12 @@ fn wrap_passkey(
         .and_then(|v| v.keys.get(&ck.key))
         .and_then(|k| k.version(&ck.version))
         .ok_or_else(generic)?;
+    if version.decrypt_only {
+        return Err(Failure::new(
+            ErrorCode::VersionDecryptOnly,
+            "A decrypt-only key version wraps nothing new.",
+        ));
+    }
     let public = crypto::rsa_public_from_material(&version.public_key).map_err(|_| generic())?;
     let ciphertext = crypto::oaep_wrap(&public, passkey.expose(), ctx.rng).map_err(|_| generic())?;
     Ok(WrappedPasskey::ByCustomerKey {

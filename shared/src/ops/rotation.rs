@@ -297,6 +297,11 @@ pub fn rewrap_target(
     version: &str,
     target: &RewrapTarget,
 ) -> Result<World, Failure> {
+    // A later rotation supersedes this one: its own rewrap moves the resource, never backwards.
+    let still_current = live_key(world, vault, key)?.current_version().is_some_and(|v| v.id == version);
+    if !still_current {
+        return Ok(world.clone());
+    }
     match target {
         RewrapTarget::Order { id, .. } => super::rewrap_order_passkey(world, ctx, id, vault, key, version),
         // The service holding an external resource's secret rewraps it itself when told; here

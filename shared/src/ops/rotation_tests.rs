@@ -241,3 +241,34 @@ fn months_are_calendar_months() {
     assert_eq!(jan31.plus_months(12).rfc3339(), "2025-01-31T00:00:00Z");
     assert_eq!(Timestamp(1_700_000_000).plus_months(3).rfc3339(), "2024-02-14T22:13:20Z");
 }
+
+#[test]
+fn a_late_rewrap_of_an_older_rotation_never_moves_a_resource_backwards() {
+    let mut fx = Fx::new();
+    fx.save_demo_cmk(IdentityChoice::SystemAssigned);
+    let first = fx.rotate_demo_key();
+    fx.now = Timestamp(fx.now.0 + HOUR);
+    let second = fx.rotate_demo_key();
+    // The newer rewrap runs first, then the older one's step (as a second runner could).
+    for op in [second.rewrap.clone(), first.rewrap.clone()].into_iter().flatten() {
+        let world = fx.run(|w, c| run_step(w, c, &op)).unwrap();
+        fx.world = world;
+    }
+    let order = fx.order.clone();
+    assert_eq!(fx.passkey_version(&order), second.version);
+    fx.assert_passkey_intact();
+}
+
+#[test]
+fn a_vault_holding_a_protected_key_cannot_be_deleted() {
+    let mut fx = Fx::new();
+    fx.root_key("bucket-root", None);
+    let req = RegisterResourceRequest {
+        resource: "crn:bucket".into(),
+        prevent_key_deletion: true,
+        description: String::new(),
+    };
+    fx.apply(|w, c| register_resource(w, c, DEMO_VAULT, "bucket-root", &req));
+    let refused = fx.run(|w, c| delete_vault(w, c, DEMO_VAULT)).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::KeyHasRegistrations);
+}

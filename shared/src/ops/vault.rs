@@ -132,6 +132,15 @@ pub fn enable_recovery_options(world: &World, vault: &str) -> Result<World, Fail
 pub fn delete_vault(world: &World, ctx: &Ctx, vault: &str) -> Result<World, Failure> {
     let mut next = world.clone();
     let v = live_vault_mut(&mut next, vault)?;
+    let protected = v.keys.values().filter(|k| k.is_live()).find_map(|k| {
+        k.registrations.iter().find(|r| r.prevent_key_deletion).map(|r| (k.name.clone(), r.resource.clone()))
+    });
+    if let Some((key, resource)) = protected {
+        return Err(Failure::new(
+            ErrorCode::KeyHasRegistrations,
+            format!("'{resource}' is registered with key '{key}' of this vault and prevents its deletion."),
+        ));
+    }
     v.deleted_at = Some(ctx.now);
     if !v.soft_delete {
         destroy_vault(&mut next, vault);

@@ -92,7 +92,7 @@ impl Endpoint for DeleteKey {
         TAG,
         "Deletes a key: soft-deleted (recoverable) when the vault has soft delete.",
     )
-    .failing(&[NotFound])
+    .failing(&[NotFound, KeyHasRegistrations])
     .audited(AuditAction::KeyDelete);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::delete_key(world, ctx, &self.vault, &self.key)?, |_| Ok(()))

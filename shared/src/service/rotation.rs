@@ -258,7 +258,7 @@ impl Endpoint for WrapDataKey {
     )
     .failing(&[
         NotFound,
-        InvalidRequest,
+        InvalidDataKey,
         EncryptionKeyDisabled,
         EncryptionKeyExpired,
         EncryptionKeyTypeNotSupported,
@@ -303,7 +303,7 @@ impl Endpoint for UnwrapDataKey {
     )
     .failing(&[
         NotFound,
-        InvalidRequest,
+        InvalidCiphertext,
         EncryptionKeyDisabled,
         EncryptionKeyExpired,
         EncryptionKeyTypeNotSupported,

@@ -119,7 +119,7 @@ impl Endpoint for DeleteVault {
         TAG,
         "Deletes a vault: recoverable for its retention period when soft delete is on.",
     )
-    .failing(&[NotFound])
+    .failing(&[NotFound, KeyHasRegistrations])
     .audited(AuditAction::VaultDelete);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::delete_vault(world, ctx, &self.vault)?, |_| Ok(()))

@@ -101,7 +101,7 @@ pub fn RotatePanel(
                 {imported.then(|| view! {
                     <div class="field">
                         <label for=payload_id.clone()>"New key material (base64)"</label>
-                        <input id=payload_id type="text" class="mono" autocomplete="off" spellcheck="false" disabled=busy
+                        <input id=payload_id type="password" class="mono" autocomplete="off" spellcheck="false" disabled=busy
                             prop:value=move || payload.get() on:input=move |ev| payload.set(event_target_value(&ev)) />
                         <p class="hint">"This key's material was imported: a rotation must bring new material of the same size."</p>
                         <Show when=move || missing.get()><p class="hint invalid" role="alert">"Paste the new key material first."</p></Show>
