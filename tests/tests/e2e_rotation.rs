@@ -1,6 +1,7 @@
 //! Key rotation on the key's blade, as an operator would click it: the order registered with
 //! the key, Rotate with its confirmation, the rewrap followed to the end, Current and Decrypt
-//! only versions, the hourly limit, the rotation policy, and Last rotated in the vault's list.
+//! only versions, the hourly limit, the rotation policy, and Last rotated in the vault's list;
+//! and the API keys scripts use.
 
 use keyblade_tests::{
     Mode, Portal, in_both_modes,
@@ -79,4 +80,22 @@ async fn rotate_a_key_with_its_registrations_and_policy(mode: Mode) {
     p.close().await;
 }
 
-in_both_modes!(rotate_a_key_with_its_registrations_and_policy);
+/// An API key for scripts: its secret shown once, then revoked.
+async fn create_and_revoke_an_api_key(mode: Mode) {
+    let p = Portal::start_in(mode).await;
+    p.open_path("/").await;
+    let b = &p.browser;
+    b.click_link("API keys").await;
+    b.find_text("No API keys yet.").await;
+    b.fill("API key name", "nightly backup").await;
+    b.click_button("Create API key").await;
+    let secret = b.find_xpath("//code[contains(@class,'secret')]").await.text().await.expect("the secret");
+    assert!(secret.starts_with("kb_"), "{secret}");
+    b.click_button("Done").await;
+    b.wait_absent("//code[contains(@class,'secret')]").await;
+    b.click_button("Revoke API key nightly backup").await;
+    b.find_text_containing("Revoked").await;
+    p.close().await;
+}
+
+in_both_modes!(rotate_a_key_with_its_registrations_and_policy, create_and_revoke_an_api_key);

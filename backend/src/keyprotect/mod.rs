@@ -11,8 +11,8 @@ mod wire;
 use axum::{
     Router,
     body::Bytes,
-    extract::{Path, RawQuery, State},
-    http::{HeaderMap, StatusCode, header},
+    extract::{FromRequestParts, Path, RawQuery, State},
+    http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -122,48 +122,58 @@ fn token_error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"errorCode": code, "errorMessage": message}))).into_response()
 }
 
-/// Who calls, on which vault: from the bearer token and the `Bluemix-Instance` header.
+/// Who calls, on which vault: from the bearer token and the `Bluemix-Instance` header. Every
+/// Key Protect route takes one, so none runs unauthenticated.
 struct Caller {
+    state: AppState,
     vault: String,
     actor: Actor,
 }
 
-async fn caller(state: &AppState, headers: &HeaderMap, ip: std::net::IpAddr) -> Result<Caller, KpError> {
-    let text =
-        |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
-    let token = text(header::AUTHORIZATION.as_str()).strip_prefix("Bearer ").unwrap_or_default().to_owned();
-    let snapshot = state.store().load().await?;
-    let key = state
-        .compute(
-            move |world, ctx| {
-                ops::verify_access_token(world, ctx.master, &token, ctx.now)
-                    .map(|k| format!("{} ({})", k.name, k.id))
-            },
-            snapshot.world,
-        )
-        .await?;
-    let vault = text("bluemix-instance").to_owned();
-    if vault.is_empty() {
-        return Err(KpError(AppError::bad_request("Name the key vault in the Bluemix-Instance header.")));
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = KpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, KpError> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        let text = |name: &str| {
+            parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default()
+        };
+        let token =
+            text(header::AUTHORIZATION.as_str()).strip_prefix("Bearer ").unwrap_or_default().to_owned();
+        let vault = text("bluemix-instance").to_owned();
+        let snapshot = state.store().load().await?;
+        let key = state
+            .compute(
+                move |world, ctx| {
+                    ops::verify_access_token(world, ctx.master, &token, ctx.now)
+                        .map(|k| format!("{} ({})", k.name, k.id))
+                },
+                snapshot.world,
+            )
+            .await?;
+        if vault.is_empty() {
+            return Err(KpError(AppError::bad_request("Name the key vault in the Bluemix-Instance header.")));
+        }
+        let actor = Actor { name: format!("api key {key}"), source: ip.to_string() };
+        Ok(Caller { state: state.clone(), vault, actor })
     }
-    Ok(Caller { vault, actor: Actor { name: format!("api key {key}"), source: ip.to_string() } })
 }
 
 impl Caller {
-    async fn run<E: Endpoint + Clone>(&self, state: &AppState, request: E) -> Result<E::Answer, KpError> {
-        Ok(state.execute(request, &self.actor).await?.answer)
+    async fn run<E: Endpoint + Clone>(&self, request: E) -> Result<E::Answer, KpError> {
+        Ok(self.state.execute(request, &self.actor).await?.answer)
     }
 
     /// Every key of the vault, live and soft-deleted.
-    async fn all_keys(&self, state: &AppState) -> Result<Vec<KeyView>, KpError> {
-        let mut keys = self.run(state, svc::ListKeys { vault: self.vault.clone() }).await?;
-        keys.extend(self.run(state, svc::ListDeletedKeys { vault: self.vault.clone() }).await?);
+    async fn all_keys(&self) -> Result<Vec<KeyView>, KpError> {
+        let mut keys = self.run(svc::ListKeys { vault: self.vault.clone() }).await?;
+        keys.extend(self.run(svc::ListDeletedKeys { vault: self.vault.clone() }).await?);
         Ok(keys)
     }
 
     /// The key named by `id` (its UUID or its name).
-    async fn key(&self, state: &AppState, id: &str) -> Result<KeyView, KpError> {
-        let keys = self.all_keys(state).await?;
+    async fn key(&self, id: &str) -> Result<KeyView, KpError> {
+        let keys = self.all_keys().await?;
         keys.into_iter().find(|k| k.id.as_deref() == Some(id) || k.name == id).ok_or_else(|| {
             KpError(AppError::plain(ErrorCode::NotFound, format!("No key '{id}' in this instance.")))
         })
@@ -201,15 +211,9 @@ impl Page {
     }
 }
 
-async fn list_keys(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
+async fn list_keys(caller: Caller, RawQuery(query): RawQuery) -> KpResult {
     let page = Page::parse(query.as_deref())?;
-    let keys = caller.run(&state, svc::ListKeys { vault: caller.vault.clone() }).await?;
+    let keys = caller.run(svc::ListKeys { vault: caller.vault.clone() }).await?;
     let resources = keys
         .iter()
         .skip(page.offset.unwrap_or(0))
@@ -219,19 +223,12 @@ async fn list_keys(
     Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::keys(resources)))
 }
 
-async fn count_keys(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let keys = caller.run(&state, svc::ListKeys { vault: caller.vault.clone() }).await?;
+async fn count_keys(caller: Caller) -> KpResult {
+    let keys = caller.run(svc::ListKeys { vault: caller.vault.clone() }).await?;
     Ok((StatusCode::OK, [("key-total", keys.len().to_string())]).into_response())
 }
 
-async fn create_key(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
+async fn create_key(caller: Caller, body: Bytes) -> KpResult {
     let body = json_body(&body)?;
     let resource = &body["resources"][0];
     if resource["extractable"].as_bool() == Some(true) {
@@ -241,53 +238,32 @@ async fn create_key(
     }
     let name = field(resource, "name").unwrap_or_default();
     let request = CreateRootKeyRequest { name, payload: field(resource, "payload") };
-    let key = caller.run(&state, svc::CreateRootKey { vault: caller.vault.clone(), body: request }).await?;
+    let key = caller.run(svc::CreateRootKey { vault: caller.vault.clone(), body: request }).await?;
     Ok(caller.key_answer(StatusCode::CREATED, &key))
 }
 
-async fn get_key(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let key = caller.key(&state, &id).await?;
+async fn get_key(caller: Caller, Path(id): Path<String>) -> KpResult {
+    let key = caller.key(&id).await?;
     Ok(caller.key_answer(StatusCode::OK, &key))
 }
 
-async fn list_versions(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let key = caller.key(&state, &id).await?;
+async fn list_versions(caller: Caller, Path(id): Path<String>) -> KpResult {
+    let key = caller.key(&id).await?;
     Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::versions(&key)))
 }
 
-async fn get_policy(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let key = caller.key(&state, &id).await?;
+async fn get_policy(caller: Caller, Path(id): Path<String>) -> KpResult {
+    let key = caller.key(&id).await?;
     Ok(wire::answer(StatusCode::OK, wire::POLICY_TYPE, &wire::rotation_policy(&caller.vault, &key)))
 }
 
 async fn put_policy(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let key = caller.key(&state, &id).await?;
+    let key = caller.key(&id).await?;
     let kind = query.as_deref().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("policy=")));
     if kind.is_some_and(|kind| kind != "rotation") {
         return Err(KpError(AppError::bad_request(
@@ -305,50 +281,33 @@ async fn put_policy(
     };
     let policy = RotationPolicy { enabled, interval_months: months };
     let request = svc::SetRotationPolicy { vault: caller.vault.clone(), key: key.name, body: policy };
-    let key = caller.run(&state, request).await?;
+    let key = caller.run(request).await?;
     Ok(wire::answer(StatusCode::OK, wire::POLICY_TYPE, &wire::rotation_policy(&caller.vault, &key)))
 }
 
-async fn key_registrations(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let key = caller.key(&state, &id).await?;
-    let resources = registrations_of(&state, &caller, &key).await?;
+async fn key_registrations(caller: Caller, Path(id): Path<String>) -> KpResult {
+    let key = caller.key(&id).await?;
+    let resources = registrations_of(&caller, &key).await?;
     Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::registrations(resources)))
 }
 
-async fn all_registrations(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
+async fn all_registrations(caller: Caller) -> KpResult {
     let mut resources = Vec::new();
-    for key in caller.run(&state, svc::ListKeys { vault: caller.vault.clone() }).await? {
-        resources.extend(registrations_of(&state, &caller, &key).await?);
+    for key in caller.run(svc::ListKeys { vault: caller.vault.clone() }).await? {
+        resources.extend(registrations_of(&caller, &key).await?);
     }
     Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::registrations(resources)))
 }
 
-async fn registrations_of(state: &AppState, caller: &Caller, key: &KeyView) -> Result<Vec<Value>, KpError> {
+async fn registrations_of(caller: &Caller, key: &KeyView) -> Result<Vec<Value>, KpError> {
     let request = svc::ListRegistrations { vault: caller.vault.clone(), key: key.name.clone() };
-    let registrations = caller.run(state, request).await?;
+    let registrations = caller.run(request).await?;
     Ok(registrations.iter().map(|r| wire::registration(&caller.vault, key, r)).collect())
 }
 
-async fn delete_key(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let key = caller.key(&state, &id).await?;
-    caller.run(&state, svc::DeleteKey { vault: caller.vault.clone(), key: key.name.clone() }).await?;
+async fn delete_key(caller: Caller, headers: HeaderMap, Path(id): Path<String>) -> KpResult {
+    let key = caller.key(&id).await?;
+    caller.run(svc::DeleteKey { vault: caller.vault.clone(), key: key.name.clone() }).await?;
     let representation = headers
         .get("prefer")
         .and_then(|v| v.to_str().ok())
@@ -357,60 +316,41 @@ async fn delete_key(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     // Without soft delete the key is purged at once: answer from what it was.
-    let deleted = KeyView { deleted_at: Some(state.now()), ..key };
+    let deleted = KeyView { deleted_at: Some(caller.state.now()), ..key };
     Ok(caller.key_answer(StatusCode::OK, &deleted))
 }
 
-async fn restore_key(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let key = caller.key(&state, &id).await?;
-    let restored = caller.run(&state, svc::RecoverKey { vault: caller.vault.clone(), key: key.name }).await?;
+async fn restore_key(caller: Caller, Path(id): Path<String>) -> KpResult {
+    let key = caller.key(&id).await?;
+    let restored = caller.run(svc::RecoverKey { vault: caller.vault.clone(), key: key.name }).await?;
     Ok(caller.key_answer(StatusCode::CREATED, &restored))
 }
 
-async fn purge_key(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let key = caller.key(&state, &id).await?;
-    caller.run(&state, svc::PurgeKey { vault: caller.vault.clone(), key: key.name.clone() }).await?;
+async fn purge_key(caller: Caller, Path(id): Path<String>) -> KpResult {
+    let key = caller.key(&id).await?;
+    caller.run(svc::PurgeKey { vault: caller.vault.clone(), key: key.name.clone() }).await?;
     Ok(caller.key_answer(StatusCode::OK, &key))
 }
 
 /// `POST /keys/{id}/actions/{action}`: rotate, wrap, unwrap, rewrap, enable, disable.
-async fn key_action(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path((id, action)): Path<(String, String)>,
-    body: Bytes,
-) -> KpResult {
-    let caller = caller(&state, &headers, ip).await?;
-    let key = caller.key(&state, &id).await?;
+async fn key_action(caller: Caller, Path((id, action)): Path<(String, String)>, body: Bytes) -> KpResult {
+    let key = caller.key(&id).await?;
     let body = json_body(&body)?;
     let (vault, name) = (caller.vault.clone(), key.name.clone());
     match action.as_str() {
         "rotate" => {
             let request = RotateKeyRequest { transfer: None, payload: field(&body, "payload") };
-            caller.run(&state, svc::RotateKey { vault, key: name, body: request }).await?;
+            caller.run(svc::RotateKey { vault, key: name, body: request }).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         "enable" | "disable" => {
             let request = SetKeyEnabledRequest { enabled: action == "enable" };
-            caller.run(&state, svc::SetKeyEnabled { vault, key: name, body: request }).await?;
+            caller.run(svc::SetKeyEnabled { vault, key: name, body: request }).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         "wrap" => {
             let request = WrapRequest { plaintext: field(&body, "plaintext") };
-            let wrapped = caller.run(&state, svc::WrapDataKey { vault, key: name, body: request }).await?;
+            let wrapped = caller.run(svc::WrapDataKey { vault, key: name, body: request }).await?;
             let mut answer =
                 json!({"ciphertext": wrapped.ciphertext, "keyVersion": {"id": wire::uuid(&wrapped.version)}});
             if let Some(plaintext) = wrapped.plaintext {
@@ -420,8 +360,7 @@ async fn key_action(
         }
         "unwrap" | "rewrap" => {
             let request = UnwrapRequest { ciphertext: field(&body, "ciphertext").unwrap_or_default() };
-            let unwrapped =
-                caller.run(&state, svc::UnwrapDataKey { vault, key: name, body: request }).await?;
+            let unwrapped = caller.run(svc::UnwrapDataKey { vault, key: name, body: request }).await?;
             let mut answer = json!({"keyVersion": {"id": wire::uuid(&unwrapped.version)}});
             if action == "unwrap" {
                 answer["plaintext"] = json!(unwrapped.plaintext);

@@ -25,26 +25,24 @@ pub fn ApiKeysBlade() -> impl IntoView {
     let id_name = unique_id("apikey-name");
     let backend = use_backend();
     let (notifier, refresh) = (use_notifier(), use_refresh());
-    let create = move |_| {
-        let (backend, wanted) = (backend.clone(), name.get_untracked().trim().to_owned());
-        leptos::task::spawn_local(async move {
-            match backend.create_api_key(&wanted).await {
-                Ok(created) => {
-                    name.try_set(String::new());
-                    secret.try_set(Some((created.key.name.clone(), created.secret)));
-                    notifier.push(
-                        NoteKind::Success,
-                        "API key created",
-                        format!("'{}' was created.", created.key.name),
-                    );
-                    refresh.bump();
-                }
-                Err(e) => {
-                    error.try_set(Some(e));
-                }
-            }
-        });
-    };
+    let create = Action::new_local(move |wanted: &String| {
+        let (backend, wanted) = (backend.clone(), wanted.clone());
+        async move { backend.create_api_key(&wanted).await }
+    });
+    Effect::new(move || match create.value().get() {
+        Some(Ok(created)) => {
+            name.set(String::new());
+            notifier.push(
+                NoteKind::Success,
+                "API key created",
+                format!("'{}' was created.", created.key.name),
+            );
+            secret.set(Some((created.key.name, created.secret)));
+            refresh.bump();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
     view! {
         <section class="blade" aria-labelledby="apikeys-title">
             <div class="blade-head"><h1 id="apikeys-title">"API keys"</h1><span class="muted">"Key Protect API"</span></div>
@@ -63,7 +61,8 @@ pub fn ApiKeysBlade() -> impl IntoView {
                     <label for=id_name.clone()>"API key name"</label>
                     <input id=id_name type="text" autocomplete="off" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
                 </div>
-                <button type="button" class="primary" disabled=move || name.get().trim().is_empty() on:click=create>"Create API key"</button>
+                <button type="button" class="primary" disabled=move || name.get().trim().is_empty() || create.pending().get()
+                    on:click=move |_| { error.set(None); create.dispatch_local(name.get_untracked().trim().to_owned()); }>"Create API key"</button>
             </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || keys.get().map(|r| match r {

@@ -35,7 +35,6 @@ pub fn RotatePanel(
         use_query(move || (v.clone(), k.clone()), |b, (v, k)| async move { b.registrations(&v, &k).await });
     let runner = KeyRunner::new();
     let working = runner.working();
-    let sending = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let payload = RwSignal::new(String::new());
     let missing = RwSignal::new(false);
@@ -48,13 +47,26 @@ pub fn RotatePanel(
     }
     let (vault_c, name) = (vault.clone(), key.name.clone());
     let imported = key.imported;
+    // What follows a rotation: the rewrap is followed by the app-wide notifier, the panel closes.
+    let follower = backend.clone();
+    let done = Callback::new(move |rotation: RotationView| {
+        follow_rewrap(follower.clone(), notifier, refresh, rotation);
+        let _ = on_close.try_run(());
+    });
+    // Rotations that need no browser-made material; owned by the panel, so an answer arriving
+    // after it closed goes nowhere.
+    let (vault_s, name_s) = (vault.clone(), key.name.clone());
+    let send = Action::new_local(move |body: &RotateKeyRequest| {
+        let (backend, vault, name, body) = (backend.clone(), vault_s.clone(), name_s.clone(), body.clone());
+        async move { backend.rotate_key(&vault, &name, body).await }
+    });
+    Effect::new(move || match send.value().get() {
+        Some(Ok(rotation)) => done.run(rotation),
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
     let rotate = move |_| {
         let (vault, name) = (vault_c.clone(), name.clone());
-        let follower = backend.clone();
-        let done = move |rotation: RotationView| {
-            follow_rewrap(follower.clone(), notifier, refresh, rotation);
-            let _ = on_close.try_run(());
-        };
         if in_browser {
             let what = format!("new material for key '{name}'");
             runner.run(
@@ -65,7 +77,9 @@ pub fn RotatePanel(
                     let body = RotateKeyRequest { transfer: Some(transfer), payload: None };
                     backend.rotate_key(&vault, &name, body).await
                 },
-                done,
+                move |rotation| {
+                    let _ = done.try_run(rotation);
+                },
             );
             return;
         }
@@ -74,20 +88,10 @@ pub fn RotatePanel(
         if missing.get_untracked() {
             return;
         }
-        let body = RotateKeyRequest { transfer: None, payload: imported.then_some(text) };
-        let backend = backend.clone();
-        sending.set(true);
-        leptos::task::spawn_local(async move {
-            match backend.rotate_key(&vault, &name, body).await {
-                Ok(rotation) => done(rotation),
-                Err(e) => {
-                    error.try_set(Some(e));
-                    sending.try_set(false);
-                }
-            }
-        });
+        error.set(None);
+        send.dispatch_local(RotateKeyRequest { transfer: None, payload: imported.then_some(text) });
     };
-    let busy = Signal::derive(move || working.get() || sending.get());
+    let busy = Signal::derive(move || working.get() || send.pending().get());
     view! {
         <SideSheet title="Rotate key" on_close=Callback::new(move |()| { runner.cancel(); on_close.run(()) })>
             <div class="sheet-body">
@@ -119,6 +123,7 @@ pub fn RotatePanel(
 }
 
 /// Tells how a rotation went, then follows its rewrap resource by resource in a notification.
+/// It outlives the panel on purpose and touches only app-wide state (notifier, refresh).
 fn follow_rewrap(backend: Backend, notifier: Notifier, refresh: Refresh, rotation: RotationView) {
     refresh.bump();
     let key = rotation.key.name.clone();
