@@ -34,6 +34,18 @@ pub struct Snapshot {
     pub world: Arc<World>,
     versions: Arc<Versions>,
     revision: i64,
+    /// `world` is exactly what the database held at `revision`. A write committed on top of a
+    /// snapshot someone else wrote after is stored fine, but the world it returns misses their
+    /// change: it must never be kept as the parsed world, nor be the base of one that is.
+    exact: bool,
+}
+
+impl Snapshot {
+    /// Whether `revision`, just written on top of this snapshot, is exactly this snapshot
+    /// plus the write.
+    fn follows_exactly(&self, revision: i64) -> bool {
+        self.exact && revision == self.revision + 1
+    }
 }
 
 #[derive(Clone)]
@@ -68,9 +80,11 @@ impl Store {
         let (revision, rows, audit) = self.db.load_rows().await?;
         let versions = rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
         let bodies = Rows(rows.into_iter().map(|(key, (body, _))| (key, body)).collect());
-        let mut world = bodies.to_world()?;
+        // As stored: nothing is pending, so the next write stores only what it changes.
+        let mut world = bodies.to_world()?.settled();
         world.audit.extend(audit);
-        let snapshot = Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision };
+        let snapshot =
+            Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision, exact: true };
         self.remember(&snapshot);
         Ok(snapshot)
     }
@@ -113,10 +127,11 @@ impl Store {
         let (revision, entries) = self.db.commit(changes, audit).await?;
         let mut settled = world.settled();
         settled.audit.extend(entries);
-        let written = Snapshot { world: Arc::new(settled), versions: Arc::new(versions), revision };
+        let exact = snapshot.follows_exactly(revision);
+        let written = Snapshot { world: Arc::new(settled), versions: Arc::new(versions), revision, exact };
         // Only when nobody else wrote in between is this exactly the stored world: then the
         // next request reuses it instead of reading and parsing every row again.
-        if revision == snapshot.revision + 1 {
+        if exact {
             self.remember(&written);
         }
         Ok(written)
@@ -128,8 +143,10 @@ impl Store {
         let (revision, entries) = self.db.append(audit).await?;
         let mut world = (*snapshot.world).clone();
         world.audit.extend(entries);
-        let written = Snapshot { world: Arc::new(world), versions: snapshot.versions.clone(), revision };
-        if revision == snapshot.revision + 1 {
+        let exact = snapshot.follows_exactly(revision);
+        let written =
+            Snapshot { world: Arc::new(world), versions: snapshot.versions.clone(), revision, exact };
+        if exact {
             self.remember(&written);
         }
         Ok(written)
@@ -278,5 +295,31 @@ mod tests {
             "renamed elsewhere",
             "another writer's commit is seen at once"
         );
+    }
+
+    #[tokio::test]
+    async fn two_writes_in_a_row_on_an_old_read_never_hide_a_write_in_between() {
+        // The runner's turn: a claim, then a step on top of the claim, both computed from one
+        // read, while a request writes another row in between.
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store =
+            Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("a store");
+        let tenants =
+            [("a".to_owned(), tenant("a")), ("b".to_owned(), tenant("b")), ("c".to_owned(), tenant("c"))];
+        store.seed(&World { tenants: tenants.into(), ..World::default() }).await.expect("seeded");
+        let read = store.load().await.expect("a snapshot");
+        let claim = rename(&read.world, "a", "claimed");
+        let step = rename(&claim, "b", "stepped");
+
+        let theirs = store.load().await.expect("a snapshot");
+        store.commit(&theirs, &rename(&theirs.world, "c", "theirs"), Vec::new()).await.expect("their write");
+        let claimed = store.commit(&read, &claim, Vec::new()).await.expect("the claim");
+        store.commit(&claimed, &step, Vec::new()).await.expect("the step");
+
+        let stored = store.load().await.expect("a snapshot");
+        let name = |id: &str| stored.world.tenants.get(id).expect("a tenant").name.clone();
+        assert_eq!((name("a"), name("b"), name("c")), ("claimed".into(), "stepped".into(), "theirs".into()));
+        let next = rename(&stored.world, "c", "again");
+        store.commit(&stored, &next, Vec::new()).await.expect("a later write of their row is no conflict");
     }
 }
