@@ -14,7 +14,7 @@ pub struct Config {
     /// Directory for the database and the master key.
     #[arg(long, env = "KEYBLADE_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
-    /// Directory holding the built portal (the output of `trunk build`).
+    /// Directory holding the built portal (the output of `cargo xtask build`).
     #[arg(long, env = "KEYBLADE_DIST", default_value = "dist")]
     pub dist: PathBuf,
     /// Log filter, in `tracing` env-filter syntax.

@@ -1,5 +1,5 @@
 //! Security headers on every response, the portal's and the API's: a content security policy
-//! that allows only this origin's scripts (and the one inline bootstrap script Trunk writes into
+//! that allows only this origin's scripts (and the one inline bootstrap script `cargo xtask build` writes into
 //! `index.html`, by its hash), no MIME sniffing, no referrer, no framing, and HSTS under TLS.
 
 use std::path::Path;

@@ -12,7 +12,7 @@ const BUDGET_BROTLI: u64 = 250_000;
 pub fn measure(dist: &Path) -> Section {
     let mut section = Section::new(
         "Page weight",
-        "Every file of the release build (`trunk build --release`), compressed at the highest level (gzip -9, brotli 11). \"Worker\" files load only when a key is generated.",
+        "Every file of the release build (`cargo xtask build`), compressed at the highest level (gzip -9, brotli 11). \"Worker\" files load only when a key is generated.",
         &["file", "kind", "raw", "gzip", "brotli"],
     );
     let mut files: Vec<_> = std::fs::read_dir(dist)

@@ -34,8 +34,9 @@ pub struct Stored {
 /// The engine's answer to one request.
 #[derive(Serialize, Deserialize, Debug)]
 pub struct Answer {
-    /// The answer (JSON) or the diagnosed failure.
-    pub result: Result<serde_json::Value, Diagnosis>,
+    /// The answer as JSON text (the page parses it the one way it parses HTTP answers) or the
+    /// diagnosed failure.
+    pub result: Result<String, Diagnosis>,
     /// The world to store, when the request changed it.
     pub world: Option<String>,
 }
@@ -148,11 +149,16 @@ fn with_host<T>(
 }
 
 /// One API request: the endpoint whose route key is `key`, as the server would run it.
-pub fn call(key: &str, request: serde_json::Value) -> Result<Answer, String> {
+pub fn call(key: &str, request: &str) -> Result<Answer, String> {
+    let request: serde_json::Value = serde_json::from_str(request).map_err(|e| e.to_string())?;
     let (result, world) = with_host(|world, ctx| {
         let done = service::dispatch(key, request, world, ctx, &demo_actor());
         (done.result.map_err(|failure| failure.diagnose(world, ctx.now, ctx.master)), done.world)
     })?;
+    let result = match result {
+        Ok(value) => Ok(serde_json::to_string(&value).map_err(|e| e.to_string())?),
+        Err(diagnosis) => Err(diagnosis),
+    };
     Ok(Answer { result, world })
 }
 

@@ -14,7 +14,7 @@
 //! - [`engine`]: the offline demo's engine, as it runs in its worker.
 //! - [`perf`]: User Timing marks for the moments a user waits on.
 //! - [`fatal`]: what a panic does (a recorded, visible failure, never a silently dead page).
-//! - [`blades`]: one folder per page.
+//! - [`blades`]: one folder per page; [`lazy_blades`]: the routes whose blades load on first use.
 
 pub mod api;
 pub mod blades;
@@ -25,33 +25,24 @@ pub mod engine;
 pub mod fatal;
 pub mod hooks;
 pub mod keygen;
+pub mod lazy_blades;
 pub mod panels;
 pub mod perf;
 
 use leptos::prelude::*;
 use leptos_router::{
+    Lazy,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
 use crate::{
     api::Backend,
-    blades::{
-        activity_log::ActivityLogBlade,
-        api_keys::ApiKeysBlade,
-        device_manager::DeviceManagerBlade,
-        encryption::EncryptionBlade,
-        home::Home,
-        identities::IdentitiesBlade,
-        key_vaults::{DeletedVaultsBlade, KeyDetailBlade, KeyVaultsBlade, VaultBlade},
-        overview::OverviewBlade,
-        signin::SignIn,
-        subscription::SubscriptionBlade,
-        troubleshoot::TroubleshootBlade,
-    },
+    blades::{home::Home, signin::SignIn},
     chrome::{NotFound, Shell},
     components::notifications::{NotificationArea, Notifier},
     context::{Crumbs, Refresh, Session},
+    lazy_blades::*,
 };
 
 /// The product name, shown in the top bar and the page title.
@@ -70,18 +61,18 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signin") view=SignIn />
                 <ParentRoute path=path!("") view=|| view! { <Shell><leptos_router::components::Outlet /></Shell> }>
                     <Route path=path!("/") view=Home />
-                    <Route path=path!("/orders/:order") view=OverviewBlade />
-                    <Route path=path!("/orders/:order/encryption") view=EncryptionBlade />
-                    <Route path=path!("/vaults") view=KeyVaultsBlade />
-                    <Route path=path!("/deleted-vaults") view=DeletedVaultsBlade />
-                    <Route path=path!("/vaults/:vault") view=VaultBlade />
-                    <Route path=path!("/vaults/:vault/keys/:key") view=KeyDetailBlade />
-                    <Route path=path!("/identities") view=IdentitiesBlade />
-                    <Route path=path!("/subscription") view=SubscriptionBlade />
-                    <Route path=path!("/troubleshoot") view=TroubleshootBlade />
-                    <Route path=path!("/activity-log") view=ActivityLogBlade />
-                    <Route path=path!("/api-keys") view=ApiKeysBlade />
-                    <Route path=path!("/device-manager") view=DeviceManagerBlade />
+                    <Route path=path!("/orders/:order") view={Lazy::<OverviewRoute>::new()} />
+                    <Route path=path!("/orders/:order/encryption") view={Lazy::<EncryptionRoute>::new()} />
+                    <Route path=path!("/vaults") view={Lazy::<KeyVaultsRoute>::new()} />
+                    <Route path=path!("/deleted-vaults") view={Lazy::<DeletedVaultsRoute>::new()} />
+                    <Route path=path!("/vaults/:vault") view={Lazy::<VaultRoute>::new()} />
+                    <Route path=path!("/vaults/:vault/keys/:key") view={Lazy::<KeyDetailRoute>::new()} />
+                    <Route path=path!("/identities") view={Lazy::<IdentitiesRoute>::new()} />
+                    <Route path=path!("/subscription") view={Lazy::<SubscriptionRoute>::new()} />
+                    <Route path=path!("/troubleshoot") view={Lazy::<TroubleshootRoute>::new()} />
+                    <Route path=path!("/activity-log") view={Lazy::<ActivityLogRoute>::new()} />
+                    <Route path=path!("/api-keys") view={Lazy::<ApiKeysRoute>::new()} />
+                    <Route path=path!("/device-manager") view={Lazy::<DeviceManagerRoute>::new()} />
                 </ParentRoute>
             </Routes>
             <NotificationArea />

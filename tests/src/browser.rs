@@ -365,7 +365,7 @@ fn xpath_literal(text: &str) -> String {
 pub enum Mode {
     /// Served by the Keyblade server, signed in, every call over `/api`.
     Live,
-    /// The `trunk build` output on a plain static file server, as the offline demo.
+    /// The `cargo xtask build` output on a plain static file server, as the offline demo.
     Offline,
 }
 

@@ -1,4 +1,4 @@
-//! The offline demo (SPEC section 6): the `trunk build` output on a plain static file server
+//! The offline demo (SPEC section 6): the `cargo xtask build` output on a plain static file server
 //! offers the demo, seeds it in the browser, keeps it across reloads and resets it; and the
 //! same blade steps leave the in-browser engine and the server in the same state.
 

@@ -11,18 +11,20 @@ use std::{
 
 use crate::build::{check, root};
 
-const TRUNK_VERSION: &str = "0.21.14";
+/// `wasm-split-cli` splits the portal's lazily loaded blades into chunks; it must understand
+/// the split points of the `wasm_split_helpers` version in Cargo.lock (0.2.x).
+const WASM_SPLIT_VERSION: &str = "0.2.3";
 /// The npm package `binaryen` ships a current wasm-opt; Debian's is too old for today's wasm.
 const BINARYEN_VERSION: &str = "132.0.0";
 const WASM_OPT_VERSION: &str = "version 132";
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Python packages the tests drive (schemathesis, the Key Protect SDK), pinned; installed into the
 /// git-ignored `tools/venv`.
 const PYTHON_PACKAGES: [&str; 2] = ["schemathesis==4.32.5", "keyprotect==3.0.1"];
 
-/// Where the build tools are, and the PATH that lets Trunk find them.
+/// Where the build tools are, and the PATH that finds `wasm-bindgen` and `wasm-opt`.
 pub struct Tools {
-    pub trunk: PathBuf,
+    pub wasm_split: PathBuf,
     pub path: OsString,
 }
 
@@ -46,14 +48,19 @@ pub fn ensure_build_tools() -> Result<Tools, String> {
     .map_err(|e| e.to_string())?;
 
     ensure_wasm_target()?;
-    let trunk = cargo_bin.join("trunk");
-    ensure_cargo_tool(&trunk, "trunk", TRUNK_VERSION, &["--locked"])?;
+    let wasm_split = cargo_bin.join("wasm-split-cli");
+    ensure_cargo_tool(
+        &wasm_split,
+        "wasm_split_cli_support",
+        WASM_SPLIT_VERSION,
+        &["--locked", "--features", "build-binary"],
+    )?;
     let bindgen_version = wasm_bindgen_version()?;
     // wasm-bindgen-cli cannot be installed with --locked here: one locked dependency is
     // missing from the registry.
     ensure_cargo_tool(&cargo_bin.join("wasm-bindgen"), "wasm-bindgen-cli", &bindgen_version, &[])?;
     ensure_wasm_opt(&npm_bin.join("wasm-opt"))?;
-    Ok(Tools { trunk, path })
+    Ok(Tools { wasm_split, path })
 }
 
 pub fn ensure_browser() -> Result<Browser, String> {
@@ -124,11 +131,13 @@ fn ensure_wasm_target() -> Result<(), String> {
 
 fn ensure_cargo_tool(binary: &Path, package: &str, version: &str, extra: &[&str]) -> Result<(), String> {
     let name = binary.file_name().unwrap_or_default().to_string_lossy();
-    if installed_version(binary).is_some_and(|v| v.contains(version)) {
+    // Asked of cargo rather than the binary: not every tool answers `--version`.
+    let installed = output(Command::new("cargo").args(["install", "--list"])).unwrap_or_default();
+    if binary.exists() && installed.lines().any(|l| l.starts_with(&format!("{package} v{version}:"))) {
         println!("{name} {version}: present");
         return Ok(());
     }
-    announce(&format!("installing {package} {version} with cargo install (trunk takes ~15 minutes)"));
+    announce(&format!("installing {package} {version} with cargo install"));
     check(
         Command::new("cargo")
             .args(["install", package, "--version", version, "--force"])

@@ -144,9 +144,9 @@ impl Offline {
     pub async fn call<E: Endpoint>(&self, request: E) -> ApiResult<E::Answer> {
         // Validates the request the way the HTTP transport would, so both fail alike.
         request_parts(&request).map_err(ApiError::client)?;
-        let value = serde_json::to_value(&request).map_err(|e| ApiError::client(e.to_string()))?;
+        let text = serde_json::to_string(&request).map_err(|e| ApiError::client(e.to_string()))?;
         sync().await?;
-        let reply = send(Request::Call { key: E::ROUTE.key(), request: value }, None).await?;
+        let reply = send(Request::Call { key: E::ROUTE.key(), request: text }, None).await?;
         let Reply::Answered { answer } = reply else { return Err(unexpected(&reply)) };
         let changed = answer.world.is_some();
         save_world(answer.world)?;
@@ -154,8 +154,8 @@ impl Offline {
             // A change may have started an operation: let the worker take its first step now.
             tick();
         }
-        let value = answer.result.map_err(ApiError::from_diagnosis)?;
-        serde_json::from_value(value).map_err(|e| ApiError::client(format!("Unexpected answer: {e}")))
+        let text = answer.result.map_err(ApiError::from_diagnosis)?;
+        serde_json::from_str(&text).map_err(|e| ApiError::client(format!("Unexpected answer: {e}")))
     }
 
     /// Advance time in the demo (0 seconds reads the clock).

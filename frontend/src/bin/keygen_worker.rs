@@ -1,4 +1,4 @@
-//! The key-generation Web Worker. Trunk builds it (`data-type="worker"`, no-modules target)
+//! The key-generation Web Worker. `cargo xtask build` builds it for the no-modules target,
 //! with a loader shim at `/keygen-worker_loader.js`.
 
 use wasm_bindgen::{JsCast, JsValue, prelude::Closure};

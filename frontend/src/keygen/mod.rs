@@ -1,5 +1,5 @@
-//! Key generation in a Web Worker (the `keygen-worker` bin, built by Trunk with
-//! `data-type="worker"`). The worker generates the key pair, wraps its PKCS#8 private key for
+//! Key generation in a Web Worker (the `keygen-worker` bin, which `cargo xtask build`
+//! builds for the no-modules target). The worker generates the key pair, wraps its PKCS#8 private key for
 //! the vault's import key (shared crate: RFC 5649 + RSA-OAEP-256) and hands back only the
 //! transfer blob: the private key never exists in plaintext outside the worker.
 //!
@@ -22,7 +22,7 @@ use wasm_bindgen::{JsCast, JsValue, prelude::Closure};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
 
-/// Where Trunk puts the worker's loader (absolute, so deep links resolve it too).
+/// Where `cargo xtask build` puts the worker's loader (absolute, so deep links resolve it too).
 pub const WORKER_URL: &str = "/keygen-worker_loader.js";
 
 /// What to generate.
@@ -52,8 +52,9 @@ pub enum Request {
     Transfer { spec: KeySpec, import_key: String },
     /// Offline demo: open the stored demo, or seed one when there is none.
     Open { stored: Option<Stored> },
-    /// Offline demo: one API request (the endpoint's route key and the request as JSON).
-    Call { key: String, request: serde_json::Value },
+    /// Offline demo: one API request (the endpoint's route key and the request as JSON text,
+    /// so the page serialises requests the one way the HTTP transport does).
+    Call { key: String, request: String },
     /// Offline demo: due work and one step of a running operation.
     Tick,
     /// Offline demo: move the clock forward by `seconds` (0 reads it).
@@ -282,7 +283,7 @@ pub fn run_in_worker(request: &str, stage: impl Fn(&str)) -> Reply {
         Request::Transfer { spec, import_key } => transfer(spec, &import_key, &mut rng, &stage),
         Request::Open { stored } => engine::open(stored, &stage).map(|stored| Reply::Opened { stored }),
         Request::Call { key, request } => {
-            engine::call(&key, request).map(|answer| Reply::Answered { answer })
+            engine::call(&key, &request).map(|answer| Reply::Answered { answer })
         }
         Request::Tick => engine::tick().map(|world| Reply::Ticked { world }),
         Request::Clock { seconds } => {
