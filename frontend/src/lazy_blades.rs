@@ -1,7 +1,7 @@
 //! Blades the portal loads on first use. In the release build (`--features split`, see
 //! `cargo xtask build`) each blade's code is split out of the main bundle into its own wasm
-//! chunk, fetched the first time its route is visited; the main bundle keeps the shell, sign-in
-//! and the home page. Without the feature (tests, `cargo check`) the same routes render directly.
+//! chunk, fetched the first time its route is visited; the main bundle keeps the shell (top bar,
+//! menu, activity pane, notifications). Without the feature (tests, `cargo check`) the same routes render directly.
 //!
 //! Splitting is done by `wasm-split` over the linked wasm, at the functions Leptos's `#[lazy]`
 //! marks: those become imports resolved by a small loader, which is why this module needs the
@@ -16,9 +16,11 @@ use crate::blades::{
     api_keys::ApiKeysBlade,
     device_manager::DeviceManagerBlade,
     encryption::EncryptionBlade,
+    home::Home,
     identities::IdentitiesBlade,
     key_vaults::{DeletedVaultsBlade, KeyDetailBlade, KeyVaultsBlade, VaultBlade},
     overview::OverviewBlade,
+    signin::SignIn,
     subscription::SubscriptionBlade,
     troubleshoot::TroubleshootBlade,
 };
@@ -49,6 +51,8 @@ macro_rules! lazy_blade {
     };
 }
 
+lazy_blade!(SignInRoute, sign_in_page, SignIn);
+lazy_blade!(HomeRoute, home_blade, Home);
 lazy_blade!(OverviewRoute, overview_blade, OverviewBlade);
 lazy_blade!(EncryptionRoute, encryption_blade, EncryptionBlade);
 lazy_blade!(KeyVaultsRoute, key_vaults_blade, KeyVaultsBlade);

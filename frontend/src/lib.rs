@@ -38,7 +38,6 @@ use leptos_router::{
 
 use crate::{
     api::Backend,
-    blades::{home::Home, signin::SignIn},
     chrome::{NotFound, Shell},
     components::notifications::{NotificationArea, Notifier},
     context::{Crumbs, Refresh, Session},
@@ -58,9 +57,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Routes fallback=|| view! { <Shell><NotFound /></Shell> }>
-                <Route path=path!("/signin") view=SignIn />
+                <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} />
                 <ParentRoute path=path!("") view=|| view! { <Shell><leptos_router::components::Outlet /></Shell> }>
-                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} />
                     <Route path=path!("/orders/:order") view={Lazy::<OverviewRoute>::new()} />
                     <Route path=path!("/orders/:order/encryption") view={Lazy::<EncryptionRoute>::new()} />
                     <Route path=path!("/vaults") view={Lazy::<KeyVaultsRoute>::new()} />

@@ -178,15 +178,21 @@ fn write_index(staging: &Path, app_dir: &str, css: &str) -> Result<(), String> {
 }
 
 fn optimize(tools: &Tools, wasm: &Path, level: &str) -> Result<(), String> {
-    check(
-        Command::new("wasm-opt")
-            .arg(level)
-            .args(WASM_FEATURES)
-            .arg(wasm)
-            .arg("-o")
-            .arg(wasm)
-            .env("PATH", &tools.path),
-    )
+    // Quiet unless it fails: wasm-opt warns once per chunk about the linker's name subsections.
+    let out = Command::new("wasm-opt")
+        .arg(level)
+        .args(WASM_FEATURES)
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm)
+        .env("PATH", &tools.path)
+        .output()
+        .map_err(|e| format!("could not start wasm-opt: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("wasm-opt failed on {}: {}", wasm.display(), String::from_utf8_lossy(&out.stderr)))
+    }
 }
 
 /// A content hash for file names (FNV-1a, 64 bits): stable across builds of the same bytes.

@@ -51,15 +51,17 @@ pub fn Activity() -> impl IntoView {
                     Some(Ok(ops)) => view! {
                         <ul class="activity-list">
                             {ops.into_iter().map(|op| {
-                                let state = match op.state {
-                                    OperationState::Running => "Running",
-                                    OperationState::Succeeded => "Succeeded",
-                                    OperationState::Failed => "Failed",
+                                // (label, CSS class) spelled out: `to_lowercase` would bring the
+                                // Unicode case tables into the main bundle.
+                                let (state, class) = match op.state {
+                                    OperationState::Running => ("Running", "state state-running"),
+                                    OperationState::Succeeded => ("Succeeded", "state state-succeeded"),
+                                    OperationState::Failed => ("Failed", "state state-failed"),
                                 };
                                 let total = op.steps.len().max(1);
                                 view! {
                                     <li class="activity-item">
-                                        <div class="activity-title"><strong>{op.label.clone()}</strong>" "<span class=format!("state state-{}", state.to_lowercase())>{state}</span></div>
+                                        <div class="activity-title"><strong>{op.label.clone()}</strong>" "<span class=class>{state}</span></div>
                                         <progress max=total.to_string() value=op.done.to_string() aria-label=format!("{} progress", op.label)></progress>
                                         <ol class="activity-steps">
                                             {op.steps.iter().map(|s| {

@@ -27,7 +27,7 @@ pub const WORKER_URL: &str = "/keygen-worker_loader.js";
 
 /// What to generate.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum KeySpec {
     Rsa { bits: usize },
     Ec,
@@ -44,9 +44,11 @@ impl KeySpec {
     }
 }
 
-/// Message to the worker: one job.
+/// Message to the worker: one job. The worker protocol is private to the portal, so its enums
+/// are externally tagged: an internally tagged enum buffers every message before parsing it,
+/// and that code would weigh on the main bundle.
 #[derive(Serialize, Deserialize, Debug)]
-#[serde(tag = "job", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Request {
     /// A key pair of `spec`, wrapped for the vault's import key (SPKI DER base64).
     Transfer { spec: KeySpec, import_key: String },
@@ -63,7 +65,7 @@ pub enum Request {
 
 /// Messages from the worker.
 #[derive(Serialize, Deserialize, Debug)]
-#[serde(tag = "type", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum Reply {
     Ready,
     Stage { text: String },
