@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use shared::ops;
 
-use crate::{AppState, error::AppError};
+use crate::{AppState, error::AppError, state::WRITE_ATTEMPTS, store::StoreError};
 
 /// How often the runner looks for work when nobody wakes it.
 const IDLE: Duration = Duration::from_secs(1);
@@ -52,13 +52,21 @@ pub async fn work_once(state: &AppState, holder: &str) -> Result<bool, AppError>
 
 /// Commits [`ops::advance`] when something fell due.
 pub async fn advance(state: &AppState) -> Result<(), AppError> {
-    let snapshot = state.store().load().await?;
-    // Rotations by policy generate key material, so this runs where computation does.
-    let after = state.compute(|world, ctx| Ok(ops::advance(world, ctx)), snapshot.world.clone()).await?;
-    if let Some(after) = after {
-        state.store().commit(&snapshot, &after, Vec::new()).await?;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let snapshot = state.store().load().await?;
+        // Rotations by policy generate key material, so this runs where computation does.
+        let after = state.compute(|world, ctx| Ok(ops::advance(world, ctx)), snapshot.world.clone()).await?;
+        let Some(after) = after else { return Ok(()) };
+        match state.store().commit(&snapshot, &after, Vec::new()).await {
+            Ok(_) => return Ok(()),
+            // The runner (or `POST /api/clock`) did the same due work first: look again, and
+            // find it done.
+            Err(StoreError::Conflict) if attempts < WRITE_ATTEMPTS => continue,
+            Err(error) => return Err(error.into()),
+        }
     }
-    Ok(())
 }
 
 /// This server's name in operation claims, kept in `instance.id` in the data directory (created

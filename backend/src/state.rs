@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// How often a write is tried when other writers keep changing the same entities.
-const WRITE_ATTEMPTS: u32 = 3;
+pub(crate) const WRITE_ATTEMPTS: u32 = 3;
 
 #[derive(Clone)]
 pub struct AppState {
