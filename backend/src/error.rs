@@ -178,6 +178,12 @@ pub fn status_of(code: ErrorCode) -> u16 {
         RotationTooSoon | PolicyOnImportedKey | KeyHasRegistrations => 409,
         RotationMaterialRequired | InvalidKeyMaterial | VersionDecryptOnly => 422,
         InvalidRotationInterval => 400,
+        // Rekey: the parameters are the caller's to fix; the rest is the state of things.
+        InvalidKeyManagement => 400,
+        RekeyInProgress | KeyProviderInUse => 409,
+        KeyProviderNotFound => 422,
+        KeyProviderUnreachable => 502,
+        MasterKeyUnavailable => 503,
     }
 }
 

@@ -86,11 +86,15 @@ pub enum AuditAction {
     DeviceUpdate,
     #[serde(rename = "device.connectivity")]
     DeviceConnectivity,
+    #[serde(rename = "master_key.rekey")]
+    MasterKeyRekey,
+    #[serde(rename = "key_provider.change")]
+    KeyProviderChange,
 }
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -125,6 +129,8 @@ impl AuditAction {
         AuditAction::DeviceConnectivity,
         AuditAction::ApiKeyCreate,
         AuditAction::ApiKeyRevoke,
+        AuditAction::MasterKeyRekey,
+        AuditAction::KeyProviderChange,
     ];
 
     /// What the Activity log shows.
@@ -164,6 +170,8 @@ impl AuditAction {
             AuditAction::DeviceKeyUpdate => "Update service data encryption key",
             AuditAction::DeviceUpdate => "Change device settings",
             AuditAction::DeviceConnectivity => "Set device online or offline",
+            AuditAction::MasterKeyRekey => "Rekey the master key",
+            AuditAction::KeyProviderChange => "Add or remove a key provider",
         }
     }
 }

@@ -123,8 +123,14 @@ impl Failure {
 /// A crypto failure on our own stored material: nothing the user did, hence Generic error.
 /// The cause stays out of the message; details would only help an attacker.
 impl From<CryptoError> for Failure {
-    fn from(_: CryptoError) -> Failure {
-        Failure::generic("An internal cryptographic step failed.")
+    fn from(error: CryptoError) -> Failure {
+        match error {
+            CryptoError::KeyUnavailable => Failure::new(
+                ErrorCode::MasterKeyUnavailable,
+                "A secret needed here is sealed under a master key this instance does not hold.",
+            ),
+            _ => Failure::generic("An internal cryptographic step failed."),
+        }
     }
 }
 
@@ -235,6 +241,7 @@ pub fn catalog() -> Vec<CatalogEntry> {
         .iter()
         .chain(ErrorCode::ROLLOVER.iter())
         .chain(ErrorCode::ROTATION.iter())
+        .chain(ErrorCode::REKEY.iter())
         .map(|&code| CatalogEntry {
             code,
             code_str: code.as_str().to_string(),
@@ -371,9 +378,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalog_lists_the_data_box_then_the_rollover_then_the_rotation_codes_with_exact_strings() {
+    fn catalog_lists_the_data_box_then_the_rollover_rotation_and_rekey_codes_with_exact_strings() {
         let entries = catalog();
-        assert_eq!(entries.len(), 16 + 8 + 7);
+        assert_eq!(entries.len(), 16 + 8 + 7 + 6);
         for entry in &entries {
             let json = serde_json::to_string(&entry.code).unwrap();
             assert_eq!(json, format!("\"{}\"", entry.code_str));
@@ -383,7 +390,8 @@ mod tests {
         assert_eq!(entries[15].code_str, "Generic error");
         assert!(entries.iter().filter(|e| e.code_str.starts_with("SsemUserError")).count() == 15);
         assert_eq!(entries[16..24].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ROLLOVER);
-        assert_eq!(entries[24..].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ROTATION);
+        assert_eq!(entries[24..31].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ROTATION);
+        assert_eq!(entries[31..].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::REKEY);
     }
 
     #[test]

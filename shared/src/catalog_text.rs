@@ -482,5 +482,58 @@ fn text_of(code: ErrorCode) -> CodeText {
             ],
             "Yes, once no registration prevents it.",
         ),
+        RekeyInProgress => t(
+            "MasterKeyRekeyInProgress",
+            "A rekey of the master key is already under way. Only one runs at a time; nothing new was started.",
+            &[
+                "Follow the running rekey in Encryption at rest (or with its async handle) until it reports Ready.",
+                "Start the next rekey after that, if one is still wanted.",
+            ],
+            "Yes, when the running rekey has finished.",
+        ),
+        InvalidKeyManagement => t(
+            "InvalidKeyManagementParameters",
+            "The key management type and the key provider do not go together: Internal takes no provider, External needs one.",
+            &[
+                "For Internal, leave the key provider out.",
+                "For External, pick a key provider (add one under Key providers first if the list is empty).",
+                "The type is Internal or External; leave it out to keep the current one.",
+            ],
+            "Yes.",
+        ),
+        KeyProviderNotFound => t(
+            "KeyProviderNotFound",
+            "No key provider has this id.",
+            &["List the key providers and use one of their ids, or add the provider first."],
+            "Yes.",
+        ),
+        KeyProviderUnreachable => t(
+            "KeyProviderUnreachable",
+            "The key provider could not be used: it did not answer, refused the API key, or could not wrap or unwrap with the root key. Nothing was changed.",
+            &[
+                "Check that the provider's URL answers from this server and that its instance and root key id are right.",
+                "Check that the API key is still valid in the provider (create a new one if it was revoked).",
+                "Use Test on the provider; when it passes, retry.",
+            ],
+            "Yes, once the provider answers.",
+        ),
+        KeyProviderInUse => t(
+            "KeyProviderInUse",
+            "This key provider keeps a master key that is still in use, so it cannot be removed.",
+            &[
+                "Rekey the master key to Internal or to another provider first.",
+                "When that rekey is Ready, remove this provider.",
+            ],
+            "Yes, after a rekey away from it.",
+        ),
+        MasterKeyUnavailable => t(
+            "MasterKeyUnavailable",
+            "A secret is sealed under a master key this instance does not hold right now, so it cannot be opened.",
+            &[
+                "If the master key is External, make sure its key provider is reachable, then restart Keyblade or retry.",
+                "If the data directory was restored from a backup, restore the key file that belongs with it.",
+            ],
+            "Yes, when the master key can be reached again.",
+        ),
     }
 }

@@ -155,6 +155,24 @@ pub enum ErrorCode {
     /// Deleting a key that a registration protects.
     #[serde(rename = "KeyProtectedByRegistration")]
     KeyHasRegistrations,
+    /// A master key rekey is already running.
+    #[serde(rename = "MasterKeyRekeyInProgress")]
+    RekeyInProgress,
+    /// Key management type and key provider do not fit together.
+    #[serde(rename = "InvalidKeyManagementParameters")]
+    InvalidKeyManagement,
+    /// No key provider has the given id.
+    #[serde(rename = "KeyProviderNotFound")]
+    KeyProviderNotFound,
+    /// The key provider did not answer, refused the credentials, or failed to wrap or unwrap.
+    #[serde(rename = "KeyProviderUnreachable")]
+    KeyProviderUnreachable,
+    /// The key provider keeps a master key still in use.
+    #[serde(rename = "KeyProviderInUse")]
+    KeyProviderInUse,
+    /// A secret is sealed under a master key this instance does not hold.
+    #[serde(rename = "MasterKeyUnavailable")]
+    MasterKeyUnavailable,
 }
 
 impl ErrorCode {
@@ -200,6 +218,16 @@ impl ErrorCode {
         ErrorCode::InvalidRotationInterval,
         ErrorCode::VersionDecryptOnly,
         ErrorCode::KeyHasRegistrations,
+    ];
+
+    /// The codes of master key rekey and key providers (listed after the rotation codes).
+    pub const REKEY: [ErrorCode; 6] = [
+        ErrorCode::RekeyInProgress,
+        ErrorCode::InvalidKeyManagement,
+        ErrorCode::KeyProviderNotFound,
+        ErrorCode::KeyProviderUnreachable,
+        ErrorCode::KeyProviderInUse,
+        ErrorCode::MasterKeyUnavailable,
     ];
 
     /// Whether this is one of the documented catalog codes (as opposed to an input error).

@@ -65,6 +65,9 @@ pub enum CryptoError {
     /// Key generation or encryption failed.
     #[error("encryption failed")]
     Encrypt,
+    /// The master key a value names is not held (decommissioned, or its provider unreachable).
+    #[error("the master key is not available")]
+    KeyUnavailable,
 }
 
 /// Length of the passkey, the master key and the transfer AES key.
@@ -207,33 +210,152 @@ pub fn unb64(text: &str) -> Result<Vec<u8>, CryptoError> {
     STANDARD.decode(text).map_err(|_| CryptoError::Malformed)
 }
 
-/// AES-256-GCM ciphertext with its nonce, both base64.
+/// A secret sealed at rest: AES-256-GCM ciphertext with its nonce, the id of the key that sealed
+/// it, and (as associated data, not stored) the place it belongs to, so a blob copied to another
+/// row or field does not open there.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Sealed {
+    /// Which key sealed it: a master key's id, [`ROOT_KEY_ID`], or a service key version.
+    /// Empty in data written before sealed values named their key (see [`open_unbound`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
     /// 12-byte nonce, base64.
     pub nonce: String,
     /// Ciphertext with tag, base64.
     pub ciphertext: String,
 }
 
-/// Encrypts `plaintext` under `key` (AES-256-GCM) with a fresh random nonce.
-pub fn seal(key: &impl SealingKey, plaintext: &[u8], rng: &mut Rng) -> Result<Sealed, CryptoError> {
+/// The key id of values sealed directly under the instance's root key (the configured key
+/// file): the master keys themselves and what is needed to reach an external key provider.
+pub const ROOT_KEY_ID: &str = "root";
+
+/// Where a sealed value lives (entity kind, id and field): the associated data it is sealed with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding(String);
+
+impl Binding {
+    /// The place `field` of entity `id` of `kind`.
+    pub fn new(kind: &str, id: &str, field: &str) -> Binding {
+        // Lengths first, so no choice of names makes two places share associated data.
+        Binding(format!("keyblade/sealed/v1:{}:{kind}:{}:{id}:{}:{field}", kind.len(), id.len(), field.len()))
+    }
+
+    fn aad(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// Encrypts `plaintext` under `key` (named `key_id`) for the place `at`, with a fresh nonce.
+pub fn seal(
+    key: &impl SealingKey,
+    key_id: &str,
+    at: &Binding,
+    plaintext: &[u8],
+    rng: &mut Rng,
+) -> Result<Sealed, CryptoError> {
+    let ciphertext = gcm_encrypt(key, at.aad(), plaintext, rng)?;
+    Ok(Sealed { key: key_id.to_string(), nonce: ciphertext.0, ciphertext: ciphertext.1 })
+}
+
+fn gcm_encrypt(
+    key: &impl SealingKey,
+    aad: &[u8],
+    plaintext: &[u8],
+    rng: &mut Rng,
+) -> Result<(String, String), CryptoError> {
+    use aes_gcm::aead::Payload;
     let cipher = Aes256Gcm::new_from_slice(key.aes_key()).map_err(|_| CryptoError::Encrypt)?;
     let mut nonce = [0u8; 12];
     rng.fill_bytes(&mut nonce);
-    let ciphertext = cipher.encrypt(&Nonce::from(nonce), plaintext).map_err(|_| CryptoError::Encrypt)?;
-    Ok(Sealed { nonce: b64(&nonce), ciphertext: b64(&ciphertext) })
+    let ciphertext = cipher
+        .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad })
+        .map_err(|_| CryptoError::Encrypt)?;
+    Ok((b64(&nonce), b64(&ciphertext)))
 }
 
-/// Decrypts and authenticates a [`Sealed`] value.
-pub fn open(key: &impl SealingKey, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+/// Decrypts and authenticates a value [`seal`]ed for the place `at`.
+pub fn open(key: &impl SealingKey, at: &Binding, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    gcm_decrypt(key, at.aad(), sealed)
+}
+
+/// Seals the way values were sealed before they named their key and place: only tests, to make
+/// an old data directory.
+#[cfg(test)]
+pub(crate) fn seal_unbound(key: &impl SealingKey, plaintext: &[u8], rng: &mut Rng) -> Result<Sealed, CryptoError> {
+    let (nonce, ciphertext) = gcm_encrypt(key, &[], plaintext, rng)?;
+    Ok(Sealed { key: String::new(), nonce, ciphertext })
+}
+
+/// Opens a value sealed before sealed values were bound to their place (no associated data).
+/// Only the one-time migration of an old data directory calls this.
+pub fn open_unbound(key: &impl SealingKey, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    gcm_decrypt(key, &[], sealed)
+}
+
+fn gcm_decrypt(key: &impl SealingKey, aad: &[u8], sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    use aes_gcm::aead::Payload;
     let cipher = Aes256Gcm::new_from_slice(key.aes_key()).map_err(|_| CryptoError::Decrypt)?;
     let nonce: [u8; 12] = unb64(&sealed.nonce)?.try_into().map_err(|_| CryptoError::Malformed)?;
     let ciphertext = unb64(&sealed.ciphertext)?;
     cipher
-        .decrypt(&Nonce::from(nonce), ciphertext.as_slice())
+        .decrypt(&Nonce::from(nonce), Payload { msg: ciphertext.as_slice(), aad })
         .map(Zeroizing::new)
         .map_err(|_| CryptoError::Decrypt)
+}
+
+/// The master keys a process holds at one moment: the current one, which seals, and any older
+/// one still named by sealed values (during a rekey), which only opens. Built from the world by
+/// `ops::keyring`; never stored.
+#[derive(Clone, Default)]
+pub struct Keyring {
+    current: Option<String>,
+    keys: Vec<(String, MasterKey)>,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("Keyring").field("current", &self.current).field("keys", &ids).finish()
+    }
+}
+
+impl Keyring {
+    /// Adds a key; `current` makes it the one that seals.
+    pub fn with(mut self, id: &str, key: MasterKey, current: bool) -> Keyring {
+        if current {
+            self.current = Some(id.to_string());
+        }
+        self.keys.push((id.to_string(), key));
+        self
+    }
+
+    /// The id of the key that seals, if any.
+    pub fn current_id(&self) -> Option<&str> {
+        self.current.as_deref()
+    }
+
+    fn key(&self, id: &str) -> Result<&MasterKey, CryptoError> {
+        self.keys.iter().find(|(k, _)| k == id).map(|(_, key)| key).ok_or(CryptoError::KeyUnavailable)
+    }
+
+    /// Seals `plaintext` for `at` under the current master key.
+    pub fn seal(&self, at: &Binding, plaintext: &[u8], rng: &mut Rng) -> Result<Sealed, CryptoError> {
+        let id = self.current.as_deref().ok_or(CryptoError::KeyUnavailable)?;
+        seal(self.key(id)?, id, at, plaintext, rng)
+    }
+
+    /// Opens a value sealed for `at` under whichever master key it names.
+    pub fn open(&self, at: &Binding, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        open(self.key(&sealed.key)?, at, sealed)
+    }
+
+    /// The same secret sealed under the current master key (unchanged when it already is).
+    pub fn reseal(&self, at: &Binding, sealed: &Sealed, rng: &mut Rng) -> Result<Sealed, CryptoError> {
+        if self.current.as_deref() == Some(sealed.key.as_str()) {
+            return Ok(sealed.clone());
+        }
+        self.seal(at, &self.open(at, sealed)?, rng)
+    }
 }
 
 /// Generates an RSA key pair of `bits` bits (exponent 65537). Slow: seconds for 3072+ bits in
@@ -402,17 +524,23 @@ pub struct ImportKey {
 }
 
 impl ImportKey {
-    /// Generates an import key (RSA, at least 3072 bits). Expensive: call it once per vault,
-    /// when convenient (the backend can do it in the background; tests share one).
-    pub fn generate(bits: usize, master: &MasterKey, rng: &mut Rng) -> Result<ImportKey, CryptoError> {
-        let private = generate_rsa(bits.max(MIN_IMPORT_KEY_BITS), rng)?;
-        ImportKey::from_private(&private, master, rng)
+    /// Where vault `vault`'s import key is sealed.
+    pub fn binding(vault: &str) -> Binding {
+        Binding::new("import-key", vault, "private_key")
     }
 
-    /// Seals an existing RSA key as an import key.
+    /// Generates an import key (RSA, at least 3072 bits) for `vault`. Expensive: call it once
+    /// per vault, when convenient (the backend can do it in the background; tests share one).
+    pub fn generate(bits: usize, keys: &Keyring, vault: &str, rng: &mut Rng) -> Result<ImportKey, CryptoError> {
+        let private = generate_rsa(bits.max(MIN_IMPORT_KEY_BITS), rng)?;
+        ImportKey::from_private(&private, keys, vault, rng)
+    }
+
+    /// Seals an existing RSA key as `vault`'s import key.
     pub fn from_private(
         private: &PrivateKey,
-        master: &MasterKey,
+        keys: &Keyring,
+        vault: &str,
         rng: &mut Rng,
     ) -> Result<ImportKey, CryptoError> {
         if private.size() * 8 < MIN_IMPORT_KEY_BITS {
@@ -420,13 +548,13 @@ impl ImportKey {
         }
         Ok(ImportKey {
             public_spki_b64: public_key_to_spki_b64(private.as_public_key())?,
-            sealed_private: seal(master, &private_key_to_pkcs8(private)?, rng)?,
+            sealed_private: keys.seal(&ImportKey::binding(vault), &private_key_to_pkcs8(private)?, rng)?,
         })
     }
 
-    /// Opens the private half.
-    pub fn private_key(&self, master: &MasterKey) -> Result<PrivateKey, CryptoError> {
-        private_key_from_pkcs8(&open(master, &self.sealed_private)?)
+    /// Opens the private half of `vault`'s import key.
+    pub fn private_key(&self, keys: &Keyring, vault: &str) -> Result<PrivateKey, CryptoError> {
+        private_key_from_pkcs8(&keys.open(&ImportKey::binding(vault), &self.sealed_private)?)
     }
 }
 
@@ -511,9 +639,32 @@ mod tests {
     fn seal_roundtrip_and_tamper() {
         let rng = &mut UnwrapErr(SysRng);
         let master = MasterKey::generate(rng);
-        let sealed = seal(&master, b"secret", rng).unwrap();
-        assert_eq!(&**open(&master, &sealed).unwrap(), b"secret");
-        assert!(open(&MasterKey::generate(rng), &sealed).is_err());
+        let here = Binding::new("order", "o-1", "passkey");
+        let sealed = seal(&master, "k1", &here, b"secret", rng).unwrap();
+        assert_eq!(sealed.key, "k1");
+        assert_eq!(&**open(&master, &here, &sealed).unwrap(), b"secret");
+        assert!(open(&MasterKey::generate(rng), &here, &sealed).is_err());
+        // Moved to another row or another field, the same blob no longer opens.
+        assert!(open(&master, &Binding::new("order", "o-2", "passkey"), &sealed).is_err());
+        assert!(open(&master, &Binding::new("order", "o-1", "secret"), &sealed).is_err());
+        assert!(open_unbound(&master, &sealed).is_err());
+    }
+
+    #[test]
+    fn a_keyring_seals_under_its_current_key_and_opens_under_any() {
+        let rng = &mut UnwrapErr(SysRng);
+        let (old, new) = (MasterKey::generate(rng), MasterKey::generate(rng));
+        let here = Binding::new("device", "m/d", "service_key");
+        let before = Keyring::default().with("old", old.clone(), true);
+        let sealed = before.seal(&here, b"secret", rng).unwrap();
+        let during = Keyring::default().with("old", old, false).with("new", new.clone(), true);
+        assert_eq!(&**during.open(&here, &sealed).unwrap(), b"secret");
+        let resealed = during.reseal(&here, &sealed, rng).unwrap();
+        assert_eq!(resealed.key, "new");
+        let after = Keyring::default().with("new", new, true);
+        assert_eq!(&**after.open(&here, &resealed).unwrap(), b"secret");
+        assert_eq!(after.open(&here, &sealed).err(), Some(CryptoError::KeyUnavailable));
+        assert_eq!(Keyring::default().seal(&here, b"x", rng).err(), Some(CryptoError::KeyUnavailable));
     }
 
     #[test]

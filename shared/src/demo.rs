@@ -39,8 +39,10 @@ pub struct DemoKeys {
 /// subscription, a resource group, vault `contoso-kv` (soft delete, purge protection, 90 days)
 /// with RSA-2048 key `databox-key`, user identity `databox-uai`, and order `DataBox-Order-01`
 /// using the Microsoft managed key whose system identity has Get, WrapKey and UnwrapKey.
-pub fn demo_world(ctx: &mut Ctx, keys: DemoKeys) -> Result<World, Failure> {
-    let world = base_world(ctx);
+///
+/// `base` holds the world's first master key ([`ops::first_master_key`]), the one `ctx` seals with.
+pub fn demo_world(ctx: &mut Ctx, base: World, keys: DemoKeys) -> Result<World, Failure> {
+    let world = base_world(ctx, base);
     let subscription_id = world.subscriptions.keys().next().map(str::to_owned).unwrap_or_default();
     let world = ops::create_vault(
         &world,
@@ -100,7 +102,7 @@ pub fn with_device_manager(world: &World, ctx: &mut Ctx) -> Result<World, Failur
     ops::create_device_manager(world, ctx, placement, &devices)
 }
 
-fn base_world(ctx: &mut Ctx) -> World {
+fn base_world(ctx: &mut Ctx, base: World) -> World {
     let home = Tenant { id: crypto::random_hex(ctx.rng, 16), name: "Contoso".to_string() };
     let other = Tenant { id: crypto::random_hex(ctx.rng, 16), name: "Fabrikam".to_string() };
     let subscription = Subscription {
@@ -118,6 +120,6 @@ fn base_world(ctx: &mut Ctx) -> World {
         tenants: Table::from([(home.id.clone(), home), (other.id.clone(), other)]),
         subscriptions: Table::from([(subscription.id.clone(), subscription)]),
         resource_groups: Table::from([(group.name.clone(), group)]),
-        ..World::default()
+        ..base
     }
 }

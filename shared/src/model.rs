@@ -803,6 +803,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
 }
 
 impl World {
+    /// The master key in use: the one that seals.
+    pub fn active_master_key(&self) -> Option<&MasterKeyRecord> {
+        self.master_keys.values().find(|k| k.state == MasterKeyState::Active)
+    }
+
     /// The same world with every table's journal emptied: the state a store holds as stored.
     pub fn settled(&self) -> World {
         World {
@@ -818,6 +823,8 @@ impl World {
             device_managers: self.device_managers.settled(),
             devices: self.devices.settled(),
             api_keys: self.api_keys.settled(),
+            master_keys: self.master_keys.settled(),
+            key_providers: self.key_providers.settled(),
             audit: self.audit.clone(),
         }
     }
@@ -854,10 +861,94 @@ pub struct World {
     /// API keys scripts exchange for access tokens, by id.
     #[serde(default)]
     pub api_keys: Table<ApiKey>,
+    /// The master keys that seal secrets at rest, current and past, by id.
+    #[serde(default)]
+    pub master_keys: Table<MasterKeyRecord>,
+    /// External key providers that can keep the master key, by id (decimal).
+    #[serde(default)]
+    pub key_providers: Table<KeyProvider>,
     /// The audit trail. Only the service layer appends to it (no operation touches it), and the
     /// server's store chains each entry onto the stored log as it commits.
     #[serde(default)]
     pub audit: crate::audit::AuditTrail,
+}
+
+/// How a master key is kept (Element's `keyManagementType`).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum KeyManagement {
+    /// Kept by Keyblade, sealed under the instance's root key.
+    Internal,
+    /// Kept wrapped by an external key provider, which must be reachable to open it.
+    External,
+}
+
+/// Where a master key is in its life.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum MasterKeyState {
+    /// Seals new secrets.
+    Active,
+    /// Replaced by a rekey in progress: still opens what it sealed until that is rewrapped.
+    Retiring,
+    /// Nothing uses it any more; its material is destroyed.
+    Decommissioned,
+}
+
+/// A master key: what seals every secret at rest. Its material is never stored in plaintext.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MasterKeyRecord {
+    /// Id (a UUID, as Element reports `keyID`).
+    pub id: String,
+    /// How it is kept.
+    pub management: KeyManagement,
+    /// The key provider keeping it (External only).
+    pub provider: Option<u32>,
+    /// Created.
+    pub created: Timestamp,
+    /// Where it is in its life.
+    pub state: MasterKeyState,
+    /// When it was decommissioned.
+    pub decommissioned: Option<Timestamp>,
+    /// The key, wrapped; `None` once decommissioned.
+    pub wrapped: Option<WrappedMasterKey>,
+}
+
+/// A master key as stored.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum WrappedMasterKey {
+    /// Sealed under the instance's root key (Internal).
+    Root {
+        /// The sealed key.
+        sealed: Sealed,
+    },
+    /// Wrapped by the key provider's root key (External); only the provider can unwrap it.
+    Provider {
+        /// The provider's ciphertext, as it returned it.
+        ciphertext: String,
+    },
+}
+
+/// A Key Protect-compatible service that keeps a master key wrapped under one of its root keys.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct KeyProvider {
+    /// Id (Element's `keyProviderID`).
+    pub id: u32,
+    /// Name, unique.
+    pub name: String,
+    /// Base URL of the service (its `/api/v2` and `/identity/token` are under it).
+    pub url: String,
+    /// The service instance (sent as `Bluemix-Instance`).
+    pub instance: String,
+    /// The root key that wraps the master key.
+    pub root_key_id: String,
+    /// The API key Keyblade signs in with, sealed under the root key: the provider must be
+    /// reachable before any master key can be opened.
+    pub api_key: Sealed,
+    /// Created.
+    pub created: Timestamp,
 }
 
 /// A credential scripts exchange for access tokens (an IAM API key in Key Protect terms).
@@ -909,6 +1000,8 @@ pub enum Subject {
         /// Device name.
         device: String,
     },
+    /// The instance's encryption at rest (its master key and key providers).
+    EncryptionAtRest,
 }
 
 impl Subject {
@@ -922,6 +1015,7 @@ impl Subject {
             Subject::Key { vault, key } => format!("key {key} in {vault}"),
             Subject::DeviceManager { manager } => format!("device manager {manager}"),
             Subject::Device { manager, device } => format!("device {device} of {manager}"),
+            Subject::EncryptionAtRest => "encryption at rest".to_string(),
         }
     }
 
@@ -933,6 +1027,7 @@ impl Subject {
             Subject::Key { vault, key } => format!("vaults/{vault}/keys/{key}"),
             Subject::DeviceManager { manager } => format!("managers/{manager}"),
             Subject::Device { manager, device } => format!("managers/{manager}/devices/{device}"),
+            Subject::EncryptionAtRest => "encryption-at-rest".to_string(),
         }
     }
 }
@@ -965,6 +1060,21 @@ pub enum OperationKind {
         version: String,
         /// The resources, in step order.
         targets: Vec<RewrapTarget>,
+    },
+    /// Rekey the master key: create a new one, rewrap every sealed secret under it, then
+    /// decommission the old one.
+    RekeyMasterKey {
+        /// How the new key is kept.
+        management: KeyManagement,
+        /// Its key provider (External).
+        provider: Option<u32>,
+        /// The new key's id.
+        new_key: String,
+        /// The key it replaces.
+        old_key: String,
+        /// Secrets rewrapped per turn: each turn is one commit, so reads and writes go on in
+        /// between.
+        batch: u32,
     },
 }
 
@@ -1007,6 +1117,12 @@ impl OperationKind {
             }
             OperationKind::RewrapRegistrations { key, targets, .. } => {
                 format!("Rewrap {} resource(s) onto the new version of {key}", targets.len())
+            }
+            OperationKind::RekeyMasterKey { management: KeyManagement::Internal, .. } => {
+                "Rekey the master key (Internal)".to_string()
+            }
+            OperationKind::RekeyMasterKey { provider, .. } => {
+                format!("Rekey the master key (External, key provider {})", provider.unwrap_or_default())
             }
         }
     }
@@ -1053,6 +1169,19 @@ pub struct OperationStep {
     /// Why it failed, for operations whose steps fail one by one (a rewrap of many resources).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<OperationError>,
+    /// How far a step that takes many turns has got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<StepProgress>,
+}
+
+/// How far a step that works through many items has got.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StepProgress {
+    /// Items done.
+    pub done: u32,
+    /// Items in all.
+    pub total: u32,
 }
 
 /// Which runner works on an operation, and until when its claim holds. A runner that died
@@ -1088,6 +1217,12 @@ pub struct Operation {
     pub finished: Option<Timestamp>,
     /// The runner working on it.
     pub claim: Option<Claim>,
+    /// A small number naming it in the Element JSON-RPC API (`asyncHandle`).
+    #[serde(default)]
+    pub handle: u64,
+    /// Its result was read through the Element API without `keepResult`: that handle is gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub handle_released: bool,
 }
 
 /// Why an operation failed.

@@ -24,10 +24,12 @@ pub enum Table {
     DeviceManagers,
     Devices,
     ApiKeys,
+    MasterKeys,
+    KeyProviders,
 }
 
 impl Table {
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 14] = [
         Table::WorldSettings,
         Table::Tenants,
         Table::Subscriptions,
@@ -40,6 +42,8 @@ impl Table {
         Table::DeviceManagers,
         Table::Devices,
         Table::ApiKeys,
+        Table::MasterKeys,
+        Table::KeyProviders,
     ];
 
     /// The SQL table name. A closed set of constants, so it is safe to splice into SQL.
@@ -57,6 +61,8 @@ impl Table {
             Table::DeviceManagers => "device_managers",
             Table::Devices => "devices",
             Table::ApiKeys => "api_keys",
+            Table::MasterKeys => "master_keys",
+            Table::KeyProviders => "key_providers",
         }
     }
 }
@@ -90,6 +96,8 @@ impl Rows {
         rows.put_all(Table::DeviceManagers, &world.device_managers)?;
         rows.put_all(Table::Devices, &world.devices)?;
         rows.put_all(Table::ApiKeys, &world.api_keys)?;
+        rows.put_all(Table::MasterKeys, &world.master_keys)?;
+        rows.put_all(Table::KeyProviders, &world.key_providers)?;
         Ok(rows)
     }
 
@@ -109,6 +117,8 @@ impl Rows {
             device_managers: self.get_all(Table::DeviceManagers)?,
             devices: self.get_all(Table::Devices)?,
             api_keys: self.get_all(Table::ApiKeys)?,
+            master_keys: self.get_all(Table::MasterKeys)?,
+            key_providers: self.get_all(Table::KeyProviders)?,
             // Not a table of entities: the store reads it on its own (see `SqliteStore::load_audit`).
             audit: Default::default(),
         })
@@ -171,6 +181,8 @@ impl Changes {
         changes.table(Table::DeviceManagers, versions, &after.device_managers)?;
         changes.table(Table::Devices, versions, &after.devices)?;
         changes.table(Table::ApiKeys, versions, &after.api_keys)?;
+        changes.table(Table::MasterKeys, versions, &after.master_keys)?;
+        changes.table(Table::KeyProviders, versions, &after.key_providers)?;
         Ok(changes)
     }
 

@@ -121,7 +121,7 @@ fn usable(version: &KeyVersion, ctx: &Ctx) -> Result<(), Failure> {
 }
 
 fn open(ctx: &Ctx, version: &KeyVersion) -> Result<Zeroizing<Vec<u8>>, crypto::CryptoError> {
-    crypto::open(ctx.master, &version.sealed_private_key)
+    ctx.keys.open(&super::version_binding(&version.id), &version.sealed_private_key)
 }
 
 fn cannot_wrap(key: &Key) -> Failure {

@@ -100,7 +100,7 @@ fn unwrap_transfer(
         .ok_or_else(|| Failure::not_found(&format!("Key vault '{vault}'")))?;
     let import_key =
         world.import_keys.get(vault).ok_or_else(|| bad_transfer("The vault has no import key yet."))?;
-    let import_private = import_key.private_key(ctx.master)?;
+    let import_private = import_key.private_key(ctx.keys, vault)?;
     crypto::unwrap_transfer(&import_private, transfer, ctx.rng)
         .map_err(|_| bad_transfer("The key-transfer blob could not be unwrapped."))
 }
@@ -118,14 +118,15 @@ pub(super) fn new_version(
         }
         PublicKeyMaterial::Ec { .. } => vec![KeyOperation::Sign, KeyOperation::Verify],
     };
+    let id = crypto::random_hex(ctx.rng, 16);
     Ok(KeyVersion {
-        id: crypto::random_hex(ctx.rng, 16),
+        sealed_private_key: ctx.keys.seal(&super::version_binding(&id), pkcs8, ctx.rng)?,
+        id,
         enabled: attributes.enabled,
         nbf: attributes.nbf,
         exp: attributes.exp,
         created: ctx.now,
         public_key,
-        sealed_private_key: crypto::seal(ctx.master, pkcs8, ctx.rng)?,
         key_ops,
         decrypt_only: false,
     })

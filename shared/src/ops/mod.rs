@@ -7,6 +7,7 @@
 
 mod advance;
 mod api_key;
+mod at_rest;
 mod diagnose;
 mod envelope;
 mod fix;
@@ -19,12 +20,15 @@ mod rotation;
 mod vault;
 
 #[cfg(test)]
+mod at_rest_tests;
+#[cfg(test)]
 mod rotation_tests;
 #[cfg(test)]
 mod tests;
 
 pub use advance::{MAX_CLOCK_ADVANCE, advance, check_clock_advance};
 pub use api_key::*;
+pub use at_rest::*;
 pub use diagnose::{Stage, diagnose};
 pub use envelope::*;
 pub use fix::{apply_fix, fix_proof};
@@ -37,22 +41,27 @@ pub use rotation::*;
 pub use vault::*;
 
 use crate::catalog::Failure;
-use crate::crypto::{MasterKey, Rng};
+use crate::crypto::{Keyring, MasterKey, Rng};
 use crate::model::{KeyVault, Order, Timestamp, World};
 
 /// What every operation may need from the outside world.
 pub struct Ctx<'a> {
     /// The current time.
     pub now: Timestamp,
-    /// The platform master key sealing secrets at rest.
+    /// The instance's root key: it seals the master keys and derives the keys that sign what
+    /// the server hands out (fix proofs, access tokens).
     pub master: &'a MasterKey,
+    /// The master keys that seal every other secret at rest (see [`keyring`]).
+    pub keys: &'a Keyring,
+    /// External key providers.
+    pub providers: &'a dyn KeyProviders,
     /// Randomness for ids, nonces and padding.
     pub rng: &'a mut Rng,
 }
 
 impl std::fmt::Debug for Ctx<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ctx").field("now", &self.now).field("master", self.master).finish_non_exhaustive()
+        f.debug_struct("Ctx").field("now", &self.now).field("keys", self.keys).finish_non_exhaustive()
     }
 }
 

@@ -11,8 +11,8 @@ use super::Ctx;
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS};
 use crate::model::{
-    Claim, Operation, OperationError, OperationKind, OperationState, OperationStep, StepState, Subject,
-    Timestamp, World,
+    Claim, Operation, OperationError, OperationKind, OperationState, OperationStep, StepProgress, StepState,
+    Subject, Timestamp, World,
 };
 
 /// How long a claim holds without being renewed.
@@ -35,6 +35,7 @@ pub fn start_operation(
             label,
             state: if i < done { StepState::Done } else { StepState::Pending },
             error: None,
+            progress: None,
         })
         .collect();
     let operation = Operation {
@@ -47,6 +48,8 @@ pub fn start_operation(
         started: ctx.now,
         finished: None,
         claim: None,
+        handle: world.operations.values().map(|op| op.handle).max().unwrap_or(0) + 1,
+        handle_released: false,
     };
     world.operations.insert(id.clone(), operation);
     id
@@ -65,6 +68,9 @@ fn steps_of(kind: &OperationKind) -> Vec<String> {
         ],
         OperationKind::RewrapRegistrations { targets, .. } => {
             return targets.iter().map(|t| format!("Rewrap {}", t.label())).collect();
+        }
+        OperationKind::RekeyMasterKey { .. } => {
+            &["Create the new master key", "Rewrap every sealed secret", "Decommission the old master key"]
         }
     };
     fixed.iter().map(|label| (*label).to_string()).collect()
@@ -103,13 +109,18 @@ pub fn run_step(world: &World, ctx: &mut Ctx, id: &str) -> Result<World, Failure
     };
     let kind = op.kind.clone();
     let (mut next, outcome) = match perform(world, ctx, &kind, step) {
-        Ok(next) => (next, Ok(())),
+        Ok((next, progress)) => (next, Ok(progress)),
         Err(failure) => (world.clone(), Err(failure)),
     };
     let now = ctx.now;
     let op = running_mut(&mut next, id)?;
     match outcome {
-        Ok(()) => op.steps[step].state = StepState::Done,
+        // A step that works through many items stays pending until the last one is done.
+        Ok(Some(progress)) if progress.done < progress.total => op.steps[step].progress = Some(progress),
+        Ok(progress) => {
+            op.steps[step].state = StepState::Done;
+            op.steps[step].progress = progress;
+        }
         Err(failure) if kind.steps_independent() => {
             op.steps[step].state = StepState::Failed;
             op.steps[step].error = Some(OperationError { code: failure.code, message: failure.message });
@@ -149,11 +160,28 @@ fn finish(op: &mut Operation) {
     op.state = OperationState::Failed;
 }
 
-/// What step `step` of `kind` does to the world.
-fn perform(world: &World, ctx: &mut Ctx, kind: &OperationKind, step: usize) -> Result<World, Failure> {
+/// What step `step` of `kind` does to the world, and how far a step of many items has got.
+fn perform(
+    world: &World,
+    ctx: &mut Ctx,
+    kind: &OperationKind,
+    step: usize,
+) -> Result<(World, Option<StepProgress>), Failure> {
+    if let OperationKind::RekeyMasterKey { management, provider, new_key, old_key, batch } = kind {
+        return match step {
+            0 => super::create_master_key(world, ctx, *management, *provider, new_key, old_key).map(|w| (w, None)),
+            1 => super::rewrap_sealed_batch(world, ctx, new_key, *batch).map(|(w, p)| (w, Some(p))),
+            _ => super::decommission_master_key(world, ctx, old_key).map(|w| (w, None)),
+        };
+    }
+    perform_single(world, ctx, kind, step).map(|w| (w, None))
+}
+
+/// Steps done in one turn.
+fn perform_single(world: &World, ctx: &mut Ctx, kind: &OperationKind, step: usize) -> Result<World, Failure> {
     match (kind, step) {
         (OperationKind::ProvisionVault { vault }, 1) => {
-            let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, ctx.master, ctx.rng)?;
+            let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, ctx.keys, vault, ctx.rng)?;
             super::install_import_key(world, vault, import_key)
         }
         (OperationKind::ProvisionVault { vault }, _) => {
@@ -163,11 +191,12 @@ fn perform(world: &World, ctx: &mut Ctx, kind: &OperationKind, step: usize) -> R
         (OperationKind::RollOverServiceKey { manager, .. }, 1) => {
             super::reencrypt_device_data(world, ctx, manager)
         }
-        (OperationKind::RollOverServiceKey { manager, .. }, _) => super::publish_service_key(world, manager),
+        (OperationKind::RollOverServiceKey { manager, .. }, _) => super::publish_service_key(world, ctx, manager),
         (OperationKind::RewrapRegistrations { vault, key, version, targets }, _) => match targets.get(step) {
             Some(target) => super::rewrap_target(world, ctx, vault, key, version, target),
             None => Ok(world.clone()),
         },
+        (OperationKind::RekeyMasterKey { .. }, _) => Ok(world.clone()),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Orders and their passkey: create, save encryption settings, Device password.
 
 use super::diagnose::{Stage, diagnose};
-use super::{Ctx, check_order_version, order_mut};
+use super::{Ctx, SealedPlace, check_order_version, order_mut, version_binding};
 use crate::api::{CreateOrderRequest, SaveByKeyUrlRequest, SaveEncryptionRequest};
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::{self, Passkey};
@@ -27,8 +27,10 @@ pub fn create_order(
         return Err(Failure::not_found("The resource group"));
     }
     let passkey = Passkey::generate(ctx.rng);
+    let id = crypto::random_hex(ctx.rng, 16);
     let order = Order {
-        id: crypto::random_hex(ctx.rng, 16),
+        passkey: wrap_with_master(ctx, &id, &passkey)?,
+        id,
         name: req.name.clone(),
         subscription_id: subscription.id.clone(),
         resource_group: req.resource_group.clone(),
@@ -38,7 +40,6 @@ pub fn create_order(
             tenant_id: subscription.tenant_id.clone(),
         }),
         user_identities: Vec::new(),
-        passkey: wrap_with_master(ctx, &passkey)?,
         encryption: EncryptionSettings::MicrosoftManaged,
         version: 1,
     };
@@ -82,7 +83,7 @@ pub fn save_encryption(
     diagnose(world, order, &settings, Stage::Save, ctx.now)
         .map_err(|code| Failure::for_order(code, order_id, &settings))?;
     let passkey = unwrap_for_change(world, ctx, order, &settings)?;
-    let wrapped = wrap_passkey(world, ctx, &settings, &passkey)?;
+    let wrapped = wrap_passkey(world, ctx, order_id, &settings, &passkey)?;
     let order = order_mut(&mut next, order_id, None)?;
     attach_selected_identity(order, &settings)?;
     order.passkey = wrapped;
@@ -183,7 +184,7 @@ pub fn rewrap_order_passkey(
     let moved =
         EncryptionSettings::CustomerManaged(CustomerKey { version: version.to_string(), ..ck.clone() });
     let settings = with_key_url(world, &moved);
-    let wrapped = wrap_passkey(world, ctx, &settings, &passkey)?;
+    let wrapped = wrap_passkey(world, ctx, order_id, &settings, &passkey)?;
     let mut next = world.clone();
     let order = order_mut(&mut next, order_id, None)?;
     order.passkey = wrapped;
@@ -233,7 +234,10 @@ fn unwrap_passkey(
 ) -> Result<Passkey, Failure> {
     let generic = || Failure::for_order(ErrorCode::GenericError, order_id, settings);
     let plain = match wrapped {
-        WrappedPasskey::ByMasterKey { sealed } => crypto::open(ctx.master, sealed).map_err(|_| generic())?,
+        WrappedPasskey::ByMasterKey { sealed } => {
+            let here = SealedPlace::OrderPasskey { order: order_id.to_string() }.binding();
+            ctx.keys.open(&here, sealed).map_err(|_| generic())?
+        }
         WrappedPasskey::ByCustomerKey { vault, key, version, ciphertext } => {
             let v = world
                 .vaults
@@ -241,7 +245,7 @@ fn unwrap_passkey(
                 .and_then(|v| v.keys.get(key))
                 .and_then(|k| k.version(version))
                 .ok_or_else(generic)?;
-            let der = crypto::open(ctx.master, &v.sealed_private_key).map_err(|_| generic())?;
+            let der = ctx.keys.open(&version_binding(&v.id), &v.sealed_private_key).map_err(|_| generic())?;
             let private = crypto::private_key_from_pkcs8(&der).map_err(|_| generic())?;
             let ciphertext = crypto::unb64(ciphertext).map_err(|_| generic())?;
             crypto::oaep_unwrap(&private, &ciphertext, ctx.rng).map_err(|_| generic())?
@@ -250,19 +254,21 @@ fn unwrap_passkey(
     Passkey::from_slice(&plain).map_err(|_| generic())
 }
 
-fn wrap_with_master(ctx: &mut Ctx, passkey: &Passkey) -> Result<WrappedPasskey, Failure> {
-    let sealed = crypto::seal(ctx.master, passkey.expose(), ctx.rng)?;
+fn wrap_with_master(ctx: &mut Ctx, order_id: &str, passkey: &Passkey) -> Result<WrappedPasskey, Failure> {
+    let here = SealedPlace::OrderPasskey { order: order_id.to_string() }.binding();
+    let sealed = ctx.keys.seal(&here, passkey.expose(), ctx.rng)?;
     Ok(WrappedPasskey::ByMasterKey { sealed })
 }
 
 fn wrap_passkey(
     world: &World,
     ctx: &mut Ctx,
+    order_id: &str,
     settings: &EncryptionSettings,
     passkey: &Passkey,
 ) -> Result<WrappedPasskey, Failure> {
     let Some(ck) = settings.customer_key() else {
-        return wrap_with_master(ctx, passkey);
+        return wrap_with_master(ctx, order_id, passkey);
     };
     let generic =
         || Failure::new(ErrorCode::GenericError, "The passkey could not be wrapped with the selected key.");

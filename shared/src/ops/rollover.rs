@@ -10,7 +10,7 @@
 //!    [`update_cloud_appliances`]). Until then, management operations on the manager are blocked,
 //!    while devices that hold the current key keep reading their data.
 
-use super::{Ctx, start_operation};
+use super::{Ctx, SealedPlace, credential_binding, service_key_id, start_operation};
 use crate::catalog::{ErrorCode, Failure, FixAction};
 use crate::crypto::{self, ServiceKey};
 use crate::model::{
@@ -221,15 +221,17 @@ pub fn initiate(
     let mut next = world.clone();
     if let Some(m) = next.device_managers.get_mut(manager) {
         m.authorization = None;
+        let here = SealedPlace::PendingManagerKey { manager: manager.to_owned() }.binding();
         m.pending = Some(PendingServiceKey {
             version,
-            key: crypto::seal(ctx.master, key.expose(), ctx.rng)?,
+            key: ctx.keys.seal(&here, key.expose(), ctx.rng)?,
             device: device.to_owned(),
             at: ctx.now,
         });
     }
-    if let Some(d) = next.devices.get_mut(&device_id(manager, device)) {
-        d.key = crypto::seal(ctx.master, key.expose(), ctx.rng)?;
+    let id = device_id(manager, device);
+    if let Some(d) = next.devices.get_mut(&id) {
+        d.key = ctx.keys.seal(&SealedPlace::DeviceKey { device: id.clone() }.binding(), key.expose(), ctx.rng)?;
         d.key_version = version;
         d.queued_update = false;
     }
@@ -243,8 +245,9 @@ pub fn initiate(
 pub fn reencrypt_device_data(world: &World, ctx: &mut Ctx, manager: &str) -> Result<World, Failure> {
     let m = manager_of(world, manager)?;
     let pending = m.pending.as_ref().ok_or_else(|| Failure::conflict("No key change is pending."))?;
-    let old = ServiceKey::from_slice(&crypto::open(ctx.master, &m.key)?)?;
-    let new = ServiceKey::from_slice(&crypto::open(ctx.master, &pending.key)?)?;
+    let old = ServiceKey::from_slice(&ctx.keys.open(&manager_key_binding(manager), &m.key)?)?;
+    let pending_here = SealedPlace::PendingManagerKey { manager: manager.to_owned() }.binding();
+    let new = ServiceKey::from_slice(&ctx.keys.open(&pending_here, &pending.key)?)?;
     let mut next = world.clone();
     let ids: Vec<String> = devices_of(world, manager).map(|d| device_id(manager, &d.name)).collect();
     for id in ids {
@@ -253,8 +256,9 @@ pub fn reencrypt_device_data(world: &World, ctx: &mut Ctx, manager: &str) -> Res
             if credential.key_version == pending.version {
                 continue;
             }
-            let secret = crypto::open(&old, &credential.secret)?;
-            credential.secret = crypto::seal(&new, &secret, ctx.rng)?;
+            let here = credential_binding(&id, &credential.account);
+            let secret = crypto::open(&old, &here, &credential.secret)?;
+            credential.secret = crypto::seal(&new, &service_key_id(pending.version), &here, &secret, ctx.rng)?;
             credential.key_version = pending.version;
         }
     }
@@ -262,14 +266,17 @@ pub fn reencrypt_device_data(world: &World, ctx: &mut Ctx, manager: &str) -> Res
 }
 
 /// Operation step: the service takes the new key; from now on every device needs it.
-pub fn publish_service_key(world: &World, manager: &str) -> Result<World, Failure> {
+pub fn publish_service_key(world: &World, ctx: &mut Ctx, manager: &str) -> Result<World, Failure> {
     let mut next = world.clone();
     let m = next
         .device_managers
         .get_mut(manager)
         .ok_or_else(|| Failure::not_found(&format!("Device manager '{manager}'")))?;
     let pending = m.pending.take().ok_or_else(|| Failure::conflict("No key change is pending."))?;
-    m.key = pending.key;
+    // Sealed values are bound to their field: the key moves by being sealed again.
+    let pending_here = SealedPlace::PendingManagerKey { manager: manager.to_owned() }.binding();
+    let key = ctx.keys.open(&pending_here, &pending.key)?;
+    m.key = ctx.keys.seal(&manager_key_binding(manager), &key, ctx.rng)?;
     m.key_version = pending.version;
     m.last_change =
         Some(ServiceKeyChange { device: pending.device, at: pending.at, version: pending.version });
@@ -298,7 +305,7 @@ fn check_supplied_key(
     if let Some(operation) = running_rollover(world, &manager.name) {
         return Err(in_progress(&manager.name, device, &operation));
     }
-    let current = crypto::open(ctx.master, &manager.key)?;
+    let current = ctx.keys.open(&manager_key_binding(&manager.name), &manager.key)?;
     let matches =
         crypto::unb64(supplied.trim()).is_ok_and(|bytes| crypto::constant_time_eq(&bytes, &current));
     if matches {
@@ -334,8 +341,8 @@ fn give_current_key(
         d.queued_update = true;
         return Ok(KeyUpdate::Queued);
     }
-    let key = crypto::open(ctx.master, &manager.key)?;
-    d.key = crypto::seal(ctx.master, &key, ctx.rng)?;
+    let key = ctx.keys.open(&manager_key_binding(&manager.name), &manager.key)?;
+    d.key = ctx.keys.seal(&SealedPlace::DeviceKey { device: id.clone() }.binding(), &key, ctx.rng)?;
     d.key_version = manager.key_version;
     d.queued_update = false;
     Ok(KeyUpdate::Updated)
@@ -455,7 +462,8 @@ pub fn read_credentials(
     if !d.online {
         return Err(offline(d));
     }
-    let key = ServiceKey::from_slice(&crypto::open(ctx.master, &d.key)?)?;
+    let id = device_id(manager, device);
+    let key = ServiceKey::from_slice(&ctx.keys.open(&SealedPlace::DeviceKey { device: id.clone() }.binding(), &d.key)?)?;
     d.credentials
         .iter()
         .map(|credential| {
@@ -471,10 +479,14 @@ pub fn read_credentials(
                     device,
                 ));
             }
-            let secret = crypto::open(&key, &credential.secret)?;
+            let secret = crypto::open(&key, &credential_binding(&id, &credential.account), &credential.secret)?;
             Ok((credential.account.clone(), crypto::fingerprint(&secret)))
         })
         .collect()
+}
+
+fn manager_key_binding(manager: &str) -> crate::crypto::Binding {
+    SealedPlace::ManagerKey { manager: manager.to_owned() }.binding()
 }
 
 /// Where a new device manager lives.
@@ -501,11 +513,11 @@ pub fn create_device_manager(
     for (device, kind, model, online) in devices {
         let mut secret = [0u8; 48];
         ctx.rng.fill_bytes(&mut secret);
-        let credential = StorageCredential {
-            account: format!("{}storage", device.replace('-', "")),
-            secret: crypto::seal(&key, &secret, ctx.rng)?,
-            key_version: 1,
-        };
+        let id = device_id(&name, device);
+        let account = format!("{}storage", device.replace('-', ""));
+        let here = credential_binding(&id, &account);
+        let credential =
+            StorageCredential { account, secret: crypto::seal(&key, &service_key_id(1), &here, &secret, ctx.rng)?, key_version: 1 };
         let device = Device {
             name: (*device).to_owned(),
             manager: name.clone(),
@@ -513,19 +525,19 @@ pub fn create_device_manager(
             model: (*model).to_owned(),
             online: *online,
             description: String::new(),
-            key: crypto::seal(ctx.master, key.expose(), ctx.rng)?,
+            key: ctx.keys.seal(&SealedPlace::DeviceKey { device: id.clone() }.binding(), key.expose(), ctx.rng)?,
             key_version: 1,
             queued_update: false,
             credentials: vec![credential],
         };
-        next.devices.insert(device_id(&name, &device.name), device);
+        next.devices.insert(id, device);
     }
     let manager = DeviceManager {
         name: name.clone(),
         subscription_id: placement.subscription_id.to_owned(),
         resource_group: placement.resource_group.to_owned(),
         key_version: 1,
-        key: crypto::seal(ctx.master, key.expose(), ctx.rng)?,
+        key: ctx.keys.seal(&manager_key_binding(&name), key.expose(), ctx.rng)?,
         authorization: None,
         pending: None,
         last_change: None,
@@ -538,7 +550,7 @@ pub fn create_device_manager(
 mod tests {
     use super::*;
     use crate::crypto::MasterKey;
-    use crate::ops::run_step;
+    use crate::ops::{NoKeyProviders, run_step};
 
     const START: Timestamp = Timestamp(1_800_000_000);
     const MANAGER: &str = "mgr";
@@ -555,9 +567,10 @@ mod tests {
         fn new(devices: &[(&str, DeviceKind, &str, bool)]) -> Fx {
             let master = MasterKey::from_bytes([3; 32]);
             let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
-            let mut ctx = Ctx { now: START, master: &master, rng: &mut rng };
+            let (base, ring) = crate::ops::first_master_key(&master, START, &mut rng).unwrap();
+            let mut ctx = Ctx { now: START, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
             let placement = ManagerPlacement { name: MANAGER, subscription_id: "sub", resource_group: "rg" };
-            let world = create_device_manager(&World::default(), &mut ctx, placement, devices).unwrap();
+            let world = create_device_manager(&base, &mut ctx, placement, devices).unwrap();
             Fx { world, master, rng, now: START }
         }
 
@@ -570,6 +583,10 @@ mod tests {
             ])
         }
 
+        fn keyring(&self) -> crate::crypto::Keyring {
+            crate::ops::keyring(&self.world, &self.master, &NoKeyProviders, true).unwrap()
+        }
+
         fn at(&mut self, minutes_after_start: i64) {
             self.now = Timestamp(START.0 + minutes_after_start * MINUTE);
         }
@@ -578,7 +595,8 @@ mod tests {
             &mut self,
             f: impl FnOnce(&World, &mut Ctx) -> Result<(World, T), Failure>,
         ) -> Result<T, Failure> {
-            let mut ctx = Ctx { now: self.now, master: &self.master, rng: &mut self.rng };
+            let ring = self.keyring();
+            let mut ctx = Ctx { now: self.now, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut self.rng };
             let (world, answer) = f(&self.world, &mut ctx)?;
             self.world = world;
             Ok(answer)
@@ -595,8 +613,9 @@ mod tests {
         /// Runs the key change operation to its end.
         fn finish_change(&mut self, operation: &str) {
             while running_rollover(&self.world, MANAGER).is_some() {
-                let mut ctx = Ctx { now: self.now, master: &self.master, rng: &mut self.rng };
-                self.world = run_step(&self.world, &mut ctx, operation).unwrap();
+                let ring = self.keyring();
+                let world = run_step(&self.world, &mut Ctx { now: self.now, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut self.rng }, operation).unwrap();
+                self.world = world;
             }
         }
 
@@ -605,7 +624,8 @@ mod tests {
         }
 
         fn read(&mut self, device: &str) -> Result<Vec<(String, String)>, Failure> {
-            let ctx = Ctx { now: self.now, master: &self.master, rng: &mut self.rng };
+            let ring = self.keyring();
+            let ctx = Ctx { now: self.now, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut self.rng };
             read_credentials(&self.world, &ctx, MANAGER, device)
         }
 

@@ -26,8 +26,8 @@ const START: Timestamp = Timestamp(1_700_000_000);
 
 pub(super) struct Fx {
     pub(super) world: World,
-    master: MasterKey,
-    rng: UnwrapErr<SysRng>,
+    pub(super) master: MasterKey,
+    pub(super) rng: UnwrapErr<SysRng>,
     pub(super) now: Timestamp,
     pub(super) order: String,
     pub(super) passkey: Passkey,
@@ -38,10 +38,11 @@ impl Fx {
         let (customer, import) = shared_keys();
         let master = MasterKey::from_bytes([7; 32]);
         let mut rng = UnwrapErr(SysRng);
-        let mut ctx = Ctx { now: START, master: &master, rng: &mut rng };
-        let import_key = ImportKey::from_private(import, ctx.master, ctx.rng).unwrap();
+        let (base, ring) = first_master_key(&master, START, &mut rng).unwrap();
+        let mut ctx = Ctx { now: START, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let import_key = ImportKey::from_private(import, ctx.keys, demo::DEMO_VAULT, ctx.rng).unwrap();
         let keys = DemoKeys { customer_key: customer.clone(), import_key };
-        let world = demo::demo_world(&mut ctx, keys).unwrap();
+        let world = demo::demo_world(&mut ctx, base, keys).unwrap();
         let order = world.orders.keys().next().unwrap().to_owned();
         let passkey = fetch_passkey(&world, &mut ctx, &order).unwrap();
         Fx { world, master, rng, now: START, order, passkey }
@@ -51,7 +52,9 @@ impl Fx {
         &mut self,
         f: impl FnOnce(&World, &mut Ctx) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        let mut ctx = Ctx { now: self.now, master: &self.master, rng: &mut self.rng };
+        let ring = keyring(&self.world, &self.master, &NoKeyProviders, false)?;
+        let mut ctx =
+            Ctx { now: self.now, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut self.rng };
         f(&self.world, &mut ctx)
     }
 
@@ -534,7 +537,8 @@ fn vault_without_purge_protection() {
         retention_days: 7,
     };
     fx.apply(|w, _| create_vault(w, &req));
-    let import = ImportKey::from_private(&shared_keys().1, &fx.master, &mut fx.rng).unwrap();
+    let ring = keyring(&fx.world, &fx.master, &NoKeyProviders, true).unwrap();
+    let import = ImportKey::from_private(&shared_keys().1, &ring, "plain-kv", &mut fx.rng).unwrap();
     fx.apply(|w, _| install_import_key(w, "plain-kv", import));
     let transfer = fx.rsa_transfer("plain-kv");
     fx.create_key("plain-kv", "k", KeyType::Rsa, 2048, transfer);

@@ -7,6 +7,7 @@
 //! [`dispatch`]. Neither side writes a use case of its own.
 
 mod api_keys;
+mod at_rest;
 mod audit;
 mod devices;
 mod directory;
@@ -22,6 +23,7 @@ mod vaults;
 use serde::{Serialize, de::DeserializeOwned};
 
 pub use api_keys::*;
+pub use at_rest::*;
 pub use audit::*;
 pub use devices::*;
 pub use directory::*;
@@ -122,6 +124,11 @@ impl Route {
     /// Answers 201 Created.
     pub const fn created(self) -> Route {
         Route { status: 201, ..self }
+    }
+
+    /// Answers 202 Accepted: the work goes on in the operation it answers with.
+    pub const fn accepted(self) -> Route {
+        Route { status: 202, ..self }
     }
 
     /// The codes a failure can carry.
@@ -294,6 +301,13 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<ListApiKeys>();
     visitor.visit::<CreateApiKey>();
     visitor.visit::<RevokeApiKey>();
+    // Encryption at rest.
+    visitor.visit::<GetEncryptionAtRest>();
+    visitor.visit::<RekeyMasterKey>();
+    visitor.visit::<ListKeyProviders>();
+    visitor.visit::<AddKeyProvider>();
+    visitor.visit::<RemoveKeyProvider>();
+    visitor.visit::<TestKeyProvider>();
     // Identities.
     visitor.visit::<ListIdentities>();
     visitor.visit::<CreateIdentity>();
