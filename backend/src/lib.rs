@@ -2,13 +2,16 @@
 //! engine and stores the result. Every rule lives in `shared`.
 
 mod api;
+mod at_rest;
 mod auth;
 mod clock;
 mod config;
+mod element;
 mod error;
 mod extract;
 mod headers;
 mod health;
+mod key_providers;
 mod keyprotect;
 mod master_key;
 #[cfg(test)]
@@ -44,6 +47,7 @@ pub fn app(state: AppState, dist: &Path) -> Router {
     Router::new()
         .nest("/api/v2", keyprotect::router(state.clone()))
         .merge(keyprotect::token_router(state.clone()))
+        .merge(element::router(state.clone()))
         .nest("/api", api::router(state))
         .fallback_service(spa::service(dist))
         .layer(axum::middleware::map_response_with_state(security, headers::add))
@@ -71,9 +75,12 @@ impl Server {
         master_key::verify(&store, &master).await?;
         auth::ensure_admin(&store, config).await.map_err(|e| io::Error::other(format!("{e:?}")))?;
         seed::seed_if_empty(&store, &master).await?;
+        let providers = key_providers::HttpKeyProviders::new()?;
+        at_rest::prepare(&store, &master, &providers).await?;
+        seed::add_device_manager(&store, &master, &providers).await?;
         let tls = tls::from_config(config)?;
         let listener = TcpListener::bind(config.addr).await?;
-        let state = AppState::new(store.clone(), master, config.test_clock, tls.is_some());
+        let state = AppState::new(store.clone(), master, providers, config.test_clock, tls.is_some());
         let holder = runner::instance_id(&config.data_dir)?;
         let runner = tokio::spawn(runner::run(state.clone(), holder));
         let router = app(state, &config.dist);

@@ -71,13 +71,22 @@ fn decode(text: &str) -> Result<MasterKey, &'static str> {
     MasterKey::from_slice(&bytes).map_err(|_| "not 32 bytes")
 }
 
+/// Where the check value is sealed.
+fn check() -> crypto::Binding {
+    crypto::Binding::new("instance", "master-key-check", "sealed")
+}
+
 /// Refuses to start with a master key other than the one the stored data was sealed with.
 pub async fn verify(store: &Store, key: &MasterKey) -> io::Result<()> {
     let stored = store.master_key_check().await.map_err(io::Error::other)?;
     match stored {
         Some(json) => {
             let sealed = serde_json::from_str(&json).map_err(io::Error::other)?;
-            crypto::open(key, &sealed).map(drop).map_err(|_| {
+            let sealed: crypto::Sealed = sealed;
+            // A check written before sealed values named their key is unbound.
+            let opened =
+                if sealed.key.is_empty() { crypto::open_unbound(key, &sealed) } else { crypto::open(key, &check(), &sealed) };
+            opened.map(drop).map_err(|_| {
                 io::Error::other("the master key does not match the one this data directory was sealed with")
             })
         }
@@ -86,7 +95,8 @@ pub async fn verify(store: &Store, key: &MasterKey) -> io::Result<()> {
              guess which master key sealed it",
         )),
         None => {
-            let sealed = crypto::seal(key, CHECK_PLAINTEXT, &mut rng()).map_err(io::Error::other)?;
+            let sealed =
+                crypto::seal(key, crypto::ROOT_KEY_ID, &check(), CHECK_PLAINTEXT, &mut rng()).map_err(io::Error::other)?;
             let json = serde_json::to_string(&sealed).map_err(io::Error::other)?;
             store.set_master_key_check(&json).await.map_err(io::Error::other)
         }

@@ -16,10 +16,10 @@ use shared::{
     api::*,
     audit::{Actor, AuditAction, AuditQuery},
     catalog::FixAction,
-    crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
+    crypto::{self, ImportKey, Keyring, MIN_IMPORT_KEY_BITS, MasterKey},
     demo::{self, DemoKeys},
-    model::{EncryptionSettings, IdentityChoice, KeyPermission, KeyType, Subject, Timestamp, World},
-    ops::{self, Ctx},
+    model::{EncryptionSettings, IdentityChoice, KeyManagement, KeyPermission, KeyType, Subject, Timestamp, World},
+    ops::{self, Ctx, NoKeyProviders},
     service::{self as svc, Endpoint, Visitor, request_parts, visit_endpoints},
 };
 use tower::ServiceExt;
@@ -27,6 +27,7 @@ use tower::ServiceExt;
 use crate::{
     AppState, api, auth,
     clock::{Clock, Entropy, SeededRng},
+    key_providers::HttpKeyProviders,
     runner,
     store::Store,
 };
@@ -56,11 +57,12 @@ impl Parity {
             Store::open(&format!("sqlite://{}", dir.path().join("p.db").display())).await.expect("a store");
         let mut rng = SeededRng::new(SEED, u64::MAX);
         let master = MasterKey::generate(&mut rng);
+        let (base, ring) = ops::first_master_key(&master, NOW, &mut rng).expect("a master key");
         let customer_key = crypto::generate_rsa(demo::DEMO_KEY_BITS, &mut rng).expect("an RSA key");
-        let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &master, &mut rng).expect("an import key");
-        let mut ctx = Ctx { now: NOW, master: &master, rng: &mut rng };
-        let world =
-            demo::demo_world(&mut ctx, DemoKeys { customer_key, import_key }).expect("the demo world");
+        let import_key =
+            ImportKey::generate(MIN_IMPORT_KEY_BITS, &ring, demo::DEMO_VAULT, &mut rng).expect("an import key");
+        let mut ctx = Ctx { now: NOW, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let world = demo::demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).expect("the demo world");
         store.seed(&world).await.expect("seeded");
         store.set_password_hash("admin", "unused").await.expect("an account");
         store
@@ -68,7 +70,8 @@ impl Parity {
             .await
             .expect("a session");
         let entropy = Entropy::Seeded { seed: SEED, next: 0.into() };
-        let state = AppState::with(store, master.clone(), true, Clock::frozen(NOW), entropy);
+        let providers = HttpKeyProviders::new().expect("an HTTP client");
+        let state = AppState::with(store, master.clone(), providers, true, Clock::frozen(NOW), entropy);
         let router = Router::new().nest("/api", api::router(state.clone()));
         Parity { router, state, world, master, computation: 0, covered: BTreeSet::new(), _dir: dir }
     }
@@ -112,7 +115,8 @@ impl Parity {
     fn offline(&mut self, key: &str, request: Value) -> Result<Value, Value> {
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
-        let mut ctx = Ctx { now: NOW, master: &self.master, rng: &mut rng };
+        let ring = self.keyring();
+        let mut ctx = Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
         // The server's actor: the session's user, from no address (no socket in process).
         let actor = Actor { name: "admin".into(), source: "0.0.0.0".into() };
         let done = svc::dispatch(key, request, &self.world, &mut ctx, &actor);
@@ -139,16 +143,25 @@ impl Parity {
     fn offline_turn(&mut self) {
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
-        let advanced = ops::advance(&self.world, &mut Ctx { now: NOW, master: &self.master, rng: &mut rng });
+        let ring = self.keyring();
+        let advanced = ops::advance(
+            &self.world,
+            &mut Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng },
+        );
         let base = advanced.clone().unwrap_or_else(|| self.world.clone());
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
-        let mut ctx = Ctx { now: NOW, master: &self.master, rng: &mut rng };
+        let ring = ops::keyring(&base, &self.master, &NoKeyProviders, false).expect("the keyring");
+        let mut ctx = Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
         if let Some(stepped) = ops::take_turn(&base, &mut ctx, RUNNER).and_then(|t| t.stepped.ok()) {
             self.world = stepped;
         } else if let Some(advanced) = advanced {
             self.world = advanced;
         }
+    }
+
+    fn keyring(&self) -> Keyring {
+        ops::keyring(&self.world, &self.master, &NoKeyProviders, false).expect("the keyring")
     }
 
     async fn assert_same_worlds(&self) {
@@ -344,6 +357,36 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     ok(p.both(svc::ListApiKeys {}).await);
     ok(p.both(svc::RevokeApiKey { id }).await);
     assert_eq!(code(p.both(svc::RevokeApiKey { id: "nope".into() }).await), "NotFound");
+
+    // Encryption at rest: key providers, a rekey followed to its end by number, its release.
+    let provider = AddKeyProviderRequest {
+        name: "parity-kp".into(),
+        url: "http://127.0.0.1:9".into(),
+        instance: "kv".into(),
+        root_key_id: "root".into(),
+        api_key: "secret".into(),
+    };
+    let added = ok(p.both(svc::AddKeyProvider { body: provider.clone() }).await);
+    assert_eq!(code(p.both(svc::AddKeyProvider { body: provider }).await), "Conflict");
+    ok(p.both(svc::ListKeyProviders {}).await);
+    assert_eq!(code(p.both(svc::TestKeyProvider { id: "99".into() }).await), "KeyProviderNotFound");
+    let external = RekeyRequest { key_management_type: Some(KeyManagement::External), ..RekeyRequest::default() };
+    assert_eq!(code(p.both(svc::RekeyMasterKey { body: external }).await), "InvalidKeyManagementParameters");
+    let rekey = ok(p.both(svc::RekeyMasterKey { body: RekeyRequest { batch_size: Some(3), ..RekeyRequest::default() } }).await);
+    assert_eq!(code(p.both(svc::RekeyMasterKey { body: RekeyRequest::default() }).await), "MasterKeyRekeyInProgress");
+    let handle = rekey["handle"].to_string();
+    assert_eq!(code(p.both(svc::ReleaseOperationHandle { handle: handle.clone() }).await), "Conflict");
+    p.run_operations().await;
+    let done = ok(p.both(svc::GetOperationByHandle { handle: handle.clone() }).await);
+    assert_eq!(done["state"], "Succeeded");
+    ok(p.both(svc::ReleaseOperationHandle { handle: handle.clone() }).await);
+    assert_eq!(code(p.both(svc::GetOperationByHandle { handle }).await), "NotFound");
+    let at_rest = ok(p.both(svc::GetEncryptionAtRest {}).await);
+    let states: Vec<&Value> = at_rest["keys"].as_array().expect("keys").iter().map(|k| &k["state"]).collect();
+    assert!(states.contains(&&Value::from("Decommissioned")) && states.contains(&&Value::from("Active")));
+    let provider_id = added["id"].to_string();
+    ok(p.both(svc::RemoveKeyProvider { id: provider_id.clone() }).await);
+    assert_eq!(code(p.both(svc::RemoveKeyProvider { id: provider_id }).await), "KeyProviderNotFound");
 
     // Orders, encryption, failures and their fixes.
     let orders = ok(p.both(svc::ListOrders {}).await);

@@ -5,25 +5,27 @@ use std::io;
 
 use shared::{
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
-    demo::{DEMO_KEY_BITS, DemoKeys, demo_world, with_device_manager},
-    ops::Ctx,
+    demo::{DEMO_KEY_BITS, DEMO_VAULT, DemoKeys, demo_world, with_device_manager},
+    ops::{self, Ctx, NoKeyProviders},
 };
 
-use crate::{clock, store::Store};
+use crate::{clock, key_providers::HttpKeyProviders, store::Store};
 
 pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> {
     if store.is_seeded().await.map_err(io::Error::other)? {
-        return add_device_manager(store, master).await;
+        return Ok(());
     }
     let master = master.clone();
     // RSA key generation takes a while: keep it off the async threads.
     let world = tokio::task::spawn_blocking(move || {
         let mut rng = clock::rng();
+        let now = clock::now();
+        let (base, keys) = ops::first_master_key(&master, now, &mut rng).map_err(io::Error::other)?;
         let customer_key = crypto::generate_rsa(DEMO_KEY_BITS, &mut rng).map_err(io::Error::other)?;
         let import_key =
-            ImportKey::generate(MIN_IMPORT_KEY_BITS, &master, &mut rng).map_err(io::Error::other)?;
-        let mut ctx = Ctx { now: clock::now(), master: &master, rng: &mut rng };
-        demo_world(&mut ctx, DemoKeys { customer_key, import_key }).map_err(io::Error::other)
+            ImportKey::generate(MIN_IMPORT_KEY_BITS, &keys, DEMO_VAULT, &mut rng).map_err(io::Error::other)?;
+        let mut ctx = Ctx { now, master: &master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
+        demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).map_err(io::Error::other)
     })
     .await
     .map_err(io::Error::other)??;
@@ -34,14 +36,21 @@ pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> 
 }
 
 /// A world seeded before device managers existed gets the demo's device manager.
-async fn add_device_manager(store: &Store, master: &MasterKey) -> io::Result<()> {
+pub async fn add_device_manager(store: &Store, master: &MasterKey, providers: &HttpKeyProviders) -> io::Result<()> {
     let snapshot = store.load().await.map_err(io::Error::other)?;
     if !snapshot.world.device_managers.is_empty() {
         return Ok(());
     }
-    let mut rng = clock::rng();
-    let mut ctx = Ctx { now: clock::now(), master, rng: &mut rng };
-    let world = with_device_manager(&snapshot.world, &mut ctx).map_err(io::Error::other)?;
+    let (master, providers) = (master.clone(), providers.clone());
+    let world = snapshot.world.clone();
+    let world = tokio::task::spawn_blocking(move || {
+        let mut rng = clock::rng();
+        let keys = ops::keyring(&world, &master, &providers, true).map_err(io::Error::other)?;
+        let mut ctx = Ctx { now: clock::now(), master: &master, keys: &keys, providers: &providers, rng: &mut rng };
+        with_device_manager(&world, &mut ctx).map_err(io::Error::other)
+    })
+    .await
+    .map_err(io::Error::other)??;
     store.commit(&snapshot, &world, Vec::new()).await.map_err(io::Error::other)?;
     tracing::info!("added the demo device manager");
     Ok(())

@@ -7,7 +7,7 @@ use shared::{
     audit::{Actor, AuditRecord},
     crypto::MasterKey,
     model::{Timestamp, World},
-    ops::Ctx,
+    ops::{self, Ctx},
     service::{Endpoint, Outcome, audit_record},
 };
 use tokio::sync::Notify;
@@ -16,6 +16,7 @@ use crate::{
     auth::SessionCookie,
     clock::{Clock, Entropy},
     error::AppError,
+    key_providers::HttpKeyProviders,
     store::{Snapshot, Store, StoreError},
     throttle::Throttle,
 };
@@ -30,7 +31,9 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
+    /// The root key (the configured key file).
     master: MasterKey,
+    providers: HttpKeyProviders,
     throttle: Throttle,
     clock: Clock,
     entropy: Entropy,
@@ -42,8 +45,8 @@ struct Inner {
 }
 
 impl AppState {
-    pub fn new(store: Store, master: MasterKey, test_clock: bool, tls: bool) -> Self {
-        let mut state = Self::with(store, master, test_clock, Clock::default(), Entropy::Os);
+    pub fn new(store: Store, master: MasterKey, providers: HttpKeyProviders, test_clock: bool, tls: bool) -> Self {
+        let mut state = Self::with(store, master, providers, test_clock, Clock::default(), Entropy::Os);
         if let Some(inner) = Arc::get_mut(&mut state.inner) {
             inner.tls = tls;
         }
@@ -51,10 +54,18 @@ impl AppState {
     }
 
     /// A state whose time and randomness are given (tests that compare exact runs).
-    pub fn with(store: Store, master: MasterKey, test_clock: bool, clock: Clock, entropy: Entropy) -> Self {
+    pub fn with(
+        store: Store,
+        master: MasterKey,
+        providers: HttpKeyProviders,
+        test_clock: bool,
+        clock: Clock,
+        entropy: Entropy,
+    ) -> Self {
         let inner = Inner {
             store,
             master,
+            providers,
             throttle: Throttle::default(),
             clock,
             entropy,
@@ -171,7 +182,11 @@ impl AppState {
         tokio::task::spawn_blocking(move || {
             let now = state.now();
             let mut rng = state.inner.entropy.rng();
-            let mut ctx = Ctx { now, master: &state.inner.master, rng: &mut *rng };
+            let inner = &state.inner;
+            // The master keys as this world names them: a rekey may have added one since.
+            let keys = ops::keyring(&world, &inner.master, &inner.providers, false)
+                .map_err(|failure| AppError::engine(failure, &world, now, &inner.master))?;
+            let mut ctx = Ctx { now, master: &inner.master, keys: &keys, providers: &inner.providers, rng: &mut *rng };
             op(&world, &mut ctx)
                 .map_err(|failure| AppError::engine(failure, &world, now, &state.inner.master))
         })

@@ -745,6 +745,8 @@ impl FixApplied {
 pub struct OperationView {
     /// The handle.
     pub id: String,
+    /// Its number in the Element API (`asyncHandle`).
+    pub handle: u64,
     /// What it does.
     pub kind: OperationKind,
     /// What it does, for people.
@@ -772,6 +774,7 @@ impl OperationView {
     pub fn of(world: &World, op: &Operation) -> OperationView {
         OperationView {
             id: op.id.clone(),
+            handle: op.handle,
             kind: op.kind.clone(),
             label: op.kind.label(),
             subject: op.subject.clone(),

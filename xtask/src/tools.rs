@@ -18,9 +18,9 @@ const WASM_SPLIT_VERSION: &str = "0.2.3";
 const BINARYEN_VERSION: &str = "132.0.0";
 const WASM_OPT_VERSION: &str = "version 132";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// Python packages the tests drive (schemathesis, the Key Protect SDK), pinned; installed into the
+/// Python packages the tests drive (schemathesis, the Key Protect and Element SDKs), pinned; installed into the
 /// git-ignored `tools/venv`.
-const PYTHON_PACKAGES: [&str; 2] = ["schemathesis==4.32.5", "keyprotect==3.0.1"];
+const PYTHON_PACKAGES: [&str; 3] = ["schemathesis==4.32.5", "keyprotect==3.0.1", "solidfire-sdk-python==12.3.0.203"];
 
 /// Where the build tools are, and the PATH that finds `wasm-bindgen` and `wasm-opt`.
 pub struct Tools {

@@ -253,7 +253,8 @@ mod tests {
         let store = Store::open(&format!("sqlite://{}", path.display())).await.expect("a store");
         let mut rng = crate::clock::rng();
         let master = MasterKey::generate(&mut rng);
-        let sealed = crypto::seal(&master, &[7; 1200], &mut rng).expect("sealed");
+        let here = crypto::Binding::new("t", "t", "t");
+        let sealed = crypto::seal(&master, "k", &here, &[7; 1200], &mut rng).expect("sealed");
         let marker = sealed.ciphertext.clone();
         let import_key = ImportKey { public_spki_b64: "public".into(), sealed_private: sealed };
         let world = World { import_keys: [("kv".to_owned(), import_key)].into(), ..World::default() };

@@ -155,6 +155,10 @@ pub struct Changes {
     pub updates: Vec<(RowKey, String, i64)>,
     /// Removed rows, with the version they were read at.
     pub deletes: Vec<(RowKey, i64)>,
+    /// Rows the change was computed from that must still be at the version read: the master
+    /// keys. A write computed before a rekey changed them could seal under a key on its way
+    /// out, so it conflicts and runs again with the keys as they are.
+    pub guards: Vec<(RowKey, i64)>,
 }
 
 impl Changes {
@@ -183,6 +187,16 @@ impl Changes {
         changes.table(Table::ApiKeys, versions, &after.api_keys)?;
         changes.table(Table::MasterKeys, versions, &after.master_keys)?;
         changes.table(Table::KeyProviders, versions, &after.key_providers)?;
+        if !changes.is_empty() {
+            let master_keys = versions
+                .range((Table::MasterKeys, Arc::from(""))..)
+                .take_while(|((table, _), _)| *table == Table::MasterKeys);
+            for (key, version) in master_keys {
+                if !changes.updates.iter().any(|(k, _, _)| k == key) && !changes.deletes.iter().any(|(k, _)| k == key) {
+                    changes.guards.push((key.clone(), *version));
+                }
+            }
+        }
         Ok(changes)
     }
 

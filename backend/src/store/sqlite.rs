@@ -92,6 +92,14 @@ impl SqliteStore {
         audit: Vec<AuditRecord>,
     ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        for ((table, id), version) in changes.guards {
+            let sql = format!("SELECT version FROM {} WHERE id = ?", table.name());
+            let stored: Option<i64> =
+                sqlx::query_scalar(AssertSqlSafe(sql)).bind(id.to_string()).fetch_optional(&mut *tx).await?;
+            if stored != Some(version) {
+                return Err(StoreError::Conflict);
+            }
+        }
         for ((table, id), body) in changes.inserts {
             let sql = format!(
                 "INSERT INTO {} (id, body, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING",

@@ -200,6 +200,17 @@ fn perform_single(world: &World, ctx: &mut Ctx, kind: &OperationKind, step: usiz
     }
 }
 
+/// Releases a finished operation's number (Element's GetAsyncResult without keepResult).
+pub fn release_handle(world: &World, id: &str) -> Result<World, Failure> {
+    let mut next = world.clone();
+    let op = next.operations.get_mut(id).ok_or_else(|| Failure::not_found("The operation"))?;
+    if op.state == OperationState::Running {
+        return Err(Failure::conflict("The operation is still running; its handle is kept until it finishes."));
+    }
+    op.handle_released = true;
+    Ok(next)
+}
+
 fn running_mut<'w>(world: &'w mut World, id: &str) -> Result<&'w mut Operation, Failure> {
     let op = world.operations.get_mut(id).ok_or_else(|| Failure::not_found("The operation"))?;
     if op.state != OperationState::Running {

@@ -116,7 +116,7 @@ impl Endpoint for AddKeyProvider {
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct RemoveKeyProvider {
     /// Provider id.
-    pub id: u32,
+    pub id: String,
 }
 
 impl Endpoint for RemoveKeyProvider {
@@ -130,7 +130,7 @@ impl Endpoint for RemoveKeyProvider {
     .failing(&[KeyProviderNotFound, KeyProviderInUse])
     .audited(AuditAction::KeyProviderChange);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<()>, Failure> {
-        Outcome::changed(ops::remove_key_provider(world, self.id)?, |_| Ok(()))
+        Outcome::changed(ops::remove_key_provider(world, provider_id(&self.id)?)?, |_| Ok(()))
     }
 }
 
@@ -138,7 +138,7 @@ impl Endpoint for RemoveKeyProvider {
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct TestKeyProvider {
     /// Provider id.
-    pub id: u32,
+    pub id: String,
 }
 
 impl Endpoint for TestKeyProvider {
@@ -151,9 +151,14 @@ impl Endpoint for TestKeyProvider {
     )
     .failing(&[KeyProviderNotFound, KeyProviderUnreachable]);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyProviderView>, Failure> {
-        ops::test_key_provider(world, ctx, self.id)?;
-        let provider =
-            world.key_providers.get(&self.id.to_string()).ok_or_else(|| Failure::not_found("The provider"))?;
+        let id = provider_id(&self.id)?;
+        ops::test_key_provider(world, ctx, id)?;
+        let provider = world.key_providers.get(&id.to_string()).ok_or_else(|| Failure::not_found("The provider"))?;
         Ok(Outcome::read(KeyProviderView::of(world, provider)))
     }
+}
+
+/// A provider id from a path: a number, or no provider has it.
+fn provider_id(text: &str) -> Result<u32, Failure> {
+    text.parse().map_err(|_| Failure::new(KeyProviderNotFound, format!("No key provider has id '{text}'.")))
 }

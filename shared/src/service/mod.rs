@@ -333,6 +333,8 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     // Operations.
     visitor.visit::<ListOperations>();
     visitor.visit::<GetOperation>();
+    visitor.visit::<GetOperationByHandle>();
+    visitor.visit::<ReleaseOperationHandle>();
     // Audit trail.
     visitor.visit::<ListAudit>();
     // Device managers and device key rollover.

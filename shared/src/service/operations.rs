@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::OperationView;
-use crate::catalog::{ErrorCode::NotFound, Failure};
+use crate::catalog::{ErrorCode::{Conflict, NotFound}, Failure};
 use crate::model::World;
 use crate::ops::Ctx;
 
@@ -43,4 +43,57 @@ impl Endpoint for GetOperation {
         let op = world.operations.get(&self.operation).ok_or_else(|| Failure::not_found("The operation"))?;
         Ok(Outcome::read(OperationView::of(world, op)))
     }
+}
+
+/// `GET /operations/handles/{handle}`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct GetOperationByHandle {
+    /// Its number (`asyncHandle`).
+    pub handle: String,
+}
+
+impl Endpoint for GetOperationByHandle {
+    type Body = NoBody;
+    type Answer = OperationView;
+    const ROUTE: Route = Route::get(
+        "/operations/handles/{handle}",
+        TAG,
+        "One operation by its number (Element's asyncHandle), until that number is released.",
+    )
+    .failing(&[NotFound]);
+    fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<OperationView>, Failure> {
+        let op = by_handle(world, &self.handle)?;
+        Ok(Outcome::read(OperationView::of(world, op)))
+    }
+}
+
+/// `DELETE /operations/handles/{handle}`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ReleaseOperationHandle {
+    /// Its number (`asyncHandle`).
+    pub handle: String,
+}
+
+impl Endpoint for ReleaseOperationHandle {
+    type Body = NoBody;
+    type Answer = ();
+    const ROUTE: Route = Route::delete(
+        "/operations/handles/{handle}",
+        TAG,
+        "Releases a finished operation's number: it no longer answers by number (the operation stays listed).",
+    )
+    .failing(&[NotFound, Conflict]);
+    fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<()>, Failure> {
+        let id = by_handle(world, &self.handle)?.id.clone();
+        Outcome::changed(crate::ops::release_handle(world, &id)?, |_| Ok(()))
+    }
+}
+
+fn by_handle<'w>(world: &'w World, handle: &str) -> Result<&'w crate::model::Operation, Failure> {
+    let number: u64 = handle.parse().map_err(|_| Failure::not_found("The async handle"))?;
+    world
+        .operations
+        .values()
+        .find(|op| op.handle == number && !op.handle_released)
+        .ok_or_else(|| Failure::not_found(&format!("Async handle {number}")))
 }

@@ -1,0 +1,95 @@
+//! The master key rekeyed from the unmodified `solidfire-sdk-python` (PyPI 12.3.0.203, installed
+//! by `cargo xtask test` into the virtualenv named by `KEYBLADE_VENV`) over Keyblade's Element
+//! JSON-RPC API: Internal, then External with a second Keyblade as the key provider. Then the
+//! secrets still open, and a restart with the provider down is refused with nothing changed.
+
+use std::path::PathBuf;
+
+use backend::{Config, LOCAL_ADMIN_PASSWORD, Server};
+use keyblade_tests::{Api, TestServer, scenario::Demo};
+use serde_json::json;
+use shared::demo::DEMO_VAULT;
+
+fn python() -> PathBuf {
+    let venv = std::env::var_os("KEYBLADE_VENV").unwrap_or_else(|| {
+        panic!("KEYBLADE_VENV must name the Python virtualenv holding the SDKs (cargo xtask test installs it)")
+    });
+    let binary = PathBuf::from(venv).join("bin/python");
+    assert!(binary.exists(), "{} is missing: run cargo xtask test, which installs it", binary.display());
+    binary
+}
+
+/// A Keyblade acting as the key provider: a root key in its demo vault and an API key.
+async fn key_provider() -> (TestServer, String) {
+    let provider = TestServer::start_api().await;
+    let api = Api::signed_in(&provider).await;
+    api.post(&format!("/vaults/{DEMO_VAULT}/root-keys"), &json!({"name": "keyblade-master"})).await.ok();
+    let created = api.post("/api-keys", &json!({"name": "keyblade master key"})).await.ok();
+    (provider, created["secret"].as_str().expect("a secret").to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_element_sdk_rekeys_the_master_key_internal_then_external() {
+    let (provider, api_key) = key_provider().await;
+    let server = TestServer::start_api().await;
+    let api = Api::signed_in(&server).await;
+    let demo = Demo::load(&api).await;
+    let password = demo.device_password(&api).await.ok()["password"].clone();
+    let added = api
+        .post(
+            "/key-providers",
+            &json!({
+                "name": "second keyblade",
+                "url": provider.url(""),
+                "instance": DEMO_VAULT,
+                "root_key_id": "keyblade-master",
+                "api_key": api_key,
+            }),
+        )
+        .await
+        .ok();
+    let id = added["id"].as_u64().expect("an id");
+    assert!(!api.get("/key-providers").await.ok().to_string().contains(&api_key), "the API key is never shown");
+    api.post_empty(&format!("/key-providers/{id}/test")).await.ok();
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sdk/element_client.py");
+    let output = tokio::process::Command::new(python())
+        .arg(script)
+        .env("EL_HOST", server.addr.to_string())
+        .env("EL_USER", "admin")
+        .env("EL_PASSWORD", LOCAL_ADMIN_PASSWORD)
+        .env("EL_PROVIDER_ID", id.to_string())
+        .output()
+        .await
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "the SDK script failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let at_rest = api.get("/encryption-at-rest").await.ok();
+    assert_eq!(at_rest["current"]["management"], "external");
+    assert_eq!(at_rest["keys"].as_array().map(Vec::len), Some(3));
+    assert_eq!(at_rest["keys"][1]["state"], "Decommissioned");
+    assert_eq!(demo.device_password(&api).await.ok()["password"], password, "the secrets still open");
+    api.delete(&format!("/key-providers/{id}")).await.error(409, "KeyProviderInUse");
+
+    // The provider down, Keyblade refuses to start: its master key cannot be opened.
+    let provider_addr = provider.addr;
+    let provider_dir = provider.stop().await;
+    let data_dir = server.stop().await;
+    let config = Config::local(data_dir.path().to_path_buf(), data_dir.path().join("no-portal"));
+    let refused = Server::bind(&config).await.err().expect("no start without the key provider");
+    assert!(refused.to_string().contains("cannot open the master key"), "{refused}");
+    // With the provider back, it starts and every secret opens.
+    let provider_config = Config {
+        addr: provider_addr,
+        ..Config::local(provider_dir.path().to_path_buf(), provider_dir.path().join("no-portal"))
+    };
+    let _provider = TestServer::start_with_config(provider_dir, provider_config).await;
+    let server = TestServer::start_api_in(data_dir).await;
+    let api = Api::signed_in(&server).await;
+    assert_eq!(demo.device_password(&api).await.ok()["password"], password);
+}
