@@ -12,9 +12,9 @@ use shared::{
     audit::Actor,
     catalog::Diagnosis,
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey, Rng},
-    demo::{DEMO_KEY_BITS, DemoKeys, demo_world, with_device_manager},
+    demo::{DEMO_KEY_BITS, DEMO_VAULT, DemoKeys, demo_world, with_device_manager},
     model::{Timestamp, World},
-    ops::{self, Ctx},
+    ops::{self, Ctx, NoKeyProviders},
     service,
 };
 
@@ -70,16 +70,10 @@ pub fn open(stored: Option<Stored>, stage: &impl Fn(&str)) -> Result<Option<Stor
             let master = master_key(&stored.master)?;
             let world: World = serde_json::from_str(&stored.world)
                 .map_err(|e| format!("The offline demo's data is damaged ({e}); use Reset demo."))?;
-            // A demo stored before device managers existed gets the demo's device manager (and
-            // keeps it: the page stores the upgraded world).
-            let upgraded = world.device_managers.is_empty().then(|| {
-                let mut rng = rng();
-                let mut ctx = Ctx { now: Timestamp(real_now()), master: &master, rng: &mut rng };
-                with_device_manager(&world, &mut ctx).map_err(|f| f.message)
-            });
-            match upgraded {
+            // A demo stored before secrets named their master key, or before device managers
+            // existed, is brought up to date (and the page stores the upgraded world).
+            match upgraded(&world, &master)? {
                 Some(world) => {
-                    let world = world?;
                     let json = serde_json::to_string(&world).map_err(|e| e.to_string())?;
                     let stored = Stored { world: json, ..stored };
                     (Host { world, master, clock_offset: stored.clock_offset }, Some(stored))
@@ -105,6 +99,20 @@ pub fn open(stored: Option<Stored>, stage: &impl Fn(&str)) -> Result<Option<Stor
     Ok(fresh)
 }
 
+/// What an older stored demo becomes: its secrets under a master key, and a device manager.
+fn upgraded(world: &World, master: &MasterKey) -> Result<Option<World>, String> {
+    let mut rng = rng();
+    let now = Timestamp(real_now());
+    let migrated = ops::migrate_sealing(world, master, now, &mut rng).map_err(|f| f.message)?;
+    let current = migrated.as_ref().unwrap_or(world);
+    if !current.device_managers.is_empty() {
+        return Ok(migrated);
+    }
+    let keys = ops::keyring(current, master, &NoKeyProviders, true).map_err(|f| f.message)?;
+    let mut ctx = Ctx { now, master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
+    with_device_manager(current, &mut ctx).map(Some).map_err(|f| f.message)
+}
+
 fn master_key(master: &str) -> Result<MasterKey, String> {
     let bytes = crypto::unb64(master).map_err(|e| e.to_string())?;
     MasterKey::from_slice(&bytes).map_err(|e| e.to_string())
@@ -116,13 +124,15 @@ fn seeded_world(
     rng: &mut Rng,
     stage: &impl Fn(&str),
 ) -> Result<World, String> {
+    let (base, keys) = ops::first_master_key(master, now, rng).map_err(|f| f.message)?;
     stage(&format!("Generating the demo's RSA {DEMO_KEY_BITS}-bit customer key (1 of 2)…"));
     let customer_key = crypto::generate_rsa(DEMO_KEY_BITS, rng).map_err(|e| e.to_string())?;
     stage(&format!("Generating the demo vault's RSA {MIN_IMPORT_KEY_BITS}-bit import key (2 of 2)…"));
-    let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, master, rng).map_err(|e| e.to_string())?;
+    let import_key =
+        ImportKey::generate(MIN_IMPORT_KEY_BITS, &keys, DEMO_VAULT, rng).map_err(|e| e.to_string())?;
     stage("Building the demo world…");
-    let mut ctx = Ctx { now, master, rng };
-    demo_world(&mut ctx, DemoKeys { customer_key, import_key }).map_err(|e| e.to_string())
+    let mut ctx = Ctx { now, master, keys: &keys, providers: &NoKeyProviders, rng };
+    demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).map_err(|e| e.to_string())
 }
 
 /// Runs `f` on the open demo with a fresh context; `f` answers and may hand back a new world,
@@ -134,7 +144,9 @@ fn with_host<T>(
         let host = host.as_mut().ok_or("The offline demo is not open yet.")?;
         let mut rng = rng();
         let now = Timestamp(real_now().saturating_add(host.clock_offset));
-        let mut ctx = Ctx { now, master: &host.master, rng: &mut rng };
+        // The demo's master keys as its world names them (a rekey adds one); Internal only.
+        let keys = ops::keyring(&host.world, &host.master, &NoKeyProviders, false).map_err(|f| f.message)?;
+        let mut ctx = Ctx { now, master: &host.master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
         let (answer, changed) = f(&host.world, &mut ctx);
         let json = match changed {
             Some(world) => {

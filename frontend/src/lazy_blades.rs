@@ -16,6 +16,7 @@ use crate::blades::{
     api_keys::ApiKeysBlade,
     device_manager::DeviceManagerBlade,
     encryption::EncryptionBlade,
+    encryption_at_rest::EncryptionAtRestBlade,
     home::Home,
     identities::IdentitiesBlade,
     key_vaults::{DeletedVaultsBlade, KeyDetailBlade, KeyVaultsBlade, VaultBlade},
@@ -65,3 +66,4 @@ lazy_blade!(TroubleshootRoute, troubleshoot_blade, TroubleshootBlade);
 lazy_blade!(ActivityLogRoute, activity_log_blade, ActivityLogBlade);
 lazy_blade!(ApiKeysRoute, api_keys_blade, ApiKeysBlade);
 lazy_blade!(DeviceManagerRoute, device_manager_blade, DeviceManagerBlade);
+lazy_blade!(EncryptionAtRestRoute, encryption_at_rest_blade, EncryptionAtRestBlade);

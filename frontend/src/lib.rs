@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activity-log") view={Lazy::<ActivityLogRoute>::new()} />
                     <Route path=path!("/api-keys") view={Lazy::<ApiKeysRoute>::new()} />
                     <Route path=path!("/device-manager") view={Lazy::<DeviceManagerRoute>::new()} />
+                    <Route path=path!("/encryption-at-rest") view={Lazy::<EncryptionAtRestRoute>::new()} />
                 </ParentRoute>
             </Routes>
             <NotificationArea />

@@ -12,7 +12,7 @@ pub mod types;
 use std::cell::RefCell;
 
 use shared::{
-    api::{self as wire, ApplyFixRequest, ClockView, FixApplied, OperationView},
+    api::{self as wire, ApplyFixRequest, ClockView, FixApplied},
     audit::{AuditPage, AuditQuery},
     model::{OperationError, OperationState},
     service::{self as svc, Endpoint},
@@ -272,6 +272,23 @@ impl Backend {
     }
     pub async fn revoke_api_key(&self, id: &str) -> ApiResult<()> {
         self.call(svc::RevokeApiKey { id: id.into() }).await
+    }
+
+    // ---- encryption at rest ------------------------------------------------------------------
+    pub async fn encryption_at_rest(&self) -> ApiResult<EncryptionAtRestView> {
+        self.call(svc::GetEncryptionAtRest {}).await
+    }
+    pub async fn rekey_master_key(&self, body: RekeyRequest) -> ApiResult<OperationView> {
+        self.call(svc::RekeyMasterKey { body }).await
+    }
+    pub async fn add_key_provider(&self, body: AddKeyProviderRequest) -> ApiResult<KeyProviderView> {
+        self.call(svc::AddKeyProvider { body }).await
+    }
+    pub async fn test_key_provider(&self, id: u32) -> ApiResult<KeyProviderView> {
+        self.call(svc::TestKeyProvider { id: id.to_string() }).await
+    }
+    pub async fn remove_key_provider(&self, id: u32) -> ApiResult<()> {
+        self.call(svc::RemoveKeyProvider { id: id.to_string() }).await
     }
 
     // ---- identities --------------------------------------------------------------------------

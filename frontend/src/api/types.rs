@@ -3,14 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 pub use shared::api::{
-    ApiKeyView, CreateApiKeyRequest, CreateKeyRequest, CreateVaultRequest as NewVault, CreateVersionRequest,
+    AddKeyProviderRequest, ApiKeyView, CreateApiKeyRequest, EncryptionAtRestView, KeyProviderView, MasterKeyView,
+    OperationView, RekeyRequest, CreateKeyRequest, CreateVaultRequest as NewVault, CreateVersionRequest,
     CreatedApiKey, DevicePasswordResponse, HealthResponse, KeyVersionView, KeyView, OrderView,
     RegistrationView, RotateKeyRequest, RotationView, UpdateVaultRequest as VaultPatch, VaultView,
     VersionAttributes, VersionStatus,
 };
 pub use shared::catalog::CatalogEntry;
 pub use shared::model::{
-    CustomerKey, EncryptionSettings, Firewall, IdentityChoice, KeyPermission, KeyType, OrderPhase,
+    CustomerKey, EncryptionSettings, Firewall, IdentityChoice, KeyManagement, KeyPermission, KeyType, OrderPhase,
     ResourceGroup, RewrapTarget, RotationPolicy, Subscription, Tenant, Timestamp, UserIdentity,
 };
 

@@ -4,6 +4,7 @@ pub mod activity_log;
 pub mod api_keys;
 pub mod device_manager;
 pub mod encryption;
+pub mod encryption_at_rest;
 pub mod home;
 pub mod identities;
 pub mod key_vaults;

@@ -220,6 +220,12 @@ fn LeftMenu() -> impl IntoView {
                     <li><A href="/api-keys">"API keys"</A></li>
                 </ul>
             </div>
+            <div class="menu-group">
+                <div class="menu-heading" id="menu-instance">"Instance settings"</div>
+                <ul aria-labelledby="menu-instance">
+                    <li><A href="/encryption-at-rest">"Encryption at rest"</A></li>
+                </ul>
+            </div>
         </nav>
     }
 }
