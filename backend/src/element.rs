@@ -190,7 +190,10 @@ impl Caller<'_> {
                 Ok(json!({"kmipKeyProviders": listed}))
             }
             "" => Err(RpcError::new("xMissingMethod", "The request names no method.")),
-            other => Err(RpcError::new("xUnknownAPIMethod", format!("Method '{other}' is not served by Keyblade."))),
+            other => Err(RpcError::new(
+                "xUnknownAPIMethod",
+                format!("Method '{other}' is not served by Keyblade."),
+            )),
         }
     }
 
@@ -210,14 +213,12 @@ impl Caller<'_> {
         };
         let provider = match params.get("keyProviderID") {
             None | Some(Value::Null) => None,
-            Some(value) => Some(
-                value
-                    .as_u64()
-                    .and_then(|id| u32::try_from(id).ok())
-                    .ok_or_else(|| RpcError::new("xInvalidParameter", "keyProviderID is a key provider's number."))?,
-            ),
+            Some(value) => Some(value.as_u64().and_then(|id| u32::try_from(id).ok()).ok_or_else(|| {
+                RpcError::new("xInvalidParameter", "keyProviderID is a key provider's number.")
+            })?),
         };
-        let body = RekeyRequest { key_management_type: management, key_provider_id: provider, batch_size: None };
+        let body =
+            RekeyRequest { key_management_type: management, key_provider_id: provider, batch_size: None };
         let operation = self.run(svc::RekeyMasterKey { body }).await?;
         Ok(json!({"asyncHandle": operation.handle}))
     }

@@ -36,11 +36,7 @@ impl HttpKeyProviders {
     /// A client on the current runtime.
     pub fn new() -> std::io::Result<HttpKeyProviders> {
         let client = reqwest::Client::builder().timeout(TIMEOUT).build().map_err(std::io::Error::other)?;
-        Ok(HttpKeyProviders {
-            client,
-            runtime: tokio::runtime::Handle::current(),
-            unwrapped: Arc::default(),
-        })
+        Ok(HttpKeyProviders { client, runtime: tokio::runtime::Handle::current(), unwrapped: Arc::default() })
     }
 
     fn remember(&self, ciphertext: &str, key: &[u8]) {
@@ -56,7 +52,13 @@ impl HttpKeyProviders {
     }
 
     /// One key action (`wrap` or `unwrap`) with a fresh token.
-    async fn action(&self, provider: &KeyProvider, api_key: &str, action: &str, body: Value) -> Result<Value, String> {
+    async fn action(
+        &self,
+        provider: &KeyProvider,
+        api_key: &str,
+        action: &str,
+        body: Value,
+    ) -> Result<Value, String> {
         let token = self.token(provider, api_key).await?;
         let url = format!("{}/api/v2/keys/{}/actions/{action}", provider.url, provider.root_key_id);
         let response = self
@@ -70,7 +72,8 @@ impl HttpKeyProviders {
             .await
             .map_err(|e| format!("the request failed ({})", without_url(e)))?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| format!("the answer was cut off ({})", without_url(e)))?;
+        let text =
+            response.text().await.map_err(|e| format!("the answer was cut off ({})", without_url(e)))?;
         if !status.is_success() {
             return Err(format!("{action} answered {status}{}", reason(&text)));
         }
@@ -96,7 +99,8 @@ impl HttpKeyProviders {
         if !status.is_success() {
             return Err(format!("signing in with the API key answered {status}{}", reason(&text)));
         }
-        let body: Value = serde_json::from_str(&text).map_err(|_| "the token answer is not JSON".to_string())?;
+        let body: Value =
+            serde_json::from_str(&text).map_err(|_| "the token answer is not JSON".to_string())?;
         body["access_token"]
             .as_str()
             .map(|t| Zeroizing::new(t.to_owned()))
@@ -142,7 +146,12 @@ impl KeyProviders for HttpKeyProviders {
         Ok(ciphertext)
     }
 
-    fn unwrap(&self, provider: &KeyProvider, api_key: &str, ciphertext: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    fn unwrap(
+        &self,
+        provider: &KeyProvider,
+        api_key: &str,
+        ciphertext: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, Failure> {
         if let Some(key) = self.remembered(ciphertext) {
             return Ok(Zeroizing::new(key.expose().to_vec()));
         }

@@ -84,8 +84,11 @@ pub async fn verify(store: &Store, key: &MasterKey) -> io::Result<()> {
             let sealed = serde_json::from_str(&json).map_err(io::Error::other)?;
             let sealed: crypto::Sealed = sealed;
             // A check written before sealed values named their key is unbound.
-            let opened =
-                if sealed.key.is_empty() { crypto::open_unbound(key, &sealed) } else { crypto::open(key, &check(), &sealed) };
+            let opened = if sealed.key.is_empty() {
+                crypto::open_unbound(key, &sealed)
+            } else {
+                crypto::open(key, &check(), &sealed)
+            };
             opened.map(drop).map_err(|_| {
                 io::Error::other("the master key does not match the one this data directory was sealed with")
             })
@@ -95,8 +98,8 @@ pub async fn verify(store: &Store, key: &MasterKey) -> io::Result<()> {
              guess which master key sealed it",
         )),
         None => {
-            let sealed =
-                crypto::seal(key, crypto::ROOT_KEY_ID, &check(), CHECK_PLAINTEXT, &mut rng()).map_err(io::Error::other)?;
+            let sealed = crypto::seal(key, crypto::ROOT_KEY_ID, &check(), CHECK_PLAINTEXT, &mut rng())
+                .map_err(io::Error::other)?;
             let json = serde_json::to_string(&sealed).map_err(io::Error::other)?;
             store.set_master_key_check(&json).await.map_err(io::Error::other)
         }

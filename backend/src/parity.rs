@@ -18,7 +18,9 @@ use shared::{
     catalog::FixAction,
     crypto::{self, ImportKey, Keyring, MIN_IMPORT_KEY_BITS, MasterKey},
     demo::{self, DemoKeys},
-    model::{EncryptionSettings, IdentityChoice, KeyManagement, KeyPermission, KeyType, Subject, Timestamp, World},
+    model::{
+        EncryptionSettings, IdentityChoice, KeyManagement, KeyPermission, KeyType, Subject, Timestamp, World,
+    },
     ops::{self, Ctx, NoKeyProviders},
     service::{self as svc, Endpoint, Visitor, request_parts, visit_endpoints},
 };
@@ -59,10 +61,12 @@ impl Parity {
         let master = MasterKey::generate(&mut rng);
         let (base, ring) = ops::first_master_key(&master, NOW, &mut rng).expect("a master key");
         let customer_key = crypto::generate_rsa(demo::DEMO_KEY_BITS, &mut rng).expect("an RSA key");
-        let import_key =
-            ImportKey::generate(MIN_IMPORT_KEY_BITS, &ring, demo::DEMO_VAULT, &mut rng).expect("an import key");
-        let mut ctx = Ctx { now: NOW, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
-        let world = demo::demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).expect("the demo world");
+        let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &ring, demo::DEMO_VAULT, &mut rng)
+            .expect("an import key");
+        let mut ctx =
+            Ctx { now: NOW, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let world =
+            demo::demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).expect("the demo world");
         store.seed(&world).await.expect("seeded");
         store.set_password_hash("admin", "unused").await.expect("an account");
         store
@@ -116,7 +120,8 @@ impl Parity {
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
         let ring = self.keyring();
-        let mut ctx = Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx =
+            Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
         // The server's actor: the session's user, from no address (no socket in process).
         let actor = Actor { name: "admin".into(), source: "0.0.0.0".into() };
         let done = svc::dispatch(key, request, &self.world, &mut ctx, &actor);
@@ -146,13 +151,20 @@ impl Parity {
         let ring = self.keyring();
         let advanced = ops::advance(
             &self.world,
-            &mut Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng },
+            &mut Ctx {
+                now: NOW,
+                master: &self.master,
+                keys: &ring,
+                providers: &NoKeyProviders,
+                rng: &mut rng,
+            },
         );
         let base = advanced.clone().unwrap_or_else(|| self.world.clone());
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
         let ring = ops::keyring(&base, &self.master, &NoKeyProviders, false).expect("the keyring");
-        let mut ctx = Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx =
+            Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
         if let Some(stepped) = ops::take_turn(&base, &mut ctx, RUNNER).and_then(|t| t.stepped.ok()) {
             self.world = stepped;
         } else if let Some(advanced) = advanced {
@@ -370,10 +382,16 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     assert_eq!(code(p.both(svc::AddKeyProvider { body: provider }).await), "Conflict");
     ok(p.both(svc::ListKeyProviders {}).await);
     assert_eq!(code(p.both(svc::TestKeyProvider { id: "99".into() }).await), "KeyProviderNotFound");
-    let external = RekeyRequest { key_management_type: Some(KeyManagement::External), ..RekeyRequest::default() };
+    let external =
+        RekeyRequest { key_management_type: Some(KeyManagement::External), ..RekeyRequest::default() };
     assert_eq!(code(p.both(svc::RekeyMasterKey { body: external }).await), "InvalidKeyManagementParameters");
-    let rekey = ok(p.both(svc::RekeyMasterKey { body: RekeyRequest { batch_size: Some(3), ..RekeyRequest::default() } }).await);
-    assert_eq!(code(p.both(svc::RekeyMasterKey { body: RekeyRequest::default() }).await), "MasterKeyRekeyInProgress");
+    let rekey = ok(p
+        .both(svc::RekeyMasterKey { body: RekeyRequest { batch_size: Some(3), ..RekeyRequest::default() } })
+        .await);
+    assert_eq!(
+        code(p.both(svc::RekeyMasterKey { body: RekeyRequest::default() }).await),
+        "MasterKeyRekeyInProgress"
+    );
     let handle = rekey["handle"].to_string();
     assert_eq!(code(p.both(svc::ReleaseOperationHandle { handle: handle.clone() }).await), "Conflict");
     p.run_operations().await;

@@ -22,8 +22,8 @@ pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> 
         let now = clock::now();
         let (base, keys) = ops::first_master_key(&master, now, &mut rng).map_err(io::Error::other)?;
         let customer_key = crypto::generate_rsa(DEMO_KEY_BITS, &mut rng).map_err(io::Error::other)?;
-        let import_key =
-            ImportKey::generate(MIN_IMPORT_KEY_BITS, &keys, DEMO_VAULT, &mut rng).map_err(io::Error::other)?;
+        let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &keys, DEMO_VAULT, &mut rng)
+            .map_err(io::Error::other)?;
         let mut ctx = Ctx { now, master: &master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
         demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).map_err(io::Error::other)
     })
@@ -36,7 +36,11 @@ pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> 
 }
 
 /// A world seeded before device managers existed gets the demo's device manager.
-pub async fn add_device_manager(store: &Store, master: &MasterKey, providers: &HttpKeyProviders) -> io::Result<()> {
+pub async fn add_device_manager(
+    store: &Store,
+    master: &MasterKey,
+    providers: &HttpKeyProviders,
+) -> io::Result<()> {
     let snapshot = store.load().await.map_err(io::Error::other)?;
     if !snapshot.world.device_managers.is_empty() {
         return Ok(());
@@ -46,7 +50,8 @@ pub async fn add_device_manager(store: &Store, master: &MasterKey, providers: &H
     let world = tokio::task::spawn_blocking(move || {
         let mut rng = clock::rng();
         let keys = ops::keyring(&world, &master, &providers, true).map_err(io::Error::other)?;
-        let mut ctx = Ctx { now: clock::now(), master: &master, keys: &keys, providers: &providers, rng: &mut rng };
+        let mut ctx =
+            Ctx { now: clock::now(), master: &master, keys: &keys, providers: &providers, rng: &mut rng };
         with_device_manager(&world, &mut ctx).map_err(io::Error::other)
     })
     .await

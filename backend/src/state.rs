@@ -45,7 +45,13 @@ struct Inner {
 }
 
 impl AppState {
-    pub fn new(store: Store, master: MasterKey, providers: HttpKeyProviders, test_clock: bool, tls: bool) -> Self {
+    pub fn new(
+        store: Store,
+        master: MasterKey,
+        providers: HttpKeyProviders,
+        test_clock: bool,
+        tls: bool,
+    ) -> Self {
         let mut state = Self::with(store, master, providers, test_clock, Clock::default(), Entropy::Os);
         if let Some(inner) = Arc::get_mut(&mut state.inner) {
             inner.tls = tls;
@@ -186,7 +192,8 @@ impl AppState {
             // The master keys as this world names them: a rekey may have added one since.
             let keys = ops::keyring(&world, &inner.master, &inner.providers, false)
                 .map_err(|failure| AppError::engine(failure, &world, now, &inner.master))?;
-            let mut ctx = Ctx { now, master: &inner.master, keys: &keys, providers: &inner.providers, rng: &mut *rng };
+            let mut ctx =
+                Ctx { now, master: &inner.master, keys: &keys, providers: &inner.providers, rng: &mut *rng };
             op(&world, &mut ctx)
                 .map_err(|failure| AppError::engine(failure, &world, now, &state.inner.master))
         })

@@ -146,7 +146,8 @@ fn with_host<T>(
         let now = Timestamp(real_now().saturating_add(host.clock_offset));
         // The demo's master keys as its world names them (a rekey adds one); Internal only.
         let keys = ops::keyring(&host.world, &host.master, &NoKeyProviders, false).map_err(|f| f.message)?;
-        let mut ctx = Ctx { now, master: &host.master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx =
+            Ctx { now, master: &host.master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
         let (answer, changed) = f(&host.world, &mut ctx);
         let json = match changed {
             Some(world) => {

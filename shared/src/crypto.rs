@@ -281,7 +281,11 @@ pub fn open(key: &impl SealingKey, at: &Binding, sealed: &Sealed) -> Result<Zero
 /// Seals the way values were sealed before they named their key and place: only tests, to make
 /// an old data directory.
 #[cfg(test)]
-pub(crate) fn seal_unbound(key: &impl SealingKey, plaintext: &[u8], rng: &mut Rng) -> Result<Sealed, CryptoError> {
+pub(crate) fn seal_unbound(
+    key: &impl SealingKey,
+    plaintext: &[u8],
+    rng: &mut Rng,
+) -> Result<Sealed, CryptoError> {
     let (nonce, ciphertext) = gcm_encrypt(key, &[], plaintext, rng)?;
     Ok(Sealed { key: String::new(), nonce, ciphertext })
 }
@@ -292,7 +296,11 @@ pub fn open_unbound(key: &impl SealingKey, sealed: &Sealed) -> Result<Zeroizing<
     gcm_decrypt(key, &[], sealed)
 }
 
-fn gcm_decrypt(key: &impl SealingKey, aad: &[u8], sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+fn gcm_decrypt(
+    key: &impl SealingKey,
+    aad: &[u8],
+    sealed: &Sealed,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     use aes_gcm::aead::Payload;
     let cipher = Aes256Gcm::new_from_slice(key.aes_key()).map_err(|_| CryptoError::Decrypt)?;
     let nonce: [u8; 12] = unb64(&sealed.nonce)?.try_into().map_err(|_| CryptoError::Malformed)?;
@@ -531,7 +539,12 @@ impl ImportKey {
 
     /// Generates an import key (RSA, at least 3072 bits) for `vault`. Expensive: call it once
     /// per vault, when convenient (the backend can do it in the background; tests share one).
-    pub fn generate(bits: usize, keys: &Keyring, vault: &str, rng: &mut Rng) -> Result<ImportKey, CryptoError> {
+    pub fn generate(
+        bits: usize,
+        keys: &Keyring,
+        vault: &str,
+        rng: &mut Rng,
+    ) -> Result<ImportKey, CryptoError> {
         let private = generate_rsa(bits.max(MIN_IMPORT_KEY_BITS), rng)?;
         ImportKey::from_private(&private, keys, vault, rng)
     }

@@ -2,7 +2,7 @@
 //! Ready while the device password keeps working, and the history of rekeys. Live, key providers
 //! too: one added, its test failing with the catalog's code, an External rekey through it failing
 //! the same way without touching the master key, and the provider removed. Offline, External is
-//! not offered.
+//! not offered. The live run saves docs/screenshot-encryption-at-rest.png.
 
 use keyblade_tests::{Mode, Portal, in_both_modes};
 
@@ -44,9 +44,13 @@ async fn rekey_the_master_key(mode: Mode) {
             b.select_option("Key provider", "lab kms").await;
             b.click_button("Rekey master key").await;
             b.find_text("The rekey failed").await;
-            b.find_xpath("//table[@aria-label='Rekey history']//td[contains(.,'KeyProviderUnreachable')]").await;
-            let still = b.find_xpath("//dl[@aria-label='Master key']/dd[1]").await.text().await.expect("the key id");
+            b.find_xpath("//table[@aria-label='Rekey history']//td[contains(.,'KeyProviderUnreachable')]")
+                .await;
+            let still =
+                b.find_xpath("//dl[@aria-label='Master key']/dd[1]").await.text().await.expect("the key id");
             assert_eq!(still, second, "a failed rekey leaves the master key as it was");
+            let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+            b.screenshot(&docs.join("screenshot-encryption-at-rest.png")).await;
             b.click_button("Remove key provider lab kms").await;
             b.find_text("No key providers.").await;
         }

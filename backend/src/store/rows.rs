@@ -192,7 +192,9 @@ impl Changes {
                 .range((Table::MasterKeys, Arc::from(""))..)
                 .take_while(|((table, _), _)| *table == Table::MasterKeys);
             for (key, version) in master_keys {
-                if !changes.updates.iter().any(|(k, _, _)| k == key) && !changes.deletes.iter().any(|(k, _)| k == key) {
+                if !changes.updates.iter().any(|(k, _, _)| k == key)
+                    && !changes.deletes.iter().any(|(k, _)| k == key)
+                {
                     changes.guards.push((key.clone(), *version));
                 }
             }

@@ -3,16 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 pub use shared::api::{
-    AddKeyProviderRequest, ApiKeyView, CreateApiKeyRequest, EncryptionAtRestView, KeyProviderView, MasterKeyView,
-    OperationView, RekeyRequest, CreateKeyRequest, CreateVaultRequest as NewVault, CreateVersionRequest,
-    CreatedApiKey, DevicePasswordResponse, HealthResponse, KeyVersionView, KeyView, OrderView,
-    RegistrationView, RotateKeyRequest, RotationView, UpdateVaultRequest as VaultPatch, VaultView,
+    AddKeyProviderRequest, ApiKeyView, CreateApiKeyRequest, CreateKeyRequest, CreateVaultRequest as NewVault,
+    CreateVersionRequest, CreatedApiKey, DevicePasswordResponse, EncryptionAtRestView, HealthResponse,
+    KeyProviderView, KeyVersionView, KeyView, MasterKeyView, OperationView, OrderView, RegistrationView,
+    RekeyRequest, RotateKeyRequest, RotationView, UpdateVaultRequest as VaultPatch, VaultView,
     VersionAttributes, VersionStatus,
 };
 pub use shared::catalog::CatalogEntry;
 pub use shared::model::{
-    CustomerKey, EncryptionSettings, Firewall, IdentityChoice, KeyManagement, KeyPermission, KeyType, OrderPhase,
-    ResourceGroup, RewrapTarget, RotationPolicy, Subscription, Tenant, Timestamp, UserIdentity,
+    CustomerKey, EncryptionSettings, Firewall, IdentityChoice, KeyManagement, KeyPermission, KeyType,
+    OrderPhase, ResourceGroup, RewrapTarget, RotationPolicy, Subscription, Tenant, Timestamp, UserIdentity,
 };
 
 /// The signed-in user.

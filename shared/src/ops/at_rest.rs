@@ -142,11 +142,15 @@ impl SealedPlace {
                 .and_then(|v| v.keys.get_mut(key))
                 .and_then(|k| k.versions.iter_mut().find(|v| &v.id == version))
                 .map(|v| &mut v.sealed_private_key),
-            SealedPlace::ImportKey { vault } => world.import_keys.get_mut(vault).map(|k| &mut k.sealed_private),
-            SealedPlace::OrderPasskey { order } => match world.orders.get_mut(order).map(|o| &mut o.passkey) {
-                Some(crate::model::WrappedPasskey::ByMasterKey { sealed }) => Some(sealed),
-                _ => None,
-            },
+            SealedPlace::ImportKey { vault } => {
+                world.import_keys.get_mut(vault).map(|k| &mut k.sealed_private)
+            }
+            SealedPlace::OrderPasskey { order } => {
+                match world.orders.get_mut(order).map(|o| &mut o.passkey) {
+                    Some(crate::model::WrappedPasskey::ByMasterKey { sealed }) => Some(sealed),
+                    _ => None,
+                }
+            }
             SealedPlace::ManagerKey { manager } => world.device_managers.get_mut(manager).map(|m| &mut m.key),
             SealedPlace::PendingManagerKey { manager } => {
                 world.device_managers.get_mut(manager).and_then(|m| m.pending.as_mut()).map(|p| &mut p.key)
@@ -235,7 +239,9 @@ fn unwrap_master_key(
     record: &MasterKeyRecord,
 ) -> Result<MasterKey, Failure> {
     let bytes = match &record.wrapped {
-        Some(WrappedMasterKey::Root { sealed }) => crypto::open(root, &master_key_binding(&record.id), sealed)?,
+        Some(WrappedMasterKey::Root { sealed }) => {
+            crypto::open(root, &master_key_binding(&record.id), sealed)?
+        }
         Some(WrappedMasterKey::Provider { ciphertext }) => {
             let provider = provider_of(world, record.provider)?;
             let api_key = provider_api_key(root, provider)?;
@@ -247,10 +253,12 @@ fn unwrap_master_key(
 }
 
 fn provider_of(world: &World, id: Option<u32>) -> Result<&KeyProvider, Failure> {
-    let id = id.ok_or_else(|| Failure::new(ErrorCode::InvalidKeyManagement, "External needs a key provider."))?;
-    world.key_providers.get(&id.to_string()).ok_or_else(|| {
-        Failure::new(ErrorCode::KeyProviderNotFound, format!("No key provider has id {id}."))
-    })
+    let id =
+        id.ok_or_else(|| Failure::new(ErrorCode::InvalidKeyManagement, "External needs a key provider."))?;
+    world
+        .key_providers
+        .get(&id.to_string())
+        .ok_or_else(|| Failure::new(ErrorCode::KeyProviderNotFound, format!("No key provider has id {id}.")))
 }
 
 fn provider_api_key(root: &MasterKey, provider: &KeyProvider) -> Result<Zeroizing<String>, Failure> {
@@ -259,7 +267,12 @@ fn provider_api_key(root: &MasterKey, provider: &KeyProvider) -> Result<Zeroizin
 }
 
 /// A new Internal master key: material from `rng`, sealed under the root key.
-fn internal_master_key(id: &str, root: &MasterKey, now: Timestamp, rng: &mut Rng) -> Result<MasterKeyRecord, Failure> {
+fn internal_master_key(
+    id: &str,
+    root: &MasterKey,
+    now: Timestamp,
+    rng: &mut Rng,
+) -> Result<MasterKeyRecord, Failure> {
     let key = MasterKey::generate(rng);
     let sealed = crypto::seal(root, ROOT_KEY_ID, &master_key_binding(id), key.expose(), rng)?;
     Ok(MasterKeyRecord {
@@ -313,7 +326,11 @@ pub fn migrate_sealing(
 }
 
 /// A new world's first master key: the world holding only it, and the keyring to seal with.
-pub fn first_master_key(root: &MasterKey, now: Timestamp, rng: &mut Rng) -> Result<(World, Keyring), Failure> {
+pub fn first_master_key(
+    root: &MasterKey,
+    now: Timestamp,
+    rng: &mut Rng,
+) -> Result<(World, Keyring), Failure> {
     let world = migrate_sealing(&World::default(), root, now, rng)?.unwrap_or_default();
     let ring = keyring(&world, root, &NoKeyProviders, true)?;
     Ok((world, ring))
@@ -328,7 +345,12 @@ fn keyring_of_new(record: &MasterKeyRecord, root: &MasterKey) -> Result<Keyring,
 }
 
 /// Storage credentials were sealed unbound under their service key: bound now, as the rest.
-fn migrate_credentials(world: &World, next: &mut World, root: &MasterKey, rng: &mut Rng) -> Result<(), Failure> {
+fn migrate_credentials(
+    world: &World,
+    next: &mut World,
+    root: &MasterKey,
+    rng: &mut Rng,
+) -> Result<(), Failure> {
     for (id, device) in world.devices.iter() {
         if device.credentials.iter().all(|c| !c.secret.key.is_empty()) {
             continue;
@@ -361,8 +383,13 @@ pub struct RekeyParameters {
 }
 
 /// Starts a rekey of the master key. Returns the operation's id.
-pub fn start_rekey(world: &World, ctx: &mut Ctx, params: &RekeyParameters) -> Result<(World, String), Failure> {
-    let current = world.active_master_key()
+pub fn start_rekey(
+    world: &World,
+    ctx: &mut Ctx,
+    params: &RekeyParameters,
+) -> Result<(World, String), Failure> {
+    let current = world
+        .active_master_key()
         .ok_or_else(|| Failure::new(ErrorCode::MasterKeyUnavailable, "There is no master key to rekey."))?;
     if let Some(running) = running_rekey(world) {
         return Err(Failure::new(
@@ -414,10 +441,9 @@ pub fn start_rekey(world: &World, ctx: &mut Ctx, params: &RekeyParameters) -> Re
 
 /// The rekey still running, if any.
 pub fn running_rekey(world: &World) -> Option<&crate::model::Operation> {
-    world
-        .operations
-        .values()
-        .find(|op| op.state == OperationState::Running && matches!(op.kind, OperationKind::RekeyMasterKey { .. }))
+    world.operations.values().find(|op| {
+        op.state == OperationState::Running && matches!(op.kind, OperationKind::RekeyMasterKey { .. })
+    })
 }
 
 /// Rekey step 1: the new master key, made the one that seals; the old one keeps opening what
@@ -535,13 +561,15 @@ pub fn add_key_provider(world: &World, ctx: &mut Ctx, new: &NewKeyProvider) -> R
         return Err(invalid("A key provider's name is 1 to 64 characters."));
     }
     let url = new.url.trim().trim_end_matches('/');
-    let well_formed = ["http://", "https://"]
-        .iter()
-        .any(|scheme| url.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace)));
+    let well_formed = ["http://", "https://"].iter().any(|scheme| {
+        url.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+    });
     if !well_formed || url.len() > 2048 {
         return Err(invalid("The provider URL is an http:// or https:// address."));
     }
-    for (what, value) in [("instance", new.instance), ("root key id", new.root_key_id), ("API key", new.api_key)] {
+    for (what, value) in
+        [("instance", new.instance), ("root key id", new.root_key_id), ("API key", new.api_key)]
+    {
         if value.trim().is_empty() || value.len() > 512 {
             return Err(invalid(&format!("The {what} is 1 to 512 characters.")));
         }
@@ -550,8 +578,13 @@ pub fn add_key_provider(world: &World, ctx: &mut Ctx, new: &NewKeyProvider) -> R
         return Err(Failure::conflict(format!("A key provider named '{name}' exists already.")));
     }
     let id = world.key_providers.values().map(|p| p.id).max().unwrap_or(0) + 1;
-    let api_key =
-        crypto::seal(ctx.master, ROOT_KEY_ID, &provider_api_key_binding(id), new.api_key.trim().as_bytes(), ctx.rng)?;
+    let api_key = crypto::seal(
+        ctx.master,
+        ROOT_KEY_ID,
+        &provider_api_key_binding(id),
+        new.api_key.trim().as_bytes(),
+        ctx.rng,
+    )?;
     let provider = KeyProvider {
         id,
         name: name.to_string(),
@@ -573,8 +606,9 @@ pub fn remove_key_provider(world: &World, id: u32) -> Result<World, Failure> {
         .master_keys
         .values()
         .any(|k| k.provider == Some(id) && k.state != MasterKeyState::Decommissioned);
-    let rekey_uses_it = running_rekey(world)
-        .is_some_and(|op| matches!(op.kind, OperationKind::RekeyMasterKey { provider: Some(p), .. } if p == id));
+    let rekey_uses_it = running_rekey(world).is_some_and(
+        |op| matches!(op.kind, OperationKind::RekeyMasterKey { provider: Some(p), .. } if p == id),
+    );
     if keeps_a_key || rekey_uses_it {
         return Err(Failure::new(
             ErrorCode::KeyProviderInUse,

@@ -101,7 +101,8 @@ fn rekey_parameters_are_checked() {
         ..RekeyParameters::default()
     };
     assert_eq!(code(&mut fx, internal_with_provider), ErrorCode::InvalidKeyManagement);
-    let external = RekeyParameters { management: Some(KeyManagement::External), ..RekeyParameters::default() };
+    let external =
+        RekeyParameters { management: Some(KeyManagement::External), ..RekeyParameters::default() };
     assert_eq!(code(&mut fx, external.clone()), ErrorCode::InvalidKeyManagement);
     let unknown = RekeyParameters { provider: Some(9), ..external };
     assert_eq!(code(&mut fx, unknown), ErrorCode::KeyProviderNotFound);
@@ -146,7 +147,8 @@ fn make_old(fx: &mut Fx) {
         *place.get_mut(&mut old).unwrap() = crypto::seal_unbound(&fx.master, &plain, &mut fx.rng).unwrap();
     }
     for (id, device) in fx.world.devices.iter() {
-        let key = ring.open(&SealedPlace::DeviceKey { device: id.to_string() }.binding(), &device.key).unwrap();
+        let key =
+            ring.open(&SealedPlace::DeviceKey { device: id.to_string() }.binding(), &device.key).unwrap();
         let key = crypto::ServiceKey::from_slice(&key).unwrap();
         for (i, credential) in device.credentials.iter().enumerate() {
             let here = credential_binding(id, &credential.account);
@@ -162,7 +164,8 @@ fn make_old(fx: &mut Fx) {
 #[test]
 fn an_old_world_is_migrated_once_and_opens_as_before() {
     let mut fx = Fx::new();
-    let before = fx.run(|w, c| read_credentials(w, c, crate::demo::DEMO_DEVICE_MANAGER, "hcs-8100-01")).unwrap();
+    let before =
+        fx.run(|w, c| read_credentials(w, c, crate::demo::DEMO_DEVICE_MANAGER, "hcs-8100-01")).unwrap();
     make_old(&mut fx);
     assert!(fx.run(|w, c| fetch_passkey(w, c, &c_order(w))).is_err(), "unmigrated data does not open");
 
@@ -172,7 +175,8 @@ fn an_old_world_is_migrated_once_and_opens_as_before() {
     assert_eq!(fx.world.master_keys.len(), 1);
     assert_eq!(sealing_keys(&fx.world), [key].into());
     fx.assert_passkey_intact();
-    let after = fx.run(|w, c| read_credentials(w, c, crate::demo::DEMO_DEVICE_MANAGER, "hcs-8100-01")).unwrap();
+    let after =
+        fx.run(|w, c| read_credentials(w, c, crate::demo::DEMO_DEVICE_MANAGER, "hcs-8100-01")).unwrap();
     assert_eq!(before, after);
     assert!(migrate_sealing(&fx.world, &fx.master, fx.now, &mut fx.rng).unwrap().is_none(), "only once");
 }
@@ -188,11 +192,17 @@ impl KeyProviders for LocalProvider {
     fn wrap(&self, provider: &KeyProvider, api_key: &str, plaintext: &[u8]) -> Result<String, Failure> {
         assert_eq!(api_key, "kp-secret", "the API key reaches the provider unsealed");
         let here = crypto::Binding::new("provider", &provider.root_key_id, "wrap");
-        let sealed = crypto::seal(&self.0, "kp", &here, plaintext, &mut rsa::rand_core::UnwrapErr(getrandom::SysRng))?;
+        let sealed =
+            crypto::seal(&self.0, "kp", &here, plaintext, &mut rsa::rand_core::UnwrapErr(getrandom::SysRng))?;
         Ok(serde_json::to_string(&sealed).unwrap())
     }
 
-    fn unwrap(&self, provider: &KeyProvider, _: &str, ciphertext: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    fn unwrap(
+        &self,
+        provider: &KeyProvider,
+        _: &str,
+        ciphertext: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, Failure> {
         let sealed: crypto::Sealed = serde_json::from_str(ciphertext).map_err(|_| Failure::generic("bad"))?;
         let here = crypto::Binding::new("provider", &provider.root_key_id, "wrap");
         Ok(crypto::open(&self.0, &here, &sealed)?)
@@ -236,7 +246,8 @@ fn an_external_master_key_opens_only_through_its_provider() {
     assert_eq!(failure.code, ErrorCode::MasterKeyUnavailable);
     // ...and with it, everything opens.
     let ring = keyring(&fx.world, &fx.master, &provider, true).unwrap();
-    let mut ctx = Ctx { now: fx.now, master: &fx.master, keys: &ring, providers: &provider, rng: &mut fx.rng };
+    let mut ctx =
+        Ctx { now: fx.now, master: &fx.master, keys: &ring, providers: &provider, rng: &mut fx.rng };
     assert_eq!(fetch_passkey(&fx.world, &mut ctx, &fx.order).unwrap(), fx.passkey);
 
     // The provider keeps the key in use: it cannot be removed until a rekey moves away.

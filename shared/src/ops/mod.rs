@@ -65,6 +65,20 @@ impl std::fmt::Debug for Ctx<'_> {
     }
 }
 
+/// Runs `f` with a context over `world`'s master keys (Internal only): what the tests' fixtures
+/// do for every step.
+#[cfg(test)]
+pub(crate) fn in_test_ctx<T>(
+    world: &World,
+    master: &MasterKey,
+    now: crate::model::Timestamp,
+    rng: &mut Rng,
+    f: impl FnOnce(&mut Ctx) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let keys = keyring(world, master, &NoKeyProviders, false)?;
+    f(&mut Ctx { now, master, keys: &keys, providers: &NoKeyProviders, rng })
+}
+
 /// A vault that exists and is not deleted.
 fn live_vault_mut<'w>(world: &'w mut World, name: &str) -> Result<&'w mut KeyVault, Failure> {
     world

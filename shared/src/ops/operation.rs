@@ -169,7 +169,8 @@ fn perform(
 ) -> Result<(World, Option<StepProgress>), Failure> {
     if let OperationKind::RekeyMasterKey { management, provider, new_key, old_key, batch } = kind {
         return match step {
-            0 => super::create_master_key(world, ctx, *management, *provider, new_key, old_key).map(|w| (w, None)),
+            0 => super::create_master_key(world, ctx, *management, *provider, new_key, old_key)
+                .map(|w| (w, None)),
             1 => super::rewrap_sealed_batch(world, ctx, new_key, *batch).map(|(w, p)| (w, Some(p))),
             _ => super::decommission_master_key(world, ctx, old_key).map(|w| (w, None)),
         };
@@ -191,7 +192,9 @@ fn perform_single(world: &World, ctx: &mut Ctx, kind: &OperationKind, step: usiz
         (OperationKind::RollOverServiceKey { manager, .. }, 1) => {
             super::reencrypt_device_data(world, ctx, manager)
         }
-        (OperationKind::RollOverServiceKey { manager, .. }, _) => super::publish_service_key(world, ctx, manager),
+        (OperationKind::RollOverServiceKey { manager, .. }, _) => {
+            super::publish_service_key(world, ctx, manager)
+        }
         (OperationKind::RewrapRegistrations { vault, key, version, targets }, _) => match targets.get(step) {
             Some(target) => super::rewrap_target(world, ctx, vault, key, version, target),
             None => Ok(world.clone()),
@@ -205,7 +208,9 @@ pub fn release_handle(world: &World, id: &str) -> Result<World, Failure> {
     let mut next = world.clone();
     let op = next.operations.get_mut(id).ok_or_else(|| Failure::not_found("The operation"))?;
     if op.state == OperationState::Running {
-        return Err(Failure::conflict("The operation is still running; its handle is kept until it finishes."));
+        return Err(Failure::conflict(
+            "The operation is still running; its handle is kept until it finishes.",
+        ));
     }
     op.handle_released = true;
     Ok(next)

@@ -231,7 +231,8 @@ pub fn initiate(
     }
     let id = device_id(manager, device);
     if let Some(d) = next.devices.get_mut(&id) {
-        d.key = ctx.keys.seal(&SealedPlace::DeviceKey { device: id.clone() }.binding(), key.expose(), ctx.rng)?;
+        d.key =
+            ctx.keys.seal(&SealedPlace::DeviceKey { device: id.clone() }.binding(), key.expose(), ctx.rng)?;
         d.key_version = version;
         d.queued_update = false;
     }
@@ -258,7 +259,8 @@ pub fn reencrypt_device_data(world: &World, ctx: &mut Ctx, manager: &str) -> Res
             }
             let here = credential_binding(&id, &credential.account);
             let secret = crypto::open(&old, &here, &credential.secret)?;
-            credential.secret = crypto::seal(&new, &service_key_id(pending.version), &here, &secret, ctx.rng)?;
+            credential.secret =
+                crypto::seal(&new, &service_key_id(pending.version), &here, &secret, ctx.rng)?;
             credential.key_version = pending.version;
         }
     }
@@ -463,7 +465,9 @@ pub fn read_credentials(
         return Err(offline(d));
     }
     let id = device_id(manager, device);
-    let key = ServiceKey::from_slice(&ctx.keys.open(&SealedPlace::DeviceKey { device: id.clone() }.binding(), &d.key)?)?;
+    let key = ServiceKey::from_slice(
+        &ctx.keys.open(&SealedPlace::DeviceKey { device: id.clone() }.binding(), &d.key)?,
+    )?;
     d.credentials
         .iter()
         .map(|credential| {
@@ -479,7 +483,8 @@ pub fn read_credentials(
                     device,
                 ));
             }
-            let secret = crypto::open(&key, &credential_binding(&id, &credential.account), &credential.secret)?;
+            let secret =
+                crypto::open(&key, &credential_binding(&id, &credential.account), &credential.secret)?;
             Ok((credential.account.clone(), crypto::fingerprint(&secret)))
         })
         .collect()
@@ -516,8 +521,11 @@ pub fn create_device_manager(
         let id = device_id(&name, device);
         let account = format!("{}storage", device.replace('-', ""));
         let here = credential_binding(&id, &account);
-        let credential =
-            StorageCredential { account, secret: crypto::seal(&key, &service_key_id(1), &here, &secret, ctx.rng)?, key_version: 1 };
+        let credential = StorageCredential {
+            account,
+            secret: crypto::seal(&key, &service_key_id(1), &here, &secret, ctx.rng)?,
+            key_version: 1,
+        };
         let device = Device {
             name: (*device).to_owned(),
             manager: name.clone(),
@@ -525,7 +533,11 @@ pub fn create_device_manager(
             model: (*model).to_owned(),
             online: *online,
             description: String::new(),
-            key: ctx.keys.seal(&SealedPlace::DeviceKey { device: id.clone() }.binding(), key.expose(), ctx.rng)?,
+            key: ctx.keys.seal(
+                &SealedPlace::DeviceKey { device: id.clone() }.binding(),
+                key.expose(),
+                ctx.rng,
+            )?,
             key_version: 1,
             queued_update: false,
             credentials: vec![credential],
@@ -568,7 +580,8 @@ mod tests {
             let master = MasterKey::from_bytes([3; 32]);
             let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
             let (base, ring) = crate::ops::first_master_key(&master, START, &mut rng).unwrap();
-            let mut ctx = Ctx { now: START, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+            let mut ctx =
+                Ctx { now: START, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
             let placement = ManagerPlacement { name: MANAGER, subscription_id: "sub", resource_group: "rg" };
             let world = create_device_manager(&base, &mut ctx, placement, devices).unwrap();
             Fx { world, master, rng, now: START }
@@ -583,10 +596,6 @@ mod tests {
             ])
         }
 
-        fn keyring(&self) -> crate::crypto::Keyring {
-            crate::ops::keyring(&self.world, &self.master, &NoKeyProviders, true).unwrap()
-        }
-
         fn at(&mut self, minutes_after_start: i64) {
             self.now = Timestamp(START.0 + minutes_after_start * MINUTE);
         }
@@ -595,11 +604,17 @@ mod tests {
             &mut self,
             f: impl FnOnce(&World, &mut Ctx) -> Result<(World, T), Failure>,
         ) -> Result<T, Failure> {
-            let ring = self.keyring();
-            let mut ctx = Ctx { now: self.now, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut self.rng };
-            let (world, answer) = f(&self.world, &mut ctx)?;
+            let (world, answer) = self.with_ctx(|w, c| f(w, c))?;
             self.world = world;
             Ok(answer)
+        }
+
+        fn with_ctx<T>(
+            &mut self,
+            f: impl FnOnce(&World, &mut Ctx) -> Result<T, Failure>,
+        ) -> Result<T, Failure> {
+            let world = &self.world;
+            crate::ops::in_test_ctx(world, &self.master, self.now, &mut self.rng, |ctx| f(world, ctx))
         }
 
         fn authorize(&mut self, device: &str) -> Result<(), Failure> {
@@ -613,9 +628,7 @@ mod tests {
         /// Runs the key change operation to its end.
         fn finish_change(&mut self, operation: &str) {
             while running_rollover(&self.world, MANAGER).is_some() {
-                let ring = self.keyring();
-                let world = run_step(&self.world, &mut Ctx { now: self.now, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut self.rng }, operation).unwrap();
-                self.world = world;
+                self.world = self.with_ctx(|w, c| run_step(w, c, operation)).unwrap();
             }
         }
 
@@ -624,9 +637,7 @@ mod tests {
         }
 
         fn read(&mut self, device: &str) -> Result<Vec<(String, String)>, Failure> {
-            let ring = self.keyring();
-            let ctx = Ctx { now: self.now, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut self.rng };
-            read_credentials(&self.world, &ctx, MANAGER, device)
+            self.with_ctx(|w, c| read_credentials(w, c, MANAGER, device))
         }
 
         fn set_online(&mut self, device: &str, online: bool) {

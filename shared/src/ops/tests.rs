@@ -39,7 +39,8 @@ impl Fx {
         let master = MasterKey::from_bytes([7; 32]);
         let mut rng = UnwrapErr(SysRng);
         let (base, ring) = first_master_key(&master, START, &mut rng).unwrap();
-        let mut ctx = Ctx { now: START, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx =
+            Ctx { now: START, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
         let import_key = ImportKey::from_private(import, ctx.keys, demo::DEMO_VAULT, ctx.rng).unwrap();
         let keys = DemoKeys { customer_key: customer.clone(), import_key };
         let world = demo::demo_world(&mut ctx, base, keys).unwrap();
@@ -52,10 +53,7 @@ impl Fx {
         &mut self,
         f: impl FnOnce(&World, &mut Ctx) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        let ring = keyring(&self.world, &self.master, &NoKeyProviders, false)?;
-        let mut ctx =
-            Ctx { now: self.now, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut self.rng };
-        f(&self.world, &mut ctx)
+        in_test_ctx(&self.world, &self.master, self.now, &mut self.rng, |ctx| f(&self.world, ctx))
     }
 
     pub(super) fn apply(&mut self, f: impl FnOnce(&World, &mut Ctx) -> Result<World, Failure>) {

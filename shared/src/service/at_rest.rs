@@ -102,7 +102,8 @@ impl Endpoint for AddKeyProvider {
         };
         let (next, id) = ops::add_key_provider(world, ctx, &new)?;
         Outcome::changed(next, |w| {
-            let provider = w.key_providers.get(&id.to_string()).ok_or_else(|| Failure::not_found("The provider"))?;
+            let provider =
+                w.key_providers.get(&id.to_string()).ok_or_else(|| Failure::not_found("The provider"))?;
             Ok(KeyProviderView::of(w, provider))
         })
     }
@@ -122,13 +123,10 @@ pub struct RemoveKeyProvider {
 impl Endpoint for RemoveKeyProvider {
     type Body = NoBody;
     type Answer = ();
-    const ROUTE: Route = Route::delete(
-        "/key-providers/{id}",
-        TAG,
-        "Removes a key provider that keeps no master key in use.",
-    )
-    .failing(&[KeyProviderNotFound, KeyProviderInUse])
-    .audited(AuditAction::KeyProviderChange);
+    const ROUTE: Route =
+        Route::delete("/key-providers/{id}", TAG, "Removes a key provider that keeps no master key in use.")
+            .failing(&[KeyProviderNotFound, KeyProviderInUse])
+            .audited(AuditAction::KeyProviderChange);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::remove_key_provider(world, provider_id(&self.id)?)?, |_| Ok(()))
     }
@@ -153,7 +151,8 @@ impl Endpoint for TestKeyProvider {
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyProviderView>, Failure> {
         let id = provider_id(&self.id)?;
         ops::test_key_provider(world, ctx, id)?;
-        let provider = world.key_providers.get(&id.to_string()).ok_or_else(|| Failure::not_found("The provider"))?;
+        let provider =
+            world.key_providers.get(&id.to_string()).ok_or_else(|| Failure::not_found("The provider"))?;
         Ok(Outcome::read(KeyProviderView::of(world, provider)))
     }
 }

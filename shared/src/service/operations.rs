@@ -4,7 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::OperationView;
-use crate::catalog::{ErrorCode::{Conflict, NotFound}, Failure};
+use crate::catalog::{
+    ErrorCode::{Conflict, NotFound},
+    Failure,
+};
 use crate::model::World;
 use crate::ops::Ctx;
 

@@ -85,8 +85,12 @@ fn RekeyForm(view: EncryptionAtRestView, offline: bool, error: RwSignal<Option<A
     let running = view.rekeys.iter().any(|op| op.finished.is_none());
     let external = RwSignal::new(false);
     let provider = RwSignal::new(view.providers.first().map(|p| p.id.to_string()).unwrap_or_default());
-    let (group, id_internal, id_external, id_provider) =
-        (unique_id("rekey-type"), unique_id("rekey-internal"), unique_id("rekey-external"), unique_id("rekey-provider"));
+    let (group, id_internal, id_external, id_provider) = (
+        unique_id("rekey-type"),
+        unique_id("rekey-internal"),
+        unique_id("rekey-external"),
+        unique_id("rekey-provider"),
+    );
     let backend = use_backend();
     let (notifier, refresh) = (use_notifier(), use_refresh());
     let rekey = Action::new_local(move |request: &RekeyRequest| {
@@ -105,7 +109,11 @@ fn RekeyForm(view: EncryptionAtRestView, offline: bool, error: RwSignal<Option<A
         error.set(None);
         let external = external.get_untracked();
         let request = RekeyRequest {
-            key_management_type: Some(if external { KeyManagement::External } else { KeyManagement::Internal }),
+            key_management_type: Some(if external {
+                KeyManagement::External
+            } else {
+                KeyManagement::Internal
+            }),
             key_provider_id: if external { provider.get_untracked().parse().ok() } else { None },
             batch_size: None,
         };
@@ -165,8 +173,18 @@ fn follow_rekey(backend: Backend, notifier: Notifier, refresh: Refresh, operatio
             })
             .await;
         match followed {
-            Ok(_) => notifier.update(note, NoteKind::Success, "Master key rekeyed", "Ready: the old master key is decommissioned."),
-            Err(e) => notifier.update(note, NoteKind::Error, "The rekey failed", format!("{}: {}", e.code, e.message)),
+            Ok(_) => notifier.update(
+                note,
+                NoteKind::Success,
+                "Master key rekeyed",
+                "Ready: the old master key is decommissioned.",
+            ),
+            Err(e) => notifier.update(
+                note,
+                NoteKind::Error,
+                "The rekey failed",
+                format!("{}: {}", e.code, e.message),
+            ),
         }
         refresh.bump();
     });
@@ -186,7 +204,8 @@ fn stage_text(op: &OperationView) -> String {
 #[component]
 fn RekeyHistory(view: EncryptionAtRestView) -> impl IntoView {
     if view.rekeys.is_empty() {
-        return view! { <h2 class="section-title">"Rekey history"</h2><p class="empty">"No rekey yet."</p> }.into_any();
+        return view! { <h2 class="section-title">"Rekey history"</h2><p class="empty">"No rekey yet."</p> }
+            .into_any();
     }
     view! {
         <h2 class="section-title">"Rekey history"</h2>
@@ -219,7 +238,11 @@ fn RekeyHistory(view: EncryptionAtRestView) -> impl IntoView {
 }
 
 #[component]
-fn KeyProviders(providers: Vec<KeyProviderView>, offline: bool, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+fn KeyProviders(
+    providers: Vec<KeyProviderView>,
+    offline: bool,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
     let change = use_change(error);
     let list = if providers.is_empty() {
         view! { <p class="empty">"No key providers."</p> }.into_any()
