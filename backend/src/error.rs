@@ -179,10 +179,11 @@ pub fn status_of(code: ErrorCode) -> u16 {
         RotationMaterialRequired | InvalidKeyMaterial | VersionDecryptOnly => 422,
         InvalidRotationInterval => 400,
         // Rekey: the parameters are the caller's to fix; the rest is the state of things.
-        InvalidKeyManagement => 400,
+        InvalidKeyManagement => 422,
         RekeyInProgress | KeyProviderInUse => 409,
         KeyProviderNotFound => 422,
-        KeyProviderUnreachable => 502,
+        // Failed Dependency: the request is sound, the key provider it relies on did not do its part.
+        KeyProviderUnreachable => 424,
         MasterKeyUnavailable => 503,
     }
 }

@@ -118,6 +118,13 @@ fn request_of<E: Endpoint>(
             status: StatusCode::BAD_REQUEST,
             message: format!("The request body is not valid JSON: {e}"),
         })?;
+        // Every body is an object: serde would also read a struct from an array of its fields.
+        if !body.is_object() {
+            return Err(AppError::Request {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: "The request body must be a JSON object.".into(),
+            });
+        }
         fields.insert("body".into(), body);
     }
     serde_json::from_value(Value::Object(fields)).map_err(|e| AppError::Request {

@@ -1063,7 +1063,10 @@ pub struct AddKeyProviderRequest {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
     pub name: String,
     /// Base URL, http:// or https://.
-    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 2048, pattern = "^https?://\\S+$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 8, max_length = 2048, pattern = "^https?://[!-~]+$")
+    )]
     pub url: String,
     /// Service instance (sent as `Bluemix-Instance`).
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 512, pattern = "\\S"))]

@@ -562,7 +562,8 @@ pub fn add_key_provider(world: &World, ctx: &mut Ctx, new: &NewKeyProvider) -> R
     }
     let url = new.url.trim().trim_end_matches('/');
     let well_formed = ["http://", "https://"].iter().any(|scheme| {
-        url.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+        url.strip_prefix(scheme)
+            .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_graphic()))
     });
     if !well_formed || url.len() > 2048 {
         return Err(invalid("The provider URL is an http:// or https:// address."));
