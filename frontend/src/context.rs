@@ -15,8 +15,9 @@ pub fn use_backend() -> Backend {
 pub struct Refresh(pub RwSignal<u64>);
 
 impl Refresh {
+    /// Called after awaits too, so it never panics (a page being torn down has nothing to refetch).
     pub fn bump(&self) {
-        self.0.update(|v| *v += 1);
+        self.0.try_update(|v| *v += 1);
     }
     /// Subscribes the calling reactive scope.
     pub fn track(&self) -> u64 {

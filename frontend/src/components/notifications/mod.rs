@@ -19,7 +19,8 @@ pub struct Note {
     pub text: String,
 }
 
-/// The capability to show notifications, provided by context.
+/// The capability to show notifications, provided by context. Followers of long operations call
+/// it after awaits, so it never panics: on a page being torn down it does nothing.
 #[derive(Clone, Copy)]
 pub struct Notifier {
     notes: RwSignal<Vec<Note>>,
@@ -39,9 +40,14 @@ impl Notifier {
 
     /// Shows a notification and returns its id.
     pub fn push(&self, kind: NoteKind, title: impl Into<String>, text: impl Into<String>) -> u32 {
-        let id = self.next.get_value();
-        self.next.set_value(id + 1);
-        self.notes.update(|n| n.push(Note { id, kind, title: title.into(), text: text.into() }));
+        let id = self
+            .next
+            .try_update_value(|next| {
+                *next += 1;
+                *next - 1
+            })
+            .unwrap_or_default();
+        self.notes.try_update(|n| n.push(Note { id, kind, title: title.into(), text: text.into() }));
         self.auto_dismiss(id, kind);
         id
     }
@@ -49,7 +55,7 @@ impl Notifier {
     /// Replaces a notification's content (e.g. progress -> success).
     pub fn update(&self, id: u32, kind: NoteKind, title: impl Into<String>, text: impl Into<String>) {
         let (title, text) = (title.into(), text.into());
-        self.notes.update(|n| {
+        self.notes.try_update(|n| {
             if let Some(note) = n.iter_mut().find(|n| n.id == id) {
                 note.kind = kind;
                 note.title = title;
@@ -62,7 +68,7 @@ impl Notifier {
     }
 
     pub fn dismiss(&self, id: u32) {
-        self.notes.update(|n| n.retain(|n| n.id != id));
+        self.notes.try_update(|n| n.retain(|n| n.id != id));
     }
 
     fn auto_dismiss(&self, id: u32, kind: NoteKind) {
