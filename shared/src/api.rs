@@ -1040,6 +1040,14 @@ pub struct KeyProviderView {
 }
 
 impl KeyProviderView {
+    /// Every provider of `world`, by id.
+    pub fn all(world: &World) -> Vec<KeyProviderView> {
+        let mut providers: Vec<KeyProviderView> =
+            world.key_providers.values().map(|p| KeyProviderView::of(world, p)).collect();
+        providers.sort_by_key(|p| p.id);
+        providers
+    }
+
     /// The view of a provider in `world`.
     pub fn of(world: &World, provider: &crate::model::KeyProvider) -> KeyProviderView {
         let active = world.active_master_key().is_some_and(|k| k.provider == Some(provider.id));
@@ -1109,12 +1117,7 @@ impl EncryptionAtRestView {
             current: world.active_master_key().map(MasterKeyView::of),
             keys,
             rekeys,
-            providers: {
-                let mut providers: Vec<KeyProviderView> =
-                    world.key_providers.values().map(|p| KeyProviderView::of(world, p)).collect();
-                providers.sort_by_key(|p| p.id);
-                providers
-            },
+            providers: KeyProviderView::all(world),
         }
     }
 }

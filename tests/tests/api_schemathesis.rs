@@ -3,21 +3,10 @@
 //! statuses, answers that do not match their schema, valid input rejected, invalid input accepted —
 //! and must report no failure. Configuration: `tests/schemathesis.toml`.
 
-use std::path::PathBuf;
-
-use keyblade_tests::{Api, TestServer, scenario::Demo};
+use keyblade_tests::{Api, TestServer, scenario::Demo, venv_tool};
 
 /// A fixed seed, so a failure reproduces; run schemathesis by hand with other seeds to explore.
 const SEED: &str = "20261130";
-
-fn schemathesis() -> PathBuf {
-    let venv = std::env::var_os("KEYBLADE_VENV").unwrap_or_else(|| {
-        panic!("KEYBLADE_VENV must name the Python virtualenv holding schemathesis (cargo xtask test installs it)")
-    });
-    let binary = PathBuf::from(venv).join("bin/schemathesis");
-    assert!(binary.exists(), "{} is missing: run cargo xtask test, which installs it", binary.display());
-    binary
-}
 
 /// A session token for the `Cookie` header schemathesis sends.
 async fn session_token(server: &TestServer) -> String {
@@ -35,7 +24,7 @@ async fn run(server: &TestServer, demo: &Demo, token: &str, document: &std::path
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/schemathesis.toml");
     // Schemathesis keeps a cache where it runs: beside the document, not in the checkout.
     let workdir = document.parent().unwrap_or(std::path::Path::new("."));
-    let output = tokio::process::Command::new(schemathesis())
+    let output = tokio::process::Command::new(venv_tool("schemathesis"))
         .current_dir(workdir)
         .args(["--no-color", "--config-file", config, "run"])
         .arg(document)

@@ -3,23 +3,10 @@
 //! JSON-RPC API: Internal, then External with a second Keyblade as the key provider. Then the
 //! secrets still open, and a restart with the provider down is refused with nothing changed.
 
-use std::path::PathBuf;
-
 use backend::{Config, LOCAL_ADMIN_PASSWORD, Server};
-use keyblade_tests::{Api, TestServer, scenario::Demo};
+use keyblade_tests::{Api, TestServer, scenario::Demo, venv_tool};
 use serde_json::json;
 use shared::demo::DEMO_VAULT;
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("KEYBLADE_VENV").unwrap_or_else(|| {
-        panic!(
-            "KEYBLADE_VENV must name the Python virtualenv holding the SDKs (cargo xtask test installs it)"
-        )
-    });
-    let binary = PathBuf::from(venv).join("bin/python");
-    assert!(binary.exists(), "{} is missing: run cargo xtask test, which installs it", binary.display());
-    binary
-}
 
 /// A Keyblade acting as the key provider: a root key in its demo vault and an API key.
 async fn key_provider() -> (TestServer, String) {
@@ -58,7 +45,7 @@ async fn the_element_sdk_rekeys_the_master_key_internal_then_external() {
     api.post_empty(&format!("/key-providers/{id}/test")).await.ok();
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sdk/element_client.py");
-    let output = tokio::process::Command::new(python())
+    let output = tokio::process::Command::new(venv_tool("python"))
         .arg(script)
         .env("EL_HOST", server.addr.to_string())
         .env("EL_USER", "admin")

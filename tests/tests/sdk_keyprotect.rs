@@ -5,25 +5,15 @@
 //! delete, restore and purge, and a wrong or revoked API key refused. Then the order the SDK's
 //! rotation rewrapped still gives its Device password, now under the new version.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use keyblade_tests::{
     Api, TestServer,
     scenario::{Demo, system_assigned},
+    venv_tool,
 };
 use serde_json::json;
 use shared::demo::{DEMO_KEY, DEMO_VAULT};
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("KEYBLADE_VENV").unwrap_or_else(|| {
-        panic!(
-            "KEYBLADE_VENV must name the Python virtualenv holding keyprotect (cargo xtask test installs it)"
-        )
-    });
-    let binary = PathBuf::from(venv).join("bin/python");
-    assert!(binary.exists(), "{} is missing: run cargo xtask test, which installs it", binary.display());
-    binary
-}
 
 async fn api_key(api: &Api, name: &str) -> (String, String) {
     let created = api.post("/api-keys", &json!({ "name": name })).await.ok();
@@ -45,7 +35,7 @@ async fn the_keyprotect_sdk_runs_unchanged_against_keyblade() {
     assert!(!listed.to_string().contains(&secret), "a listed key never shows its secret");
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sdk/keyprotect_client.py");
-    let output = tokio::process::Command::new(python())
+    let output = tokio::process::Command::new(venv_tool("python"))
         .arg(script)
         .env("KP_URL", server.url(""))
         .env("KP_APIKEY", &secret)

@@ -456,7 +456,7 @@ pub fn create_master_key(
     new_key: &str,
     old_key: &str,
 ) -> Result<World, Failure> {
-    let mut record = match management {
+    let record = match management {
         KeyManagement::Internal => internal_master_key(new_key, ctx.master, ctx.now, ctx.rng)?,
         KeyManagement::External => {
             let p = provider_of(world, provider)?;
@@ -473,7 +473,6 @@ pub fn create_master_key(
             }
         }
     };
-    record.created = ctx.now;
     let mut next = world.clone();
     if let Some(old) = next.master_keys.get_mut(old_key) {
         old.state = MasterKeyState::Retiring;

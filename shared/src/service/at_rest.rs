@@ -69,7 +69,7 @@ impl Endpoint for ListKeyProviders {
     type Answer = Vec<KeyProviderView>;
     const ROUTE: Route = Route::get("/key-providers", TAG, "External key providers; never their API keys.");
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<Vec<KeyProviderView>>, Failure> {
-        Ok(Outcome::read(EncryptionAtRestView::of(world).providers))
+        Ok(Outcome::read(KeyProviderView::all(world)))
     }
 }
 
