@@ -430,6 +430,27 @@ pub fn rsa_public_from_material(material: &PublicKeyMaterial) -> Result<PublicKe
     PublicKey::new(to_uint(&n), to_uint(&e)).map_err(|_| CryptoError::Malformed)
 }
 
+/// An RSA private key from the base64url numbers of a JSON Web Key; the key is checked for
+/// consistency (n = p·q, d inverts e) before it is accepted.
+pub fn rsa_private_from_jwk(n: &str, e: &str, d: &str, p: &str, q: &str) -> Result<PrivateKey, CryptoError> {
+    let number = |s: &str| {
+        let bytes = Zeroizing::new(unb64url(s)?);
+        Ok::<_, CryptoError>(rsa::BoxedUint::from_be_slice_vartime(&bytes))
+    };
+    PrivateKey::from_components(number(n)?, number(e)?, number(d)?, vec![number(p)?, number(q)?])
+        .map_err(|_| CryptoError::Malformed)
+}
+
+/// Base64url without padding, as JSON Web Keys and the key vault data plane write bytes.
+pub fn b64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Inverse of [`b64url`]; padding is tolerated.
+pub fn unb64url(text: &str) -> Result<Vec<u8>, CryptoError> {
+    URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).map_err(|_| CryptoError::Malformed)
+}
+
 /// AES key wrap with padding (RFC 5649) with any AES key size. The product uses AES-256; the
 /// RFC's own test vectors use AES-192, hence the generic cipher.
 pub fn kwp_wrap<C>(kek: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError>

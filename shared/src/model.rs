@@ -220,6 +220,11 @@ pub struct KeyVault {
     /// Purged (or deleted without soft delete, or retention elapsed and purged): gone for good.
     /// Kept as a tombstone so diagnosis can say "not recoverable" rather than guess.
     pub purged: bool,
+    /// The last octet N of the loopback address 127.0.0.N at which its data plane answers, given
+    /// at creation; `None` for a vault made before addresses existed (see
+    /// [`crate::ops::vault_addresses`]) or when all of them were taken.
+    #[serde(default)]
+    pub address: Option<u8>,
 }
 
 impl KeyVault {

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::Ctx;
 use crate::catalog::{ErrorCode, Failure};
-use crate::crypto::{self, MasterKey};
+use crate::crypto::{self, MasterKey, b64url};
 use crate::model::{ApiKey, Timestamp, World};
 use crate::validation;
 
@@ -46,26 +46,11 @@ pub fn mint_access_token(
     secret: &str,
     now: Timestamp,
 ) -> Result<String, Failure> {
-    let wanted = digest(secret);
-    let key = world
-        .api_keys
-        .values()
-        .find(|k| {
-            k.revoked.is_none() && crypto::constant_time_eq(k.secret_sha256.as_bytes(), wanted.as_bytes())
-        })
-        .ok_or_else(|| Failure::new(ErrorCode::Unauthorized, "The API key is not valid or was revoked."))?;
-    let header = b64url(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let claims = serde_json::json!({
-        "iss": "keyblade",
-        "sub": key.id,
-        "name": key.name,
-        "iat": now.0,
-        "exp": now.0 + TOKEN_SECONDS,
-    });
-    let payload = b64url(claims.to_string().as_bytes());
-    let signed = format!("{header}.{payload}");
-    let signature = crypto::authenticate(master, TOKEN_PURPOSE, signed.as_bytes());
-    Ok(format!("{signed}.{signature}"))
+    let key = api_key_with_secret(world, secret)?;
+    Ok(sign(
+        master,
+        serde_json::json!({"iss": "keyblade", "sub": key.id, "name": key.name, "iat": now.0, "exp": now.0 + TOKEN_SECONDS}),
+    ))
 }
 
 /// The API key a bearer token stands for, if the token is authentic, unexpired and its key is
@@ -76,12 +61,108 @@ pub fn verify_access_token<'w>(
     token: &str,
     now: Timestamp,
 ) -> Result<&'w ApiKey, Failure> {
-    let refused = || {
-        Failure::new(
+    verified(world, master, token, now).map(|(key, _)| key)
+}
+
+/// Who an identity token names: an identity of the directory, vouched for by an API key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenIdentity {
+    /// The identity's principal (object) id, the key of access policies.
+    pub principal_id: String,
+    /// What the audit trail calls the caller.
+    pub name: String,
+}
+
+/// A token naming the identity whose client id (or principal id) is `client_id`, in `tenant`,
+/// for a caller holding the API key `secret` (the client secret of the cloud's credential
+/// classes). Valid from `now` for an hour.
+pub fn mint_identity_token(
+    world: &World,
+    master: &MasterKey,
+    secret: &str,
+    client_id: &str,
+    tenant: &str,
+    now: Timestamp,
+) -> Result<String, Failure> {
+    let key = api_key_with_secret(world, secret)?;
+    let (principal_id, tenant_id, name) = identity_by_client_id(world, client_id).ok_or_else(|| {
+        Failure::new(ErrorCode::Unauthorized, format!("No identity has the client id '{client_id}'."))
+    })?;
+    if tenant_id != tenant {
+        return Err(Failure::new(
             ErrorCode::Unauthorized,
-            "The access token is not valid, has expired or its API key was revoked.",
-        )
-    };
+            format!("The identity '{name}' lives in tenant {tenant_id}, not in {tenant}."),
+        ));
+    }
+    Ok(sign(
+        master,
+        serde_json::json!({
+            "iss": "keyblade", "sub": key.id, "name": key.name, "oid": principal_id, "tid": tenant_id,
+            "idn": name, "iat": now.0, "exp": now.0 + TOKEN_SECONDS,
+        }),
+    ))
+}
+
+/// The identity an identity token names, if the token is authentic and unexpired, its API key
+/// is not revoked and the identity still exists.
+pub fn verify_identity_token(
+    world: &World,
+    master: &MasterKey,
+    token: &str,
+    now: Timestamp,
+) -> Result<TokenIdentity, Failure> {
+    let (key, claims) = verified(world, master, token, now)?;
+    let principal_id = claims["oid"].as_str().unwrap_or_default();
+    let exists = identity_by_client_id(world, principal_id).is_some_and(|(p, ..)| p == principal_id);
+    if !exists {
+        return Err(refused());
+    }
+    let name = format!(
+        "{} (principal {principal_id}, api key {})",
+        claims["idn"].as_str().unwrap_or_default(),
+        key.name
+    );
+    Ok(TokenIdentity { principal_id: principal_id.to_owned(), name })
+}
+
+/// `(principal id, tenant id, name)` of the user-assigned identity with this client or principal
+/// id, or of the order whose system-assigned identity has this principal id.
+fn identity_by_client_id(world: &World, client_id: &str) -> Option<(String, String, String)> {
+    let user = world.identities.values().find(|i| i.client_id == client_id || i.principal_id == client_id);
+    if let Some(user) = user {
+        return Some((user.principal_id.clone(), user.tenant_id.clone(), user.name.clone()));
+    }
+    world.orders.values().find_map(|o| {
+        let system = o.system_identity.as_ref().filter(|s| s.principal_id == client_id)?;
+        Some((system.principal_id.clone(), system.tenant_id.clone(), format!("{} (system-assigned)", o.name)))
+    })
+}
+
+fn api_key_with_secret<'w>(world: &'w World, secret: &str) -> Result<&'w ApiKey, Failure> {
+    let wanted = digest(secret);
+    world
+        .api_keys
+        .values()
+        .find(|k| {
+            k.revoked.is_none() && crypto::constant_time_eq(k.secret_sha256.as_bytes(), wanted.as_bytes())
+        })
+        .ok_or_else(|| Failure::new(ErrorCode::Unauthorized, "The API key is not valid or was revoked."))
+}
+
+fn sign(master: &MasterKey, claims: serde_json::Value) -> String {
+    let header = b64url(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let signed = format!("{header}.{}", b64url(claims.to_string().as_bytes()));
+    let signature = crypto::authenticate(master, TOKEN_PURPOSE, signed.as_bytes());
+    format!("{signed}.{signature}")
+}
+
+/// The API key and claims of an authentic, unexpired token whose key is not revoked.
+fn verified<'w>(
+    world: &'w World,
+    master: &MasterKey,
+    token: &str,
+    now: Timestamp,
+) -> Result<(&'w ApiKey, serde_json::Value), Failure> {
     let (signed, signature) = token.rsplit_once('.').ok_or_else(refused)?;
     if !crypto::is_authentic(master, TOKEN_PURPOSE, signed.as_bytes(), signature) {
         return Err(refused());
@@ -94,15 +175,19 @@ pub fn verify_access_token<'w>(
             .ok_or_else(refused)?;
     let unexpired = claims["exp"].as_i64().is_some_and(|exp| now.0 < exp);
     let key = claims["sub"].as_str().and_then(|id| world.api_keys.get(id)).filter(|k| k.revoked.is_none());
-    key.filter(|_| unexpired).ok_or_else(refused)
+    let key = key.filter(|_| unexpired).ok_or_else(refused)?;
+    Ok((key, claims))
+}
+
+fn refused() -> Failure {
+    Failure::new(
+        ErrorCode::Unauthorized,
+        "The access token is not valid, has expired or its API key was revoked.",
+    )
 }
 
 fn digest(secret: &str) -> String {
     crypto::to_hex(&Sha256::digest(secret.as_bytes()))
-}
-
-fn b64url(bytes: &[u8]) -> String {
-    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
 }
 
 #[cfg(test)]
@@ -133,5 +218,36 @@ mod tests {
         fx.apply(|w, c| revoke_api_key(w, c, &key.id));
         assert!(verify_access_token(&fx.world, &master, &token, fx.now).is_err(), "revoked");
         assert!(mint_access_token(&fx.world, &master, &secret, fx.now).is_err());
+    }
+
+    #[test]
+    fn an_identity_token_names_its_identity_in_its_tenant_only() {
+        let mut fx = Fx::new();
+        let (world, _, secret) = fx.run(|w, c| create_api_key(w, c, "sdk")).unwrap();
+        fx.world = world;
+        let master = MasterKey::from_bytes([7; 32]);
+        let identity = fx.world.identities.values().next().unwrap().clone();
+        let token = mint_identity_token(
+            &fx.world,
+            &master,
+            &secret,
+            &identity.client_id,
+            &identity.tenant_id,
+            fx.now,
+        )
+        .unwrap();
+        let named = verify_identity_token(&fx.world, &master, &token, fx.now).unwrap();
+        assert_eq!(named.principal_id, identity.principal_id);
+        assert!(named.name.contains(&identity.name) && named.name.contains("sdk"), "{}", named.name);
+
+        let elsewhere =
+            mint_identity_token(&fx.world, &master, &secret, &identity.client_id, "other", fx.now);
+        assert_eq!(elsewhere.unwrap_err().code, ErrorCode::Unauthorized);
+        let nobody = mint_identity_token(&fx.world, &master, &secret, "nobody", &identity.tenant_id, fx.now);
+        assert_eq!(nobody.unwrap_err().code, ErrorCode::Unauthorized);
+        let api_token = mint_access_token(&fx.world, &master, &secret, fx.now).unwrap();
+        assert!(verify_identity_token(&fx.world, &master, &api_token, fx.now).is_err(), "names no identity");
+        let later = Timestamp(fx.now.0 + TOKEN_SECONDS);
+        assert!(verify_identity_token(&fx.world, &master, &token, later).is_err(), "expired");
     }
 }

@@ -107,7 +107,7 @@ pub fn set_key_enabled(world: &World, vault: &str, key: &str, enabled: bool) -> 
 }
 
 /// A version can wrap or unwrap while enabled, active and not expired.
-fn usable(version: &KeyVersion, ctx: &Ctx) -> Result<(), Failure> {
+pub(super) fn usable(version: &KeyVersion, ctx: &Ctx) -> Result<(), Failure> {
     if !version.enabled || version.is_not_yet_active(ctx.now) {
         return Err(Failure::new(
             ErrorCode::EncryptionKeyDisabled,
@@ -120,7 +120,7 @@ fn usable(version: &KeyVersion, ctx: &Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
-fn open(ctx: &Ctx, version: &KeyVersion) -> Result<Zeroizing<Vec<u8>>, crypto::CryptoError> {
+pub(super) fn open(ctx: &Ctx, version: &KeyVersion) -> Result<Zeroizing<Vec<u8>>, crypto::CryptoError> {
     ctx.keys.open(&super::version_binding(&version.id), &version.sealed_private_key)
 }
 

@@ -17,21 +17,27 @@ pub fn create_key(
     vault: &str,
     req: &CreateKeyRequest,
 ) -> Result<(World, String), Failure> {
-    validation::key_name(&req.name)?;
+    check_new_key_name(world, vault, &req.name)?;
     validation::key_type_and_size(req.key_type, req.size)?;
-    let existing = world.vaults.get(vault).and_then(|v| v.keys.get(&req.name));
-    if existing.is_some_and(|k| !k.purged) {
-        return Err(Failure::new(
-            ErrorCode::KeyNameTaken,
-            format!("'{}' already exists (possibly soft-deleted).", req.name),
-        ));
-    }
     let version = import_version(world, ctx, vault, req.key_type, req.size, &req.attributes, &req.transfer)?;
     let id = version.id.clone();
     let mut next = world.clone();
     let key = Key::new(&req.name, req.key_type, req.size, version, false);
     live_vault_mut(&mut next, vault)?.keys.insert(req.name.clone(), key);
     Ok((next, id))
+}
+
+/// A new key's name: well formed and not held by a key of the vault, soft-deleted ones included.
+pub(super) fn check_new_key_name(world: &World, vault: &str, name: &str) -> Result<(), Failure> {
+    validation::key_name(name)?;
+    let existing = world.vaults.get(vault).and_then(|v| v.keys.get(name));
+    if existing.is_some_and(|k| !k.purged) {
+        return Err(Failure::new(
+            ErrorCode::KeyNameTaken,
+            format!("'{name}' already exists (possibly soft-deleted)."),
+        ));
+    }
+    Ok(())
 }
 
 /// Adds a version to a live key; the imported key must match the key's type and size.

@@ -8,6 +8,7 @@
 mod advance;
 mod api_key;
 mod at_rest;
+mod data_plane;
 mod diagnose;
 mod envelope;
 mod fix;
@@ -29,6 +30,7 @@ mod tests;
 pub use advance::{MAX_CLOCK_ADVANCE, advance, check_clock_advance};
 pub use api_key::*;
 pub use at_rest::*;
+pub use data_plane::*;
 pub use diagnose::{Stage, diagnose};
 pub use envelope::*;
 pub use fix::{apply_fix, fix_proof};

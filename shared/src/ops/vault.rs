@@ -38,6 +38,7 @@ pub fn create_vault(world: &World, req: &CreateVaultRequest) -> Result<World, Fa
         keys: Default::default(),
         deleted_at: None,
         purged: false,
+        address: super::free_vault_address(world),
     };
     let mut next = world.clone();
     next.import_keys.remove(&req.name);

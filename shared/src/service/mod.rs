@@ -9,6 +9,7 @@
 mod api_keys;
 mod at_rest;
 mod audit;
+mod data_plane;
 mod devices;
 mod directory;
 mod encryption;
@@ -25,6 +26,7 @@ use serde::{Serialize, de::DeserializeOwned};
 pub use api_keys::*;
 pub use at_rest::*;
 pub use audit::*;
+pub use data_plane::*;
 pub use devices::*;
 pub use directory::*;
 pub use encryption::*;

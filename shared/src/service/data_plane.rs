@@ -1,0 +1,196 @@
+//! The key vault data plane: the key endpoints an identity reaches with a token, each checked
+//! against the vault's firewall and access policy first ([`AsPrincipal`]), plus the operations
+//! only the data plane offers. These are not mounted under `/api`: the server's Key Vault
+//! surface maps the cloud SDKs' requests onto them, so their paths only name them in the audit
+//! trail.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Endpoint, Outcome, Route};
+use crate::api::{
+    GenerateKeyRequest, ImportJsonWebKeyRequest, KeyOperationRequest, KeyOperationResult, KeyView,
+};
+use crate::audit::AuditAction;
+use crate::catalog::{ErrorCode::*, Failure};
+use crate::model::{KeyPermission, World};
+use crate::ops::{self, Ctx};
+use crate::queries;
+
+const TAG: &str = "data plane";
+
+/// An endpoint that acts on one vault's keys, and the permission its access policy must grant.
+pub trait VaultScoped: Endpoint {
+    /// What the caller needs on the vault.
+    const PERMISSION: KeyPermission;
+    /// The vault it acts on.
+    fn vault(&self) -> &str;
+}
+
+/// `request`, made by the identity `principal`: refused with `KeyVaultBadRequestException` when
+/// the vault's firewall or access policy does not let it through.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct AsPrincipal<E> {
+    /// The caller's principal id.
+    pub principal: String,
+    /// What it asks.
+    #[serde(flatten)]
+    pub request: E,
+}
+
+impl<E: VaultScoped> Endpoint for AsPrincipal<E> {
+    type Body = E::Body;
+    type Answer = E::Answer;
+    const ROUTE: Route = E::ROUTE;
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<E::Answer>, Failure> {
+        ops::authorize_principal(world, self.request.vault(), &self.principal, E::PERMISSION)?;
+        self.request.handle(world, ctx)
+    }
+    fn audit_subject(&self) -> Option<String> {
+        self.request.audit_subject()
+    }
+}
+
+macro_rules! vault_scoped {
+    ($($endpoint:ident => $permission:ident),* $(,)?) => {$(
+        impl VaultScoped for super::$endpoint {
+            const PERMISSION: KeyPermission = KeyPermission::$permission;
+            fn vault(&self) -> &str {
+                &self.vault
+            }
+        }
+    )*};
+}
+
+vault_scoped! {
+    ListKeys => List,
+    GetKey => Get,
+    DeleteKey => Delete,
+    ListVersions => List,
+    UpdateVersion => Create,
+    ListDeletedKeys => List,
+    RecoverKey => Recover,
+    PurgeKey => Purge,
+    RotateKey => Create,
+    SetRotationPolicy => Create,
+    GenerateKey => Create,
+    ImportJsonWebKey => Create,
+    WrapWithVersion => WrapKey,
+    UnwrapWithVersion => UnwrapKey,
+}
+
+/// A key the vault generates.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct GenerateKey {
+    /// Vault name.
+    pub vault: String,
+    /// Name, type, size and attributes.
+    pub body: GenerateKeyRequest,
+}
+
+impl Endpoint for GenerateKey {
+    type Body = GenerateKeyRequest;
+    type Answer = KeyView;
+    const ROUTE: Route =
+        Route::post("/vaults/{vault}/keys/generate", TAG, "Creates a key the vault generates.")
+            .created()
+            .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidDate])
+            .audited(AuditAction::KeyCreate);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
+        let (next, _) = ops::generate_key(world, ctx, &self.vault, &self.body)?;
+        Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.body.name, ctx.now))
+    }
+}
+
+/// A key imported as a JSON Web Key.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ImportJsonWebKey {
+    /// Vault name.
+    pub vault: String,
+    /// Key name.
+    pub key: String,
+    /// The private key and its attributes.
+    pub body: ImportJsonWebKeyRequest,
+}
+
+impl Endpoint for ImportJsonWebKey {
+    type Body = ImportJsonWebKeyRequest;
+    type Answer = KeyView;
+    const ROUTE: Route =
+        Route::put("/vaults/{vault}/keys/{key}/jwk", TAG, "Imports an RSA key given as a JSON Web Key.")
+            .failing(&[
+                NotFound,
+                InvalidKeyName,
+                KeyNameTaken,
+                InvalidKeySize,
+                InvalidKeyMaterial,
+                InvalidDate,
+            ])
+            .audited(AuditAction::KeyCreate);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
+        let (next, _) = ops::import_json_web_key(world, ctx, &self.vault, &self.key, &self.body)?;
+        Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.key, ctx.now))
+    }
+}
+
+/// Wrap with one version (empty: the current one).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct WrapWithVersion {
+    /// Vault name.
+    pub vault: String,
+    /// Key name.
+    pub key: String,
+    /// Version id, or empty.
+    pub version: String,
+    /// Algorithm and value.
+    pub body: KeyOperationRequest,
+}
+
+impl Endpoint for WrapWithVersion {
+    type Body = KeyOperationRequest;
+    type Answer = KeyOperationResult;
+    const ROUTE: Route = Route::post(
+        "/vaults/{vault}/keys/{key}/versions/{version}/wrap",
+        TAG,
+        "Wraps a value with one key version.",
+    )
+    .failing(&[
+        NotFound,
+        InvalidRequest,
+        EncryptionKeyDisabled,
+        EncryptionKeyExpired,
+        VersionDecryptOnly,
+    ]);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyOperationResult>, Failure> {
+        let wrapped = ops::wrap_with_version(world, ctx, &self.vault, &self.key, &self.version, &self.body)?;
+        Ok(Outcome::read(wrapped))
+    }
+}
+
+/// Unwrap with one version (empty: the current one).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct UnwrapWithVersion {
+    /// Vault name.
+    pub vault: String,
+    /// Key name.
+    pub key: String,
+    /// Version id, or empty.
+    pub version: String,
+    /// Algorithm and value.
+    pub body: KeyOperationRequest,
+}
+
+impl Endpoint for UnwrapWithVersion {
+    type Body = KeyOperationRequest;
+    type Answer = KeyOperationResult;
+    const ROUTE: Route = Route::post(
+        "/vaults/{vault}/keys/{key}/versions/{version}/unwrap",
+        TAG,
+        "Unwraps a value with one key version.",
+    )
+    .failing(&[NotFound, InvalidRequest, InvalidCiphertext, EncryptionKeyDisabled, EncryptionKeyExpired]);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyOperationResult>, Failure> {
+        let unwrapped =
+            ops::unwrap_with_version(world, ctx, &self.vault, &self.key, &self.version, &self.body)?;
+        Ok(Outcome::read(unwrapped))
+    }
+}
