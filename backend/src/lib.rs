@@ -4,6 +4,7 @@
 mod api;
 mod at_rest;
 mod auth;
+mod azure;
 mod clock;
 mod config;
 mod element;
@@ -44,12 +45,15 @@ pub use store::{Store, StoreError};
 /// without a socket.
 pub fn app(state: AppState, dist: &Path) -> Router {
     let security = headers::SecurityHeaders::new(dist, state.is_tls());
+    let surfaces = azure::Surfaces::new(state.clone());
     Router::new()
         .nest("/api/v2", keyprotect::router(state.clone()))
+        .merge(azure::token_router(state.clone()))
         .merge(keyprotect::token_router(state.clone()))
         .merge(element::router(state.clone()))
         .nest("/api", api::router(state))
         .fallback_service(spa::service(dist))
+        .layer(axum::middleware::from_fn_with_state(surfaces, azure::route))
         .layer(axum::middleware::map_response_with_state(security, headers::add))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
@@ -58,6 +62,8 @@ pub fn app(state: AppState, dist: &Path) -> Router {
 /// A server bound to its socket, with its data directory opened, migrated and seeded.
 pub struct Server {
     listener: TcpListener,
+    /// The key vaults' data-plane addresses (127.0.0.N on the same port), under TLS on loopback.
+    vault_listeners: Vec<TcpListener>,
     router: Router,
     store: Store,
     runner: tokio::task::JoinHandle<()>,
@@ -80,6 +86,10 @@ impl Server {
         seed::add_device_manager(&store, &master, &providers).await?;
         let tls = tls::from_config(config)?;
         let listener = TcpListener::bind(config.addr).await?;
+        let vault_listeners = match tls {
+            Some(_) => bind_vault_addresses(listener.local_addr()?).await,
+            None => Vec::new(),
+        };
         let state = AppState::new(store.clone(), master, providers, config.test_clock, tls.is_some());
         let holder = runner::instance_id(&config.data_dir)?;
         let runner = tokio::spawn(runner::run(state.clone(), holder));
@@ -88,7 +98,7 @@ impl Server {
             header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout),
             max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
         };
-        Ok(Self { listener, router, store, runner, tls, limits })
+        Ok(Self { listener, vault_listeners, router, store, runner, tls, limits })
     }
 
     /// The address clients use: `https://` under TLS.
@@ -114,11 +124,30 @@ impl Server {
     /// Serves until `shutdown` completes, finishes in-flight requests, then closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let acceptor = self.tls.map(|tls| tls.acceptor);
-        let served = serve::serve(self.listener, self.router, acceptor, self.limits, shutdown).await;
+        let mut listeners = vec![self.listener];
+        listeners.extend(self.vault_listeners);
+        let served = serve::serve(listeners, self.router, acceptor, self.limits, shutdown).await;
         self.runner.abort();
         self.store.close().await;
         served
     }
+}
+
+/// When the server listens on 127.0.0.1, each vault's data plane gets its own origin on the same
+/// port at 127.0.0.N (Linux routes all of 127.0.0.0/8 to the loopback interface; a listener on
+/// 0.0.0.0 receives them all already). An address another program holds is skipped.
+async fn bind_vault_addresses(main: SocketAddr) -> Vec<TcpListener> {
+    if main.ip() != std::net::IpAddr::from([127, 0, 0, 1]) {
+        return Vec::new();
+    }
+    let mut listeners = Vec::new();
+    for n in shared::ops::VAULT_ADDRESSES {
+        match TcpListener::bind(SocketAddr::from(([127, 0, 0, n], main.port()))).await {
+            Ok(listener) => listeners.push(listener),
+            Err(error) => tracing::warn!(%error, address = n, "a vault's data-plane address is taken"),
+        }
+    }
+    listeners
 }
 
 /// Creates the data directory readable by its owner only (an existing one is left as it is).

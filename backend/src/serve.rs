@@ -31,9 +31,9 @@ pub struct Limits {
     pub max_connections: usize,
 }
 
-/// Serves `router` on `listener` until `shutdown` completes.
+/// Serves `router` on `listeners` until `shutdown` completes.
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     router: Router,
     tls: Option<TlsAcceptor>,
     limits: Limits,
@@ -42,16 +42,15 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let (accepted, mut incoming) = tokio::sync::mpsc::channel(64);
+    let acceptors: Vec<_> =
+        listeners.into_iter().map(|listener| tokio::spawn(accept(listener, accepted.clone()))).collect();
+    drop(accepted);
     loop {
         let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors and the like: wait a little instead of spinning.
-                    tracing::warn!(%error, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
+            next = incoming.recv() => match next {
+                Some(connection) => connection,
+                None => break,
             },
             () = &mut shutdown => break,
         };
@@ -78,11 +77,34 @@ pub async fn serve(
             drop(slot);
         });
     }
-    drop(listener);
+    for acceptor in acceptors {
+        acceptor.abort();
+    }
     if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
         tracing::warn!("requests still running after {DRAIN:?}; stopping anyway");
     }
     Ok(())
+}
+
+/// Accepts connections on one listener and hands them on, until nobody takes them.
+async fn accept(
+    listener: TcpListener,
+    accepted: tokio::sync::mpsc::Sender<(tokio::net::TcpStream, SocketAddr)>,
+) {
+    loop {
+        match listener.accept().await {
+            Ok(connection) => {
+                if accepted.send(connection).await.is_err() {
+                    return;
+                }
+            }
+            Err(error) => {
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                tracing::warn!(%error, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }
 
 /// Serves one connection's requests, each with the peer's address (`ConnectInfo`).

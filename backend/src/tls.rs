@@ -93,6 +93,8 @@ fn self_signed(
         _ => new_authority(&ca_file, &key_file)?,
     };
     let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+    // Each key vault's data plane answers at its own loopback address.
+    names.extend(shared::ops::VAULT_ADDRESSES.map(|n| format!("127.0.0.{n}")));
     if !listen.is_unspecified() && !listen.is_loopback() {
         names.push(listen.to_string());
     }

@@ -532,6 +532,10 @@ pub struct VaultView {
     pub tenant_id: String,
     /// Vault URI.
     pub uri: String,
+    /// The loopback address (`127.0.0.N`) at which Keyblade serves the vault's data plane to the
+    /// cloud SDKs, on the server's port; `None` when every address is taken.
+    #[serde(default)]
+    pub data_plane_address: Option<String>,
     /// Soft delete.
     pub soft_delete: bool,
     /// Retention days.
@@ -628,6 +632,8 @@ impl VaultView {
             region: vault.region.clone(),
             tenant_id: vault.tenant_id.clone(),
             uri: format!("https://{}{}/", vault.name, world.cloud.vault_host_suffix()),
+            data_plane_address: crate::ops::address_of_vault(world, &vault.name)
+                .map(|n| format!("127.0.0.{n}")),
             soft_delete: vault.soft_delete,
             retention_days: vault.retention_days,
             purge_protection: vault.purge_protection,

@@ -20,8 +20,14 @@ const WASM_OPT_VERSION: &str = "version 132";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Python packages the tests drive (schemathesis, the Key Protect and Element SDKs), pinned; installed into the
 /// git-ignored `tools/venv`.
-const PYTHON_PACKAGES: [&str; 3] =
-    ["schemathesis==4.32.5", "keyprotect==3.0.1", "solidfire-sdk-python==12.3.0.203"];
+const PYTHON_PACKAGES: [&str; 6] = [
+    "schemathesis==4.32.5",
+    "keyprotect==3.0.1",
+    "solidfire-sdk-python==12.3.0.203",
+    "azure-keyvault-keys==4.11.3",
+    "azure-identity==1.27.0",
+    "azure-mgmt-databox==4.0.0",
+];
 
 /// Where the build tools are, and the PATH that finds `wasm-bindgen` and `wasm-opt`.
 pub struct Tools {

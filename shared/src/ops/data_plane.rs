@@ -53,6 +53,25 @@ pub fn address_of_vault(world: &World, vault: &str) -> Option<u8> {
     vault_addresses(world).into_iter().find(|(_, name)| name == vault).map(|(address, _)| address)
 }
 
+/// A key URL as the cloud writes it (`https://{vault}.vault.azure.net/keys/...`) for one written
+/// with a vault's data-plane origin (`https://127.0.0.N[:port]/keys/...`, the ids the SDKs hand
+/// out). Any other URL comes back as it is, for the key URL rules to judge.
+pub fn cloud_key_url(world: &World, url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit_once(':').map_or(authority, |(host, _)| host);
+    let vault = match host.parse::<std::net::Ipv4Addr>().map(|ip| ip.octets()) {
+        Ok([127, 0, 0, n]) => vault_at_address(world, n),
+        _ => None,
+    };
+    match vault {
+        Some(vault) => format!("{scheme}://{vault}{}{path}", world.cloud.vault_host_suffix()),
+        None => url.to_owned(),
+    }
+}
+
 /// Lets `principal` do what `permission` allows on `vault`, by the rules an order's identity
 /// meets: the firewall lets it through (identities of orders pass as trusted services) and the
 /// access policy grants the permission. Both refusals carry `KeyVaultBadRequestException`, the
@@ -253,6 +272,24 @@ mod tests {
         );
         assert_eq!(address_of_vault(&world, "aaa-first-by-name"), Some(3));
         assert_eq!(free_vault_address(&world), Some(4));
+
+        let sdk_id = "https://127.0.0.3:8443/keys/k1/0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            cloud_key_url(&world, sdk_id),
+            "https://aaa-first-by-name.vault.azure.net/keys/k1/0123456789abcdef0123456789abcdef"
+        );
+        assert_eq!(
+            cloud_key_url(&world, "http://127.0.0.2/keys/k1"),
+            format!("http://{DEMO_VAULT}.vault.azure.net/keys/k1")
+        );
+        for unchanged in [
+            "https://127.0.0.9/keys/k1",
+            "https://127.0.0.1:8080/keys/k1",
+            "not a url",
+            "https://kv.vault.azure.net/keys/k",
+        ] {
+            assert_eq!(cloud_key_url(&world, unchanged), unchanged);
+        }
     }
 
     #[test]

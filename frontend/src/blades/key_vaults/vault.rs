@@ -147,6 +147,7 @@ fn Properties(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
     view! {
         <dl class="essentials">
             <dt>"Vault URI"</dt><dd class="mono">{if vault.uri.is_empty() { format!("https://{}.vault.azure.net/", vault.name) } else { vault.uri.clone() }}</dd>
+            <dt>"SDK address"</dt><dd class="mono">{vault.data_plane_address.clone().map_or_else(|| "None free".to_owned(), |a| format!("https://{a}:<port>/"))}</dd>
             <dt>"Resource group"</dt><dd>{vault.resource_group.clone()}</dd>
             <dt>"Region"</dt><dd>{vault.region.clone()}</dd>
             <dt>"Tenant"</dt><dd class="mono">{vault.tenant_id.clone()}</dd>
