@@ -14,7 +14,7 @@ mod venv;
 pub use api::{Api, REQUEST_HEADER, Reply, assert_envelope, ec_key_pkcs8, test_key_pkcs8, transfer};
 pub use browser::{Browser, Mode, Portal};
 pub use server::{TestServer, dist};
-pub use venv::venv_tool;
+pub use venv::{run_sdk_script, venv_tool};
 
 /// Generates one `#[tokio::test]` per mode for each `async fn name(mode: Mode)` listed: modules
 /// `live` (against the server) and `offline` (the static build, no `/api`).

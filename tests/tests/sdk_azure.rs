@@ -9,9 +9,8 @@
 
 use backend::Config;
 use keyblade_tests::{
-    Api, TestServer,
+    Api, TestServer, run_sdk_script,
     scenario::{Demo, create_vault},
-    venv_tool,
 };
 use serde_json::{Value, json};
 use shared::demo::DEMO_VAULT;
@@ -25,20 +24,8 @@ struct Setting {
 
 impl Setting {
     async fn run(&self, phase: &str, extra: &[(&str, &str)]) -> Value {
-        let output = tokio::process::Command::new(venv_tool("python"))
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/sdk/azure_client.py"))
-            .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
-            .envs(extra.iter().copied())
-            .env("AZ_PHASE", phase)
-            .output()
-            .await
-            .expect("python runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "the SDK script failed in phase {phase}:\n{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let env = self.env.iter().map(|(k, v)| (*k, v.as_str())).chain(extra.iter().copied());
+        let stdout = run_sdk_script("azure_client.py", env.chain([("AZ_PHASE", phase)])).await;
         serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("the script's facts")
     }
 }

@@ -4,7 +4,7 @@
 //! secrets still open, and a restart with the provider down is refused with nothing changed.
 
 use backend::{Config, LOCAL_ADMIN_PASSWORD, Server};
-use keyblade_tests::{Api, TestServer, scenario::Demo, venv_tool};
+use keyblade_tests::{Api, TestServer, run_sdk_script, scenario::Demo};
 use serde_json::json;
 use shared::demo::DEMO_VAULT;
 
@@ -44,22 +44,14 @@ async fn the_element_sdk_rekeys_the_master_key_internal_then_external() {
     );
     api.post_empty(&format!("/key-providers/{id}/test")).await.ok();
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sdk/element_client.py");
-    let output = tokio::process::Command::new(venv_tool("python"))
-        .arg(script)
-        .env("EL_HOST", server.addr.to_string())
-        .env("EL_USER", "admin")
-        .env("EL_PASSWORD", LOCAL_ADMIN_PASSWORD)
-        .env("EL_PROVIDER_ID", id.to_string())
-        .output()
-        .await
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "the SDK script failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (host, provider_id) = (server.addr.to_string(), id.to_string());
+    let env = [
+        ("EL_HOST", host.as_str()),
+        ("EL_USER", "admin"),
+        ("EL_PASSWORD", LOCAL_ADMIN_PASSWORD),
+        ("EL_PROVIDER_ID", provider_id.as_str()),
+    ];
+    run_sdk_script("element_client.py", env).await;
 
     let at_rest = api.get("/encryption-at-rest").await.ok();
     assert_eq!(at_rest["current"]["management"], "external");

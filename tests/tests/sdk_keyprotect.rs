@@ -8,9 +8,8 @@
 use std::time::Duration;
 
 use keyblade_tests::{
-    Api, TestServer,
+    Api, TestServer, run_sdk_script,
     scenario::{Demo, system_assigned},
-    venv_tool,
 };
 use serde_json::json;
 use shared::demo::{DEMO_KEY, DEMO_VAULT};
@@ -34,24 +33,16 @@ async fn the_keyprotect_sdk_runs_unchanged_against_keyblade() {
     let listed = api.get("/api-keys").await.ok();
     assert!(!listed.to_string().contains(&secret), "a listed key never shows its secret");
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sdk/keyprotect_client.py");
-    let output = tokio::process::Command::new(venv_tool("python"))
-        .arg(script)
-        .env("KP_URL", server.url(""))
-        .env("KP_APIKEY", &secret)
-        .env("KP_REVOKED_APIKEY", &revoked)
-        .env("KP_INSTANCE", DEMO_VAULT)
-        .env("KP_ORDER_KEY", DEMO_KEY)
-        .env("KP_ORDER", &demo.order)
-        .output()
-        .await
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "the SDK script failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let url = server.url("");
+    let env = [
+        ("KP_URL", url.as_str()),
+        ("KP_APIKEY", secret.as_str()),
+        ("KP_REVOKED_APIKEY", revoked.as_str()),
+        ("KP_INSTANCE", DEMO_VAULT),
+        ("KP_ORDER_KEY", DEMO_KEY),
+        ("KP_ORDER", demo.order.as_str()),
+    ];
+    run_sdk_script("keyprotect_client.py", env).await;
 
     // The SDK rotated the order's key: the runner rewraps the passkey onto the new version.
     let key = api.get(&format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}")).await.ok();

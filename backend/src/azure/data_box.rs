@@ -19,8 +19,8 @@ use shared::{
     ops, service as svc,
 };
 
-use super::{code_name, identity::bearer_identity};
-use crate::{AppState, error::AppError, session::ClientIp};
+use super::{CloudError, answered, identity::bearer_identity};
+use crate::{AppState, session::ClientIp};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -29,49 +29,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A failure in the management API's error envelope.
-struct ArmError {
-    status: StatusCode,
-    code: String,
-    message: String,
-}
-
-impl From<AppError> for ArmError {
-    fn from(error: AppError) -> Self {
-        let (status, diagnosis) = error.status_and_diagnosis();
-        ArmError { status, code: code_name(diagnosis.code), message: diagnosis.message }
-    }
-}
-
-impl From<crate::store::StoreError> for ArmError {
-    fn from(error: crate::store::StoreError) -> Self {
-        AppError::from(error).into()
-    }
-}
-
-impl IntoResponse for ArmError {
-    fn into_response(self) -> Response {
-        let mut response =
-            (self.status, Json(json!({"error": {"code": self.code, "message": self.message}})))
-                .into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
-        }
-        response
-    }
-}
-
-fn arm_error(status: StatusCode, code: &str, message: impl Into<String>) -> ArmError {
-    ArmError { status, code: code.to_owned(), message: message.into() }
+fn arm_error(status: StatusCode, code: &str, message: impl Into<String>) -> CloudError {
+    CloudError::new(status, code, message)
 }
 
 async fn handle(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
-    match serve(state, parts, body).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+    answered(serve(state, parts, body)).await
 }
 
 /// Which jobs a path names.
@@ -87,7 +50,7 @@ impl Scope<'_> {
     }
 }
 
-async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> Result<Response, ArmError> {
+async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> Result<Response, CloudError> {
     let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, &state).await?;
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let Some(identity) = bearer_identity(&state, &headers).await? else {
@@ -134,7 +97,7 @@ async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> Result<Respons
     }
 }
 
-fn find_job<'w>(world: &'w World, scope: &Scope<'_>, name: &str) -> Result<&'w Order, ArmError> {
+fn find_job<'w>(world: &'w World, scope: &Scope<'_>, name: &str) -> Result<&'w Order, CloudError> {
     world.orders.values().find(|o| scope.holds(o) && o.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
         arm_error(
             StatusCode::NOT_FOUND,
@@ -144,7 +107,7 @@ fn find_job<'w>(world: &'w World, scope: &Scope<'_>, name: &str) -> Result<&'w O
     })
 }
 
-async fn list_jobs(state: &AppState, scope: &Scope<'_>) -> Result<Response, ArmError> {
+async fn list_jobs(state: &AppState, scope: &Scope<'_>) -> Result<Response, CloudError> {
     let world = state.store().load().await?.world;
     let jobs: Vec<Value> =
         world.orders.values().filter(|o| scope.holds(o)).map(|o| job_resource(&world, o)).collect();
@@ -160,7 +123,7 @@ async fn update_job(
     scope: &Scope<'_>,
     name: &str,
     body: &Bytes,
-) -> Result<Response, ArmError> {
+) -> Result<Response, CloudError> {
     let body: Value = serde_json::from_slice(body).map_err(|e| {
         arm_error(StatusCode::BAD_REQUEST, "InvalidRequestContent", format!("The body is not JSON: {e}"))
     })?;

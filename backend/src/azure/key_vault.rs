@@ -26,7 +26,7 @@ use shared::{
     service::{self as svc, AsPrincipal, VaultScoped},
 };
 
-use super::{code_name, identity::bearer_identity, origin, vault_address};
+use super::{CloudError, answered, identity::bearer_identity, origin, vault_address};
 use crate::{AppState, error::AppError, session::ClientIp};
 
 /// The whole data plane: one handler that reads the path as the SDK writes it (a trailing slash
@@ -38,50 +38,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A failure in Key Vault's error envelope. An access refusal is a 403, as Key Vault answers it.
-pub(super) struct KvError {
-    status: StatusCode,
-    code: String,
-    message: String,
+fn not_found(what: &str) -> CloudError {
+    CloudError::new(StatusCode::NOT_FOUND, "KeyNotFound", format!("{what} was not found in this key vault."))
 }
 
-impl From<AppError> for KvError {
-    fn from(error: AppError) -> Self {
-        let (status, diagnosis) = error.status_and_diagnosis();
-        let status = if diagnosis.code == ErrorCode::KeyVaultBadRequestException {
-            StatusCode::FORBIDDEN
-        } else {
-            status
-        };
-        KvError { status, code: code_name(diagnosis.code), message: diagnosis.message }
-    }
+fn bad_parameter(message: impl Into<String>) -> CloudError {
+    CloudError::new(StatusCode::BAD_REQUEST, "BadParameter", message)
 }
 
-impl From<crate::store::StoreError> for KvError {
-    fn from(error: crate::store::StoreError) -> Self {
-        AppError::from(error).into()
-    }
+/// Key Vault answers an access refusal with 403, whatever status the portal gives its code.
+fn as_key_vault_answers(error: AppError) -> CloudError {
+    let refused = error.code() == ErrorCode::KeyVaultBadRequestException;
+    let error = CloudError::from(error);
+    if refused { CloudError { status: StatusCode::FORBIDDEN, ..error } } else { error }
 }
 
-impl IntoResponse for KvError {
-    fn into_response(self) -> Response {
-        (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response()
-    }
-}
-
-fn not_found(what: &str) -> KvError {
-    KvError {
-        status: StatusCode::NOT_FOUND,
-        code: "KeyNotFound".into(),
-        message: format!("{what} was not found in this key vault."),
-    }
-}
-
-fn bad_parameter(message: impl Into<String>) -> KvError {
-    KvError { status: StatusCode::BAD_REQUEST, code: "BadParameter".into(), message: message.into() }
-}
-
-type KvResult = Result<Response, KvError>;
+type KvResult = Result<Response, CloudError>;
 
 /// Who calls, on which vault, and how the answer names things.
 struct Caller {
@@ -96,12 +68,12 @@ struct Caller {
 }
 
 impl Caller {
-    async fn run<E: VaultScoped>(&self, request: E) -> Result<E::Answer, KvError> {
+    async fn run<E: VaultScoped>(&self, request: E) -> Result<E::Answer, CloudError> {
         let request = AsPrincipal { principal: self.principal.clone(), request };
-        Ok(self.state.execute(request, &self.actor).await?.answer)
+        Ok(self.state.execute(request, &self.actor).await.map_err(as_key_vault_answers)?.answer)
     }
 
-    async fn key(&self, name: &str) -> Result<KeyView, KvError> {
+    async fn key(&self, name: &str) -> Result<KeyView, CloudError> {
         self.run(svc::GetKey { vault: self.vault.clone(), key: name.to_owned() }).await.map_err(|e| {
             if e.status == StatusCode::NOT_FOUND {
                 not_found(&format!("A key with (name/id) {name}"))
@@ -214,17 +186,14 @@ fn op_name(op: KeyOperation) -> &'static str {
 }
 
 /// The version a path names: the current one for an empty or missing segment.
-fn pick<'k>(key: &'k KeyView, version: &str) -> Result<&'k KeyVersionView, KvError> {
+fn pick<'k>(key: &'k KeyView, version: &str) -> Result<&'k KeyVersionView, CloudError> {
     let found =
         if version.is_empty() { key.versions.last() } else { key.versions.iter().find(|v| v.id == version) };
     found.ok_or_else(|| not_found(&format!("Version '{version}' of key '{}'", key.name)))
 }
 
 async fn handle(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
-    match serve(state, parts, body).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+    answered(serve(state, parts, body)).await
 }
 
 async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> KvResult {
@@ -235,11 +204,11 @@ async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> KvResult {
         .and_then(|address| ops::vault_at_address(&snapshot.world, address))
         .and_then(|name| snapshot.world.vaults.get(&name).filter(|v| v.is_live()).cloned());
     let Some(vault) = vault else {
-        return Err(KvError {
-            status: StatusCode::NOT_FOUND,
-            code: "VaultNotFound".into(),
-            message: "No live key vault answers at this address.".into(),
-        });
+        return Err(CloudError::new(
+            StatusCode::NOT_FOUND,
+            "VaultNotFound",
+            "No live key vault answers at this address.",
+        ));
     };
     let Some(identity) = bearer_identity(&state, &headers).await? else {
         return Ok(challenge(&headers, &vault.tenant_id));
@@ -278,11 +247,11 @@ async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> KvResult {
         (Method::GET, ["deletedkeys", name]) => get_deleted(&caller, name).await,
         (Method::DELETE, ["deletedkeys", name]) => purge_key(&caller, name).await,
         (Method::POST, ["deletedkeys", name, "recover"]) => recover_key(&caller, name).await,
-        _ => Err(KvError {
-            status: StatusCode::NOT_FOUND,
-            code: "NotFound".into(),
-            message: format!("Keyblade's key vault data plane has no route {}.", uri.path()),
-        }),
+        _ => Err(CloudError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("Keyblade's key vault data plane has no route {}.", uri.path()),
+        )),
     }
 }
 
@@ -337,7 +306,7 @@ impl Query {
     }
 }
 
-fn json_body(body: &Bytes) -> Result<Value, KvError> {
+fn json_body(body: &Bytes) -> Result<Value, CloudError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
@@ -345,7 +314,7 @@ fn json_body(body: &Bytes) -> Result<Value, KvError> {
 }
 
 /// `attributes.enabled`, `nbf` and `exp` over `base`.
-fn attributes(body: &Value, base: VersionAttributes) -> Result<VersionAttributes, KvError> {
+fn attributes(body: &Value, base: VersionAttributes) -> Result<VersionAttributes, CloudError> {
     let attributes = &body["attributes"];
     let time = |name: &str, current: Option<Timestamp>| match &attributes[name] {
         Value::Null => Ok(current),
@@ -361,7 +330,7 @@ fn attributes(body: &Value, base: VersionAttributes) -> Result<VersionAttributes
     })
 }
 
-fn key_type(kty: &Value) -> Result<KeyType, KvError> {
+fn key_type(kty: &Value) -> Result<KeyType, CloudError> {
     serde_json::from_value(kty.clone())
         .map_err(|_| bad_parameter(format!("Key type {kty} is not offered: use RSA, RSA-HSM or EC.")))
 }
@@ -496,7 +465,7 @@ async fn delete_key(caller: &Caller, name: &str) -> KvResult {
     Ok(Json(caller.bundle(&deleted, pick(&deleted, "")?)).into_response())
 }
 
-async fn deleted_key(caller: &Caller, name: &str) -> Result<KeyView, KvError> {
+async fn deleted_key(caller: &Caller, name: &str) -> Result<KeyView, CloudError> {
     let deleted = caller.run(svc::ListDeletedKeys { vault: caller.vault.clone() }).await?;
     deleted
         .into_iter()

@@ -17,15 +17,16 @@ mod key_vault;
 use std::net::Ipv4Addr;
 
 use axum::{
-    Router,
+    Json, Router,
     extract::{Request, State},
-    http::{HeaderMap, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
+use serde_json::json;
 use tower::ServiceExt;
 
-use crate::AppState;
+use crate::{AppState, error::AppError};
 
 pub use identity::router as token_router;
 
@@ -89,7 +90,50 @@ fn authority_origin(headers: &HeaderMap) -> String {
     }
 }
 
-/// The wire name of a catalog code (`SsemUserError...`).
-fn code_name(code: shared::catalog::ErrorCode) -> String {
-    serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+/// A failure in the envelope Key Vault and the management API share:
+/// `{"error": {"code", "message"}}`, the code being the catalog's wire name.
+pub(super) struct CloudError {
+    status: StatusCode,
+    code: String,
+    message: String,
+}
+
+impl CloudError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> CloudError {
+        CloudError { status, code: code.to_owned(), message: message.into() }
+    }
+}
+
+impl From<AppError> for CloudError {
+    fn from(error: AppError) -> Self {
+        let (status, diagnosis) = error.status_and_diagnosis();
+        let code = serde_json::to_value(diagnosis.code).ok().and_then(|v| v.as_str().map(str::to_owned));
+        CloudError { status, code: code.unwrap_or_default(), message: diagnosis.message }
+    }
+}
+
+impl From<crate::store::StoreError> for CloudError {
+    fn from(error: crate::store::StoreError) -> Self {
+        AppError::from(error).into()
+    }
+}
+
+impl IntoResponse for CloudError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED
+            && !response.headers().contains_key(header::WWW_AUTHENTICATE)
+        {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+        }
+        response
+    }
+}
+
+/// Runs a surface's handler and words its failure in the shared envelope.
+async fn answered(served: impl Future<Output = Result<Response, CloudError>>) -> Response {
+    served.await.unwrap_or_else(IntoResponse::into_response)
 }
