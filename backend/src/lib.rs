@@ -165,7 +165,7 @@ pub async fn serve(config: Config) -> io::Result<()> {
     println!("Keyblade is running at {}", server.url()?);
     if let Some(ca) = server.ca_file() {
         println!("Its TLS certificate is signed by a local CA: trust {} in your clients", ca.display());
-        println!("  (for example REQUESTS_CA_BUNDLE={} or SSL_CERT_FILE for Python SDKs).", ca.display());
+        println!("  (for example REQUESTS_CA_BUNDLE={} for Python SDKs built on requests).", ca.display());
     }
     server.run(ctrl_c()).await?;
     println!("Keyblade stopped.");
