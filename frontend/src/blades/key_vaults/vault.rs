@@ -21,6 +21,19 @@ use crate::{
     panels::create_key::CreateKeyPanel,
 };
 
+/// Where the cloud SDKs reach this vault: its loopback address on the server's port. The offline
+/// demo has no server to reach.
+fn sdk_address(address: Option<&str>, offline: bool) -> String {
+    match address {
+        _ if offline => "Served by a Keyblade server, not the offline demo".to_owned(),
+        None => "None: every address is taken".to_owned(),
+        Some(address) => {
+            let port = web_sys::window().and_then(|w| w.location().port().ok()).filter(|p| !p.is_empty());
+            format!("https://{address}{}/", port.map(|p| format!(":{p}")).unwrap_or_default())
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Tab {
     Properties,
@@ -147,7 +160,7 @@ fn Properties(vault: VaultView, error: RwSignal<Option<ApiError>>) -> impl IntoV
     view! {
         <dl class="essentials">
             <dt>"Vault URI"</dt><dd class="mono">{if vault.uri.is_empty() { format!("https://{}.vault.azure.net/", vault.name) } else { vault.uri.clone() }}</dd>
-            <dt>"SDK address"</dt><dd class="mono">{vault.data_plane_address.clone().map_or_else(|| "None free".to_owned(), |a| format!("https://{a}:<port>/"))}</dd>
+            <dt>"SDK address"</dt><dd class="mono">{sdk_address(vault.data_plane_address.as_deref(), use_backend().is_offline())}</dd>
             <dt>"Resource group"</dt><dd>{vault.resource_group.clone()}</dd>
             <dt>"Region"</dt><dd>{vault.region.clone()}</dd>
             <dt>"Tenant"</dt><dd class="mono">{vault.tenant_id.clone()}</dd>
