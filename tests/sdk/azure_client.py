@@ -157,5 +157,11 @@ elif PHASE == "fixed":
     wrapped = crypto(key_id).wrap_key(KeyWrapAlgorithm.rsa_oaep_256, b"y" * 32)
     assert crypto(key_id).unwrap_key(KeyWrapAlgorithm.rsa_oaep_256, wrapped.encrypted_key).key == b"y" * 32
     assert put_order_on(key_id).details.key_encryption_key.kek_type == "CustomerManaged"
+    # Back to the Microsoft managed key, and onto the SDK's key once more.
+    microsoft = JobResourceUpdateParameter(details=UpdateJobDetails(
+        key_encryption_key=KeyEncryptionKey(kek_type="MicrosoftManaged")))
+    assert arm.jobs.begin_update(RG, JOB, microsoft).result().details.key_encryption_key.kek_type == "MicrosoftManaged"
+    assert arm.jobs.get(RG, JOB).details.key_encryption_key.kek_type == "MicrosoftManaged"
+    assert put_order_on(key_id).details.key_encryption_key.kek_type == "CustomerManaged"
 
 print(json.dumps(facts))
