@@ -21,6 +21,7 @@ pub mod crypto;
 pub mod demo;
 pub mod model;
 pub mod ops;
+pub mod pki;
 pub mod queries;
 pub mod service;
 pub mod validation;
