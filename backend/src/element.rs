@@ -307,6 +307,7 @@ fn result_type(operation: &OperationView) -> &'static str {
         OperationKind::ProvisionVault { .. } => "CreateKeyVault",
         OperationKind::RollOverServiceKey { .. } => "RollOverServiceDataEncryptionKey",
         OperationKind::RewrapRegistrations { .. } => "RewrapRegistrations",
+        OperationKind::RotateSecrets { .. } => "StartSecretRotation",
     }
 }
 

@@ -185,6 +185,19 @@ pub fn status_of(code: ErrorCode) -> u16 {
         // Failed Dependency: the request is sound, the key provider it relies on did not do its part.
         KeyProviderUnreachable => 424,
         MasterKeyUnavailable => 503,
+        // Secret rotation: a run that may not start now is a conflict; a share or credential to
+        // correct is not.
+        SecretRotationInProgress | ReRunWithoutFailedRotation | ReRunRequired | StampUpdateRequired => 409,
+        InvalidSecretRotationParameters
+        | CertificateShareLayoutInvalid
+        | CertificateEndpointMissing
+        | CertificatePasswordInvalid
+        | CertificateNameMismatch
+        | CertificateExpired
+        | CertificateKeyTooShort
+        | CertificateAuthorityChangeNotSupported
+        | CertificateKeyMismatch
+        | InvalidBmcCredential => 422,
     }
 }
 

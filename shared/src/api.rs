@@ -1202,3 +1202,69 @@ impl std::fmt::Debug for KeyOperationResult {
         f.debug_struct("KeyOperationResult").field("version", &self.version).finish_non_exhaustive()
     }
 }
+
+/// One file of a certificate share.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CertificateFile {
+    /// Its path in the share, `Certificates\AAD\<endpoint>\<name>.pfx` (`\` or `/`).
+    pub path: String,
+    /// The `.pfx` file, standard base64.
+    pub content: String,
+}
+
+impl std::fmt::Debug for CertificateFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateFile").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+/// Start a secret rotation, with the parameters of the cmdlet it reproduces.
+#[derive(Serialize, Deserialize, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StartSecretRotationRequest {
+    /// Rotate the internal secrets (from 1811: only them).
+    #[serde(default)]
+    pub internal: bool,
+    /// Repeat the run that failed.
+    #[serde(default)]
+    pub re_run: bool,
+    /// The share the files come from, as the operator names it (shown in the run history).
+    #[serde(default)]
+    pub pfx_files_path: String,
+    /// The share's files, uploaded with the request.
+    #[serde(default)]
+    pub pfx_files: Vec<CertificateFile>,
+    /// The one password of every `.pfx` file.
+    #[serde(default)]
+    pub certificate_password: Option<String>,
+}
+
+impl std::fmt::Debug for StartSecretRotationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartSecretRotationRequest")
+            .field("internal", &self.internal)
+            .field("re_run", &self.re_run)
+            .field("pfx_files", &self.pfx_files)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Update the baseboard management controller credential of every server.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SetBmcCredentialRequest {
+    /// The new user name (at most 16 characters); none keeps the current one.
+    #[serde(default)]
+    pub bmc_user: Option<String>,
+    /// The new password (required).
+    pub bmc_password: String,
+}
+
+impl std::fmt::Debug for SetBmcCredentialRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetBmcCredentialRequest").field("bmc_user", &self.bmc_user).finish_non_exhaustive()
+    }
+}

@@ -535,5 +535,116 @@ fn text_of(code: ErrorCode) -> CodeText {
             ],
             "Yes, when the master key can be reached again.",
         ),
+        SecretRotationInProgress => t(
+            "SecretRotationInProgress",
+            "A secret rotation of this stamp is already running; only one runs at a time and nothing new was started.",
+            &[
+                "Follow the running rotation in the stamp's run history until it ends.",
+                "Start the next rotation afterwards if one is still needed.",
+            ],
+            "Yes, when the running rotation has ended.",
+        ),
+        InvalidSecretRotationParameters => t(
+            "InvalidSecretRotationParameters",
+            "The parameters do not describe a run this stamp's version can do: from version 1811 internal and external secrets rotate in separate runs, and an external run needs the certificate files and their password.",
+            &[
+                "For internal secrets, send internal with no certificate files.",
+                "For external certificates, send the .pfx files and the one password that opens them, without internal.",
+            ],
+            "Yes.",
+        ),
+        ReRunWithoutFailedRotation => t(
+            "SecretRotationReRunNotAllowed",
+            "reRun repeats a rotation that failed. The stamp has no failed rotation of this kind to repeat.",
+            &["Start an ordinary rotation (without reRun) instead."],
+            "Yes.",
+        ),
+        ReRunRequired => t(
+            "SecretRotationReRunRequired",
+            "The stamp's last rotation failed partway. Until a re-run of the same kind (internal or external) succeeds, no other rotation may start; the endpoints not yet switched still use their old certificates.",
+            &[
+                "Read the failed run's error and fix what it names (for external certificates, replace the files in the share with corrected copies from your backup).",
+                "Start the rotation again with reRun, with the same kind as the failed run.",
+            ],
+            "Yes, with a re-run.",
+        ),
+        StampUpdateRequired => t(
+            "StampUpdateRequiredForRotation",
+            "Secret rotation needs version 1803 or later, and a stamp whose secrets were rotated before must be on 1811 or later to rotate them again.",
+            &["Update the stamp to version 1811 or later, then start the rotation again."],
+            "Yes, after an update.",
+        ),
+        CertificateShareLayoutInvalid => t(
+            "CertificateFolderStructureInvalid",
+            "Every file must sit under Certificates\\AAD\\<endpoint>\\ or Certificates\\ADFS\\<endpoint>\\, the identity-provider folder matching the stamp. The cmdlet reports this layout problem misleadingly as \"Cannot bind argument to parameter 'Path' because it is null.\", which reads like a share access problem but is not.",
+            &[
+                "Put the files under a top folder named Certificates, then a folder named after the stamp's identity provider (AAD or ADFS), then one folder per endpoint.",
+                "Upload the share again.",
+            ],
+            "Yes.",
+        ),
+        CertificateEndpointMissing => t(
+            "CertificateEndpointFolderMissing",
+            "Each external endpoint of the stamp needs its own folder in the share holding exactly one .pfx file.",
+            &[
+                "Add the folder named in the message with the endpoint's .pfx file.",
+                "Upload the share again.",
+            ],
+            "Yes.",
+        ),
+        CertificatePasswordInvalid => t(
+            "CertificatePasswordInvalid",
+            "All certificate files of a rotation share one password. At least one file does not open with the password given.",
+            &[
+                "Export the named file again with the same password as the others, or give the password they were made with.",
+            ],
+            "Yes.",
+        ),
+        CertificateNameMismatch => t(
+            "CertificateNameMismatch",
+            "Each certificate's DNS names must cover the host name of the endpoint it serves.",
+            &[
+                "Check that the file sits in the right endpoint folder.",
+                "Otherwise request a certificate whose subject alternative names include the host named in the message.",
+            ],
+            "Yes.",
+        ),
+        CertificateExpired => t(
+            "CertificateExpired",
+            "A certificate can only be installed while it is valid.",
+            &["Replace the named file with a certificate that is valid now."],
+            "Yes.",
+        ),
+        CertificateKeyTooShort => t(
+            "CertificateKeyTooShort",
+            "External endpoint certificates need RSA keys of at least 2048 bits.",
+            &["Request the named certificate again with a key of 2048 bits or more."],
+            "Yes.",
+        ),
+        CertificateAuthorityChangeNotSupported => t(
+            "CertificateAuthorityChangeNotSupported",
+            "Moving to self-signed certificates is never supported; moving to an enterprise CA needs version 1903 (before 1903 only the enterprise CA used at deployment may issue the new certificates); moving to a public CA needs 1803.",
+            &[
+                "Issue the certificates from a certificate authority the table allows for this version, or update the stamp first.",
+            ],
+            "Yes.",
+        ),
+        CertificateKeyMismatch => t(
+            "CertificateKeyMismatch",
+            "The rotation stopped at the named endpoint: its .pfx file holds a private key that is not the certificate's. Endpoints switched before it use their new certificates; the others still use their old ones.",
+            &[
+                "Export the named certificate again together with its own private key, into the same folder of the share.",
+                "Start the rotation again with reRun.",
+            ],
+            "Yes, with a re-run.",
+        ),
+        InvalidBmcCredential => t(
+            "InvalidBmcCredential",
+            "The BMC password is required, and the optional user name has at most 16 characters.",
+            &[
+                "Give a password, and a user name of 16 characters or fewer (or none to keep the current one).",
+            ],
+            "Yes.",
+        ),
     }
 }

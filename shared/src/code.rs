@@ -173,6 +173,48 @@ pub enum ErrorCode {
     /// A secret is sealed under a master key this instance does not hold.
     #[serde(rename = "MasterKeyUnavailable")]
     MasterKeyUnavailable,
+    /// A secret rotation of this stamp is already running.
+    #[serde(rename = "SecretRotationInProgress")]
+    SecretRotationInProgress,
+    /// The rotation's parameters do not fit the stamp's version.
+    #[serde(rename = "InvalidSecretRotationParameters")]
+    InvalidSecretRotationParameters,
+    /// A re-run was asked for, but no rotation of that kind failed.
+    #[serde(rename = "SecretRotationReRunNotAllowed")]
+    ReRunWithoutFailedRotation,
+    /// The last rotation failed: only a re-run of the same kind may follow.
+    #[serde(rename = "SecretRotationReRunRequired")]
+    ReRunRequired,
+    /// This stamp must be updated before its secrets can rotate.
+    #[serde(rename = "StampUpdateRequiredForRotation")]
+    StampUpdateRequired,
+    /// The certificate share's folders are not laid out as the rotation expects.
+    #[serde(rename = "CertificateFolderStructureInvalid")]
+    CertificateShareLayoutInvalid,
+    /// An endpoint's folder, or the .pfx file in it, is missing from the share.
+    #[serde(rename = "CertificateEndpointFolderMissing")]
+    CertificateEndpointMissing,
+    /// The certificate password does not open a .pfx file of the share.
+    #[serde(rename = "CertificatePasswordInvalid")]
+    CertificatePasswordInvalid,
+    /// A certificate does not name the endpoint whose folder it is in.
+    #[serde(rename = "CertificateNameMismatch")]
+    CertificateNameMismatch,
+    /// A certificate of the share has expired or is not valid yet.
+    #[serde(rename = "CertificateExpired")]
+    CertificateExpired,
+    /// A certificate's RSA key is shorter than 2048 bits.
+    #[serde(rename = "CertificateKeyTooShort")]
+    CertificateKeyTooShort,
+    /// The change of certificate authority is not supported on this stamp's version.
+    #[serde(rename = "CertificateAuthorityChangeNotSupported")]
+    CertificateAuthorityChangeNotSupported,
+    /// A certificate's private key does not belong to it, found when the certificate was applied.
+    #[serde(rename = "CertificateKeyMismatch")]
+    CertificateKeyMismatch,
+    /// The baseboard management controller credential is not valid.
+    #[serde(rename = "InvalidBmcCredential")]
+    InvalidBmcCredential,
 }
 
 impl ErrorCode {
@@ -228,6 +270,24 @@ impl ErrorCode {
         ErrorCode::KeyProviderUnreachable,
         ErrorCode::KeyProviderInUse,
         ErrorCode::MasterKeyUnavailable,
+    ];
+
+    /// The codes of secret rotation and the BMC credential (listed last).
+    pub const SECRET_ROTATION: [ErrorCode; 14] = [
+        ErrorCode::SecretRotationInProgress,
+        ErrorCode::InvalidSecretRotationParameters,
+        ErrorCode::ReRunWithoutFailedRotation,
+        ErrorCode::ReRunRequired,
+        ErrorCode::StampUpdateRequired,
+        ErrorCode::CertificateShareLayoutInvalid,
+        ErrorCode::CertificateEndpointMissing,
+        ErrorCode::CertificatePasswordInvalid,
+        ErrorCode::CertificateNameMismatch,
+        ErrorCode::CertificateExpired,
+        ErrorCode::CertificateKeyTooShort,
+        ErrorCode::CertificateAuthorityChangeNotSupported,
+        ErrorCode::CertificateKeyMismatch,
+        ErrorCode::InvalidBmcCredential,
     ];
 
     /// Whether this is one of the documented catalog codes (as opposed to an input error).

@@ -12,6 +12,9 @@ use crate::code::ErrorCode;
 pub use crate::crypto::PublicKeyMaterial;
 use crate::crypto::{ImportKey, Sealed};
 
+mod stamp;
+pub use stamp::*;
+
 /// Seconds since the Unix epoch. The crate never reads the clock: callers pass `now` in.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -830,6 +833,7 @@ impl World {
             api_keys: self.api_keys.settled(),
             master_keys: self.master_keys.settled(),
             key_providers: self.key_providers.settled(),
+            stamps: self.stamps.settled(),
             audit: self.audit.clone(),
         }
     }
@@ -872,6 +876,9 @@ pub struct World {
     /// External key providers that can keep the master key, by id (decimal).
     #[serde(default)]
     pub key_providers: Table<KeyProvider>,
+    /// Stamps and their infrastructure secrets, by name.
+    #[serde(default)]
+    pub stamps: Table<Stamp>,
     /// The audit trail. Only the service layer appends to it (no operation touches it), and the
     /// server's store chains each entry onto the stored log as it commits.
     #[serde(default)]
@@ -1007,6 +1014,11 @@ pub enum Subject {
     },
     /// The instance's encryption at rest (its master key and key providers).
     EncryptionAtRest,
+    /// A stamp (its infrastructure secrets).
+    Stamp {
+        /// Stamp name.
+        stamp: String,
+    },
 }
 
 impl Subject {
@@ -1021,6 +1033,7 @@ impl Subject {
             Subject::DeviceManager { manager } => format!("device manager {manager}"),
             Subject::Device { manager, device } => format!("device {device} of {manager}"),
             Subject::EncryptionAtRest => "encryption at rest".to_string(),
+            Subject::Stamp { stamp } => format!("stamp {stamp}"),
         }
     }
 
@@ -1033,6 +1046,7 @@ impl Subject {
             Subject::DeviceManager { manager } => format!("managers/{manager}"),
             Subject::Device { manager, device } => format!("managers/{manager}/devices/{device}"),
             Subject::EncryptionAtRest => "encryption-at-rest".to_string(),
+            Subject::Stamp { stamp } => format!("stamps/{stamp}"),
         }
     }
 }
@@ -1081,6 +1095,18 @@ pub enum OperationKind {
         /// between.
         batch: u32,
     },
+    /// Rotate a stamp's secrets: internal ones, external certificates (validated before the run
+    /// started and waiting as the stamp's pending certificates), or both.
+    RotateSecrets {
+        /// Stamp name.
+        stamp: String,
+        /// What the run rotates.
+        scope: RotationScope,
+        /// A re-run of a failed run.
+        re_run: bool,
+        /// The endpoints whose certificates it applies, in step order.
+        endpoints: Vec<StampEndpoint>,
+    },
 }
 
 /// A resource a rotation rewraps.
@@ -1128,6 +1154,14 @@ impl OperationKind {
             }
             OperationKind::RekeyMasterKey { provider, .. } => {
                 format!("Rekey the master key (External, key provider {})", provider.unwrap_or_default())
+            }
+            OperationKind::RotateSecrets { stamp, scope, re_run, .. } => {
+                let what = match scope {
+                    RotationScope::Internal => "internal secrets",
+                    RotationScope::External => "external certificates",
+                    RotationScope::InternalAndExternal => "internal secrets and external certificates",
+                };
+                format!("Rotate the {what} of stamp {stamp}{}", if *re_run { " (re-run)" } else { "" })
             }
         }
     }

@@ -106,16 +106,20 @@ pub struct Validity {
     pub not_after: Timestamp,
 }
 
-/// Makes a certificate for a new RSA key of `bits` bits: self-signed when `issuer` is `None`,
-/// else signed by the issuer (whose common name is `issuer.0`).
+/// A new RSA key of `bits` bits for [`issue`].
+pub fn new_key(bits: usize, rng: &mut Rng) -> Result<PrivateKey, PkiError> {
+    crypto::generate_rsa(bits, rng).map_err(|e| PkiError::Signing(e.to_string()))
+}
+
+/// Makes a certificate for `key`: self-signed when `issuer` is `None`, else signed by the
+/// issuer (whose common name is `issuer.0`).
 pub fn issue(
     profile: &Profile<'_>,
-    bits: usize,
+    key: PrivateKey,
     validity: Validity,
     issuer: Option<(&str, &KeyedCertificate)>,
     rng: &mut Rng,
 ) -> Result<KeyedCertificate, PkiError> {
-    let key = crypto::generate_rsa(bits, rng).map_err(|e| PkiError::Signing(e.to_string()))?;
     let signer = RsaSigner::new(&key)?;
     let mut params = params_for(profile)?;
     params.not_before = date(validity.not_before)?;
@@ -289,6 +293,22 @@ pub fn facts(der: &[u8]) -> Result<CertificateFacts, PkiError> {
     })
 }
 
+/// Whether `pkcs8` is the private key of the certificate `der` (same RSA modulus and exponent).
+pub fn key_matches(der: &[u8], pkcs8: &[u8]) -> bool {
+    let Ok(private) = crypto::private_key_from_pkcs8(pkcs8) else {
+        return false;
+    };
+    let Ok((_, certificate)) = x509_parser::parse_x509_certificate(der) else {
+        return false;
+    };
+    let Ok(ParsedKey::RSA(public)) = certificate.public_key().parsed() else {
+        return false;
+    };
+    let trim = |bytes: &[u8]| bytes.iter().skip_while(|b| **b == 0).copied().collect::<Vec<u8>>();
+    use rsa::traits::PublicKeyParts;
+    trim(public.modulus) == trim(&private.n_bytes()) && trim(public.exponent) == trim(&private.e_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use getrandom::SysRng;
@@ -306,12 +326,13 @@ mod tests {
     #[test]
     fn a_certificate_from_an_authority_travels_in_a_pfx_and_reads_back() {
         let rng = &mut UnwrapErr(SysRng);
+        let ca_key = new_key(2048, rng).unwrap();
         let authority =
-            issue(&Profile::Authority("Contoso Enterprise CA"), 2048, validity(3650), None, rng).unwrap();
+            issue(&Profile::Authority("Contoso Enterprise CA"), ca_key, validity(3650), None, rng).unwrap();
         let names = vec!["adminportal.local.azurestack.external".to_owned()];
         let leaf = issue(
             &Profile::Server(&names),
-            2048,
+            new_key(2048, rng).unwrap(),
             validity(365),
             Some(("Contoso Enterprise CA", &authority)),
             rng,
@@ -333,6 +354,9 @@ mod tests {
         assert_eq!(opened.certificate, leaf.der);
         assert_eq!(opened.chain, vec![authority.der.clone()]);
         assert_eq!(crypto::private_key_from_pkcs8(&opened.pkcs8).unwrap(), leaf.key);
+        assert!(key_matches(&opened.certificate, &opened.pkcs8));
+        let other = crypto::private_key_to_pkcs8(&authority.key).unwrap();
+        assert!(!key_matches(&opened.certificate, &other));
         assert_eq!(read_pfx(&pfx, "wrong").err(), Some(PkiError::WrongPassword));
         assert!(matches!(read_pfx(b"not a pfx", "x"), Err(PkiError::Malformed(_))));
     }
@@ -341,7 +365,8 @@ mod tests {
     fn a_self_signed_certificate_names_itself_as_issuer() {
         let rng = &mut UnwrapErr(SysRng);
         let names = vec!["portal.local.azurestack.external".to_owned()];
-        let own = issue(&Profile::Server(&names), 1024, validity(30), None, rng).unwrap();
+        let own =
+            issue(&Profile::Server(&names), new_key(1024, rng).unwrap(), validity(30), None, rng).unwrap();
         let read = facts(&own.der).unwrap();
         assert!(read.self_signed);
         assert_eq!(read.issuer, names[0]);

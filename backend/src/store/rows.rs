@@ -26,10 +26,11 @@ pub enum Table {
     ApiKeys,
     MasterKeys,
     KeyProviders,
+    Stamps,
 }
 
 impl Table {
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 15] = [
         Table::WorldSettings,
         Table::Tenants,
         Table::Subscriptions,
@@ -44,6 +45,7 @@ impl Table {
         Table::ApiKeys,
         Table::MasterKeys,
         Table::KeyProviders,
+        Table::Stamps,
     ];
 
     /// The SQL table name. A closed set of constants, so it is safe to splice into SQL.
@@ -63,6 +65,7 @@ impl Table {
             Table::ApiKeys => "api_keys",
             Table::MasterKeys => "master_keys",
             Table::KeyProviders => "key_providers",
+            Table::Stamps => "stamps",
         }
     }
 }
@@ -98,6 +101,7 @@ impl Rows {
         rows.put_all(Table::ApiKeys, &world.api_keys)?;
         rows.put_all(Table::MasterKeys, &world.master_keys)?;
         rows.put_all(Table::KeyProviders, &world.key_providers)?;
+        rows.put_all(Table::Stamps, &world.stamps)?;
         Ok(rows)
     }
 
@@ -119,6 +123,7 @@ impl Rows {
             api_keys: self.get_all(Table::ApiKeys)?,
             master_keys: self.get_all(Table::MasterKeys)?,
             key_providers: self.get_all(Table::KeyProviders)?,
+            stamps: self.get_all(Table::Stamps)?,
             // Not a table of entities: the store reads it on its own (see `SqliteStore::load_audit`).
             audit: Default::default(),
         })
@@ -187,6 +192,7 @@ impl Changes {
         changes.table(Table::ApiKeys, versions, &after.api_keys)?;
         changes.table(Table::MasterKeys, versions, &after.master_keys)?;
         changes.table(Table::KeyProviders, versions, &after.key_providers)?;
+        changes.table(Table::Stamps, versions, &after.stamps)?;
         if !changes.is_empty() {
             let master_keys = versions
                 .range((Table::MasterKeys, Arc::from(""))..)

@@ -6,12 +6,15 @@ use super::Ctx;
 use crate::model::{Timestamp, World, within_retention};
 
 /// Performs what is due at `ctx.now`: soft-deleted vaults and keys whose retention period has
-/// ended are purged (their key material is gone for good), and keys whose rotation policy fell
-/// due are rotated. Returns `None` when nothing was due, so callers write nothing.
+/// ended are purged (their key material is gone for good), keys whose rotation policy fell due
+/// are rotated, and stamps raise the alerts of secrets close to expiry. Returns `None` when
+/// nothing was due, so callers write nothing.
 pub fn advance(world: &World, ctx: &mut Ctx) -> Option<World> {
     let purged = purge_expired(world, ctx.now);
     let current = purged.as_ref().unwrap_or(world);
-    super::rotate_due_keys(current, ctx).or(purged)
+    let rotated = super::rotate_due_keys(current, ctx).or(purged);
+    let current = rotated.as_ref().unwrap_or(world);
+    super::raise_stamp_alerts(current, ctx.now).or(rotated)
 }
 
 /// Purges what soft deletion kept past its retention period.

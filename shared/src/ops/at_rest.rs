@@ -94,6 +94,13 @@ pub enum SealedPlace {
         /// Device id (`manager/device`).
         device: String,
     },
+    /// A stamp's secret value (a password, a certificate's key, the BMC password).
+    StampSecret {
+        /// Stamp name.
+        stamp: String,
+        /// Its slot in the stamp's sealed values.
+        slot: String,
+    },
 }
 
 impl SealedPlace {
@@ -108,6 +115,7 @@ impl SealedPlace {
                 Binding::new("device-manager", manager, "pending_service_key")
             }
             SealedPlace::DeviceKey { device } => Binding::new("device", device, "service_key"),
+            SealedPlace::StampSecret { stamp, slot } => super::stamp_binding(stamp, slot),
         }
     }
 
@@ -130,6 +138,9 @@ impl SealedPlace {
                 world.device_managers.get(manager).and_then(|m| m.pending.as_ref()).map(|p| &p.key)
             }
             SealedPlace::DeviceKey { device } => world.devices.get(device).map(|d| &d.key),
+            SealedPlace::StampSecret { stamp, slot } => {
+                world.stamps.get(stamp).and_then(|s| s.sealed.get(slot))
+            }
         }
     }
 
@@ -156,6 +167,9 @@ impl SealedPlace {
                 world.device_managers.get_mut(manager).and_then(|m| m.pending.as_mut()).map(|p| &mut p.key)
             }
             SealedPlace::DeviceKey { device } => world.devices.get_mut(device).map(|d| &mut d.key),
+            SealedPlace::StampSecret { stamp, slot } => {
+                world.stamps.get_mut(stamp).and_then(|s| s.sealed.get_mut(slot))
+            }
         }
     }
 }
@@ -200,6 +214,14 @@ pub fn sealed_places(world: &World) -> Vec<SealedPlace> {
         }
     }
     places.extend(world.devices.keys().map(|device| SealedPlace::DeviceKey { device: device.to_string() }));
+    for (name, stamp) in world.stamps.iter() {
+        places.extend(
+            stamp
+                .sealed
+                .keys()
+                .map(|slot| SealedPlace::StampSecret { stamp: name.to_string(), slot: slot.clone() }),
+        );
+    }
     places
 }
 

@@ -18,12 +18,15 @@ mod operation;
 mod order;
 mod rollover;
 mod rotation;
+mod secret_rotation;
 mod vault;
 
 #[cfg(test)]
 mod at_rest_tests;
 #[cfg(test)]
 mod rotation_tests;
+#[cfg(test)]
+mod secret_rotation_tests;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +43,7 @@ pub use operation::*;
 pub use order::*;
 pub use rollover::*;
 pub use rotation::*;
+pub use secret_rotation::*;
 pub use vault::*;
 
 use crate::catalog::Failure;

@@ -72,6 +72,9 @@ fn steps_of(kind: &OperationKind) -> Vec<String> {
         OperationKind::RekeyMasterKey { .. } => {
             &["Create the new master key", "Rewrap every sealed secret", "Decommission the old master key"]
         }
+        OperationKind::RotateSecrets { scope, endpoints, .. } => {
+            return super::rotation_steps(*scope, endpoints);
+        }
     };
     fixed.iter().map(|label| (*label).to_string()).collect()
 }
@@ -175,6 +178,9 @@ fn perform(
             _ => super::decommission_master_key(world, ctx, old_key).map(|w| (w, None)),
         };
     }
+    if let OperationKind::RotateSecrets { stamp, scope, endpoints, .. } = kind {
+        return super::perform_rotation_step(world, ctx, stamp, *scope, endpoints, step);
+    }
     perform_single(world, ctx, kind, step).map(|w| (w, None))
 }
 
@@ -199,7 +205,7 @@ fn perform_single(world: &World, ctx: &mut Ctx, kind: &OperationKind, step: usiz
             Some(target) => super::rewrap_target(world, ctx, vault, key, version, target),
             None => Ok(world.clone()),
         },
-        (OperationKind::RekeyMasterKey { .. }, _) => Ok(world.clone()),
+        (OperationKind::RekeyMasterKey { .. } | OperationKind::RotateSecrets { .. }, _) => Ok(world.clone()),
     }
 }
 
