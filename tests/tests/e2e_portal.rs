@@ -69,6 +69,15 @@ async fn troubleshoot_catalog_is_searchable() {
 }
 
 #[tokio::test]
+async fn a_key_vault_shows_where_the_cloud_sdks_reach_it() {
+    let p = Portal::start().await;
+    p.open_path("/vaults/contoso-kv").await;
+    let address = format!("https://127.0.0.2:{}/", p.server.addr.port());
+    p.browser.find_text(&address).await;
+    p.close().await;
+}
+
+#[tokio::test]
 async fn cancelling_a_key_generation_uploads_nothing() {
     let p = Portal::start().await;
     let b = &p.browser;
