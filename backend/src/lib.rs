@@ -83,7 +83,7 @@ impl Server {
         seed::seed_if_empty(&store, &master).await?;
         let providers = key_providers::HttpKeyProviders::new()?;
         at_rest::prepare(&store, &master, &providers).await?;
-        seed::add_device_manager(&store, &master, &providers).await?;
+        seed::add_later_additions(&store, &master, &providers).await?;
         let tls = tls::from_config(config)?;
         let listener = TcpListener::bind(config.addr).await?;
         let vault_listeners = match tls {

@@ -21,7 +21,7 @@ use shared::{
     model::{
         EncryptionSettings, IdentityChoice, KeyManagement, KeyPermission, KeyType, Subject, Timestamp, World,
     },
-    ops::{self, Ctx, NoKeyProviders},
+    ops::{self, Ctx, NoKeyProviders, ShareIssuer},
     service::{self as svc, Endpoint, Visitor, request_parts, visit_endpoints},
 };
 use tower::ServiceExt;
@@ -67,6 +67,7 @@ impl Parity {
             Ctx { now: NOW, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
         let world =
             demo::demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).expect("the demo world");
+        let world = demo::with_later_additions(&world, &mut ctx).expect("the demo stamp");
         store.seed(&world).await.expect("seeded");
         store.set_password_hash("admin", "unused").await.expect("an account");
         store
@@ -132,6 +133,15 @@ impl Parity {
             self.world = world;
         }
         answer
+    }
+
+    /// Runs `f` on the offline world with a context of its own, changing nothing.
+    fn locally<T>(&mut self, f: impl FnOnce(&World, &mut Ctx) -> Result<T, shared::catalog::Failure>) -> T {
+        let mut rng = SeededRng::new(SEED, u64::MAX - 1);
+        let ring = self.keyring();
+        let mut ctx =
+            Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        f(&self.world, &mut ctx).expect("a local computation")
     }
 
     /// Lets both runners finish every operation (the server's runner is not started in this
@@ -539,6 +549,42 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     ok(p.both(svc::ReadCredentials { path: at, device: name }).await);
     let (at, name) = device("hcs-8100-01");
     ok(p.both(svc::UpdateDevice { path: at, device: name, body }).await);
+
+    // Secret rotation: a share issued for rehearsal, a broken one refused, an external run and
+    // an internal one carried out by both runners, the BMC credential.
+    let stamp = demo::DEMO_STAMP.to_owned();
+    ok(p.both(svc::ListStamps {}).await);
+    // A share's .pfx files are salted by the PKCS#12 writer itself, so two runs never give the
+    // same bytes: the route is compared on a refusal, and the share the runs use is made once.
+    let share = CertificateShareRequest {
+        issuer: ShareIssuer::DeploymentAuthority,
+        days: 365,
+        password: String::new(),
+    };
+    let refused = code(p.both(svc::IssueCertificateShare { stamp: stamp.clone(), body: share }).await);
+    assert_eq!(refused, "InvalidSecretRotationParameters");
+    let files = p.locally(|w, ctx| {
+        ops::issue_certificate_share(w, ctx, &stamp, ShareIssuer::DeploymentAuthority, 365, "pw")
+    });
+    let mut broken = files.clone();
+    broken.pop();
+    let request = |pfx_files| StartSecretRotationRequest {
+        pfx_files,
+        certificate_password: Some("pw".into()),
+        ..Default::default()
+    };
+    let refused =
+        code(p.both(svc::StartSecretRotation { stamp: stamp.clone(), body: request(broken) }).await);
+    assert_eq!(refused, "CertificateEndpointFolderMissing");
+    ok(p.both(svc::StartSecretRotation { stamp: stamp.clone(), body: request(files) }).await);
+    p.run_operations().await;
+    let internal = StartSecretRotationRequest { internal: true, ..Default::default() };
+    ok(p.both(svc::StartSecretRotation { stamp: stamp.clone(), body: internal }).await);
+    p.run_operations().await;
+    let bmc = SetBmcCredentialRequest { bmc_user: Some("bmc-parity".into()), bmc_password: "pw".into() };
+    let after = ok(p.both(svc::SetBmcCredential { stamp: stamp.clone(), body: bmc }).await);
+    assert_eq!(after["rotations"], 2);
+    ok(p.both(svc::GetStamp { stamp }).await);
 
     // Vault lifecycle, then time passing: retention ends and advance purges.
     ok(p.both(svc::DeleteVault { vault: "parity-kv".into() }).await);

@@ -5,7 +5,7 @@ use std::io;
 
 use shared::{
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
-    demo::{DEMO_KEY_BITS, DEMO_VAULT, DemoKeys, demo_world, with_device_manager},
+    demo::{DEMO_KEY_BITS, DEMO_VAULT, DemoKeys, demo_world, with_later_additions},
     ops::{self, Ctx, NoKeyProviders},
 };
 
@@ -35,16 +35,14 @@ pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> 
     Ok(())
 }
 
-/// A world seeded before device managers existed gets the demo's device manager.
-pub async fn add_device_manager(
+/// A world seeded by an earlier version gets what the demo gained since (the device manager,
+/// the stamp).
+pub async fn add_later_additions(
     store: &Store,
     master: &MasterKey,
     providers: &HttpKeyProviders,
 ) -> io::Result<()> {
     let snapshot = store.load().await.map_err(io::Error::other)?;
-    if !snapshot.world.device_managers.is_empty() {
-        return Ok(());
-    }
     let (master, providers) = (master.clone(), providers.clone());
     let world = snapshot.world.clone();
     let world = tokio::task::spawn_blocking(move || {
@@ -52,11 +50,14 @@ pub async fn add_device_manager(
         let keys = ops::keyring(&world, &master, &providers, true).map_err(io::Error::other)?;
         let mut ctx =
             Ctx { now: clock::now(), master: &master, keys: &keys, providers: &providers, rng: &mut rng };
-        with_device_manager(&world, &mut ctx).map_err(io::Error::other)
+        with_later_additions(&world, &mut ctx).map_err(io::Error::other)
     })
     .await
     .map_err(io::Error::other)??;
+    if world == *snapshot.world {
+        return Ok(());
+    }
     store.commit(&snapshot, &world, Vec::new()).await.map_err(io::Error::other)?;
-    tracing::info!("added the demo device manager");
+    tracing::info!("added what the demo gained since this data directory was seeded");
     Ok(())
 }

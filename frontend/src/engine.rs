@@ -12,7 +12,7 @@ use shared::{
     audit::Actor,
     catalog::Diagnosis,
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey, Rng},
-    demo::{DEMO_KEY_BITS, DEMO_VAULT, DemoKeys, demo_world, with_device_manager},
+    demo::{DEMO_KEY_BITS, DEMO_VAULT, DemoKeys, demo_world, with_later_additions},
     model::{Timestamp, World},
     ops::{self, Ctx, NoKeyProviders},
     service,
@@ -99,18 +99,17 @@ pub fn open(stored: Option<Stored>, stage: &impl Fn(&str)) -> Result<Option<Stor
     Ok(fresh)
 }
 
-/// What an older stored demo becomes: its secrets under a master key, and a device manager.
+/// What an older stored demo becomes: its secrets under a master key, and what the demo gained
+/// since it was seeded.
 fn upgraded(world: &World, master: &MasterKey) -> Result<Option<World>, String> {
     let mut rng = rng();
     let now = Timestamp(real_now());
     let migrated = ops::migrate_sealing(world, master, now, &mut rng).map_err(|f| f.message)?;
     let current = migrated.as_ref().unwrap_or(world);
-    if !current.device_managers.is_empty() {
-        return Ok(migrated);
-    }
     let keys = ops::keyring(current, master, &NoKeyProviders, true).map_err(|f| f.message)?;
     let mut ctx = Ctx { now, master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
-    with_device_manager(current, &mut ctx).map(Some).map_err(|f| f.message)
+    let completed = with_later_additions(current, &mut ctx).map_err(|f| f.message)?;
+    Ok(if completed == *current { migrated } else { Some(completed) })
 }
 
 fn master_key(master: &str) -> Result<MasterKey, String> {
@@ -132,7 +131,10 @@ fn seeded_world(
         ImportKey::generate(MIN_IMPORT_KEY_BITS, &keys, DEMO_VAULT, rng).map_err(|e| e.to_string())?;
     stage("Building the demo world…");
     let mut ctx = Ctx { now, master, keys: &keys, providers: &NoKeyProviders, rng };
-    demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).map_err(|e| e.to_string())
+    let world =
+        demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).map_err(|e| e.to_string())?;
+    stage("Issuing the demo stamp's certificates (three RSA 2048-bit keys)…");
+    with_later_additions(&world, &mut ctx).map_err(|e| e.to_string())
 }
 
 /// Runs `f` on the open demo with a fresh context; `f` answers and may hand back a new world,

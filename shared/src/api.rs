@@ -1268,3 +1268,163 @@ impl std::fmt::Debug for SetBmcCredentialRequest {
         f.debug_struct("SetBmcCredentialRequest").field("bmc_user", &self.bmc_user).finish_non_exhaustive()
     }
 }
+
+/// A stamp as the Secrets blade shows it: no secret value, only what each secret is, when it
+/// expires and who issued it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StampView {
+    /// Name.
+    pub name: String,
+    /// Version (1803, 1811, 1903...).
+    pub version: u16,
+    /// Identity provider.
+    pub identity_provider: crate::model::IdentityProvider,
+    /// The enterprise CA used at deployment.
+    pub deployment_authority: String,
+    /// Internal secrets.
+    pub internal_secrets: Vec<SecretView>,
+    /// External endpoint certificates.
+    pub certificates: Vec<SecretView>,
+    /// Raised alerts.
+    pub alerts: Vec<StampAlertView>,
+    /// Completed rotation runs.
+    pub rotations: u32,
+    /// The scope of the last run when it failed: only a re-run of it may follow.
+    pub failed_run: Option<crate::model::RotationScope>,
+    /// The baseboard management controllers' user name.
+    pub bmc_user: String,
+    /// The certificate authority change table for this stamp's version.
+    pub authority_changes: Vec<AuthorityChangeView>,
+}
+
+/// One secret of the inventory.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecretView {
+    /// A secret's name, or an endpoint's folder name.
+    pub name: String,
+    /// "Service account password", "Internal certificate" or "External certificate".
+    pub kind: String,
+    /// The host an endpoint certificate must cover.
+    pub host: Option<String>,
+    /// Who issued a certificate ("Self-signed", "Enterprise CA", "Public CA").
+    pub issuer_kind: Option<crate::model::IssuerKind>,
+    /// The issuer's common name.
+    pub issuer: Option<String>,
+    /// Expires at.
+    pub expires: Timestamp,
+    /// Whole days left at the time of the answer (negative once expired).
+    pub days_left: i64,
+    /// A certificate's SHA-256 thumbprint.
+    pub thumbprint: String,
+}
+
+/// A raised alert.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StampAlertView {
+    /// Which alert.
+    pub kind: crate::model::StampAlertKind,
+    /// Its title.
+    pub title: String,
+    /// The secret or endpoint.
+    pub secret: String,
+    /// When the secret expires.
+    pub expires: Timestamp,
+    /// When it was raised.
+    pub raised: Timestamp,
+}
+
+/// One row of the certificate authority change table.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthorityChangeView {
+    /// The installed certificates' issuer.
+    pub from: crate::model::IssuerKind,
+    /// The new certificates' issuer.
+    pub to: crate::model::IssuerKind,
+    /// Whether this stamp's version allows it (for an enterprise CA: another one than at deployment).
+    pub supported: bool,
+    /// The rule, in words.
+    pub rule: String,
+}
+
+/// A certificate share made for rehearsal.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CertificateShareRequest {
+    /// Who issues its certificates.
+    pub issuer: crate::ops::ShareIssuer,
+    /// Days they are valid from now (0 makes expired ones).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 3650))]
+    pub days: i64,
+    /// The password of every `.pfx` file.
+    pub password: String,
+}
+
+impl StampView {
+    /// The inventory of `stamp` at `now`, and whether its last run failed.
+    pub fn of(world: &World, stamp: &crate::model::Stamp, now: Timestamp) -> StampView {
+        use crate::model::{InternalSecretKind, IssuerKind};
+        let days_left = |at: Timestamp| (at.0 - now.0).div_euclid(86_400);
+        let internal = stamp.internal_secrets.iter().map(|s| SecretView {
+            name: s.name.clone(),
+            kind: match s.kind {
+                InternalSecretKind::ServiceAccountPassword => "Service account password",
+                InternalSecretKind::Certificate => "Internal certificate",
+            }
+            .to_owned(),
+            host: None,
+            issuer_kind: None,
+            issuer: None,
+            expires: s.not_after,
+            days_left: days_left(s.not_after),
+            thumbprint: s.thumbprint.clone(),
+        });
+        let certificates = stamp.certificates.iter().map(|c| SecretView {
+            name: c.endpoint.folder().to_owned(),
+            kind: "External certificate".to_owned(),
+            host: Some(c.endpoint.host(&stamp.region, &stamp.external_domain)),
+            issuer_kind: Some(c.issuer_kind),
+            issuer: Some(c.issuer.clone()),
+            expires: c.not_after,
+            days_left: days_left(c.not_after),
+            thumbprint: c.thumbprint.clone(),
+        });
+        let alerts = stamp.alerts.iter().map(|a| StampAlertView {
+            kind: a.kind,
+            title: a.kind.label().to_owned(),
+            secret: a.secret.clone(),
+            expires: a.expires,
+            raised: a.raised,
+        });
+        let kinds = [IssuerKind::SelfSigned, IssuerKind::Enterprise, IssuerKind::Public];
+        let authority_changes = kinds
+            .iter()
+            .flat_map(|from| kinds.iter().map(move |to| (*from, *to)))
+            .map(|(from, to)| {
+                let verdict = crate::ops::authority_change(stamp, from, to, "another enterprise CA");
+                AuthorityChangeView {
+                    from,
+                    to,
+                    supported: verdict.is_ok(),
+                    rule: crate::ops::authority_change_rule(from, to),
+                }
+            })
+            .collect();
+        StampView {
+            name: stamp.name.clone(),
+            version: stamp.version,
+            identity_provider: stamp.identity_provider,
+            deployment_authority: stamp.deployment_authority.clone(),
+            internal_secrets: internal.collect(),
+            certificates: certificates.collect(),
+            alerts: alerts.collect(),
+            rotations: stamp.rotations,
+            failed_run: crate::ops::failed_run(world, &stamp.name),
+            bmc_user: stamp.bmc_user.clone(),
+            authority_changes,
+        }
+    }
+}

@@ -90,11 +90,15 @@ pub enum AuditAction {
     MasterKeyRekey,
     #[serde(rename = "key_provider.change")]
     KeyProviderChange,
+    #[serde(rename = "stamp.secret_rotation")]
+    SecretRotation,
+    #[serde(rename = "stamp.bmc_credential")]
+    BmcCredentialChange,
 }
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -131,6 +135,8 @@ impl AuditAction {
         AuditAction::ApiKeyRevoke,
         AuditAction::MasterKeyRekey,
         AuditAction::KeyProviderChange,
+        AuditAction::SecretRotation,
+        AuditAction::BmcCredentialChange,
     ];
 
     /// What the Activity log shows.
@@ -172,6 +178,8 @@ impl AuditAction {
             AuditAction::DeviceConnectivity => "Set device online or offline",
             AuditAction::MasterKeyRekey => "Rekey the master key",
             AuditAction::KeyProviderChange => "Add or remove a key provider",
+            AuditAction::SecretRotation => "Start a secret rotation",
+            AuditAction::BmcCredentialChange => "Change the BMC credential",
         }
     }
 }

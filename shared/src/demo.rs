@@ -4,7 +4,8 @@ use crate::api::{CreateIdentityRequest, CreateOrderRequest, CreateVaultRequest, 
 use crate::catalog::Failure;
 use crate::crypto::{self, ImportKey};
 use crate::model::{
-    DeviceKind, Key, KeyPermission, KeyType, ResourceGroup, Subscription, Table, Tenant, World,
+    DeviceKind, IdentityProvider, Key, KeyPermission, KeyType, ResourceGroup, Subscription, Table, Tenant,
+    World,
 };
 use crate::ops::{self, Ctx};
 
@@ -22,6 +23,8 @@ pub const DEMO_ORDER: &str = "DataBox-Order-01";
 pub const DEMO_KEY_BITS: usize = 2048;
 /// Region of the seeded resources.
 pub const DEMO_REGION: &str = "West US";
+/// Name of the seeded stamp.
+pub const DEMO_STAMP: &str = "azs-east";
 /// Name of the seeded device manager.
 pub const DEMO_DEVICE_MANAGER: &str = "contoso-storsimple";
 
@@ -79,10 +82,39 @@ pub fn demo_world(ctx: &mut Ctx, base: World, keys: DemoKeys) -> Result<World, F
     with_device_manager(&world, ctx)
 }
 
+/// Adds what the demo gained after its first versions (the device manager, the stamp): a new
+/// demo gets the stamp after [`demo_world`] (the engine's tests do without its RSA keys), and a
+/// world seeded by an earlier version both at its next start. No change: the same world.
+pub fn with_later_additions(world: &World, ctx: &mut Ctx) -> Result<World, Failure> {
+    let world = with_device_manager(world, ctx)?;
+    with_stamp(&world, ctx)
+}
+
+/// The demo's stamp: version 1811 with Entra ID, its certificates due in 60 days and its service
+/// account passwords in 45, so moving the clock a few weeks raises the alerts.
+fn with_stamp(world: &World, ctx: &mut Ctx) -> Result<World, Failure> {
+    if !world.stamps.is_empty() {
+        return Ok(world.clone());
+    }
+    let spec = ops::StampSpec {
+        name: DEMO_STAMP,
+        version: 1811,
+        identity_provider: IdentityProvider::Aad,
+        region: "east",
+        external_domain: "azurestack.contoso.test",
+        certificate_days: 60,
+        password_days: 45,
+    };
+    let stamp = ops::new_stamp(ctx, &spec)?;
+    let mut next = world.clone();
+    next.stamps.insert(DEMO_STAMP.to_owned(), stamp);
+    Ok(next)
+}
+
 /// Adds the demo's device manager (three devices: two physical, one of them offline, and a cloud
 /// appliance) when the world has none yet: worlds seeded before device managers existed get it
 /// at the next start.
-pub fn with_device_manager(world: &World, ctx: &mut Ctx) -> Result<World, Failure> {
+fn with_device_manager(world: &World, ctx: &mut Ctx) -> Result<World, Failure> {
     if !world.device_managers.is_empty() {
         return Ok(world.clone());
     }

@@ -399,6 +399,46 @@ pub fn authority_change(
     }
 }
 
+/// The seed's table row for a change from `from` to `to`, in words, read off
+/// [`authority_change`] itself so the table shown and the rule applied cannot differ.
+pub fn authority_change_rule(from: IssuerKind, to: IssuerKind) -> String {
+    const VERSIONS: [u16; 3] = [1803, 1811, 1903];
+    let probe = |version: u16, same_authority: bool| {
+        let stamp = Stamp { version, ..blank_stamp() };
+        let issuer = if same_authority { DEPLOYMENT_AUTHORITY } else { "another enterprise CA" };
+        authority_change(&stamp, from, to, issuer).is_ok()
+    };
+    let first = |same: bool| VERSIONS.into_iter().find(|v| probe(*v, same));
+    match (first(true), first(false)) {
+        (None, _) => "Not supported".to_owned(),
+        (Some(same), Some(other)) if same < other => {
+            format!("{same} and later; before {other} only with the enterprise CA used at deployment")
+        }
+        (Some(same), _) => format!("{same} and later"),
+    }
+}
+
+/// A stamp with no secrets, deployed by [`DEPLOYMENT_AUTHORITY`].
+fn blank_stamp() -> Stamp {
+    Stamp {
+        name: String::new(),
+        version: 0,
+        identity_provider: crate::model::IdentityProvider::Aad,
+        region: String::new(),
+        external_domain: String::new(),
+        deployment_authority: DEPLOYMENT_AUTHORITY.to_owned(),
+        internal_secrets: Vec::new(),
+        certificates: Vec::new(),
+        pending_certificates: Vec::new(),
+        alerts: Vec::new(),
+        authorities: Vec::new(),
+        rotations: 0,
+        internal_generation: 0,
+        bmc_user: String::new(),
+        sealed: BTreeMap::new(),
+    }
+}
+
 /// One turn of a rotation run's step `step`; `Some(progress)` while internal secrets remain.
 pub fn perform_rotation_step(
     world: &World,
@@ -657,16 +697,8 @@ pub fn new_stamp(ctx: &mut Ctx, spec: &StampSpec<'_>) -> Result<Stamp, Failure> 
         identity_provider: spec.identity_provider,
         region: spec.region.to_owned(),
         external_domain: spec.external_domain.to_owned(),
-        deployment_authority: DEPLOYMENT_AUTHORITY.to_owned(),
-        internal_secrets: Vec::new(),
-        certificates: Vec::new(),
-        pending_certificates: Vec::new(),
-        alerts: Vec::new(),
-        authorities: Vec::new(),
-        rotations: 0,
-        internal_generation: 0,
         bmc_user: "bmcadmin".to_owned(),
-        sealed: BTreeMap::new(),
+        ..blank_stamp()
     };
     let mut deployment = None;
     for (name, kind) in

@@ -321,6 +321,15 @@ fn the_certificate_authority_table_by_version() {
     assert!(!allowed(1811, Public, Enterprise, same));
     assert!(allowed(1803, Enterprise, Enterprise, same), "the same enterprise CA from 1803");
     assert!(!allowed(1811, Enterprise, Enterprise, "Fabrikam CA"), "another one only from 1903");
+
+    // The table the portal shows is read off the same rule.
+    assert_eq!(authority_change_rule(SelfSigned, SelfSigned), "Not supported");
+    assert_eq!(authority_change_rule(SelfSigned, Enterprise), "1903 and later");
+    assert_eq!(authority_change_rule(Public, Public), "1803 and later");
+    assert_eq!(
+        authority_change_rule(Enterprise, Enterprise),
+        "1803 and later; before 1903 only with the enterprise CA used at deployment"
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod keys;
 mod operations;
 mod orders;
 mod rotation;
+mod stamps;
 mod troubleshooting;
 mod vaults;
 
@@ -35,6 +36,7 @@ pub use keys::*;
 pub use operations::*;
 pub use orders::*;
 pub use rotation::*;
+pub use stamps::*;
 pub use troubleshooting::*;
 pub use vaults::*;
 
@@ -310,6 +312,12 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<AddKeyProvider>();
     visitor.visit::<RemoveKeyProvider>();
     visitor.visit::<TestKeyProvider>();
+    // Secret rotation.
+    visitor.visit::<ListStamps>();
+    visitor.visit::<GetStamp>();
+    visitor.visit::<StartSecretRotation>();
+    visitor.visit::<IssueCertificateShare>();
+    visitor.visit::<SetBmcCredential>();
     // Identities.
     visitor.visit::<ListIdentities>();
     visitor.visit::<CreateIdentity>();
