@@ -11,7 +11,7 @@ pub mod scenario;
 mod server;
 mod venv;
 
-pub use api::{Api, REQUEST_HEADER, Reply, assert_envelope, ec_key_pkcs8, test_key_pkcs8, transfer};
+pub use api::{Api, REQUEST_HEADER, Reply, assert_envelope, ec_key_pkcs8, rng, test_key_pkcs8, transfer};
 pub use browser::{Browser, Mode, Portal};
 pub use server::{TestServer, dist};
 pub use venv::{run_sdk_script, venv_tool};

@@ -33,32 +33,32 @@ impl IdentityProvider {
     }
 }
 
-/// An external endpoint with a certificate of its own.
+/// An external endpoint with a certificate of its own, in the order of the share's folders.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum StampEndpoint {
-    /// Administrator portal.
-    AdminPortal,
-    /// User portal.
-    PublicPortal,
-    /// Administrator Azure Resource Manager.
-    ArmAdmin,
-    /// Global Azure Resource Manager.
-    ArmPublic,
-    /// Administrator extension host.
-    AdminExtensionHost,
-    /// Public extension host.
-    PublicExtensionHost,
-    /// Key vaults.
-    KeyVault,
-    /// Administrator key vaults.
-    KeyVaultInternal,
     /// Blob storage.
     AcsBlob,
     /// Queue storage.
     AcsQueue,
     /// Table storage.
     AcsTable,
+    /// Administrator extension host.
+    AdminExtensionHost,
+    /// Administrator portal.
+    AdminPortal,
+    /// Administrator Azure Resource Manager.
+    ArmAdmin,
+    /// Global Azure Resource Manager.
+    ArmPublic,
+    /// Key vaults.
+    KeyVault,
+    /// Administrator key vaults.
+    KeyVaultInternal,
+    /// Public extension host.
+    PublicExtensionHost,
+    /// User portal.
+    PublicPortal,
     /// AD FS (ADFS stamps only).
     Adfs,
     /// Graph (ADFS stamps only).
