@@ -21,6 +21,7 @@ use crate::blades::{
     identities::IdentitiesBlade,
     key_vaults::{DeletedVaultsBlade, KeyDetailBlade, KeyVaultsBlade, VaultBlade},
     overview::OverviewBlade,
+    secrets::SecretsBlade,
     signin::SignIn,
     subscription::SubscriptionBlade,
     troubleshoot::TroubleshootBlade,
@@ -67,3 +68,4 @@ lazy_blade!(ActivityLogRoute, activity_log_blade, ActivityLogBlade);
 lazy_blade!(ApiKeysRoute, api_keys_blade, ApiKeysBlade);
 lazy_blade!(DeviceManagerRoute, device_manager_blade, DeviceManagerBlade);
 lazy_blade!(EncryptionAtRestRoute, encryption_at_rest_blade, EncryptionAtRestBlade);
+lazy_blade!(SecretsRoute, secrets_blade, SecretsBlade);

@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/api-keys") view={Lazy::<ApiKeysRoute>::new()} />
                     <Route path=path!("/device-manager") view={Lazy::<DeviceManagerRoute>::new()} />
                     <Route path=path!("/encryption-at-rest") view={Lazy::<EncryptionAtRestRoute>::new()} />
+                    <Route path=path!("/secrets") view={Lazy::<SecretsRoute>::new()} />
                 </ParentRoute>
             </Routes>
             <NotificationArea />

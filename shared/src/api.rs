@@ -1296,6 +1296,8 @@ pub struct StampView {
     pub bmc_user: String,
     /// The certificate authority change table for this stamp's version.
     pub authority_changes: Vec<AuthorityChangeView>,
+    /// Its rotation runs, newest first.
+    pub runs: Vec<OperationView>,
 }
 
 /// One secret of the inventory.
@@ -1425,6 +1427,13 @@ impl StampView {
             failed_run: crate::ops::failed_run(world, &stamp.name),
             bmc_user: stamp.bmc_user.clone(),
             authority_changes,
+            runs: {
+                let subject = crate::model::Subject::Stamp { stamp: stamp.name.clone() };
+                let mut runs: Vec<&Operation> =
+                    world.operations.values().filter(|op| op.subject == subject).collect();
+                runs.sort_by_key(|op| std::cmp::Reverse(op.handle));
+                runs.into_iter().map(|op| OperationView::of(world, op)).collect()
+            },
         }
     }
 }

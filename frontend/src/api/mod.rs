@@ -291,6 +291,25 @@ impl Backend {
         self.call(svc::RemoveKeyProvider { id: id.to_string() }).await
     }
 
+    // ---- secret rotation ---------------------------------------------------------------------
+    pub async fn stamps(&self) -> ApiResult<Vec<StampView>> {
+        self.call(svc::ListStamps {}).await
+    }
+    pub async fn start_secret_rotation(
+        &self,
+        stamp: &str,
+        body: StartSecretRotationRequest,
+    ) -> ApiResult<OperationView> {
+        self.call(svc::StartSecretRotation { stamp: stamp.into(), body }).await
+    }
+    pub async fn set_bmc_credential(
+        &self,
+        stamp: &str,
+        body: SetBmcCredentialRequest,
+    ) -> ApiResult<StampView> {
+        self.call(svc::SetBmcCredential { stamp: stamp.into(), body }).await
+    }
+
     // ---- identities --------------------------------------------------------------------------
     pub async fn identities(&self) -> ApiResult<Vec<UserIdentity>> {
         self.call(svc::ListIdentities {}).await

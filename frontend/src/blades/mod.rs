@@ -9,6 +9,7 @@ pub mod home;
 pub mod identities;
 pub mod key_vaults;
 pub mod overview;
+pub mod secrets;
 pub mod signin;
 pub mod subscription;
 pub mod troubleshoot;

@@ -224,6 +224,7 @@ fn LeftMenu() -> impl IntoView {
                 <div class="menu-heading" id="menu-instance">"Instance settings"</div>
                 <ul aria-labelledby="menu-instance">
                     <li><A href="/encryption-at-rest">"Encryption at rest"</A></li>
+                    <li><A href="/secrets">"Secrets"</A></li>
                 </ul>
             </div>
         </nav>

@@ -6,15 +6,16 @@ use leptos::prelude::*;
 
 use crate::{
     api::{
-        AddKeyProviderRequest, ApiError, Backend, EncryptionAtRestView, KeyManagement, KeyProviderView,
-        MasterKeyView, OperationView, RekeyRequest,
+        AddKeyProviderRequest, ApiError, EncryptionAtRestView, KeyManagement, KeyProviderView, MasterKeyView,
+        RekeyRequest,
     },
     components::{
         error_panel::ErrorPanel,
         form::{date_time, unique_id},
-        notifications::{NoteKind, Notifier, use_notifier},
+        notifications::use_notifier,
+        operation_follow::{Words, follow_operation, step_text},
     },
-    context::{Refresh, set_crumbs, use_backend, use_refresh},
+    context::{set_crumbs, use_backend, use_refresh},
     hooks::{use_change, use_query},
 };
 
@@ -99,7 +100,7 @@ fn RekeyForm(view: EncryptionAtRestView, offline: bool, error: RwSignal<Option<A
     });
     let follower = use_backend();
     Effect::new(move || match rekey.value().get() {
-        Some(Ok(operation)) => follow_rekey(follower.clone(), notifier, refresh, operation),
+        Some(Ok(operation)) => follow_operation(follower.clone(), notifier, refresh, operation, REKEY),
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
@@ -159,47 +160,13 @@ fn RekeyForm(view: EncryptionAtRestView, offline: bool, error: RwSignal<Option<A
     }
 }
 
-/// Follows a rekey in a notification until it is Ready. It outlives the blade on purpose and
-/// touches only app-wide state (notifier, refresh).
-fn follow_rekey(backend: Backend, notifier: Notifier, refresh: Refresh, operation: OperationView) {
-    refresh.bump();
-    let title = "Rekeying the master key…";
-    let note = notifier.push(NoteKind::Progress, title, stage_text(&operation));
-    leptos::task::spawn_local(async move {
-        let followed = backend
-            .follow(&operation.id, |op| {
-                notifier.update(note, NoteKind::Progress, title, stage_text(op));
-                refresh.bump();
-            })
-            .await;
-        match followed {
-            Ok(_) => notifier.update(
-                note,
-                NoteKind::Success,
-                "Master key rekeyed",
-                "Ready: the old master key is decommissioned.",
-            ),
-            Err(e) => notifier.update(
-                note,
-                NoteKind::Error,
-                "The rekey failed",
-                format!("{}: {}", e.code, e.message),
-            ),
-        }
-        refresh.bump();
-    });
-}
-
-/// Where a rekey stands, in words: its stage, with the rewrap's count.
-fn stage_text(op: &OperationView) -> String {
-    let Some(step) = op.steps.iter().find(|s| s.state != shared::model::StepState::Done) else {
-        return "Ready".into();
-    };
-    match step.progress {
-        Some(p) => format!("{}: {} of {} secrets rewrapped", step.label, p.done, p.total),
-        None => step.label.clone(),
-    }
-}
+/// How a rekey is followed.
+const REKEY: Words = Words {
+    running: "Rekeying the master key…",
+    succeeded: ("Master key rekeyed", "Ready: the old master key is decommissioned."),
+    failed: "The rekey failed",
+    items: "secrets rewrapped",
+};
 
 #[component]
 fn RekeyHistory(view: EncryptionAtRestView) -> impl IntoView {
@@ -220,7 +187,7 @@ fn RekeyHistory(view: EncryptionAtRestView) -> impl IntoView {
                             op.error.as_ref().map_or("Failed".into(), |e| format!("Failed ({})", e.code.as_str()))
                         }
                     };
-                    let progress = if op.state == shared::model::OperationState::Running { stage_text(op) } else { op.error.as_ref().map_or(String::new(), |e| e.message.clone()) };
+                    let progress = if op.state == shared::model::OperationState::Running { step_text(op, REKEY) } else { op.error.as_ref().map_or(String::new(), |e| e.message.clone()) };
                     view! {
                         <tr>
                             <td>{date_time(op.started)}</td>
