@@ -584,7 +584,19 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     let bmc = SetBmcCredentialRequest { bmc_user: Some("bmc-parity".into()), bmc_password: "pw".into() };
     let after = ok(p.both(svc::SetBmcCredential { stamp: stamp.clone(), body: bmc }).await);
     assert_eq!(after["rotations"], 2);
-    ok(p.both(svc::GetStamp { stamp }).await);
+    ok(p.both(svc::GetStamp { stamp: stamp.clone() }).await);
+    let downgrade = UpdateStampRequest { version: 1803 };
+    assert_eq!(
+        code(p.both(svc::UpdateStamp { stamp: stamp.clone(), body: downgrade }).await),
+        "InvalidRequest"
+    );
+    ok(p.both(svc::UpdateStamp { stamp, body: UpdateStampRequest { version: 1903 } }).await);
+    let adfs = CreateStampRequest {
+        name: "azs-adfs".into(),
+        version: 1811,
+        identity_provider: shared::model::IdentityProvider::Adfs,
+    };
+    ok(p.both(svc::CreateStamp { body: adfs }).await);
 
     // Vault lifecycle, then time passing: retention ends and advance purges.
     ok(p.both(svc::DeleteVault { vault: "parity-kv".into() }).await);

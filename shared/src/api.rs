@@ -1437,3 +1437,27 @@ impl StampView {
         }
     }
 }
+
+/// Add a stamp.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateStampRequest {
+    /// Name: 3-24 letters, digits and hyphens, starting with a letter.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 24, pattern = "^[A-Za-z][A-Za-z0-9-]*$")
+    )]
+    pub name: String,
+    /// Version: 1802, 1803, 1809, 1811, 1903 or 2002.
+    pub version: u16,
+    /// Identity provider.
+    pub identity_provider: crate::model::IdentityProvider,
+}
+
+/// Update a stamp to a later version.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateStampRequest {
+    /// The version to update to.
+    pub version: u16,
+}

@@ -94,11 +94,13 @@ pub enum AuditAction {
     SecretRotation,
     #[serde(rename = "stamp.bmc_credential")]
     BmcCredentialChange,
+    #[serde(rename = "stamp.change")]
+    StampChange,
 }
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 39] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -137,6 +139,7 @@ impl AuditAction {
         AuditAction::KeyProviderChange,
         AuditAction::SecretRotation,
         AuditAction::BmcCredentialChange,
+        AuditAction::StampChange,
     ];
 
     /// What the Activity log shows.
@@ -180,6 +183,7 @@ impl AuditAction {
             AuditAction::KeyProviderChange => "Add or remove a key provider",
             AuditAction::SecretRotation => "Start a secret rotation",
             AuditAction::BmcCredentialChange => "Change the BMC credential",
+            AuditAction::StampChange => "Add or update a stamp",
         }
     }
 }

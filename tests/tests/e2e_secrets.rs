@@ -2,7 +2,8 @@
 //! secrets rotated, then an external rotation from a certificate share folder whose fourth
 //! endpoint's file holds a stranger's key — the run fails at that endpoint with its code, the
 //! file is fixed in the share, and the re-run succeeds. Live and offline (where the engine in the
-//! browser reads the .pfx files). The live run saves docs/screenshot-secrets.png.
+//! browser reads the .pfx files). Then the stamp is updated and an ADFS stamp added. The live run
+//! saves docs/screenshot-secrets.png.
 
 use std::path::Path;
 
@@ -84,6 +85,17 @@ async fn rotate_with_a_broken_share_then_re_run(mode: Mode) {
         let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
         b.screenshot(&docs.join("screenshot-secrets.png")).await;
     }
+
+    // The stamp updated to a later version, and an ADFS stamp added beside it.
+    b.select_option("Update to version", "1903").await;
+    b.click_button("Update stamp").await;
+    b.find_xpath("//dl[@aria-label='Stamp']/dd[normalize-space(.)='1903']").await;
+    b.fill("Stamp name", "azs-adfs").await;
+    b.select_option("Identity provider", "ADFS").await;
+    b.click_button("Add stamp").await;
+    b.find_xpath("//table[@aria-label='External certificates']//td[normalize-space(.)='Graph']").await;
+    b.select_option("Stamp", "azs-east").await;
+    b.find_xpath("//dl[@aria-label='Stamp']/dd[normalize-space(.)='azs-east']").await;
     p.close().await;
 }
 

@@ -295,6 +295,12 @@ impl Backend {
     pub async fn stamps(&self) -> ApiResult<Vec<StampView>> {
         self.call(svc::ListStamps {}).await
     }
+    pub async fn create_stamp(&self, body: CreateStampRequest) -> ApiResult<StampView> {
+        self.call(svc::CreateStamp { body }).await
+    }
+    pub async fn update_stamp(&self, stamp: &str, version: u16) -> ApiResult<StampView> {
+        self.call(svc::UpdateStamp { stamp: stamp.into(), body: UpdateStampRequest { version } }).await
+    }
     pub async fn start_secret_rotation(
         &self,
         stamp: &str,

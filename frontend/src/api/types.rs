@@ -4,11 +4,11 @@
 use serde::{Deserialize, Serialize};
 pub use shared::api::{
     AddKeyProviderRequest, ApiKeyView, CertificateFile, CreateApiKeyRequest, CreateKeyRequest,
-    CreateVaultRequest as NewVault, CreateVersionRequest, CreatedApiKey, DevicePasswordResponse,
-    EncryptionAtRestView, HealthResponse, KeyProviderView, KeyVersionView, KeyView, MasterKeyView,
-    OperationView, OrderView, RegistrationView, RekeyRequest, RotateKeyRequest, RotationView, SecretView,
-    SetBmcCredentialRequest, StampView, StartSecretRotationRequest, UpdateVaultRequest as VaultPatch,
-    VaultView, VersionAttributes, VersionStatus,
+    CreateStampRequest, CreateVaultRequest as NewVault, CreateVersionRequest, CreatedApiKey,
+    DevicePasswordResponse, EncryptionAtRestView, HealthResponse, KeyProviderView, KeyVersionView, KeyView,
+    MasterKeyView, OperationView, OrderView, RegistrationView, RekeyRequest, RotateKeyRequest, RotationView,
+    SecretView, SetBmcCredentialRequest, StampView, StartSecretRotationRequest, UpdateStampRequest,
+    UpdateVaultRequest as VaultPatch, VaultView, VersionAttributes, VersionStatus,
 };
 pub use shared::catalog::CatalogEntry;
 pub use shared::model::{

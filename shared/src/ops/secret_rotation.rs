@@ -851,3 +851,76 @@ pub fn issue_certificate_share(
     }
     Ok(files)
 }
+
+/// The stamp versions Keyblade models, oldest first.
+pub const STAMP_VERSIONS: [u16; 6] = [1802, 1803, 1809, 1811, 1903, 2002];
+
+fn check_version_known(version: u16) -> Result<(), Failure> {
+    if STAMP_VERSIONS.contains(&version) {
+        return Ok(());
+    }
+    let known: Vec<String> = STAMP_VERSIONS.iter().map(u16::to_string).collect();
+    Err(Failure::new(
+        ErrorCode::InvalidRequest,
+        format!("Version {version} is not one of {}.", known.join(", ")),
+    ))
+}
+
+/// Adds a stamp deployed at `version` with `provider`, its certificates issued by the
+/// deployment CA (three RSA keys are generated).
+pub fn create_stamp(
+    world: &World,
+    ctx: &mut Ctx,
+    name: &str,
+    version: u16,
+    provider: crate::model::IdentityProvider,
+) -> Result<World, Failure> {
+    let well_formed = (3..=24).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && name.starts_with(|c: char| c.is_ascii_alphabetic());
+    if !well_formed {
+        return Err(Failure::new(
+            ErrorCode::InvalidName,
+            "A stamp name has 3-24 letters, digits and hyphens, starting with a letter.",
+        ));
+    }
+    if world.stamps.get(name).is_some() {
+        return Err(Failure::conflict(format!("A stamp named '{name}' exists.")));
+    }
+    check_version_known(version)?;
+    let spec = StampSpec {
+        name,
+        version,
+        identity_provider: provider,
+        region: "local",
+        external_domain: "azurestack.external",
+        certificate_days: 60,
+        password_days: 45,
+    };
+    let stamp = new_stamp(ctx, &spec)?;
+    let mut next = world.clone();
+    next.stamps.insert(name.to_owned(), stamp);
+    Ok(next)
+}
+
+/// Updates a stamp to a later version (the remedy of `StampUpdateRequiredForRotation`); never
+/// while a rotation runs.
+pub fn update_stamp(world: &World, stamp: &str, version: u16) -> Result<World, Failure> {
+    let current = stamp_of(world, stamp)?.version;
+    check_version_known(version)?;
+    if version <= current {
+        return Err(Failure::new(
+            ErrorCode::InvalidRequest,
+            format!("An update moves a stamp to a later version; '{stamp}' is on {current}."),
+        ));
+    }
+    if running_run(world, stamp) {
+        return Err(Failure::new(
+            ErrorCode::SecretRotationInProgress,
+            format!("A rotation of '{stamp}' is running."),
+        ));
+    }
+    let mut next = world.clone();
+    stamp_mut(&mut next, stamp)?.version = version;
+    Ok(next)
+}

@@ -297,8 +297,29 @@ fn before_1811_one_run_does_both_and_a_second_run_needs_an_update() {
     );
     assert_eq!(stamp(&fx).internal_generation, 1);
     assert_eq!(code(&mut fx, &internal()), ErrorCode::StampUpdateRequired);
+    // The remedy: update the stamp, forward only.
+    assert_eq!(update_stamp(&fx.world, STAMP, 1803).unwrap_err().code, ErrorCode::InvalidRequest);
+    assert_eq!(update_stamp(&fx.world, STAMP, 1810).unwrap_err().code, ErrorCode::InvalidRequest);
+    fx.world = update_stamp(&fx.world, STAMP, 1811).unwrap();
+    let id = start(&mut fx, &internal()).unwrap();
+    assert_eq!(run(&mut fx, &id).state, OperationState::Succeeded);
     fx.world.stamps.get_mut(STAMP).unwrap().version = 1802;
     assert_eq!(code(&mut fx, &internal()), ErrorCode::StampUpdateRequired);
+}
+
+#[test]
+fn an_adfs_stamp_has_adfs_and_graph_certificates_too() {
+    let mut fx = Fx::new();
+    fx.apply(|w, c| create_stamp(w, c, "azs-adfs", 1903, IdentityProvider::Adfs));
+    let stamp = fx.world.stamps.get("azs-adfs").unwrap();
+    assert_eq!(stamp.certificates.len(), 13);
+    assert!(stamp.certificates.iter().any(|c| c.endpoint == StampEndpoint::Graph));
+    let taken = fx.run(|w, c| create_stamp(w, c, "azs-adfs", 1903, IdentityProvider::Adfs)).unwrap_err();
+    assert_eq!(taken.code, ErrorCode::Conflict);
+    let odd = fx.run(|w, c| create_stamp(w, c, "other", 1900, IdentityProvider::Aad)).unwrap_err();
+    assert_eq!(odd.code, ErrorCode::InvalidRequest);
+    let bad = fx.run(|w, c| create_stamp(w, c, "1-bad", 1811, IdentityProvider::Aad)).unwrap_err();
+    assert_eq!(bad.code, ErrorCode::InvalidName);
 }
 
 #[test]

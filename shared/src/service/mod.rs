@@ -314,7 +314,9 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<TestKeyProvider>();
     // Secret rotation.
     visitor.visit::<ListStamps>();
+    visitor.visit::<CreateStamp>();
     visitor.visit::<GetStamp>();
+    visitor.visit::<UpdateStamp>();
     visitor.visit::<StartSecretRotation>();
     visitor.visit::<IssueCertificateShare>();
     visitor.visit::<SetBmcCredential>();

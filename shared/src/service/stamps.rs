@@ -1,12 +1,13 @@
-//! Stamps and their infrastructure secrets (seed 003): the inventory, rotation runs started with
-//! the cmdlet's parameters, certificate shares for rehearsal, and the BMC credential.
+//! Stamps and their infrastructure secrets (seed 003): stamps added and updated, the inventory,
+//! rotation runs started with the cmdlet's parameters, certificate shares for rehearsal, and the
+//! BMC credential.
 
 use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{
-    CertificateFile, CertificateShareRequest, OperationView, SetBmcCredentialRequest, StampView,
-    StartSecretRotationRequest,
+    CertificateFile, CertificateShareRequest, CreateStampRequest, OperationView, SetBmcCredentialRequest,
+    StampView, StartSecretRotationRequest, UpdateStampRequest,
 };
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
@@ -31,6 +32,56 @@ impl Endpoint for ListStamps {
         Route::get("/stamps", TAG, "Lists the stamps with their secrets' inventory and alerts.");
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<StampView>>, Failure> {
         Ok(Outcome::read(world.stamps.values().map(|s| StampView::of(world, s, ctx.now)).collect()))
+    }
+}
+
+/// `POST /stamps`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct CreateStamp {
+    /// Name, version and identity provider.
+    pub body: CreateStampRequest,
+}
+
+impl Endpoint for CreateStamp {
+    type Body = CreateStampRequest;
+    type Answer = StampView;
+    const ROUTE: Route = Route::post(
+        "/stamps",
+        TAG,
+        "Adds a stamp at a version with an identity provider, its certificates issued by its deployment CA.",
+    )
+    .created()
+    .failing(&[InvalidName, InvalidRequest, Conflict])
+    .audited(AuditAction::StampChange);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<StampView>, Failure> {
+        let body = &self.body;
+        let next = ops::create_stamp(world, ctx, &body.name, body.version, body.identity_provider)?;
+        Outcome::changed(next, |w| view(w, &body.name, ctx))
+    }
+}
+
+/// `PUT /stamps/{stamp}/version`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct UpdateStamp {
+    /// Stamp name.
+    pub stamp: String,
+    /// The later version.
+    pub body: UpdateStampRequest,
+}
+
+impl Endpoint for UpdateStamp {
+    type Body = UpdateStampRequest;
+    type Answer = StampView;
+    const ROUTE: Route = Route::put(
+        "/stamps/{stamp}/version",
+        TAG,
+        "Updates a stamp to a later version (a stamp rotated before needs 1811 to rotate again).",
+    )
+    .failing(&[NotFound, InvalidRequest, SecretRotationInProgress])
+    .audited(AuditAction::StampChange);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<StampView>, Failure> {
+        let next = ops::update_stamp(world, &self.stamp, self.body.version)?;
+        Outcome::changed(next, |w| view(w, &self.stamp, ctx))
     }
 }
 

@@ -8,8 +8,8 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api::{
-        ApiError, Backend, CertificateFile, SecretView, SetBmcCredentialRequest, StampView,
-        StartSecretRotationRequest,
+        ApiError, Backend, CertificateFile, CreateStampRequest, SecretView, SetBmcCredentialRequest,
+        StampView, StartSecretRotationRequest,
     },
     components::{
         error_panel::ErrorPanel,
@@ -20,13 +20,16 @@ use crate::{
     context::{Refresh, set_crumbs, use_backend, use_refresh},
     hooks::{use_change, use_query},
 };
-use shared::model::{IssuerKind, OperationState, RotationScope, StepState};
+use shared::model::{IdentityProvider, IssuerKind, OperationState, RotationScope, StepState};
+use shared::ops::STAMP_VERSIONS;
 
 #[component]
 pub fn SecretsBlade() -> impl IntoView {
     set_crumbs(&[("Home", "/"), ("Secrets", "/secrets")]);
     let stamps = use_query(|| (), |b, ()| async move { b.stamps().await });
     let error = RwSignal::new(None::<ApiError>);
+    let chosen = RwSignal::new(String::new());
+    let picker = unique_id("stamp-picker");
     view! {
         <section class="blade" aria-labelledby="secrets-title">
             <div class="blade-head"><h1 id="secrets-title">"Secrets"</h1><span class="muted">"Instance settings"</span></div>
@@ -36,12 +39,30 @@ pub fn SecretsBlade() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || stamps.get().map(|r| match r {
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(list) => match list.into_iter().next() {
-                        None => view! { <p class="empty">"No stamp."</p> }.into_any(),
-                        Some(stamp) => view! { <Stamp stamp=stamp error=error /> }.into_any(),
-                    },
+                    Ok(list) => {
+                        let names: Vec<String> = list.iter().map(|s| s.name.clone()).collect();
+                        let wanted = chosen.get();
+                        let shown = list.iter().find(|s| s.name == wanted).or(list.first()).cloned();
+                        view! {
+                            {(names.len() > 1).then(|| view! {
+                                <div class="form-row">
+                                    <label class="row-label" for=picker.clone()>"Stamp"</label>
+                                    <select id=picker.clone() prop:value=shown.as_ref().map(|s| s.name.clone()).unwrap_or_default()
+                                        on:change=move |ev| chosen.set(event_target_value(&ev))>
+                                        {names.iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                                    </select>
+                                </div>
+                            })}
+                            {match shown {
+                                None => view! { <p class="empty">"No stamp yet: add one below."</p> }.into_any(),
+                                Some(stamp) => view! { <Stamp stamp=stamp error=error /> }.into_any(),
+                            }}
+                        }
+                        .into_any()
+                    }
                 })}
             </Suspense>
+            <AddStamp error=error chosen=chosen />
         </section>
     }
 }
@@ -56,6 +77,7 @@ fn Stamp(stamp: StampView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
             <dt>"Identity provider"</dt><dd>{format!("{:?}", stamp.identity_provider).to_uppercase()}</dd>
             <dt>"Completed rotations"</dt><dd>{stamp.rotations}</dd>
         </dl>
+        <UpdateStamp stamp=stamp.clone() error=error />
         <Alerts stamp=stamp.clone() />
         <Inventory title="Internal secrets" secrets=stamp.internal_secrets.clone() external=false />
         <Inventory title="External certificates" secrets=stamp.certificates.clone() external=true />
@@ -64,6 +86,80 @@ fn Stamp(stamp: StampView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
         <RunHistory stamp=stamp.clone() re_run=re_run error=error />
         <AuthorityTable stamp=stamp.clone() />
         <BmcCredential stamp=stamp error=error />
+    }
+}
+
+/// Updates the stamp to a later version: the remedy when a stamp rotated before is under 1811.
+#[component]
+fn UpdateStamp(stamp: StampView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    let change = use_change(error);
+    let later: Vec<u16> = STAMP_VERSIONS.into_iter().filter(|v| *v > stamp.version).collect();
+    let target = RwSignal::new(later.first().map(u16::to_string).unwrap_or_default());
+    let id = unique_id("stamp-version");
+    let name = stamp.name.clone();
+    let update = move |_| {
+        let Ok(version) = target.get_untracked().parse::<u16>() else { return };
+        let name = name.clone();
+        change.run("Stamp updated", move |b| async move { b.update_stamp(&name, version).await.map(drop) });
+    };
+    (!later.is_empty()).then(|| view! {
+        <div class="inline-form">
+            <div class="field">
+                <label for=id.clone()>"Update to version"</label>
+                <select id=id prop:value=move || target.get() on:change=move |ev| target.set(event_target_value(&ev))>
+                    {later.iter().map(|v| view! { <option value=v.to_string()>{v.to_string()}</option> }).collect_view()}
+                </select>
+            </div>
+            <button type="button" on:click=update>"Update stamp"</button>
+        </div>
+    })
+}
+
+/// Adds a stamp at a version, with its identity provider.
+#[component]
+fn AddStamp(error: RwSignal<Option<ApiError>>, chosen: RwSignal<String>) -> impl IntoView {
+    let change = use_change(error);
+    let name = RwSignal::new(String::new());
+    let version = RwSignal::new("1811".to_owned());
+    let provider = RwSignal::new("AAD".to_owned());
+    let (name_id, version_id, provider_id) =
+        (unique_id("stamp-name"), unique_id("stamp-new-version"), unique_id("stamp-idp"));
+    let add = move |_| {
+        let (Ok(v), new_name) =
+            (version.get_untracked().parse::<u16>(), name.get_untracked().trim().to_owned())
+        else {
+            return;
+        };
+        let identity_provider =
+            if provider.get_untracked() == "ADFS" { IdentityProvider::Adfs } else { IdentityProvider::Aad };
+        let request = CreateStampRequest { name: new_name.clone(), version: v, identity_provider };
+        chosen.set(new_name);
+        name.set(String::new());
+        change.run("Stamp added", move |b| async move { b.create_stamp(request).await.map(drop) });
+    };
+    view! {
+        <h2 class="section-title">"Add a stamp"</h2>
+        <p class="muted">"Its certificates are issued by its deployment CA (three RSA keys are generated, which takes a moment)."</p>
+        <div class="inline-form">
+            <div class="field">
+                <label for=name_id.clone()>"Stamp name"</label>
+                <input id=name_id type="text" autocomplete="off" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            </div>
+            <div class="field">
+                <label for=version_id.clone()>"Version"</label>
+                <select id=version_id prop:value=move || version.get() on:change=move |ev| version.set(event_target_value(&ev))>
+                    {STAMP_VERSIONS.iter().map(|v| view! { <option value=v.to_string()>{v.to_string()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for=provider_id.clone()>"Identity provider"</label>
+                <select id=provider_id prop:value=move || provider.get() on:change=move |ev| provider.set(event_target_value(&ev))>
+                    <option value="AAD">"AAD"</option>
+                    <option value="ADFS">"ADFS"</option>
+                </select>
+            </div>
+            <button type="button" class="primary" disabled=move || name.get().trim().is_empty() on:click=add>"Add stamp"</button>
+        </div>
     }
 }
 
