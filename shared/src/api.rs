@@ -1449,6 +1449,7 @@ pub struct CreateStampRequest {
     )]
     pub name: String,
     /// Version: 1802, 1803, 1809, 1811, 1903 or 2002.
+    #[cfg_attr(feature = "openapi", schema(schema_with = stamp_version_schema))]
     pub version: u16,
     /// Identity provider.
     pub identity_provider: crate::model::IdentityProvider,
@@ -1459,5 +1460,13 @@ pub struct CreateStampRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateStampRequest {
     /// The version to update to.
+    #[cfg_attr(feature = "openapi", schema(schema_with = stamp_version_schema))]
     pub version: u16,
+}
+
+/// The stamp versions Keyblade models, as the API document states them.
+#[cfg(feature = "openapi")]
+fn stamp_version_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some(crate::ops::STAMP_VERSIONS)).build()
 }

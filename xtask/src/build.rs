@@ -33,6 +33,10 @@ pub fn dist() -> PathBuf {
 pub fn cargo(tools: &Tools) -> Command {
     let mut command = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(root()).env("PATH", &tools.path);
+    // A CI run starts from a clean clone, so incremental caches (gigabytes) would never be reused.
+    if env::var_os("CI").is_some_and(|ci| !ci.is_empty() && ci != "false") {
+        command.env("CARGO_INCREMENTAL", "0");
+    }
     command
 }
 
