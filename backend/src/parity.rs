@@ -588,7 +588,7 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     let downgrade = UpdateStampRequest { version: 1803 };
     assert_eq!(
         code(p.both(svc::UpdateStamp { stamp: stamp.clone(), body: downgrade }).await),
-        "InvalidRequest"
+        "Conflict"
     );
     ok(p.both(svc::UpdateStamp { stamp, body: UpdateStampRequest { version: 1903 } }).await);
     let adfs = CreateStampRequest {

@@ -3,91 +3,14 @@
 //! exactly once, with every vault usable and nothing half-applied. The same holds for a rewrap
 //! after a key rotation and for a master key rekey killed at several points.
 
-use std::{
-    net::TcpListener,
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+mod support;
 
-use reqwest::Client;
-use serde_json::{Value, json};
+use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "crash-test-admin";
+use serde_json::json;
+use support::Keyblade;
+
 const VAULTS: usize = 4;
-
-struct Keyblade {
-    child: Child,
-    base: String,
-    client: Client,
-}
-
-impl Keyblade {
-    async fn start(data_dir: &Path) -> Keyblade {
-        let client = Client::builder().cookie_store(true).build().expect("an HTTP client");
-        let server = Keyblade::launch(data_dir, client).await;
-        let signed_in = server.post("/session", json!({"username": "admin", "password": PASSWORD})).await;
-        assert_eq!(signed_in["username"], "admin");
-        server
-    }
-
-    /// The binary over `data_dir`, once it answers; `client` keeps its session cookie (sessions
-    /// are stored, so one from before a crash still holds).
-    async fn launch(data_dir: &Path, client: Client) -> Keyblade {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let child = Command::new(env!("CARGO_BIN_EXE_keyblade"))
-            .arg("--addr")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--dist")
-            .arg(data_dir.join("no-portal"))
-            .env("KEYBLADE_ADMIN_PASSWORD", PASSWORD)
-            .env("KEYBLADE_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("the keyblade binary starts");
-        let server = Keyblade { child, base: format!("http://127.0.0.1:{port}/api"), client };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while server.client.get(format!("{}/health", server.base)).send().await.is_err() {
-            assert!(Instant::now() < deadline, "the server did not come up");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        server
-    }
-
-    /// kill -9, then the binary again over the same data directory, signed in as before.
-    async fn crash_and_restart(self, data_dir: &Path) -> Keyblade {
-        let client = self.client.clone();
-        self.kill();
-        Keyblade::launch(data_dir, client).await
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("an answer");
-        response.json().await.expect("JSON")
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let response =
-            self.client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("an answer");
-        assert!(response.status().is_success(), "POST {path}: {}", response.status());
-        response.json().await.expect("JSON")
-    }
-
-    /// kill -9: no shutdown, no flush, no goodbye.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("the process is gone");
-    }
-}
-
-impl Drop for Keyblade {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[tokio::test]
 async fn operations_interrupted_by_kill_9_finish_after_restart() {
@@ -133,29 +56,6 @@ async fn operations_interrupted_by_kill_9_finish_after_restart() {
     }
     let operations = second.get("/operations").await;
     assert_eq!(operations.as_array().map(Vec::len), Some(VAULTS), "no operation was started twice");
-}
-
-impl Keyblade {
-    async fn put(&self, path: &str, body: Value) -> Value {
-        let response =
-            self.client.put(format!("{}{path}", self.base)).json(&body).send().await.expect("an answer");
-        assert!(response.status().is_success(), "PUT {path}: {}", response.status());
-        response.json().await.expect("JSON")
-    }
-
-    /// Device password: a body-less POST, marked as the portal marks it.
-    async fn device_password(&self, order: &str) -> String {
-        let response = self
-            .client
-            .post(format!("{}/orders/{order}/device-password", self.base))
-            .header("X-Keyblade-Request", "crash-test")
-            .send()
-            .await
-            .expect("an answer");
-        assert!(response.status().is_success(), "device password of {order}: {}", response.status());
-        let answer: Value = response.json().await.expect("JSON");
-        answer["password"].as_str().expect("a device password").to_owned()
-    }
 }
 
 const ORDERS: usize = 40;

@@ -26,15 +26,15 @@ const CLOUD_VAULT_LIMIT: f64 = 400.0;
 const P99_TARGET_MS: f64 = 10.0;
 
 /// What one load run saw.
-struct Load {
-    ok: usize,
-    failed: usize,
-    seconds: f64,
-    latencies_ms: Vec<f64>,
+pub struct Load {
+    pub ok: usize,
+    pub failed: usize,
+    pub seconds: f64,
+    pub latencies_ms: Vec<f64>,
 }
 
 impl Load {
-    fn per_second(&self) -> f64 {
+    pub fn per_second(&self) -> f64 {
         self.ok as f64 / self.seconds
     }
 }
@@ -53,6 +53,7 @@ pub async fn measure(server: &Server) -> Section {
 
     let engine = engine_unwraps_per_second(Duration::from_secs(3));
     let unwrap_url = server.url(&format!("/api/orders/{order}/device-password"));
+    let unwrap_url = [unwrap_url];
     load(&client, Method::POST, &unwrap_url, Duration::from_secs(1)).await;
     let unwraps = load(&client, Method::POST, &unwrap_url, Duration::from_secs(8)).await;
     let per_second = unwraps.per_second();
@@ -64,8 +65,8 @@ pub async fn measure(server: &Server) -> Section {
     ]);
     section.row(vec!["Device password p50 / p99".into(), latency(&unwraps), String::new(), String::new()]);
 
-    let read_url = server.url(&format!("/api/orders/{order}/encryption"));
-    let health_url = server.url("/api/health");
+    let read_url = [server.url(&format!("/api/orders/{order}/encryption"))];
+    let health_url = [server.url("/api/health")];
     load(&client, Method::GET, &read_url, Duration::from_secs(1)).await;
     let reads = load(&client, Method::GET, &read_url, Duration::from_secs(5)).await;
     let health = load(&client, Method::GET, &health_url, Duration::from_secs(5)).await;
@@ -102,14 +103,14 @@ pub async fn measure(server: &Server) -> Section {
     section
 }
 
-fn latency(load: &Load) -> String {
+pub fn latency(load: &Load) -> String {
     let s = Stats::of(&load.latencies_ms);
     format!("{} / {}", ms(s.median), ms(s.p99))
 }
 
 /// Switches the seeded order to the seeded customer-managed key, so a Device password is an RSA
 /// unwrap, and returns the order id.
-async fn use_customer_key(server: &Server, client: &Client) -> String {
+pub async fn use_customer_key(server: &Server, client: &Client) -> String {
     let get = |path: &str| {
         let request = client.get(server.url(path));
         async move { request.send().await.expect("a reply").json::<Value>().await.expect("JSON") }
@@ -135,14 +136,15 @@ async fn use_customer_key(server: &Server, client: &Client) -> String {
     order
 }
 
-/// `CONCURRENCY` requests in flight for `duration`.
-async fn load(client: &Client, method: Method, url: &str, duration: Duration) -> Load {
+/// `CONCURRENCY` requests in flight for `duration`, spread evenly over `urls` (the same
+/// request to each replica of a deployment).
+pub async fn load(client: &Client, method: Method, urls: &[String], duration: Duration) -> Load {
     let deadline = Instant::now() + duration;
-    let url: Arc<str> = url.into();
+    let urls: Vec<Arc<str>> = urls.iter().map(|url| Arc::from(url.as_str())).collect();
     let started = Instant::now();
     let workers: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let (client, method, url) = (client.clone(), method.clone(), url.clone());
+        .map(|worker| {
+            let (client, method, url) = (client.clone(), method.clone(), urls[worker % urls.len()].clone());
             tokio::spawn(async move {
                 let mut latencies = vec![];
                 let mut failed = 0;

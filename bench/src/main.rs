@@ -2,13 +2,15 @@
 //! its reference (WebCrypto for key generation, the raw engine and `/api/health` for the API, the
 //! bundle download for first render) and reported as a ratio next to its target.
 //!
-//! Usage: `keyblade-bench --server <keyblade binary> --dist <portal build> --out <folder>`.
+//! Usage: `keyblade-bench --server <keyblade binary> --dist <portal build> --out <folder>`, with
+//! `KEYBLADE_TEST_POSTGRES` naming a PostgreSQL server for the storage section.
 
 mod backend;
 mod browser;
 mod offline;
 mod report;
 mod server;
+mod storage;
 mod weight;
 mod writes;
 
@@ -68,6 +70,9 @@ async fn main() -> std::process::ExitCode {
     let server = server::Server::start(&args.server, &args.dist).await;
     report.add(writes::measure(&server).await);
     drop(server);
+
+    step("storage: SQLite and PostgreSQL, one and two replicas");
+    report.add(storage::measure(&args.server, &args.dist).await);
 
     step("offline demo: main thread during engine work");
     report.add(offline::measure(&args.dist).await);

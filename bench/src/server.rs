@@ -12,6 +12,14 @@ use tempfile::TempDir;
 
 pub const ADMIN_PASSWORD: &str = "keyblade-bench-admin";
 
+/// What replicas of one deployment share: the database and the master key. The default is a
+/// server of its own (the SQLite file and `master.key` in its data directory).
+#[derive(Default)]
+pub struct Replica {
+    pub database_url: Option<String>,
+    pub master_key: Option<String>,
+}
+
 pub struct Server {
     pub base: String,
     child: Child,
@@ -20,20 +28,31 @@ pub struct Server {
 
 impl Server {
     pub async fn start(binary: &Path, dist: &Path) -> Server {
+        Server::start_replica(binary, dist, &Replica::default()).await
+    }
+
+    /// A server over `replica`'s database and master key, with a data directory of its own.
+    pub async fn start_replica(binary: &Path, dist: &Path, replica: &Replica) -> Server {
         let data = tempfile::tempdir().expect("a data directory");
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .env("KEYBLADE_ADDR", format!("127.0.0.1:{port}"))
             .env("KEYBLADE_DATA_DIR", data.path())
             .env("KEYBLADE_DIST", dist)
             .env("KEYBLADE_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+            .stderr(Stdio::null());
+        if let Some(url) = &replica.database_url {
+            command.env("KEYBLADE_DATABASE_URL", url);
+        }
+        if let Some(key) = &replica.master_key {
+            command.env("KEYBLADE_MASTER_KEY", key);
+        }
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let server = Server { base: format!("http://127.0.0.1:{port}"), child, _data: data };
         let deadline = Instant::now() + Duration::from_secs(60);
         while reqwest::get(server.url("/api/health")).await.is_err() {

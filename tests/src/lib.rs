@@ -13,7 +13,7 @@ mod venv;
 
 pub use api::{Api, REQUEST_HEADER, Reply, assert_envelope, ec_key_pkcs8, rng, test_key_pkcs8, transfer};
 pub use browser::{Browser, Mode, Portal};
-pub use server::{TestServer, dist};
+pub use server::{TestServer, dist, new_postgres_database};
 pub use venv::{run_sdk_script, venv_tool};
 
 /// Generates one `#[tokio::test]` per mode for each `async fn name(mode: Mode)` listed: modules

@@ -1,4 +1,7 @@
-use std::{net::SocketAddr, path::PathBuf};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 use backend::{Config, Server};
 use tempfile::TempDir;
@@ -11,6 +14,8 @@ pub struct TestServer {
     base: String,
     /// The same application in process: API tests call it without a socket.
     pub router: axum::Router,
+    /// The database the server stores its world in.
+    pub database_url: String,
     data_dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -45,7 +50,11 @@ impl TestServer {
     }
 
     /// A server over `data_dir` with a configuration of the test's own.
-    pub async fn start_with_config(data_dir: TempDir, config: Config) -> Self {
+    pub async fn start_with_config(data_dir: TempDir, mut config: Config) -> Self {
+        if config.database_url.is_none() {
+            config.database_url = postgres_database(data_dir.path()).await;
+        }
+        let database_url = config.database_url();
         let server = Server::bind(&config).await.expect("the server binds to 127.0.0.1");
         let addr = server.local_addr().expect("a bound address");
         let base = server.url().expect("the server's URL");
@@ -54,7 +63,7 @@ impl TestServer {
         let task = tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
-        Self { addr, base, router, data_dir, stop: Some(stop), task: Some(task) }
+        Self { addr, base, router, database_url, data_dir, stop: Some(stop), task: Some(task) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -88,6 +97,33 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// With `KEYBLADE_TEST_STORE=postgres` (the PostgreSQL pass of `cargo xtask test`), a test
+/// server stores its world in a database of its own on the PostgreSQL server that
+/// `KEYBLADE_TEST_POSTGRES` names, created at its first start and remembered in its data
+/// directory so that a restart finds it again. Otherwise `None`: the SQLite file.
+async fn postgres_database(data_dir: &Path) -> Option<String> {
+    if std::env::var("KEYBLADE_TEST_STORE").ok()? != "postgres" {
+        return None;
+    }
+    let remembered = data_dir.join("test-database.url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return Some(url);
+    }
+    let url = new_postgres_database();
+    std::fs::write(&remembered, &url).expect("the database's URL written to the data directory");
+    Some(url)
+}
+
+/// The URL of a new database on the PostgreSQL server `KEYBLADE_TEST_POSTGRES` names
+/// (`postgres://user@host:port`); Keyblade creates it when it first connects.
+pub fn new_postgres_database() -> String {
+    let server = std::env::var("KEYBLADE_TEST_POSTGRES").expect(
+        "KEYBLADE_TEST_POSTGRES must name a PostgreSQL server (postgres://user@host:port); \
+         `cargo xtask test` starts one",
+    );
+    format!("{server}/keyblade_{}", shared::crypto::random_hex(&mut crate::rng(), 8))
 }
 
 /// The built portal. The end-to-end tests need it; `cargo xtask test` builds it first.

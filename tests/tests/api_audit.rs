@@ -94,12 +94,18 @@ async fn security_events_are_recorded_without_secrets_and_an_edited_entry_is_det
         .await
         .expect("an answer");
     assert_eq!(sign_out.status(), 204);
+    let url = server.database_url.clone();
     let data_dir = server.stop().await;
-    let url = format!("sqlite://{}", data_dir.path().join("keyblade.db").display());
-    let db = sqlx::SqlitePool::connect(&url).await.expect("the database");
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&url).await.expect("the database");
     let edit = "UPDATE audit SET failure = NULL WHERE seq = 1";
     assert!(sqlx::query(edit).execute(&db).await.is_err(), "the audit table refuses edits");
-    sqlx::query("DROP TRIGGER audit_no_update").execute(&db).await.expect("the trigger dropped");
+    let drop_trigger = if url.starts_with("postgres") {
+        "DROP TRIGGER audit_no_update ON audit"
+    } else {
+        "DROP TRIGGER audit_no_update"
+    };
+    sqlx::query(drop_trigger).execute(&db).await.expect("the trigger dropped");
     sqlx::query(edit).execute(&db).await.expect("the entry edited");
     db.close().await;
 

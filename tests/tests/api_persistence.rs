@@ -36,10 +36,11 @@ async fn everything_survives_a_restart_and_no_key_rests_in_plaintext() {
     assert_eq!(order["encryption"]["key"], "mine");
     assert_eq!(api.get(&format!("/vaults/{DEMO_VAULT}/keys")).await.ok().as_array().map(Vec::len), Some(2));
 
+    let database_url = server.database_url.clone();
     let data_dir = server.stop().await;
     let master_key = std::fs::read_to_string(data_dir.path().join("master.key")).expect("a master key file");
     assert_file_mode_0600(&data_dir.path().join("master.key"));
-    let database = read_database(data_dir.path());
+    let database = read_database(&database_url, data_dir.path()).await;
     assert!(contains(&database, b"contoso-kv"), "the scan reads the stored data");
     let passkey = passkey_bytes(&password);
     let pkcs8 = test_key_pkcs8();
@@ -115,13 +116,34 @@ async fn concurrent_saves_never_lose_an_update() {
     assert_eq!(api.get(&demo.order_path("")).await.etag_version(), seen + 1);
 }
 
-/// The database file and its write-ahead log, whatever is on disk.
-fn read_database(dir: &std::path::Path) -> Vec<u8> {
-    ["keyblade.db", "keyblade.db-wal", "keyblade.db-shm"]
-        .iter()
-        .filter_map(|name| std::fs::read(dir.join(name)).ok())
-        .flatten()
-        .collect()
+/// Everything the database holds: the SQLite file and its write-ahead log, whatever is on disk;
+/// on PostgreSQL, every row of every table as text.
+async fn read_database(url: &str, dir: &std::path::Path) -> Vec<u8> {
+    if !url.starts_with("postgres") {
+        return ["keyblade.db", "keyblade.db-wal", "keyblade.db-shm"]
+            .iter()
+            .filter_map(|name| std::fs::read(dir.join(name)).ok())
+            .flatten()
+            .collect();
+    }
+    let db = sqlx::PgPool::connect(url).await.expect("the database");
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_all(&db)
+    .await
+    .expect("the tables");
+    let mut bytes = Vec::new();
+    for table in tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT t::text FROM {table} t")))
+                .fetch_all(&db)
+                .await
+                .expect("the rows");
+        rows.iter().for_each(|row| bytes.extend_from_slice(row.as_bytes()));
+    }
+    db.close().await;
+    bytes
 }
 
 /// "abcd-ef01-..." back to the 32 bytes.

@@ -79,10 +79,7 @@ async fn idle_sessions_end_and_a_new_password_ends_every_session() {
     let server = TestServer::start_api().await;
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64;
-    let store =
-        backend::Store::open(&format!("sqlite://{}", server.data_dir().join("keyblade.db").display()))
-            .await
-            .expect("the database");
+    let store = backend::Store::open(&server.database_url).await.expect("the database");
     // Signed in 31 minutes ago and not used since.
     let idle_token = "an-idle-session-token";
     let idle_hash = backend::hash_token(idle_token);

@@ -3,6 +3,7 @@
 //! runs the benchmark suite and writes its report to `bench-results/`.
 
 mod build;
+mod postgres;
 mod tools;
 
 use std::{
@@ -61,6 +62,7 @@ fn bench() -> Result<(), String> {
     let browser = tools::ensure_browser()?;
     build::portal(&tools)?;
     let server = build::server()?;
+    let postgres = postgres::Cluster::start()?;
     tools::announce("running the benchmarks");
     build::check(
         build::cargo(&tools)
@@ -72,7 +74,8 @@ fn bench() -> Result<(), String> {
             .arg("--out")
             .arg(build::root().join("bench-results"))
             .env("CHROMEDRIVER", &browser.chromedriver)
-            .env("CHROMIUM", &browser.chromium),
+            .env("CHROMIUM", &browser.chromium)
+            .env("KEYBLADE_TEST_POSTGRES", &postgres.url),
     )
 }
 
@@ -82,6 +85,7 @@ fn test() -> Result<(), String> {
     let tools = tools::ensure_build_tools()?;
     let browser = tools::ensure_browser()?;
     let venv = tools::ensure_python_tools()?;
+    let postgres = postgres::Cluster::start()?;
     build::portal(&tools)?;
 
     let mut failures = Vec::new();
@@ -130,7 +134,17 @@ fn test() -> Result<(), String> {
             .env("KEYBLADE_DIST", build::dist())
             .env("KEYBLADE_VENV", &venv)
             .env("CHROMEDRIVER", &browser.chromedriver)
-            .env("CHROMIUM", &browser.chromium),
+            .env("CHROMIUM", &browser.chromium)
+            .env("KEYBLADE_TEST_POSTGRES", &postgres.url),
+    );
+    step(
+        "API tests again, every server on PostgreSQL",
+        build::cargo(&tools)
+            .args(["test", "-p", "keyblade-tests"])
+            .args(api_test_targets()?)
+            .env("KEYBLADE_VENV", &venv)
+            .env("KEYBLADE_TEST_POSTGRES", &postgres.url)
+            .env("KEYBLADE_TEST_STORE", "postgres"),
     );
     step(
         "portal tests in headless Chromium (wasm-bindgen-test)",
@@ -140,10 +154,24 @@ fn test() -> Result<(), String> {
             .env("CHROMEDRIVER", &browser.chromedriver)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
     );
+    drop(postgres);
     if failures.is_empty() {
         println!("\nxtask: every test passed");
         Ok(())
     } else {
         Err(format!("failed steps:\n  {}", failures.join("\n  ")))
     }
+}
+
+/// `--test api_…` for every API test file in `tests/tests`, so a new one joins the PostgreSQL
+/// pass without being listed.
+fn api_test_targets() -> Result<Vec<String>, String> {
+    let dir = build::root().join("tests/tests");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.strip_suffix(".rs").map(str::to_owned))
+        .filter(|name| name.starts_with("api_"))
+        .collect();
+    names.sort();
+    Ok(names.into_iter().flat_map(|name| ["--test".to_owned(), name]).collect())
 }

@@ -204,9 +204,12 @@ fn cargo_home() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".cargo"))
 }
 
-fn sudo_if_needed(program: &str) -> Command {
-    let is_root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
-    if is_root {
+pub fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0")
+}
+
+pub fn sudo_if_needed(program: &str) -> Command {
+    if is_root() {
         Command::new(program)
     } else {
         let mut command = Command::new("sudo");

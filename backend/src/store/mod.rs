@@ -1,16 +1,18 @@
 //! Persistence. Handlers see only [`Store`]: load the world, commit a new one, sessions and
-//! accounts. SQL lives in the driver module below it; adding PostgreSQL means a second driver
-//! behind the same methods (`Store::open` picks it by URL scheme), not touching handlers.
+//! accounts. Its SQL is written once ([`sql`]); the database behind it, SQLite or PostgreSQL,
+//! is a [`dialect::Dialect`] chosen by the URL's scheme, and nothing above this module knows
+//! which one it talks to.
 
+mod dialect;
 mod rows;
-mod sqlite;
+mod sql;
 
 use std::sync::{Arc, Mutex};
 
 use shared::{audit::AuditRecord, model::World};
 
 use rows::{Changes, Rows, Versions};
-use sqlite::SqliteStore;
+use sql::SqlStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -23,7 +25,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database URL (only sqlite: URLs are supported so far)")]
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
 }
 
@@ -50,7 +52,7 @@ impl Snapshot {
 
 #[derive(Clone)]
 pub struct Store {
-    db: SqliteStore,
+    db: SqlStore,
     /// The last world read and its revision: reused while the database's revision is unchanged.
     cache: Arc<Mutex<Option<(i64, Snapshot)>>>,
 }
@@ -58,10 +60,7 @@ pub struct Store {
 impl Store {
     /// Opens the database named by `url`, creating and migrating it as needed.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        if !url.starts_with("sqlite:") {
-            return Err(StoreError::UnsupportedUrl);
-        }
-        Ok(Self { db: SqliteStore::open(url).await?, cache: Arc::default() })
+        Ok(Self { db: SqlStore::open(url).await?, cache: Arc::default() })
     }
 
     pub async fn close(&self) {

@@ -910,7 +910,8 @@ pub fn update_stamp(world: &World, stamp: &str, version: u16) -> Result<World, F
     check_version_known(version)?;
     if version <= current {
         return Err(Failure::new(
-            ErrorCode::InvalidRequest,
+            // The stamp's state, not the body, rules the version out: a conflict, as a stale edit is.
+            ErrorCode::Conflict,
             format!("An update moves a stamp to a later version; '{stamp}' is on {current}."),
         ));
     }

@@ -298,7 +298,7 @@ fn before_1811_one_run_does_both_and_a_second_run_needs_an_update() {
     assert_eq!(stamp(&fx).internal_generation, 1);
     assert_eq!(code(&mut fx, &internal()), ErrorCode::StampUpdateRequired);
     // The remedy: update the stamp, forward only.
-    assert_eq!(update_stamp(&fx.world, STAMP, 1803).unwrap_err().code, ErrorCode::InvalidRequest);
+    assert_eq!(update_stamp(&fx.world, STAMP, 1803).unwrap_err().code, ErrorCode::Conflict);
     assert_eq!(update_stamp(&fx.world, STAMP, 1810).unwrap_err().code, ErrorCode::InvalidRequest);
     fx.world = update_stamp(&fx.world, STAMP, 1811).unwrap();
     let id = start(&mut fx, &internal()).unwrap();

@@ -77,7 +77,7 @@ impl Endpoint for UpdateStamp {
         TAG,
         "Updates a stamp to a later version (a stamp rotated before needs 1811 to rotate again).",
     )
-    .failing(&[NotFound, InvalidRequest, SecretRotationInProgress])
+    .failing(&[NotFound, InvalidRequest, Conflict, SecretRotationInProgress])
     .audited(AuditAction::StampChange);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<StampView>, Failure> {
         let next = ops::update_stamp(world, &self.stamp, self.body.version)?;

@@ -1,56 +1,67 @@
-//! The SQLite store: a file in the data directory, WAL journal, embedded migrations.
+//! The store's SQL, written once for every [`Dialect`]: the same statements, the same per-row
+//! version checks, the same audit chaining, whichever database the URL names.
 
-use std::{collections::BTreeMap, str::FromStr, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc};
 
 use sqlx::{
-    AssertSqlSafe, Row, SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    AnyPool, AssertSqlSafe, Executor, Row,
+    any::{AnyConnectOptions, AnyPoolOptions},
 };
 
 use shared::audit::{AuditEntry, AuditRecord};
 
 use super::{
     StoreError,
+    dialect::{self, Dialect},
     rows::{Changes, RowKey, Rows, Table},
 };
 
-/// Migrations compiled into the binary from `backend/migrations`.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
 const REVISION: &str = "SELECT revision FROM world_revision WHERE id = 1";
-const BUMP_REVISION: &str = "UPDATE world_revision SET revision = revision + 1 WHERE id = 1";
+/// The first statement of every writing transaction: in PostgreSQL its row lock orders
+/// writers (SQLite's `BEGIN IMMEDIATE` already has), so the version checks and the audit
+/// trail's tail that follow are read after every earlier writer committed.
+const BUMP_REVISION: &str =
+    "UPDATE world_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision";
 
 /// How stale a session's recorded last use may get before a request records it again.
 const LAST_SEEN_GRANULARITY: i64 = 60;
 
-/// Writing transactions take the write lock at once: one that read first (the audit trail's
-/// tail) and wrote later could not upgrade its lock while another writer committed, and would
-/// fail instead of waiting.
-const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
-
-/// How long a writer waits for another writer's lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
 #[derive(Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
+pub struct SqlStore {
+    pool: AnyPool,
+    dialect: &'static dyn Dialect,
 }
 
-impl SqliteStore {
-    /// Opens (creating if missing) the database at `url` and brings its schema up to date.
+type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+
+impl SqlStore {
+    /// Opens (creating it if missing) the database at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // Deleted and replaced rows are overwritten with zeros, so a purged key's sealed
-            // bytes do not linger in free pages of the file.
-            .pragma("secure_delete", "ON")
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        let dialect = dialect::of_url(url)?;
+        dialect.create_if_missing(url).await?;
+        sqlx::any::install_default_drivers();
+        let options: AnyConnectOptions = dialect.connect_url(url).parse()?;
+        let setup = dialect.connection_setup();
+        let pool = AnyPoolOptions::new()
+            .max_connections(dialect.max_connections())
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if let Some(setup) = setup {
+                        connection.execute(setup).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        dialect.migrator().run(&pool).await?;
+        Ok(Self { pool, dialect })
+    }
+
+    async fn begin_write(&self) -> Result<(Transaction, i64), StoreError> {
+        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        let revision = sqlx::query_scalar(BUMP_REVISION).fetch_one(&mut *tx).await?;
+        Ok((tx, revision))
     }
 
     /// Closes every connection (checkpointing the WAL) so the file can be reopened at once.
@@ -63,7 +74,7 @@ impl SqliteStore {
     pub async fn load_rows(
         &self,
     ) -> Result<(i64, BTreeMap<RowKey, (String, i64)>, Vec<AuditEntry>), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(self.dialect.begin_read()).await?;
         let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         let mut rows = BTreeMap::new();
         for table in Table::ALL {
@@ -91,9 +102,9 @@ impl SqliteStore {
         changes: Changes,
         audit: Vec<AuditRecord>,
     ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let (mut tx, revision) = self.begin_write().await?;
         for ((table, id), version) in changes.guards {
-            let sql = format!("SELECT version FROM {} WHERE id = ?", table.name());
+            let sql = format!("SELECT version FROM {} WHERE id = $1", table.name());
             let stored: Option<i64> =
                 sqlx::query_scalar(AssertSqlSafe(sql)).bind(id.to_string()).fetch_optional(&mut *tx).await?;
             if stored != Some(version) {
@@ -102,7 +113,7 @@ impl SqliteStore {
         }
         for ((table, id), body) in changes.inserts {
             let sql = format!(
-                "INSERT INTO {} (id, body, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING",
+                "INSERT INTO {} (id, body, version) VALUES ($1, $2, 1) ON CONFLICT DO NOTHING",
                 table.name()
             );
             let done =
@@ -111,7 +122,7 @@ impl SqliteStore {
         }
         for ((table, id), body, version) in changes.updates {
             let sql = format!(
-                "UPDATE {} SET body = ?, version = version + 1 WHERE id = ? AND version = ?",
+                "UPDATE {} SET body = $1, version = version + 1 WHERE id = $2 AND version = $3",
                 table.name()
             );
             let done = sqlx::query(AssertSqlSafe(sql))
@@ -123,14 +134,12 @@ impl SqliteStore {
             require_one_row(done.rows_affected())?;
         }
         for ((table, id), version) in changes.deletes {
-            let sql = format!("DELETE FROM {} WHERE id = ? AND version = ?", table.name());
+            let sql = format!("DELETE FROM {} WHERE id = $1 AND version = $2", table.name());
             let done =
                 sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(version).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
         let entries = append_audit(&mut tx, audit).await?;
-        sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
-        let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok((revision, entries))
     }
@@ -138,17 +147,17 @@ impl SqliteStore {
     /// Writes a whole world in one transaction, only if no world is stored yet. Returns whether
     /// it wrote.
     pub async fn seed(&self, rows: Rows) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        // Under the writers' lock: replicas starting together seed once.
+        let (mut tx, _) = self.begin_write().await?;
         let existing: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM world_settings").fetch_one(&mut *tx).await?;
         if existing > 0 {
             return Ok(false);
         }
         for ((table, id), body) in rows.0 {
-            let sql = format!("INSERT INTO {} (id, body, version) VALUES (?, ?, 1)", table.name());
+            let sql = format!("INSERT INTO {} (id, body, version) VALUES ($1, $2, 1)", table.name());
             sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(body).execute(&mut *tx).await?;
         }
-        sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -163,16 +172,14 @@ impl SqliteStore {
     /// Appends `audit` on its own (an event that changed nothing else). Returns the new revision
     /// and the entries as chained.
     pub async fn append(&self, audit: Vec<AuditRecord>) -> Result<(i64, Vec<AuditEntry>), StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let (mut tx, revision) = self.begin_write().await?;
         let entries = append_audit(&mut tx, audit).await?;
-        sqlx::query(BUMP_REVISION).execute(&mut *tx).await?;
-        let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok((revision, entries))
     }
 
     pub async fn password_hash(&self, username: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT password_hash FROM accounts WHERE username = ?")
+        Ok(sqlx::query_scalar("SELECT password_hash FROM accounts WHERE username = $1")
             .bind(username)
             .fetch_optional(&self.pool)
             .await?)
@@ -180,7 +187,7 @@ impl SqliteStore {
 
     pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO accounts (username, password_hash) VALUES (?, ?) \
+            "INSERT INTO accounts (username, password_hash) VALUES ($1, $2) \
              ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
         )
         .bind(username)
@@ -199,14 +206,16 @@ impl SqliteStore {
         now: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO sessions (token_hash, username, expires_at, last_seen) VALUES (?, ?, ?, ?)")
-            .bind(token_hash)
-            .bind(username)
-            .bind(expires_at)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, username, expires_at, last_seen) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(username)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -221,7 +230,7 @@ impl SqliteStore {
     ) -> Result<Option<(String, i64)>, StoreError> {
         let row = sqlx::query(
             "SELECT username, expires_at, last_seen FROM sessions \
-             WHERE token_hash = ?1 AND expires_at > ?2 AND last_seen > ?2 - ?3",
+             WHERE token_hash = $1 AND expires_at > $2 AND last_seen > $2 - $3",
         )
         .bind(token_hash)
         .bind(now)
@@ -231,7 +240,7 @@ impl SqliteStore {
         let Some(row) = row else { return Ok(None) };
         let last_seen: i64 = row.try_get("last_seen")?;
         if last_seen < now - LAST_SEEN_GRANULARITY {
-            sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+            sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
                 .bind(now)
                 .bind(token_hash)
                 .execute(&self.pool)
@@ -242,12 +251,15 @@ impl SqliteStore {
 
     /// Ends every session of `username` (after a password change).
     pub async fn delete_sessions_of(&self, username: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE username = ?").bind(username).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE username = $1").bind(username).execute(&self.pool).await?;
         Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -258,7 +270,7 @@ impl SqliteStore {
     }
 
     pub async fn set_master_key_check(&self, sealed: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO master_key_check (id, sealed) VALUES (1, ?)")
+        sqlx::query("INSERT INTO master_key_check (id, sealed) VALUES (1, $1)")
             .bind(sealed)
             .execute(&self.pool)
             .await?;
@@ -268,7 +280,7 @@ impl SqliteStore {
 
 /// The audit trail, oldest first. A row whose action or code no longer parses (edited outside
 /// Keyblade) is left out, which the chain then reports as broken at that position.
-async fn load_audit(tx: &mut sqlx::SqliteConnection) -> Result<Vec<AuditEntry>, StoreError> {
+async fn load_audit(tx: &mut sqlx::AnyConnection) -> Result<Vec<AuditEntry>, StoreError> {
     let rows = sqlx::query(
         "SELECT seq, at, actor, source, action, subject, failure, prev_hash, hash FROM audit ORDER BY seq",
     )
@@ -298,7 +310,7 @@ async fn load_audit(tx: &mut sqlx::SqliteConnection) -> Result<Vec<AuditEntry>, 
 /// Chains `records` onto the stored trail, inside the caller's transaction (which holds the
 /// database's write lock, so no other writer can take the same position).
 async fn append_audit(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     records: Vec<AuditRecord>,
 ) -> Result<Vec<AuditEntry>, StoreError> {
     if records.is_empty() {
@@ -323,7 +335,7 @@ async fn append_audit(
         let entry = AuditEntry::seal(prev.as_ref(), record);
         sqlx::query(
             "INSERT INTO audit (seq, at, actor, source, action, subject, failure, prev_hash, hash) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
         .bind(entry.at.0)

@@ -1,0 +1,1 @@
+CREATE TABLE operations (id TEXT PRIMARY KEY, body TEXT NOT NULL, version BIGINT NOT NULL);

@@ -1,0 +1,2 @@
+CREATE TABLE device_managers (id TEXT PRIMARY KEY, body TEXT NOT NULL, version BIGINT NOT NULL);
+CREATE TABLE devices (id TEXT PRIMARY KEY, body TEXT NOT NULL, version BIGINT NOT NULL);

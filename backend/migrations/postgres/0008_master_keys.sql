@@ -1,0 +1,2 @@
+CREATE TABLE master_keys (id TEXT PRIMARY KEY, body TEXT NOT NULL, version BIGINT NOT NULL);
+CREATE TABLE key_providers (id TEXT PRIMARY KEY, body TEXT NOT NULL, version BIGINT NOT NULL);

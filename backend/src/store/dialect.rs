@@ -1,0 +1,210 @@
+//! What differs between the databases Keyblade runs on. Every query is written once, in
+//! [`super::sql`], in the SQL both understand; a [`Dialect`] says only how to connect, how to
+//! open transactions, and which migrations describe its schema.
+
+use std::{future::Future, pin::Pin};
+
+use sqlx::{AssertSqlSafe, Connection, PgConnection, migrate::Migrator, postgres::PgConnectOptions};
+
+use super::StoreError;
+
+/// What [`Dialect::create_if_missing`] returns: the trait stays usable as `dyn Dialect`.
+pub type Preparation<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
+
+/// One database Keyblade can store its world in, chosen by the URL's scheme.
+pub trait Dialect: Send + Sync {
+    /// The schema, as migrations compiled into the binary.
+    fn migrator(&self) -> &'static Migrator;
+    /// Creates the database `url` names when it does not exist yet, so that a new URL works
+    /// the first time on either database.
+    fn create_if_missing<'a>(&self, url: &'a str) -> Preparation<'a>;
+    /// The URL the driver connects with (options the scheme needs added).
+    fn connect_url(&self, url: &str) -> String;
+    /// Statements each new connection runs before its first use.
+    fn connection_setup(&self) -> Option<&'static str>;
+    /// Connections the pool keeps at most.
+    fn max_connections(&self) -> u32;
+    /// Begins a transaction that reads many tables as one consistent snapshot.
+    fn begin_read(&self) -> &'static str;
+    /// Begins a transaction that will write. Its first statement is always the revision bump,
+    /// which takes the lock that orders writers.
+    fn begin_write(&self) -> &'static str;
+}
+
+/// The dialect of `url`, by its scheme.
+pub fn of_url(url: &str) -> Result<&'static dyn Dialect, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(&Sqlite)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(&Postgres)
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
+/// A file in the data directory, WAL journal: the default, needing nothing else.
+pub struct Sqlite;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+impl Dialect for Sqlite {
+    fn migrator(&self) -> &'static Migrator {
+        &SQLITE_MIGRATIONS
+    }
+
+    /// The driver creates the file itself (`mode=rwc`).
+    fn create_if_missing<'a>(&self, _url: &'a str) -> Preparation<'a> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn connect_url(&self, url: &str) -> String {
+        if url.contains("mode=") {
+            return url.to_owned();
+        }
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}mode=rwc")
+    }
+
+    fn connection_setup(&self) -> Option<&'static str> {
+        // Deleted and replaced rows are overwritten with zeros, so a purged key's sealed bytes
+        // do not linger in free pages of the file. A writer waits up to 5 s for another's lock.
+        Some(
+            "PRAGMA journal_mode = WAL; PRAGMA secure_delete = ON; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )
+    }
+
+    fn max_connections(&self) -> u32 {
+        4
+    }
+
+    fn begin_read(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    /// The write lock at once: a transaction that read first and wrote later could not upgrade
+    /// its lock while another writer committed, and would fail instead of waiting.
+    fn begin_write(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
+    }
+}
+
+/// A PostgreSQL server, shared by any number of Keyblade replicas.
+pub struct Postgres;
+
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Dialect for Postgres {
+    fn migrator(&self) -> &'static Migrator {
+        &POSTGRES_MIGRATIONS
+    }
+
+    /// Through the server's maintenance database. A role that may not connect there or create
+    /// databases falls through to the real connection, whose error then names the problem.
+    fn create_if_missing<'a>(&self, url: &'a str) -> Preparation<'a> {
+        Box::pin(async move {
+            let options: PgConnectOptions = url.parse()?;
+            let Some(name) = options.get_database().map(str::to_owned) else {
+                return Ok(());
+            };
+            let Ok(mut admin) = PgConnection::connect_with(&options.database("postgres")).await else {
+                return Ok(());
+            };
+            let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(&name)
+                .fetch_optional(&mut admin)
+                .await?;
+            if exists.is_none() {
+                let create = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+                // Two replicas starting at once both try; the loser finds it made (42P04).
+                if let Err(error) = sqlx::query(AssertSqlSafe(create)).execute(&mut admin).await
+                    && !is_duplicate_database(&error)
+                {
+                    tracing::warn!(%error, "could not create the database");
+                }
+            }
+            admin.close().await?;
+            Ok(())
+        })
+    }
+
+    fn connect_url(&self, url: &str) -> String {
+        url.to_owned()
+    }
+
+    fn connection_setup(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn max_connections(&self) -> u32 {
+        8
+    }
+
+    /// Read committed would let each table's query see a different moment.
+    fn begin_read(&self) -> &'static str {
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    }
+
+    /// Read committed: once the revision row's lock is held, every later statement sees what
+    /// the writers before committed, so version checks compare against the latest rows.
+    fn begin_write(&self) -> &'static str {
+        "BEGIN"
+    }
+}
+
+fn is_duplicate_database(error: &sqlx::Error) -> bool {
+    error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "42P04")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The tables and columns each dialect's migrations create, read off the migration files.
+    fn schema(dialect: &dyn Dialect) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for migration in dialect.migrator().iter() {
+            let sql = migration.sql.as_ref().to_lowercase();
+            let code: String = sql
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for statement in code.split(';') {
+                let words: Vec<&str> = statement.split_whitespace().collect();
+                match words.as_slice() {
+                    ["create", "table", table, ..] => {
+                        names.insert(table.split('(').next().unwrap_or(table).to_owned());
+                    }
+                    ["alter", "table", table, "add", "column", column, ..] => {
+                        names.insert(format!("{table}.{column}"));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn both_dialects_migrate_to_the_same_tables_in_the_same_steps() {
+        assert_eq!(schema(&Sqlite), schema(&Postgres));
+        let steps = |d: &dyn Dialect| {
+            d.migrator().iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>()
+        };
+        assert_eq!(steps(&Sqlite), steps(&Postgres));
+        let tables = schema(&Sqlite);
+        for table in ["world_settings", "world_revision", "audit", "sessions.last_seen", "stamps"] {
+            assert!(tables.contains(table), "{table} missing from {tables:?}");
+        }
+    }
+
+    #[test]
+    fn the_scheme_picks_the_dialect() {
+        assert!(of_url("sqlite://data/keyblade.db").is_ok());
+        assert!(of_url("postgres://keyblade@localhost/keyblade").is_ok());
+        assert!(matches!(of_url("mysql://localhost/keyblade"), Err(StoreError::UnsupportedUrl)));
+    }
+}

@@ -1,0 +1,162 @@
+//! Two Keyblade replicas on one PostgreSQL database, as behind a load balancer: writes through
+//! either are seen by both, a race on one entity has one winner and one 409, sessions and the
+//! audit trail are shared, and a rewrap whose runner is killed with SIGKILL is finished by the
+//! other replica, exactly once, with every passkey still opening.
+//!
+//! Needs a PostgreSQL server (`KEYBLADE_TEST_POSTGRES`); `cargo xtask test` starts one.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{Keyblade, Settings};
+
+const ORDERS_PER_REPLICA: usize = 20;
+
+/// A new database on the test PostgreSQL server, which the first replica creates.
+fn new_database() -> String {
+    let server = std::env::var("KEYBLADE_TEST_POSTGRES").expect(
+        "KEYBLADE_TEST_POSTGRES must name a PostgreSQL server (postgres://user@host:port); \
+         `cargo xtask test` starts one",
+    );
+    let suffix: String = rand_bytes()[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{server}/replicas_{suffix}")
+}
+
+/// Creates an order through `server` and puts it on the demo's customer-managed key; returns
+/// its id and device password once every write was acknowledged.
+async fn customer_managed_order(
+    server: &Keyblade,
+    name: &str,
+    subscription: &Value,
+    version: &Value,
+) -> (String, String) {
+    let body = json!({"name": name, "subscription_id": subscription, "resource_group": "databox-rg"});
+    let order = server.post("/orders", body).await;
+    let id = order["id"].as_str().expect("an order id").to_owned();
+    let principal = order["system_identity"]["principal_id"].clone();
+    let policy = json!({"principal_id": principal, "permissions": ["Get", "WrapKey", "UnwrapKey"]});
+    server.put("/vaults/contoso-kv/access-policies", policy).await;
+    let settings = json!({"type": "CustomerManaged", "vault": "contoso-kv", "key": "databox-key",
+        "version": version, "identity": {"type": "SystemAssigned"}});
+    server
+        .put(&format!("/orders/{id}/encryption"), json!({"settings": settings, "expected_version": null}))
+        .await;
+    let password = server.device_password(&id).await;
+    (id, password)
+}
+
+async fn orders_through(
+    server: &Keyblade,
+    prefix: &str,
+    subscription: &Value,
+    version: &Value,
+) -> Vec<(String, String)> {
+    let mut made = Vec::new();
+    for i in 0..ORDERS_PER_REPLICA {
+        made.push(customer_managed_order(server, &format!("{prefix}-{i:02}"), subscription, version).await);
+    }
+    made
+}
+
+#[tokio::test]
+async fn two_replicas_share_one_database_and_finish_a_rewrap_once_when_one_is_killed() {
+    let database_url = new_database();
+    let master_key = base64::engine::general_purpose::STANDARD.encode(rand_bytes());
+    let settings =
+        Settings { database_url: Some(database_url), master_key: Some(master_key), test_clock: true };
+    let (dir_a, dir_b) =
+        (tempfile::tempdir().expect("a directory"), tempfile::tempdir().expect("a directory"));
+    let a = Keyblade::start_with(dir_a.path(), settings.clone()).await;
+    // B gets A's session: cookies go to the host whatever the port, so this is A's cookie.
+    let b = Keyblade::launch(dir_b.path(), a.client.clone(), settings.clone()).await;
+    assert_eq!(b.get("/session").await["username"], "admin", "a session made on A holds on B");
+
+    // Mixed writes through both at once.
+    let subscription = a.get("/orders").await[0]["subscription_id"].clone();
+    let version = b.get("/vaults/contoso-kv/keys/databox-key").await["versions"][0]["id"].clone();
+    let (through_a, through_b) = tokio::join!(
+        orders_through(&a, "Replica-A", &subscription, &version),
+        orders_through(&b, "Replica-B", &subscription, &version),
+    );
+    let acknowledged: Vec<(String, String)> = through_a.into_iter().chain(through_b).collect();
+    for (order, password) in &acknowledged {
+        assert_eq!(&a.device_password(order).await, password, "A sees {order} as written");
+        assert_eq!(&b.device_password(order).await, password, "B sees {order} as written");
+    }
+
+    // One entity changed through both from the same read: one wins, the other is told.
+    let (order, _) = &acknowledged[0];
+    let seen = a.etag(&format!("/orders/{order}")).await;
+    let path = format!("/orders/{order}/encryption/revert");
+    let (first, second) = tokio::join!(a.post_if_match(&path, seen), b.post_if_match(&path, seen));
+    let statuses = [first, second];
+    assert!(statuses.contains(&StatusCode::OK) && statuses.contains(&StatusCode::CONFLICT), "{statuses:?}");
+    let settings_now = b.get(&format!("/orders/{order}/encryption")).await;
+    assert_eq!(settings_now["type"], "MicrosoftManaged", "the winning write is kept: {settings_now}");
+    let kept: Vec<&(String, String)> = acknowledged.iter().skip(1).collect();
+
+    // A rotation's rewrap, with its runner killed partway.
+    let rotation = a.post("/vaults/contoso-kv/keys/databox-key/rotate", json!({})).await;
+    let handle = rotation["rewrap_operation"].as_str().expect("a rewrap operation").to_owned();
+    let new_version = rotation["version"].as_str().expect("the new version").to_owned();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let operation = b.get(&format!("/operations/{handle}")).await;
+        assert_eq!(operation["state"], "Running", "the kill must land inside the rewrap: {operation}");
+        if operation["done"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the rewrap made no progress: {operation}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    a.kill();
+    // A's claim on the operation lapses after 30 s of engine time; B's clock moves past it.
+    b.post("/clock", json!({"advance_seconds": 31})).await;
+
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let operation = loop {
+        let operation = b.get(&format!("/operations/{handle}")).await;
+        if operation["state"] != "Running" {
+            break operation;
+        }
+        assert!(Instant::now() < deadline, "B never finished the rewrap: {operation}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(operation["state"], "Succeeded", "{operation}");
+    let steps = operation["steps"].as_array().expect("steps");
+    assert!(steps.iter().all(|s| s["state"] == "Done"), "every step done: {operation}");
+    let rewraps = b.get("/operations").await;
+    let rewraps = rewraps
+        .as_array()
+        .expect("operations")
+        .iter()
+        .filter(|op| op["kind"]["type"] == "rewrap_registrations")
+        .count();
+    assert_eq!(rewraps, 1, "the rewrap was started once");
+
+    // A back on its feet: everything acknowledged is there, through both, every passkey opens.
+    let a = Keyblade::launch(dir_a.path(), b.client.clone(), settings).await;
+    for (order, password) in kept {
+        for replica in [&a, &b] {
+            let settings = replica.get(&format!("/orders/{order}/encryption")).await;
+            assert_eq!(settings["version"], new_version.as_str(), "order {order} is on the new version");
+            assert_eq!(&replica.device_password(order).await, password, "order {order} keeps its passkey");
+        }
+    }
+    let audit = a.get("/audit").await;
+    assert_eq!(
+        audit["chain"]["intact"], true,
+        "both replicas appended to one unbroken trail: {}",
+        audit["chain"]
+    );
+}
+
+fn rand_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("random bytes");
+    bytes
+}
