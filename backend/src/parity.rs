@@ -586,10 +586,7 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     assert_eq!(after["rotations"], 2);
     ok(p.both(svc::GetStamp { stamp: stamp.clone() }).await);
     let downgrade = UpdateStampRequest { version: 1803 };
-    assert_eq!(
-        code(p.both(svc::UpdateStamp { stamp: stamp.clone(), body: downgrade }).await),
-        "Conflict"
-    );
+    assert_eq!(code(p.both(svc::UpdateStamp { stamp: stamp.clone(), body: downgrade }).await), "Conflict");
     ok(p.both(svc::UpdateStamp { stamp, body: UpdateStampRequest { version: 1903 } }).await);
     let adfs = CreateStampRequest {
         name: "azs-adfs".into(),

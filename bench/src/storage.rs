@@ -2,7 +2,10 @@
 //! replicas sharing the database (requests alternate between them, as behind a load balancer).
 //! Each is reported against SQLite with one replica, measured in the same run.
 
-use std::{path::Path, time::Duration, time::Instant};
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use base64::Engine;
 use reqwest::{Client, Method};
