@@ -245,6 +245,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_unreachable_server_is_reported_as_such_at_once() {
+        // Port 1 on loopback: nothing listens, so the connection is refused.
+        let refused = Store::open("postgres://keyblade@127.0.0.1:1/keyblade").await.err().expect("an error");
+        let message = refused.to_string();
+        assert!(message.contains("refused"), "{message}");
+        assert!(matches!(Store::open("mysql://localhost/keyblade").await, Err(StoreError::UnsupportedUrl)));
+    }
+
+    #[tokio::test]
     async fn a_removed_secret_is_gone_from_the_database_file() {
         use shared::crypto::{self, ImportKey, MasterKey};
         let dir = tempfile::tempdir().expect("a temporary directory");

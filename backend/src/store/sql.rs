@@ -4,7 +4,7 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use sqlx::{
-    AnyPool, AssertSqlSafe, Executor, Row,
+    AnyConnection, AnyPool, AssertSqlSafe, Connection, Executor, Row,
     any::{AnyConnectOptions, AnyPoolOptions},
 };
 
@@ -41,6 +41,9 @@ impl SqlStore {
         dialect.create_if_missing(url).await?;
         sqlx::any::install_default_drivers();
         let options: AnyConnectOptions = dialect.connect_url(url).parse()?;
+        // One connection first: when the server cannot be reached or refuses us, its error says
+        // why, where the pool would only report a timeout.
+        AnyConnection::connect_with(&options).await?.close().await?;
         let setup = dialect.connection_setup();
         let pool = AnyPoolOptions::new()
             .max_connections(dialect.max_connections())
