@@ -1,7 +1,7 @@
 //! Two Keyblade replicas on one PostgreSQL database, as behind a load balancer: writes through
 //! either are seen by both, a race on one entity has one winner and one 409, sessions and the
 //! audit trail are shared, and a rewrap whose runner is killed with SIGKILL is finished by the
-//! other replica, exactly once, with every passkey still opening.
+//! other replica, exactly once, with every passkey still opening. API keys are shared too.
 //!
 //! Needs a PostgreSQL server (`KEYBLADE_TEST_POSTGRES`); `cargo xtask test` starts one.
 
@@ -74,6 +74,32 @@ async fn two_replicas_share_one_database_and_finish_a_rewrap_once_when_one_is_ki
     // B gets A's session: cookies go to the host whatever the port, so this is A's cookie.
     let b = Keyblade::launch(dir_b.path(), a.client.clone(), settings.clone()).await;
     assert_eq!(b.get("/session").await["username"], "admin", "a session made on A holds on B");
+
+    // An API key made on A trades for a token on B, and that token works on A.
+    let secret = a.post("/api-keys", json!({"name": "replicas"})).await["secret"]
+        .as_str()
+        .expect("the key's secret")
+        .to_owned();
+    // A client of its own, as an SDK would be: no session cookie.
+    let sdk = reqwest::Client::new();
+    let root = |server: &Keyblade| server.base.trim_end_matches("/api").to_owned();
+    let token = sdk
+        .post(format!("{}/identity/token", root(&b)))
+        .form(&[("grant_type", "urn:ibm:params:oauth:grant-type:apikey"), ("apikey", secret.as_str())])
+        .send()
+        .await
+        .expect("a token reply");
+    let status = token.status();
+    let token: Value = token.json().await.expect("a JSON answer");
+    assert_eq!(status, StatusCode::OK, "B knows A's API key: {token}");
+    let keys = sdk
+        .get(format!("{}/api/v2/keys", root(&a)))
+        .bearer_auth(token["access_token"].as_str().expect("an access token"))
+        .header("Bluemix-Instance", "contoso-kv")
+        .send()
+        .await
+        .expect("a key list");
+    assert_eq!(keys.status(), StatusCode::OK, "A accepts B's token");
 
     // Mixed writes through both at once.
     let subscription = a.get("/orders").await[0]["subscription_id"].clone();
