@@ -239,16 +239,25 @@ pub async fn ensure_admin(store: &Store, config: &Config) -> Result<(), AppError
         }
         (Some(wanted), None) => Zeroizing::new(wanted.expose().to_owned()),
         (None, Some(_)) => return Ok(()),
-        (None, None) => {
-            let generated = Zeroizing::new(new_token()?);
-            // Into a file only its owner can read: never on the terminal, never in a log.
-            let file = config.data_dir.join(ADMIN_PASSWORD_FILE);
-            crate::master_key::write_private(&file, generated.as_bytes()).map_err(AppError::internal)?;
-            println!("Created the account `{ADMIN}`; its password is in {} (mode 0600).", file.display());
-            println!("Set KEYBLADE_ADMIN_PASSWORD to choose another.");
-            generated
-        }
+        (None, None) => return create_admin(store, config).await,
     };
     store.set_password_hash(ADMIN, &hash_password(password).await?).await?;
+    Ok(())
+}
+
+/// The first start: the admin account with a generated password. A replica starting at the
+/// same moment over the same database may create it first; then its password stands.
+async fn create_admin(store: &Store, config: &Config) -> Result<(), AppError> {
+    let generated = Zeroizing::new(new_token()?);
+    // Into a file only its owner can read: never on the terminal, never in a log.
+    let file = config.data_dir.join(ADMIN_PASSWORD_FILE);
+    crate::master_key::write_private(&file, generated.as_bytes()).map_err(AppError::internal)?;
+    if store.create_account(ADMIN, &hash_password(generated).await?).await? {
+        println!("Created the account `{ADMIN}`; its password is in {} (mode 0600).", file.display());
+        println!("Set KEYBLADE_ADMIN_PASSWORD to choose another.");
+    } else {
+        std::fs::remove_file(&file).map_err(AppError::internal)?;
+        println!("The account `{ADMIN}` was created by another replica at the same moment.");
+    }
     Ok(())
 }

@@ -78,32 +78,39 @@ fn check() -> crypto::Binding {
 
 /// Refuses to start with a master key other than the one the stored data was sealed with.
 pub async fn verify(store: &Store, key: &MasterKey) -> io::Result<()> {
-    let stored = store.master_key_check().await.map_err(io::Error::other)?;
-    match stored {
-        Some(json) => {
-            let sealed = serde_json::from_str(&json).map_err(io::Error::other)?;
-            let sealed: crypto::Sealed = sealed;
-            // A check written before sealed values named their key is unbound.
-            let opened = if sealed.key.is_empty() {
-                crypto::open_unbound(key, &sealed)
-            } else {
-                crypto::open(key, &check(), &sealed)
-            };
-            opened.map(drop).map_err(|_| {
-                io::Error::other("the master key does not match the one this data directory was sealed with")
-            })
-        }
-        None if store.is_seeded().await.map_err(io::Error::other)? => Err(io::Error::other(
+    if let Some(json) = store.master_key_check().await.map_err(io::Error::other)? {
+        return opens_check(key, &json);
+    }
+    if store.is_seeded().await.map_err(io::Error::other)? {
+        return Err(io::Error::other(
             "the database holds sealed data but no master key check: refusing to start rather than \
              guess which master key sealed it",
-        )),
-        None => {
-            let sealed = crypto::seal(key, crypto::ROOT_KEY_ID, &check(), CHECK_PLAINTEXT, &mut rng())
-                .map_err(io::Error::other)?;
-            let json = serde_json::to_string(&sealed).map_err(io::Error::other)?;
-            store.set_master_key_check(&json).await.map_err(io::Error::other)
-        }
+        ));
     }
+    let sealed = crypto::seal(key, crypto::ROOT_KEY_ID, &check(), CHECK_PLAINTEXT, &mut rng())
+        .map_err(io::Error::other)?;
+    let json = serde_json::to_string(&sealed).map_err(io::Error::other)?;
+    if store.set_master_key_check(&json).await.map_err(io::Error::other)? {
+        return Ok(());
+    }
+    // Another replica starting over the same new database wrote its check first: this key
+    // must be the one that check was sealed with.
+    let theirs = store.master_key_check().await.map_err(io::Error::other)?;
+    opens_check(key, theirs.as_deref().unwrap_or_default())
+}
+
+/// Whether `key` opens the stored check value.
+fn opens_check(key: &MasterKey, json: &str) -> io::Result<()> {
+    let sealed: crypto::Sealed = serde_json::from_str(json).map_err(io::Error::other)?;
+    // A check written before sealed values named their key is unbound.
+    let opened = if sealed.key.is_empty() {
+        crypto::open_unbound(key, &sealed)
+    } else {
+        crypto::open(key, &check(), &sealed)
+    };
+    opened.map(drop).map_err(|_| {
+        io::Error::other("the master key does not match the one this data directory was sealed with")
+    })
 }
 
 #[cfg(test)]

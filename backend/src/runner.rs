@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use shared::ops;
 
-use crate::{AppState, error::AppError, state::WRITE_ATTEMPTS, store::StoreError};
+use crate::{AppState, error::AppError};
 
 /// How often the runner looks for work when nobody wakes it.
 const IDLE: Duration = Duration::from_secs(1);
@@ -50,23 +50,15 @@ pub async fn work_once(state: &AppState, holder: &str) -> Result<bool, AppError>
     Ok(true)
 }
 
-/// Commits [`ops::advance`] when something fell due.
+/// Commits [`ops::advance`] when something fell due. When the runner (or `POST /api/clock`,
+/// or another replica) did the same due work first, the second look finds it done.
 pub async fn advance(state: &AppState) -> Result<(), AppError> {
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let snapshot = state.store().load().await?;
-        // Rotations by policy generate key material, so this runs where computation does.
-        let after = state.compute(|world, ctx| Ok(ops::advance(world, ctx)), snapshot.world.clone()).await?;
-        let Some(after) = after else { return Ok(()) };
-        match state.store().commit(&snapshot, &after, Vec::new()).await {
-            Ok(_) => return Ok(()),
-            // The runner (or `POST /api/clock`) did the same due work first: look again, and
-            // find it done.
-            Err(StoreError::Conflict) if attempts < WRITE_ATTEMPTS => continue,
-            Err(error) => return Err(error.into()),
-        }
-    }
+    // Rotations by policy generate key material, so this runs where computation does.
+    state
+        .store()
+        .update(|world| state.compute(|world, ctx| Ok(ops::advance(world, ctx)), world))
+        .await
+        .map(drop)
 }
 
 /// This server's name in operation claims, kept in `instance.id` in the data directory (created

@@ -42,22 +42,29 @@ pub async fn add_later_additions(
     master: &MasterKey,
     providers: &HttpKeyProviders,
 ) -> io::Result<()> {
-    let snapshot = store.load().await.map_err(io::Error::other)?;
-    let (master, providers) = (master.clone(), providers.clone());
-    let world = snapshot.world.clone();
-    let world = tokio::task::spawn_blocking(move || {
-        let mut rng = clock::rng();
-        let keys = ops::keyring(&world, &master, &providers, true).map_err(io::Error::other)?;
-        let mut ctx =
-            Ctx { now: clock::now(), master: &master, keys: &keys, providers: &providers, rng: &mut rng };
-        with_later_additions(&world, &mut ctx).map_err(io::Error::other)
-    })
-    .await
-    .map_err(io::Error::other)??;
-    if world == *snapshot.world {
-        return Ok(());
+    let added = store
+        .update(|world| {
+            let (master, providers) = (master.clone(), providers.clone());
+            async move {
+                let with_them = tokio::task::spawn_blocking(move || {
+                    let mut rng = clock::rng();
+                    let keys = ops::keyring(&world, &master, &providers, true).map_err(io::Error::other)?;
+                    let mut ctx = Ctx {
+                        now: clock::now(),
+                        master: &master,
+                        keys: &keys,
+                        providers: &providers,
+                        rng: &mut rng,
+                    };
+                    let next = with_later_additions(&world, &mut ctx).map_err(io::Error::other)?;
+                    Ok::<_, io::Error>((next != *world).then_some(next))
+                });
+                with_them.await.map_err(io::Error::other)?
+            }
+        })
+        .await?;
+    if added {
+        tracing::info!("added what the demo gained since this data directory was seeded");
     }
-    store.commit(&snapshot, &world, Vec::new()).await.map_err(io::Error::other)?;
-    tracing::info!("added what the demo gained since this data directory was seeded");
     Ok(())
 }

@@ -17,12 +17,9 @@ use crate::{
     clock::{Clock, Entropy},
     error::AppError,
     key_providers::HttpKeyProviders,
-    store::{Snapshot, Store, StoreError},
+    store::{Snapshot, Store, StoreError, WRITE_ATTEMPTS},
     throttle::Throttle,
 };
-
-/// How often a write is tried when other writers keep changing the same entities.
-pub(crate) const WRITE_ATTEMPTS: u32 = 3;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -70,9 +70,17 @@ async fn two_replicas_share_one_database_and_finish_a_rewrap_once_when_one_is_ki
         Settings { database_url: Some(database_url), master_key: Some(master_key), test_clock: true };
     let (dir_a, dir_b) =
         (tempfile::tempdir().expect("a directory"), tempfile::tempdir().expect("a directory"));
-    let a = Keyblade::start_with(dir_a.path(), settings.clone()).await;
-    // B gets A's session: cookies go to the host whatever the port, so this is A's cookie.
-    let b = Keyblade::launch(dir_b.path(), a.client.clone(), settings.clone()).await;
+    // Both start at once over a database that does not exist yet: it is created, migrated,
+    // checked against the master key and seeded once, and neither start fails.
+    let client = reqwest::Client::builder().cookie_store(true).build().expect("an HTTP client");
+    let (a, b) = tokio::join!(
+        Keyblade::launch(dir_a.path(), client.clone(), settings.clone()),
+        Keyblade::launch(dir_b.path(), client, settings.clone()),
+    );
+    // Cookies go to the host whatever the port: B gets the session made on A.
+    a.sign_in().await;
+    let orders = b.get("/orders").await;
+    assert_eq!(orders.as_array().map(Vec::len), Some(1), "the demo seeded once: {orders}");
     assert_eq!(b.get("/session").await["username"], "admin", "a session made on A holds on B");
 
     // An API key made on A trades for a token on B, and that token works on A.

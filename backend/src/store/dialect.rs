@@ -8,16 +8,22 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection, migrate::Migrator, postgres:
 
 use super::StoreError;
 
-/// What [`Dialect::create_if_missing`] returns: the trait stays usable as `dyn Dialect`.
+/// What [`Dialect::create_database`] returns: the trait stays usable as `dyn Dialect`.
 pub type Preparation<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
 
 /// One database Keyblade can store its world in, chosen by the URL's scheme.
 pub trait Dialect: Send + Sync {
     /// The schema, as migrations compiled into the binary.
     fn migrator(&self) -> &'static Migrator;
-    /// Creates the database `url` names when it does not exist yet, so that a new URL works
-    /// the first time on either database.
-    fn create_if_missing<'a>(&self, url: &'a str) -> Preparation<'a>;
+    /// Whether connecting failed because the database `url` names does not exist yet.
+    /// SQLite never says so: its driver creates the file (`mode=rwc`).
+    fn is_missing_database(&self, _error: &sqlx::Error) -> bool {
+        false
+    }
+    /// Creates the database `url` names, so that a new URL works the first time.
+    fn create_database<'a>(&self, _url: &'a str) -> Preparation<'a> {
+        Box::pin(async { Ok(()) })
+    }
     /// The URL the driver connects with (options the scheme needs added).
     fn connect_url(&self, url: &str) -> String;
     /// Statements each new connection runs before its first use.
@@ -50,11 +56,6 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 impl Dialect for Sqlite {
     fn migrator(&self) -> &'static Migrator {
         &SQLITE_MIGRATIONS
-    }
-
-    /// The driver creates the file itself (`mode=rwc`).
-    fn create_if_missing<'a>(&self, _url: &'a str) -> Preparation<'a> {
-        Box::pin(async { Ok(()) })
     }
 
     fn connect_url(&self, url: &str) -> String {
@@ -99,32 +100,27 @@ impl Dialect for Postgres {
         &POSTGRES_MIGRATIONS
     }
 
-    /// Through the server's maintenance database. A role that may not connect there or create
-    /// databases falls through to the real connection, whose error then names the problem.
-    fn create_if_missing<'a>(&self, url: &'a str) -> Preparation<'a> {
+    /// `invalid_catalog_name`: the server is there, the database is not.
+    fn is_missing_database(&self, error: &sqlx::Error) -> bool {
+        has_code(error, "3D000")
+    }
+
+    /// Through the server's maintenance database, as the same user; its refusal (no right to
+    /// create databases) is the error the operator sees.
+    fn create_database<'a>(&self, url: &'a str) -> Preparation<'a> {
         Box::pin(async move {
             let options: PgConnectOptions = url.parse()?;
-            let Some(name) = options.get_database().map(str::to_owned) else {
-                return Ok(());
-            };
-            let Ok(mut admin) = PgConnection::connect_with(&options.database("postgres")).await else {
-                return Ok(());
-            };
-            let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
-                .bind(&name)
-                .fetch_optional(&mut admin)
-                .await?;
-            if exists.is_none() {
-                let create = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
-                // Two replicas starting at once both try; the loser finds it made (42P04).
-                if let Err(error) = sqlx::query(AssertSqlSafe(create)).execute(&mut admin).await
-                    && !is_duplicate_database(&error)
-                {
-                    tracing::warn!(%error, "could not create the database");
-                }
-            }
+            let name = options.get_database().unwrap_or(options.get_username()).to_owned();
+            let mut admin = PgConnection::connect_with(&options.database("postgres")).await?;
+            let create = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+            let created = sqlx::query(AssertSqlSafe(create)).execute(&mut admin).await;
             admin.close().await?;
-            Ok(())
+            match created {
+                // Two replicas starting at once both try; the second finds it made, or (when
+                // both passed the existence check) trips the catalog's unique index.
+                Err(error) if !has_code(&error, "42P04") && !has_code(&error, "23505") => Err(error.into()),
+                _ => Ok(()),
+            }
         })
     }
 
@@ -152,8 +148,9 @@ impl Dialect for Postgres {
     }
 }
 
-fn is_duplicate_database(error: &sqlx::Error) -> bool {
-    error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "42P04")
+/// Whether the server answered with this SQLSTATE.
+fn has_code(error: &sqlx::Error, code: &str) -> bool {
+    error.as_database_error().and_then(|e| e.code()).is_some_and(|c| c == code)
 }
 
 #[cfg(test)]

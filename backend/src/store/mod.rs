@@ -14,6 +14,9 @@ use shared::{audit::AuditRecord, model::World};
 use rows::{Changes, Rows, Versions};
 use sql::SqlStore;
 
+/// How often a write is tried when other writers keep changing the same entities.
+pub const WRITE_ATTEMPTS: u32 = 3;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another writer changed a row this write was based on.
@@ -27,6 +30,13 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
+}
+
+/// Start-up reports every failure as an I/O error.
+impl From<StoreError> for std::io::Error {
+    fn from(error: StoreError) -> Self {
+        std::io::Error::other(error)
+    }
 }
 
 /// The world as read, remembering each row's version so the commit can detect lost updates.
@@ -108,6 +118,31 @@ impl Store {
     ///
     /// The trail is not version-checked like entities: each record is chained onto whatever the
     /// stored trail ends with at commit time, so concurrent writers never conflict over it.
+    /// Loads the world, lets `change` derive the next one (`None`: nothing to do) and commits
+    /// it. When another writer (the runner, another replica) committed first, it looks again;
+    /// `change` must therefore be idempotent, and usually finds its work done. Returns whether
+    /// it committed.
+    pub async fn update<E, F, Fut>(&self, mut change: F) -> Result<bool, E>
+    where
+        E: From<StoreError>,
+        F: FnMut(Arc<World>) -> Fut,
+        Fut: Future<Output = Result<Option<World>, E>>,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let snapshot = self.load().await?;
+            let Some(next) = change(snapshot.world.clone()).await? else {
+                return Ok(false);
+            };
+            match self.commit(&snapshot, &next, Vec::new()).await {
+                Ok(_) => return Ok(true),
+                Err(StoreError::Conflict) if attempts < WRITE_ATTEMPTS => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
     pub async fn commit(
         &self,
         snapshot: &Snapshot,
@@ -164,6 +199,10 @@ impl Store {
         self.db.password_hash(username).await
     }
 
+    pub async fn create_account(&self, username: &str, hash: &str) -> Result<bool, StoreError> {
+        self.db.create_account(username, hash).await
+    }
+
     pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StoreError> {
         self.db.set_password_hash(username, hash).await
     }
@@ -201,7 +240,7 @@ impl Store {
         self.db.master_key_check().await
     }
 
-    pub async fn set_master_key_check(&self, sealed: &str) -> Result<(), StoreError> {
+    pub async fn set_master_key_check(&self, sealed: &str) -> Result<bool, StoreError> {
         self.db.set_master_key_check(sealed).await
     }
 }

@@ -38,12 +38,15 @@ impl SqlStore {
     /// Opens (creating it if missing) the database at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let dialect = dialect::of_url(url)?;
-        dialect.create_if_missing(url).await?;
         sqlx::any::install_default_drivers();
         let options: AnyConnectOptions = dialect.connect_url(url).parse()?;
         // One connection first: when the server cannot be reached or refuses us, its error says
-        // why, where the pool would only report a timeout.
-        AnyConnection::connect_with(&options).await?.close().await?;
+        // why, where the pool would only report a timeout. A database not made yet is made.
+        match AnyConnection::connect_with(&options).await {
+            Ok(connection) => connection.close().await?,
+            Err(error) if dialect.is_missing_database(&error) => dialect.create_database(url).await?,
+            Err(error) => return Err(error.into()),
+        }
         let setup = dialect.connection_setup();
         let pool = AnyPoolOptions::new()
             .max_connections(dialect.max_connections())
@@ -188,6 +191,18 @@ impl SqlStore {
             .await?)
     }
 
+    /// Creates the account unless it exists; returns whether it did.
+    pub async fn create_account(&self, username: &str, hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO accounts (username, password_hash) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(username)
+        .bind(hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO accounts (username, password_hash) VALUES ($1, $2) \
@@ -272,12 +287,15 @@ impl SqlStore {
             .await?)
     }
 
-    pub async fn set_master_key_check(&self, sealed: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO master_key_check (id, sealed) VALUES (1, $1)")
-            .bind(sealed)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Writes the check value unless one is there; returns whether it did.
+    pub async fn set_master_key_check(&self, sealed: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO master_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(sealed)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }
 

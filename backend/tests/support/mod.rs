@@ -43,9 +43,14 @@ impl Keyblade {
     pub async fn start_with(data_dir: &Path, settings: Settings) -> Keyblade {
         let client = Client::builder().cookie_store(true).build().expect("an HTTP client");
         let server = Keyblade::launch(data_dir, client, settings).await;
-        let signed_in = server.post("/session", json!({"username": "admin", "password": PASSWORD})).await;
-        assert_eq!(signed_in["username"], "admin");
+        server.sign_in().await;
         server
+    }
+
+    /// Signs in as the admin; the session cookie goes to every server the client talks to.
+    pub async fn sign_in(&self) {
+        let signed_in = self.post("/session", json!({"username": "admin", "password": PASSWORD})).await;
+        assert_eq!(signed_in["username"], "admin");
     }
 
     /// The binary over `data_dir`, once it answers; `client` keeps its session cookie (sessions
@@ -73,9 +78,12 @@ impl Keyblade {
             command.arg("--test-clock");
         }
         let child = command.spawn().expect("the keyblade binary starts");
-        let server = Keyblade { child, base: format!("http://127.0.0.1:{port}/api"), client, settings };
+        let mut server = Keyblade { child, base: format!("http://127.0.0.1:{port}/api"), client, settings };
         let deadline = Instant::now() + Duration::from_secs(60);
         while server.client.get(format!("{}/health", server.base)).send().await.is_err() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server stopped at start ({status}); its error is printed above");
+            }
             assert!(Instant::now() < deadline, "the server did not come up");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
