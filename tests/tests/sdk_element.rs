@@ -65,8 +65,12 @@ async fn the_element_sdk_rekeys_the_master_key_internal_then_external() {
     // The provider down, Keyblade refuses to start: its master key cannot be opened.
     let provider_addr = provider.addr;
     let provider_dir = provider.stop().await;
+    let database_url = server.database_url.clone();
     let data_dir = server.stop().await;
-    let config = Config::local(data_dir.path().to_path_buf(), data_dir.path().join("no-portal"));
+    let config = Config {
+        database_url: Some(database_url),
+        ..Config::local(data_dir.path().to_path_buf(), data_dir.path().join("no-portal"))
+    };
     let refused = Server::bind(&config).await.err().expect("no start without the key provider");
     assert!(refused.to_string().contains("cannot open the master key"), "{refused}");
     // With the provider back, it starts and every secret opens.

@@ -138,10 +138,10 @@ fn test() -> Result<(), String> {
             .env("KEYBLADE_TEST_POSTGRES", &postgres.url),
     );
     step(
-        "API tests again, every server on PostgreSQL",
+        "API and SDK tests again, every server on PostgreSQL",
         build::cargo(&tools)
             .args(["test", "-p", "keyblade-tests"])
-            .args(api_test_targets()?)
+            .args(server_test_targets()?)
             .env("KEYBLADE_VENV", &venv)
             .env("KEYBLADE_TEST_POSTGRES", &postgres.url)
             .env("KEYBLADE_TEST_STORE", "postgres"),
@@ -163,14 +163,14 @@ fn test() -> Result<(), String> {
     }
 }
 
-/// `--test api_…` for every API test file in `tests/tests`, so a new one joins the PostgreSQL
-/// pass without being listed.
-fn api_test_targets() -> Result<Vec<String>, String> {
+/// `--test api_…` and `--test sdk_…` for every API and official-SDK test file in `tests/tests`,
+/// so a new one joins the PostgreSQL pass without being listed.
+fn server_test_targets() -> Result<Vec<String>, String> {
     let dir = build::root().join("tests/tests");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.strip_suffix(".rs").map(str::to_owned))
-        .filter(|name| name.starts_with("api_"))
+        .filter(|name| name.starts_with("api_") || name.starts_with("sdk_"))
         .collect();
     names.sort();
     Ok(names.into_iter().flat_map(|name| ["--test".to_owned(), name]).collect())
