@@ -15,7 +15,10 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use shared::audit::{Actor, AuditAction};
+use shared::{
+    audit::{Actor, AuditAction},
+    model::Principal,
+};
 
 use crate::{AppState, Config, clock, error::AppError, store::Store};
 
@@ -230,8 +233,11 @@ pub async fn ensure_admin(store: &Store, config: &Config) -> Result<(), AppError
             }
             // A new password ends every session signed in with the old one.
             store.delete_sessions_of(ADMIN).await?;
-            let operator =
-                Actor { name: "operator".into(), source: "start-up (KEYBLADE_ADMIN_PASSWORD)".into() };
+            let operator = Actor {
+                principal: Principal::System,
+                name: "operator".into(),
+                source: "start-up (KEYBLADE_ADMIN_PASSWORD)".into(),
+            };
             let record =
                 operator.record(clock::now(), AuditAction::PasswordChange, format!("users/{ADMIN}"), None);
             store.append(&store.load().await?, vec![record]).await?;

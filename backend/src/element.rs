@@ -28,7 +28,7 @@ use shared::{
     api::{EncryptionAtRestView, MasterKeyView, OperationView, RekeyRequest},
     audit::Actor,
     catalog::ErrorCode,
-    model::{KeyManagement, OperationKind, OperationState, StepState},
+    model::{KeyManagement, OperationKind, OperationState, Principal, StepState},
     service::{self as svc, Endpoint},
 };
 use zeroize::Zeroizing;
@@ -93,7 +93,11 @@ async fn call(
     let answer = match version.parse::<f64>() {
         Ok(v) if v >= 1.0 => {
             let method = request["method"].as_str().unwrap_or_default().to_ascii_lowercase();
-            let actor = Actor { name: format!("{username} (Element API)"), source: ip.to_string() };
+            let actor = Actor {
+                principal: Principal::user(&username),
+                name: format!("{username} (Element API)"),
+                source: ip.to_string(),
+            };
             let caller = Caller { app: &element.app, actor };
             caller.method(&method, &request["params"]).await
         }

@@ -147,8 +147,11 @@ pub fn status_of(code: ErrorCode) -> u16 {
         InvalidVaultName | InvalidKeyName | InvalidRetention | InvalidName | InvalidDate => 400,
         InvalidRequest => 400,
         Unauthorized => 401,
-        Forbidden => 403,
+        Forbidden | AccessDenied => 403,
         NotFound => 404,
+        // Access control: a name to correct is the caller's input; a state that forbids it is a conflict.
+        UnknownRole | InvalidScope | PrincipalNotFound => 422,
+        RoleAssignmentExists | LastOwner | AccountNameTaken => 409,
         MethodNotAllowed => 405,
         Timeout => 408,
         PayloadTooLarge => 413,

@@ -84,6 +84,7 @@ impl Server {
         let providers = key_providers::HttpKeyProviders::new()?;
         at_rest::prepare(&store, &master, &providers).await?;
         seed::add_later_additions(&store, &master, &providers).await?;
+        seed::grant_first_roles(&store).await?;
         let tls = tls::from_config(config)?;
         let listener = TcpListener::bind(config.addr).await?;
         let vault_listeners = match tls {

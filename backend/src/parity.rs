@@ -19,7 +19,8 @@ use shared::{
     crypto::{self, ImportKey, Keyring, MIN_IMPORT_KEY_BITS, MasterKey},
     demo::{self, DemoKeys},
     model::{
-        EncryptionSettings, IdentityChoice, KeyManagement, KeyPermission, KeyType, Subject, Timestamp, World,
+        Account, EncryptionSettings, IdentityChoice, KeyManagement, KeyPermission, KeyType, Principal, Role,
+        RoleAssignment, Scope, Subject, Timestamp, World,
     },
     ops::{self, Ctx, NoKeyProviders, ShareIssuer},
     service::{self as svc, Endpoint, Visitor, request_parts, visit_endpoints},
@@ -36,7 +37,12 @@ use crate::{
 
 const SEED: u64 = 7;
 const NOW: Timestamp = Timestamp(1_800_000_000);
-const TOKEN: &str = "parity-session-token";
+/// The second account's name.
+const READER: &str = "parity-reader";
+
+fn token_of(user: &str) -> String {
+    format!("parity-session-of-{user}")
+}
 /// The runner's name on both sides.
 const RUNNER: &str = "parity";
 
@@ -67,13 +73,25 @@ impl Parity {
             Ctx { now: NOW, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
         let world =
             demo::demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).expect("the demo world");
-        let world = demo::with_later_additions(&world, &mut ctx).expect("the demo stamp");
+        let mut world = demo::with_later_additions(&world, &mut ctx).expect("the demo stamp");
+        // A second account, Reader at the instance, to compare refusals too.
+        world.accounts.insert(READER.into(), Account { name: READER.into(), enabled: true, created: NOW });
+        let reader = RoleAssignment {
+            id: "parity-reader".into(),
+            principal: Principal::user(READER),
+            role: Role::Reader,
+            scope: Scope::Instance,
+            created: NOW,
+        };
+        world.role_assignments.insert(reader.id.clone(), reader);
         store.seed(&world).await.expect("seeded");
-        store.set_password_hash("admin", "unused").await.expect("an account");
-        store
-            .create_session(&auth::hash_token(TOKEN), "admin", i64::MAX, crate::clock::now().0)
-            .await
-            .expect("a session");
+        for user in ["admin", READER] {
+            store.set_password_hash(user, "unused").await.expect("an account");
+            store
+                .create_session(&auth::hash_token(&token_of(user)), user, i64::MAX, crate::clock::now().0)
+                .await
+                .expect("a session");
+        }
         let entropy = Entropy::Seeded { seed: SEED, next: 0.into() };
         let providers = HttpKeyProviders::new().expect("an HTTP client");
         let state = AppState::with(store, master.clone(), providers, true, Clock::frozen(NOW), entropy);
@@ -81,22 +99,28 @@ impl Parity {
         Parity { router, state, world, master, computation: 0, covered: BTreeSet::new(), _dir: dir }
     }
 
-    /// Sends `request` both ways; returns the (identical) answer or failure body.
+    /// Sends `request` both ways as `admin`; returns the (identical) answer or failure body.
     async fn both<E: Endpoint>(&mut self, request: E) -> Result<Value, Value> {
+        self.both_as("admin", request).await
+    }
+
+    /// Sends `request` both ways as `user`.
+    async fn both_as<E: Endpoint>(&mut self, user: &str, request: E) -> Result<Value, Value> {
         let key = E::ROUTE.key();
         self.covered.insert(key.clone());
-        let server = self.server(&request).await;
-        let offline = self.offline(&key, serde_json::to_value(&request).expect("a request as JSON"));
+        let server = self.server(user, &request).await;
+        let json = serde_json::to_value(&request).expect("a request as JSON");
+        let offline = self.offline(user, &key, json);
         assert_eq!(server, offline, "{key}: the server and the offline engine answered differently");
         server
     }
 
-    async fn server<E: Endpoint>(&self, request: &E) -> Result<Value, Value> {
+    async fn server<E: Endpoint>(&self, user: &str, request: &E) -> Result<Value, Value> {
         let parts = request_parts(request).expect("request parts");
         let mut builder = Request::builder()
             .method(parts.method.as_str())
             .uri(format!("/api{}", parts.path))
-            .header(header::COOKIE, format!("keyblade_session={TOKEN}"))
+            .header(header::COOKIE, format!("keyblade_session={}", token_of(user)))
             .header(auth::REQUEST_HEADER, "parity");
         if let Some(version) = parts.if_match {
             builder = builder.header(header::IF_MATCH, format!("\"{version}\""));
@@ -117,14 +141,14 @@ impl Parity {
         if status.is_success() { Ok(value) } else { Err(value["error"].clone()) }
     }
 
-    fn offline(&mut self, key: &str, request: Value) -> Result<Value, Value> {
+    fn offline(&mut self, user: &str, key: &str, request: Value) -> Result<Value, Value> {
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
         let ring = self.keyring();
         let mut ctx =
             Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
         // The server's actor: the session's user, from no address (no socket in process).
-        let actor = Actor { name: "admin".into(), source: "0.0.0.0".into() };
+        let actor = Actor { principal: Principal::user(user), name: user.into(), source: "0.0.0.0".into() };
         let done = svc::dispatch(key, request, &self.world, &mut ctx, &actor);
         let answer = done.result.map_err(|failure| {
             serde_json::to_value(failure.diagnose(&self.world, NOW, &self.master)).expect("JSON")
@@ -370,13 +394,46 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     ok(p.both(enabled(true)).await);
 
     // API keys.
-    let created = ok(p.both(svc::CreateApiKey { body: CreateApiKeyRequest { name: "parity".into() } }).await);
+    let named = |name: &str| CreateApiKeyRequest { name: name.into(), ..Default::default() };
+    let created = ok(p.both(svc::CreateApiKey { body: named("parity") }).await);
     let id = created["key"]["id"].as_str().expect("an id").to_owned();
-    assert_eq!(
-        code(p.both(svc::CreateApiKey { body: CreateApiKeyRequest { name: String::new() } }).await),
-        "InvalidName"
-    );
+    assert_eq!(code(p.both(svc::CreateApiKey { body: named("") }).await), "InvalidName");
+    let bad_role = CreateApiKeyRequest { role: Some("Superuser".into()), ..named("x") };
+    assert_eq!(code(p.both(svc::CreateApiKey { body: bad_role }).await), "UnknownRole");
     ok(p.both(svc::ListApiKeys {}).await);
+
+    // Access control: the same grants and the same refusals on both sides, for both accounts.
+    ok(p.both(svc::ListRoles {}).await);
+    ok(p.both(svc::ListAccounts {}).await);
+    ok(p.both(svc::ListRoleAssignments { body: Default::default() }).await);
+    let at_kv = svc::AssignmentQuery { scope: Some(format!("/vaults/{kv}")) };
+    ok(p.both(svc::ListRoleAssignments { body: at_kv }).await);
+    let query = svc::AccessQuery { principal: format!("user:{READER}"), scope: None };
+    let access = ok(p.both_as(READER, svc::CheckAccess { body: query }).await);
+    assert_eq!(access[0]["actions"], serde_json::json!(["Read"]), "{access}");
+    let grant = |role: &str, scope: &str| svc::CreateRoleAssignment {
+        body: svc::RoleAssignmentRequest {
+            principal: format!("user:{READER}"),
+            role: role.into(),
+            scope: scope.into(),
+        },
+    };
+    assert_eq!(code(p.both_as(READER, grant("Owner", "/")).await), "AccessDenied");
+    assert_eq!(code(p.both(grant("Contributor", "/")).await), "UnknownRole");
+    assert_eq!(code(p.both(grant("Reader", "/disks/d")).await), "InvalidScope");
+    assert_eq!(code(p.both(grant("Reader", "/")).await), "RoleAssignmentExists");
+    let wrap_as_reader = svc::WrapDataKey {
+        vault: kv.clone(),
+        key: root.clone(),
+        body: WrapRequest { plaintext: Some("c2VjcmV0".into()) },
+    };
+    assert_eq!(code(p.both_as(READER, wrap_as_reader.clone()).await), "AccessDenied");
+    let assignment = ok(p.both(grant("Key Administrator", &format!("/vaults/{kv}"))).await);
+    ok(p.both_as(READER, wrap_as_reader).await);
+    let id_of = |v: &Value| v["id"].as_str().expect("an id").to_owned();
+    ok(p.both(svc::DeleteRoleAssignment { assignment: id_of(&assignment) }).await);
+    let owner = svc::DeleteRoleAssignment { assignment: "instance-owner".into() };
+    assert_eq!(code(p.both(owner).await), "LastOwnerCannotBeRemoved");
     ok(p.both(svc::RevokeApiKey { id }).await);
     assert_eq!(code(p.both(svc::RevokeApiKey { id: "nope".into() }).await), "NotFound");
 

@@ -4,8 +4,10 @@
 use std::io;
 
 use shared::{
+    access,
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
     demo::{DEMO_KEY_BITS, DEMO_VAULT, DemoKeys, demo_world, with_later_additions},
+    model::ADMIN_ACCOUNT,
     ops::{self, Ctx, NoKeyProviders},
 };
 
@@ -31,6 +33,27 @@ pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> 
     .map_err(io::Error::other)??;
     if store.seed(&world).await.map_err(io::Error::other)? {
         tracing::info!("seeded the demo world");
+    }
+    Ok(())
+}
+
+/// A data directory from before access control keeps working: its accounts join the directory,
+/// `admin` becomes Owner at the instance and every live API key Key Administrator there.
+pub async fn grant_first_roles(store: &Store) -> io::Result<()> {
+    let names = store.account_names().await.map_err(io::Error::other)?;
+    let mut keys = 0;
+    let granted = store
+        .update(|world| {
+            keys = world.api_keys.values().filter(|k| k.revoked.is_none()).count();
+            let next = access::first_assignments(&world, &names, &mut clock::rng(), clock::now());
+            async move { Ok::<_, io::Error>(next) }
+        })
+        .await?;
+    if granted {
+        println!(
+            "Access control: `{ADMIN_ACCOUNT}` is Owner at the instance, and the {keys} existing API key(s) \
+             Key Administrator at the instance. Narrow them in Access control (IAM)."
+        );
     }
     Ok(())
 }

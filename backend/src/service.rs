@@ -18,6 +18,7 @@ use shared::{
     api::ErrorEnvelope,
     audit::Actor,
     catalog::ErrorCode,
+    model::Principal,
     service::{Endpoint, Method, Visitor, has_body, visit_endpoints},
 };
 use utoipa::{
@@ -71,7 +72,11 @@ async fn handle<E: Endpoint>(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request = request_of::<E>(&params, query.as_deref(), &headers, &body)?;
-    let actor = Actor { name: session.username, source: ip.to_string() };
+    let actor = Actor {
+        principal: Principal::user(&session.username),
+        name: session.username,
+        source: ip.to_string(),
+    };
     let outcome = state.execute(request, &actor).await?;
     let status = StatusCode::from_u16(E::ROUTE.status).unwrap_or(StatusCode::OK);
     let mut response = if status == StatusCode::NO_CONTENT {

@@ -15,6 +15,7 @@ use shared::{
     api::{ErrorEnvelope, SessionView, SignInRequest},
     audit::{Actor, AuditAction},
     catalog::ErrorCode,
+    model::Principal,
 };
 use zeroize::Zeroizing;
 
@@ -48,7 +49,8 @@ pub async fn create_session(
     // success clears the record.
     state.throttle().failed(ip, &username, Instant::now());
     // The name as typed, bounded: a failed sign-in names who was tried, never the password.
-    let actor = Actor { name: username.chars().take(64).collect(), source: ip.to_string() };
+    let name: String = username.chars().take(64).collect();
+    let actor = Actor { principal: Principal::user(&name), name, source: ip.to_string() };
     let record =
         |failure| actor.record(state.now(), AuditAction::SignIn, format!("users/{}", actor.name), failure);
     if !credentials_match(&state, &username, password).await? {
@@ -102,7 +104,11 @@ pub async fn delete_session(
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     state.store().delete_session(&session.token_hash).await?;
-    let actor = Actor { name: session.username, source: ip.to_string() };
+    let actor = Actor {
+        principal: Principal::user(&session.username),
+        name: session.username,
+        source: ip.to_string(),
+    };
     let subject = format!("users/{}", actor.name);
     state.record_event(actor.record(state.now(), AuditAction::SignOut, subject, None)).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.cookie().expire()?)]).into_response())

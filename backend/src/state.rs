@@ -8,7 +8,7 @@ use shared::{
     crypto::MasterKey,
     model::{Timestamp, World},
     ops::{self, Ctx},
-    service::{Endpoint, Outcome, audit_record},
+    service::{Endpoint, Outcome, audit_record, serve},
 };
 use tokio::sync::Notify;
 
@@ -133,12 +133,13 @@ impl AppState {
         loop {
             attempts += 1;
             let snapshot = self.store().load().await?;
-            let attempt = request.clone();
-            let result =
-                self.compute(move |world, ctx| attempt.handle(world, ctx), snapshot.world.clone()).await;
-            let failure = result.as_ref().err().map(AppError::code);
+            let (attempt, principal) = (request.clone(), actor.principal.clone());
+            let result = self
+                .compute(move |world, ctx| serve(attempt, world, ctx, &principal), snapshot.world.clone())
+                .await;
+            let answered = result.as_ref().map(|o| &o.answer).map_err(AppError::code);
             let records: Vec<AuditRecord> =
-                audit_record(&request, actor, self.now(), failure).into_iter().collect();
+                audit_record(&request, actor, self.now(), answered).into_iter().collect();
             let outcome = match result {
                 Ok(outcome) => outcome,
                 Err(error) => {

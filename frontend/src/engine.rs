@@ -179,7 +179,13 @@ pub fn call(key: &str, request: &str) -> Result<Answer, String> {
 
 /// Who acts in the demo, as its audit trail names them.
 fn demo_actor() -> Actor {
-    Actor { name: "demo".into(), source: "this browser".into() }
+    // The demo is signed in as the seeded Owner.
+    let admin = shared::model::ADMIN_ACCOUNT;
+    Actor {
+        principal: shared::model::Principal::user(admin),
+        name: admin.into(),
+        source: "this browser".into(),
+    }
 }
 
 /// What the server's runner does: performs due work, then one step of an operation.

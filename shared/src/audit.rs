@@ -96,11 +96,19 @@ pub enum AuditAction {
     BmcCredentialChange,
     #[serde(rename = "stamp.change")]
     StampChange,
+    #[serde(rename = "key.wrap")]
+    KeyWrap,
+    #[serde(rename = "key.unwrap")]
+    KeyUnwrap,
+    #[serde(rename = "access.role_assignment")]
+    RoleAssignmentChange,
+    #[serde(rename = "account.change")]
+    AccountChange,
 }
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 39] = [
+    pub const ALL: [AuditAction; 43] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -140,6 +148,10 @@ impl AuditAction {
         AuditAction::SecretRotation,
         AuditAction::BmcCredentialChange,
         AuditAction::StampChange,
+        AuditAction::KeyWrap,
+        AuditAction::KeyUnwrap,
+        AuditAction::RoleAssignmentChange,
+        AuditAction::AccountChange,
     ];
 
     /// What the Activity log shows.
@@ -184,6 +196,10 @@ impl AuditAction {
             AuditAction::SecretRotation => "Start a secret rotation",
             AuditAction::BmcCredentialChange => "Change the BMC credential",
             AuditAction::StampChange => "Add or update a stamp",
+            AuditAction::KeyWrap => "Wrap with a key",
+            AuditAction::KeyUnwrap => "Unwrap with a key (releases key material)",
+            AuditAction::RoleAssignmentChange => "Add or remove a role assignment",
+            AuditAction::AccountChange => "Create, disable or delete an account",
         }
     }
 }
@@ -205,16 +221,28 @@ pub struct AuditRecord {
     pub failure: Option<ErrorCode>,
 }
 
-/// Who acts, as the audit trail names them.
+/// Who acts: the principal every access decision is about, and how the audit trail names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
-    /// User name.
+    /// The principal.
+    pub principal: crate::model::Principal,
+    /// What the audit trail calls it (a user name, an API key's name and id, an identity).
     pub name: String,
     /// Network address (or where the offline demo runs).
     pub source: String,
 }
 
 impl Actor {
+    /// `principal`, named as the world knows it, calling from `source`.
+    pub fn of(
+        world: &crate::model::World,
+        principal: crate::model::Principal,
+        source: impl Into<String>,
+    ) -> Actor {
+        let name = crate::access::display_name(world, &principal);
+        Actor { principal, name, source: source.into() }
+    }
+
     /// The record of `action` on `subject` by this actor at `at`.
     pub fn record(
         &self,
@@ -439,7 +467,11 @@ mod tests {
     use super::*;
 
     fn record(n: i64) -> AuditRecord {
-        let actor = Actor { name: "admin".into(), source: "127.0.0.1".into() };
+        let actor = Actor {
+            principal: crate::model::Principal::user("admin"),
+            name: "admin".into(),
+            source: "127.0.0.1".into(),
+        };
         actor.record(Timestamp(n), AuditAction::KeyCreate, format!("vaults/kv/keys/k{n}"), None)
     }
 

@@ -243,6 +243,7 @@ pub fn catalog() -> Vec<CatalogEntry> {
         .chain(ErrorCode::ROTATION.iter())
         .chain(ErrorCode::REKEY.iter())
         .chain(ErrorCode::SECRET_ROTATION.iter())
+        .chain(ErrorCode::ACCESS.iter())
         .map(|&code| CatalogEntry {
             code,
             code_str: code.as_str().to_string(),
@@ -382,7 +383,7 @@ mod tests {
     fn catalog_lists_the_data_box_then_the_rollover_rotation_rekey_and_secret_rotation_codes_with_exact_strings()
      {
         let entries = catalog();
-        assert_eq!(entries.len(), 16 + 8 + 7 + 6 + 14);
+        assert_eq!(entries.len(), 16 + 8 + 7 + 6 + 14 + 7);
         for entry in &entries {
             let json = serde_json::to_string(&entry.code).unwrap();
             assert_eq!(json, format!("\"{}\"", entry.code_str));
@@ -394,7 +395,8 @@ mod tests {
         assert_eq!(entries[16..24].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ROLLOVER);
         assert_eq!(entries[24..31].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ROTATION);
         assert_eq!(entries[31..37].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::REKEY);
-        assert_eq!(entries[37..].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::SECRET_ROTATION);
+        assert_eq!(entries[37..51].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::SECRET_ROTATION);
+        assert_eq!(entries[51..].iter().map(|e| e.code).collect::<Vec<_>>(), ErrorCode::ACCESS);
     }
 
     #[test]

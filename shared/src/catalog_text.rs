@@ -319,6 +319,58 @@ fn text_of(code: ErrorCode) -> CodeText {
             ],
             "Yes.",
         ),
+        AccessDenied => t(
+            "AccessDenied",
+            "None of the caller's roles allows this action at this scope.",
+            &[
+                "The message names the action, the scope and the roles that allow it.",
+                "Ask an Owner to assign one of those roles to you at that scope or above (Access control (IAM) > Add).",
+                "Roles count at their scope and everything inside it: a role on a key vault covers its keys.",
+            ],
+            "Yes, once an Owner assigns a fitting role.",
+        ),
+        UnknownRole => t(
+            "UnknownRole",
+            "The role is not one of the built-in roles.",
+            &["Pick Owner, Key Administrator, Crypto User, Reader or Auditor."],
+            "Yes.",
+        ),
+        InvalidScope => t(
+            "InvalidScope",
+            "The scope does not parse, or nothing exists there.",
+            &[
+                "Write the scope as /, /subscriptions/<id>, /resourceGroups/<name>, /vaults/<name> or /vaults/<name>/keys/<key>.",
+                "Check that the resource it names still exists.",
+            ],
+            "Yes.",
+        ),
+        PrincipalNotFound => t(
+            "PrincipalNotFound",
+            "The principal does not exist, or was deleted or revoked.",
+            &[
+                "Name the principal as user:<name>, apikey:<id> or identity:<principal id>.",
+                "Create the account, API key or identity first; a deleted one cannot hold roles.",
+            ],
+            "Yes.",
+        ),
+        RoleAssignmentExists => t(
+            "RoleAssignmentExists",
+            "The principal already holds this role at this scope.",
+            &["Nothing to do: the assignment is in place. Pick another role or scope to change access."],
+            "Yes.",
+        ),
+        LastOwner => t(
+            "LastOwnerCannotBeRemoved",
+            "The change would leave no enabled account with Owner at the instance.",
+            &["Assign Owner at the instance (/) to another account first, then remove or disable this one."],
+            "Yes.",
+        ),
+        AccountNameTaken => t(
+            "AccountNameTaken",
+            "An account with that name exists already.",
+            &["Choose another name, or open the existing account."],
+            "Yes.",
+        ),
         Forbidden => t(
             "Forbidden",
             "This request is not allowed.",

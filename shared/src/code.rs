@@ -215,6 +215,21 @@ pub enum ErrorCode {
     /// The baseboard management controller credential is not valid.
     #[serde(rename = "InvalidBmcCredential")]
     InvalidBmcCredential,
+    /// No role of the caller grants the action at the scope.
+    AccessDenied,
+    /// A role name that is not one of the built-in roles.
+    UnknownRole,
+    /// A scope that does not parse or names nothing that exists.
+    InvalidScope,
+    /// A principal that does not exist, was deleted or revoked.
+    PrincipalNotFound,
+    /// The principal already holds this role at this scope.
+    RoleAssignmentExists,
+    /// The change would leave no enabled Owner at the instance.
+    #[serde(rename = "LastOwnerCannotBeRemoved")]
+    LastOwner,
+    /// An account of that name exists already.
+    AccountNameTaken,
 }
 
 impl ErrorCode {
@@ -288,6 +303,17 @@ impl ErrorCode {
         ErrorCode::CertificateAuthorityChangeNotSupported,
         ErrorCode::CertificateKeyMismatch,
         ErrorCode::InvalidBmcCredential,
+    ];
+
+    /// The codes of access control (listed after secret rotation).
+    pub const ACCESS: [ErrorCode; 7] = [
+        ErrorCode::AccessDenied,
+        ErrorCode::UnknownRole,
+        ErrorCode::InvalidScope,
+        ErrorCode::PrincipalNotFound,
+        ErrorCode::RoleAssignmentExists,
+        ErrorCode::LastOwner,
+        ErrorCode::AccountNameTaken,
     ];
 
     /// Whether this is one of the documented catalog codes (as opposed to an input error).

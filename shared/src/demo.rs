@@ -4,8 +4,8 @@ use crate::api::{CreateIdentityRequest, CreateOrderRequest, CreateVaultRequest, 
 use crate::catalog::Failure;
 use crate::crypto::{self, ImportKey};
 use crate::model::{
-    DeviceKind, IdentityProvider, Key, KeyPermission, KeyType, ResourceGroup, Subscription, Table, Tenant,
-    World,
+    ADMIN_ACCOUNT, Account, DeviceKind, IdentityProvider, Key, KeyPermission, KeyType, Principal,
+    ResourceGroup, Role, RoleAssignment, Scope, Subscription, Table, Tenant, World,
 };
 use crate::ops::{self, Ctx};
 
@@ -148,7 +148,17 @@ fn base_world(ctx: &mut Ctx, base: World) -> World {
         subscription_id: subscription.id.clone(),
         region: DEMO_REGION.to_string(),
     };
+    let admin = Account { name: ADMIN_ACCOUNT.into(), enabled: true, created: ctx.now };
+    let owner = RoleAssignment {
+        id: "instance-owner".into(),
+        principal: Principal::user(ADMIN_ACCOUNT),
+        role: Role::Owner,
+        scope: Scope::Instance,
+        created: ctx.now,
+    };
     World {
+        accounts: Table::from([(admin.name.clone(), admin)]),
+        role_assignments: Table::from([(owner.id.clone(), owner)]),
         tenants: Table::from([(home.id.clone(), home), (other.id.clone(), other)]),
         subscriptions: Table::from([(subscription.id.clone(), subscription)]),
         resource_groups: Table::from([(group.name.clone(), group)]),

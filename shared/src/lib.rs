@@ -1,5 +1,6 @@
 //! Keyblade's engine. Pure functions over plain data: no I/O.
 //!
+//! - [`access`]: who may do what — roles at scopes, and the one authorization decision.
 //! - [`audit`]: the hash-chained audit trail.
 //! - [`model`]: the entities and the [`model::World`] holding them.
 //! - [`validation`]: input rules and key vault URI parsing.
@@ -12,6 +13,7 @@
 //! - [`queries`]: what the API answers on reads, and how a missing entity is reported.
 //! - [`demo`]: the seeded demo world.
 
+pub mod access;
 pub mod api;
 pub mod audit;
 pub mod catalog;

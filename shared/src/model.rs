@@ -12,7 +12,9 @@ use crate::code::ErrorCode;
 pub use crate::crypto::PublicKeyMaterial;
 use crate::crypto::{ImportKey, Sealed};
 
+mod access;
 mod stamp;
+pub use access::*;
 pub use stamp::*;
 
 /// Seconds since the Unix epoch. The crate never reads the clock: callers pass `now` in.
@@ -228,6 +230,10 @@ pub struct KeyVault {
     /// [`crate::ops::vault_addresses`]) or when all of them were taken.
     #[serde(default)]
     pub address: Option<u8>,
+    /// Azure's permission model switch: when on, the data plane asks role assignments instead
+    /// of the access policy (`enableRbacAuthorization`).
+    #[serde(default)]
+    pub rbac_authorization: bool,
 }
 
 impl KeyVault {
@@ -239,6 +245,12 @@ impl KeyVault {
     /// Soft-deleted and still inside its retention window at `now`.
     pub fn is_recoverable(&self, now: Timestamp) -> bool {
         !self.purged && within_retention(self.deleted_at, self.retention_days, now)
+    }
+
+    /// The firewall rule: with the firewall on, only trusted services (system-assigned
+    /// identities) and the identities listed in it get through.
+    pub fn firewall_admits(&self, principal_id: &str, trusted_service: bool) -> bool {
+        !self.firewall.enabled || trusted_service || self.firewall.allowed_identities.contains(principal_id)
     }
 
     /// The permissions granted to a principal (empty if none).
@@ -834,6 +846,8 @@ impl World {
             master_keys: self.master_keys.settled(),
             key_providers: self.key_providers.settled(),
             stamps: self.stamps.settled(),
+            accounts: self.accounts.settled(),
+            role_assignments: self.role_assignments.settled(),
             audit: self.audit.clone(),
         }
     }
@@ -879,6 +893,12 @@ pub struct World {
     /// Stamps and their infrastructure secrets, by name.
     #[serde(default)]
     pub stamps: Table<Stamp>,
+    /// Human accounts by name (their passwords are the server's, never the world's).
+    #[serde(default)]
+    pub accounts: Table<Account>,
+    /// Who holds which role where, by id.
+    #[serde(default)]
+    pub role_assignments: Table<RoleAssignment>,
     /// The audit trail. Only the service layer appends to it (no operation touches it), and the
     /// server's store chains each entry onto the stored log as it commits.
     #[serde(default)]
@@ -976,6 +996,20 @@ pub struct ApiKey {
     pub created: Timestamp,
     /// Revoked: it no longer gets tokens, and its tokens no longer work.
     pub revoked: Option<Timestamp>,
+    /// The identity (principal id) it is the client secret of; `None`: it is a service
+    /// principal of its own.
+    #[serde(default)]
+    pub identity: Option<String>,
+}
+
+impl ApiKey {
+    /// The one principal its tokens may name.
+    pub fn principal(&self) -> Principal {
+        match &self.identity {
+            Some(principal_id) => Principal::Identity(principal_id.clone()),
+            None => Principal::ApiKey(self.id.clone()),
+        }
+    }
 }
 
 /// What a failure, a fix or an operation is about.

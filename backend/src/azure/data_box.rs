@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use shared::{
     api::{SaveByKeyUrlRequest, SaveEncryptionRequest},
     audit::Actor,
-    model::{EncryptionSettings, IdentityChoice, Order, OrderPhase, World},
+    model::{EncryptionSettings, IdentityChoice, Order, OrderPhase, Principal, World},
     ops, service as svc,
 };
 
@@ -60,7 +60,11 @@ async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> Result<Respons
             "A valid bearer token is required: get one from Keyblade's token endpoint.",
         ));
     };
-    let actor = Actor { name: identity.name, source: ip.to_string() };
+    let actor = Actor {
+        principal: Principal::Identity(identity.principal_id),
+        name: identity.name,
+        source: ip.to_string(),
+    };
     let segments: Vec<&str> = uri.path().trim_start_matches('/').split('/').collect();
     let lower: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
     let lower: Vec<&str> = lower.iter().map(String::as_str).collect();

@@ -2,7 +2,7 @@
 //! read, listed (paged with `nextLink`), updated, rotated, given a rotation policy, deleted,
 //! recovered and purged, and wrap and unwrap with RSA-OAEP-256. The vault is the one whose
 //! address the request was sent to; the caller is the identity its bearer token names, and every
-//! request passes that vault's firewall and access policy first (`AsPrincipal`). A request
+//! request passes that vault's firewall and access policy, or its roles (`shared::access`). A request
 //! without a valid token gets the challenge that starts the SDK's handshake.
 
 use axum::{
@@ -21,9 +21,9 @@ use shared::{
     audit::Actor,
     catalog::ErrorCode,
     crypto::PublicKeyMaterial,
-    model::{KeyOperation, KeyType, RotationPolicy, Timestamp},
+    model::{KeyOperation, KeyType, Principal, RotationPolicy, Timestamp},
     ops,
-    service::{self as svc, AsPrincipal, VaultScoped},
+    service::{self as svc, Endpoint},
 };
 
 use super::{CloudError, answered, identity::bearer_identity, origin, vault_address};
@@ -46,11 +46,15 @@ fn bad_parameter(message: impl Into<String>) -> CloudError {
     CloudError::new(StatusCode::BAD_REQUEST, "BadParameter", message)
 }
 
-/// Key Vault answers an access refusal with 403, whatever status the portal gives its code.
+/// Key Vault answers an access refusal with 403, whatever status the portal gives its code: an
+/// access policy's as `Forbidden`, a missing role as `ForbiddenByRbac`.
 fn as_key_vault_answers(error: AppError) -> CloudError {
-    let refused = error.code() == ErrorCode::KeyVaultBadRequestException;
-    let error = CloudError::from(error);
-    if refused { CloudError { status: StatusCode::FORBIDDEN, ..error } } else { error }
+    let code = match error.code() {
+        ErrorCode::KeyVaultBadRequestException => "Forbidden",
+        ErrorCode::AccessDenied => "ForbiddenByRbac",
+        _ => return CloudError::from(error),
+    };
+    CloudError { status: StatusCode::FORBIDDEN, code: code.into(), ..CloudError::from(error) }
 }
 
 type KvResult = Result<Response, CloudError>;
@@ -59,7 +63,6 @@ type KvResult = Result<Response, CloudError>;
 struct Caller {
     state: AppState,
     vault: String,
-    principal: String,
     actor: Actor,
     origin: String,
     soft_delete: bool,
@@ -68,8 +71,7 @@ struct Caller {
 }
 
 impl Caller {
-    async fn run<E: VaultScoped>(&self, request: E) -> Result<E::Answer, CloudError> {
-        let request = AsPrincipal { principal: self.principal.clone(), request };
+    async fn run<E: Endpoint>(&self, request: E) -> Result<E::Answer, CloudError> {
         Ok(self.state.execute(request, &self.actor).await.map_err(as_key_vault_answers)?.answer)
     }
 
@@ -216,8 +218,11 @@ async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> KvResult {
     let caller = Caller {
         state,
         vault: vault.name.clone(),
-        principal: identity.principal_id,
-        actor: Actor { name: identity.name, source: ip.to_string() },
+        actor: Actor {
+            principal: Principal::Identity(identity.principal_id),
+            name: identity.name,
+            source: ip.to_string(),
+        },
         origin: origin(&headers),
         soft_delete: vault.soft_delete,
         purge_protection: vault.purge_protection,

@@ -142,11 +142,11 @@ impl FromRequestParts<AppState> for Caller {
             text(header::AUTHORIZATION.as_str()).strip_prefix("Bearer ").unwrap_or_default().to_owned();
         let vault = text("bluemix-instance").to_owned();
         let snapshot = state.store().load().await?;
-        let key = state
+        let (principal, name) = state
             .compute(
                 move |world, ctx| {
                     ops::verify_access_token(world, ctx.master, &token, ctx.now)
-                        .map(|k| format!("{} ({})", k.name, k.id))
+                        .map(|k| (k.principal(), format!("api key {} ({})", k.name, k.id)))
                 },
                 snapshot.world,
             )
@@ -154,7 +154,7 @@ impl FromRequestParts<AppState> for Caller {
         if vault.is_empty() {
             return Err(KpError(AppError::bad_request("Name the key vault in the Bluemix-Instance header.")));
         }
-        let actor = Actor { name: format!("api key {key}"), source: ip.to_string() };
+        let actor = Actor { principal, name, source: ip.to_string() };
         Ok(Caller { state: state.clone(), vault, actor })
     }
 }

@@ -193,7 +193,9 @@ mod tests {
         };
         assert_eq!(steps(&Sqlite), steps(&Postgres));
         let tables = schema(&Sqlite);
-        for table in ["world_settings", "world_revision", "audit", "sessions.last_seen", "stamps"] {
+        for table in
+            ["world_settings", "world_revision", "audit", "sessions.last_seen", "stamps", "role_assignments"]
+        {
             assert!(tables.contains(table), "{table} missing from {tables:?}");
         }
     }

@@ -199,6 +199,10 @@ impl Store {
         self.db.password_hash(username).await
     }
 
+    pub async fn account_names(&self) -> Result<Vec<String>, StoreError> {
+        self.db.account_names().await
+    }
+
     pub async fn create_account(&self, username: &str, hash: &str) -> Result<bool, StoreError> {
         self.db.create_account(username, hash).await
     }

@@ -27,10 +27,12 @@ pub enum Table {
     MasterKeys,
     KeyProviders,
     Stamps,
+    Accounts,
+    RoleAssignments,
 }
 
 impl Table {
-    pub const ALL: [Table; 15] = [
+    pub const ALL: [Table; 17] = [
         Table::WorldSettings,
         Table::Tenants,
         Table::Subscriptions,
@@ -46,6 +48,8 @@ impl Table {
         Table::MasterKeys,
         Table::KeyProviders,
         Table::Stamps,
+        Table::Accounts,
+        Table::RoleAssignments,
     ];
 
     /// The SQL table name. A closed set of constants, so it is safe to splice into SQL.
@@ -66,6 +70,8 @@ impl Table {
             Table::MasterKeys => "master_keys",
             Table::KeyProviders => "key_providers",
             Table::Stamps => "stamps",
+            Table::Accounts => "user_accounts",
+            Table::RoleAssignments => "role_assignments",
         }
     }
 }
@@ -102,6 +108,8 @@ impl Rows {
         rows.put_all(Table::MasterKeys, &world.master_keys)?;
         rows.put_all(Table::KeyProviders, &world.key_providers)?;
         rows.put_all(Table::Stamps, &world.stamps)?;
+        rows.put_all(Table::Accounts, &world.accounts)?;
+        rows.put_all(Table::RoleAssignments, &world.role_assignments)?;
         Ok(rows)
     }
 
@@ -124,6 +132,8 @@ impl Rows {
             master_keys: self.get_all(Table::MasterKeys)?,
             key_providers: self.get_all(Table::KeyProviders)?,
             stamps: self.get_all(Table::Stamps)?,
+            accounts: self.get_all(Table::Accounts)?,
+            role_assignments: self.get_all(Table::RoleAssignments)?,
             // Not a table of entities: the store reads it on its own (see `SqliteStore::load_audit`).
             audit: Default::default(),
         })
@@ -193,6 +203,8 @@ impl Changes {
         changes.table(Table::MasterKeys, versions, &after.master_keys)?;
         changes.table(Table::KeyProviders, versions, &after.key_providers)?;
         changes.table(Table::Stamps, versions, &after.stamps)?;
+        changes.table(Table::Accounts, versions, &after.accounts)?;
+        changes.table(Table::RoleAssignments, versions, &after.role_assignments)?;
         if !changes.is_empty() {
             let master_keys = versions
                 .range((Table::MasterKeys, Arc::from(""))..)

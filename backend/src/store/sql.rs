@@ -191,6 +191,13 @@ impl SqlStore {
             .await?)
     }
 
+    /// The names of the accounts that have a password.
+    pub async fn account_names(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT username FROM accounts ORDER BY username")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Creates the account unless it exists; returns whether it did.
     pub async fn create_account(&self, username: &str, hash: &str) -> Result<bool, StoreError> {
         let done = sqlx::query(

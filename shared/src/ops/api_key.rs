@@ -6,16 +6,19 @@
 use sha2::{Digest, Sha256};
 
 use super::Ctx;
+use crate::access;
+use crate::api::CreateApiKeyRequest;
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::{self, MasterKey, b64url};
-use crate::model::{ApiKey, Timestamp, World};
+use crate::model::{ApiKey, Principal, Role, Timestamp, World};
 use crate::validation;
 
 /// How long an access token is good for.
 pub const TOKEN_SECONDS: i64 = 3600;
 const TOKEN_PURPOSE: &str = "access-token";
 
-/// Creates an API key; returns the new world, the key and its secret (the only time it is seen).
+/// Creates an API key that is its own principal, with no role yet; returns the new world, the
+/// key and its secret (the only time it is seen).
 pub fn create_api_key(world: &World, ctx: &mut Ctx, name: &str) -> Result<(World, ApiKey, String), Failure> {
     validation::display_name(name)?;
     let secret = format!("kb_{}", crypto::random_hex(ctx.rng, 24));
@@ -25,15 +28,51 @@ pub fn create_api_key(world: &World, ctx: &mut Ctx, name: &str) -> Result<(World
         secret_sha256: digest(&secret),
         created: ctx.now,
         revoked: None,
+        identity: None,
     };
     let mut next = world.clone();
     next.api_keys.insert(key.id.clone(), key.clone());
     Ok((next, key, secret))
 }
 
-/// Revokes an API key (again: no change).
+/// Creates an API key as `request` asks: the client secret of an identity, or a principal of
+/// its own holding a role (Key Administrator at the instance unless it says otherwise).
+pub fn issue_api_key(
+    world: &World,
+    ctx: &mut Ctx,
+    request: &CreateApiKeyRequest,
+) -> Result<(World, ApiKey, String), Failure> {
+    let identity = match &request.identity {
+        Some(client_id) => {
+            Some(identity_by_client_id(world, client_id).map(|(p, ..)| p).ok_or_else(|| {
+                Failure::new(
+                    ErrorCode::PrincipalNotFound,
+                    format!("No identity has the client or principal id '{client_id}'."),
+                )
+            })?)
+        }
+        None => None,
+    };
+    let (next, mut key, secret) = create_api_key(world, ctx, &request.name)?;
+    let mut next = match identity {
+        Some(principal_id) => {
+            key.identity = Some(principal_id);
+            next
+        }
+        None => {
+            let role = request.role.as_deref().unwrap_or(Role::KeyAdministrator.label());
+            let scope = request.scope.as_deref().unwrap_or("/");
+            let principal = Principal::ApiKey(key.id.clone()).to_string();
+            access::assign_role(&next, ctx.rng, ctx.now, &principal, role, scope)?.0
+        }
+    };
+    next.api_keys.insert(key.id.clone(), key.clone());
+    Ok((next, key, secret))
+}
+
+/// Revokes an API key (again: no change), and removes the roles it held.
 pub fn revoke_api_key(world: &World, ctx: &Ctx, id: &str) -> Result<World, Failure> {
-    let mut next = world.clone();
+    let mut next = access::without_assignments_of(world, &Principal::ApiKey(id.to_owned()));
     let key = next.api_keys.get_mut(id).ok_or_else(|| Failure::not_found("The API key"))?;
     key.revoked.get_or_insert(ctx.now);
     Ok(next)
@@ -88,6 +127,14 @@ pub fn mint_identity_token(
     let (principal_id, tenant_id, name) = identity_by_client_id(world, client_id).ok_or_else(|| {
         Failure::new(ErrorCode::Unauthorized, format!("No identity has the client id '{client_id}'."))
     })?;
+    // A credential belongs to one principal: a secret issued to another identity, or to no
+    // identity, cannot pose as this one.
+    if key.identity.as_deref() != Some(principal_id.as_str()) {
+        return Err(Failure::new(
+            ErrorCode::Unauthorized,
+            format!("This client secret was not issued to the client id '{client_id}'."),
+        ));
+    }
     if tenant_id != tenant {
         return Err(Failure::new(
             ErrorCode::Unauthorized,
@@ -223,10 +270,31 @@ mod tests {
     #[test]
     fn an_identity_token_names_its_identity_in_its_tenant_only() {
         let mut fx = Fx::new();
-        let (world, _, secret) = fx.run(|w, c| create_api_key(w, c, "sdk")).unwrap();
+        let identity = fx.world.identities.values().next().unwrap().clone();
+        let request = CreateApiKeyRequest {
+            name: "sdk".into(),
+            identity: Some(identity.client_id.clone()),
+            role: None,
+            scope: None,
+        };
+        let (world, key, secret) = fx.run(|w, c| issue_api_key(w, c, &request)).unwrap();
+        assert_eq!(key.principal(), Principal::Identity(identity.principal_id.clone()));
+        let (world, _, service_secret) = in_test(&world, &mut fx, |w, c| create_api_key(w, c, "svc"));
         fx.world = world;
         let master = MasterKey::from_bytes([7; 32]);
-        let identity = fx.world.identities.values().next().unwrap().clone();
+        let posing = mint_identity_token(
+            &fx.world,
+            &master,
+            &service_secret,
+            &identity.client_id,
+            &identity.tenant_id,
+            fx.now,
+        );
+        assert_eq!(
+            posing.unwrap_err().code,
+            ErrorCode::Unauthorized,
+            "a secret of no identity poses as none"
+        );
         let token = mint_identity_token(
             &fx.world,
             &master,
@@ -249,5 +317,9 @@ mod tests {
         assert!(verify_identity_token(&fx.world, &master, &api_token, fx.now).is_err(), "names no identity");
         let later = Timestamp(fx.now.0 + TOKEN_SECONDS);
         assert!(verify_identity_token(&fx.world, &master, &token, later).is_err(), "expired");
+    }
+
+    fn in_test<T>(world: &World, fx: &mut Fx, f: impl FnOnce(&World, &mut Ctx) -> Result<T, Failure>) -> T {
+        crate::ops::in_test_ctx(world, &fx.master, fx.now, &mut fx.rng, |ctx| f(world, ctx)).unwrap()
     }
 }

@@ -13,7 +13,7 @@ use super::key::{check_new_key_name, live_key};
 use crate::api::{GenerateKeyRequest, ImportJsonWebKeyRequest, KeyOperationRequest, KeyOperationResult};
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto;
-use crate::model::{Key, KeyPermission, KeyVault, KeyVersion, World};
+use crate::model::{Key, KeyVersion, World};
 use crate::validation;
 
 /// The last octets N of the loopback addresses 127.0.0.N a vault's data plane can have (127.0.0.1
@@ -70,40 +70,6 @@ pub fn cloud_key_url(world: &World, url: &str) -> String {
         Some(vault) => format!("{scheme}://{vault}{}{path}", world.cloud.vault_host_suffix()),
         None => url.to_owned(),
     }
-}
-
-/// Lets `principal` do what `permission` allows on `vault`, by the rules an order's identity
-/// meets: the firewall lets it through (identities of orders pass as trusted services) and the
-/// access policy grants the permission. Both refusals carry `KeyVaultBadRequestException`, the
-/// code the portal shows for the same state.
-pub fn authorize_principal<'w>(
-    world: &'w World,
-    vault: &str,
-    principal: &str,
-    permission: KeyPermission,
-) -> Result<&'w KeyVault, Failure> {
-    let v = world
-        .vaults
-        .get(vault)
-        .filter(|v| v.is_live())
-        .ok_or_else(|| Failure::not_found(&format!("Key vault '{vault}'")))?;
-    let trusted = world
-        .orders
-        .values()
-        .any(|o| o.system_identity.as_ref().is_some_and(|s| s.principal_id == principal));
-    if !super::diagnose::firewall_admits(v, principal, trusted) {
-        return Err(Failure::new(
-            ErrorCode::KeyVaultBadRequestException,
-            format!("The firewall of '{vault}' does not let principal {principal} through."),
-        ));
-    }
-    if !v.permissions_of(principal).contains(&permission) {
-        return Err(Failure::new(
-            ErrorCode::KeyVaultBadRequestException,
-            format!("The access policy of '{vault}' does not grant {permission:?} to principal {principal}."),
-        ));
-    }
-    Ok(v)
 }
 
 /// Creates a key whose first version the vault generates; returns the world and the version id.
@@ -296,25 +262,46 @@ mod tests {
     fn the_firewall_and_the_access_policy_decide_what_a_principal_may_do() {
         let mut fx = Fx::new();
         let principal = fx.identity_principal();
+        use crate::model::KeyPermission;
         let required = KeyPermission::REQUIRED_FOR_ORDER;
         fx.apply(|w, _| crate::ops::grant_permissions(w, DEMO_VAULT, &principal, &required));
-        assert!(authorize_principal(&fx.world, DEMO_VAULT, &principal, KeyPermission::UnwrapKey).is_ok());
+        assert!(authorize_identity(&fx.world, DEMO_VAULT, &principal, KeyPermission::UnwrapKey).is_ok());
         let refused =
-            authorize_principal(&fx.world, DEMO_VAULT, &principal, KeyPermission::Purge).unwrap_err();
+            authorize_identity(&fx.world, DEMO_VAULT, &principal, KeyPermission::Purge).unwrap_err();
         assert_eq!(refused.code, ErrorCode::KeyVaultBadRequestException);
         assert!(refused.message.contains("Purge"), "{}", refused.message);
 
         let wall = SetFirewallRequest { enabled: true, allowed_identities: Default::default() };
         fx.apply(|w, _| crate::ops::set_firewall(w, DEMO_VAULT, &wall));
-        let blocked = authorize_principal(&fx.world, DEMO_VAULT, &principal, KeyPermission::Get).unwrap_err();
+        let blocked = authorize_identity(&fx.world, DEMO_VAULT, &principal, KeyPermission::Get).unwrap_err();
         assert_eq!(blocked.code, ErrorCode::KeyVaultBadRequestException);
         assert!(blocked.message.contains("firewall"));
         let listed = SetFirewallRequest { enabled: true, allowed_identities: [principal.clone()].into() };
         fx.apply(|w, _| crate::ops::set_firewall(w, DEMO_VAULT, &listed));
-        assert!(authorize_principal(&fx.world, DEMO_VAULT, &principal, KeyPermission::Get).is_ok());
+        assert!(authorize_identity(&fx.world, DEMO_VAULT, &principal, KeyPermission::Get).is_ok());
 
-        let gone = authorize_principal(&fx.world, "no-such-kv", &principal, KeyPermission::Get).unwrap_err();
-        assert_eq!(gone.code, ErrorCode::NotFound);
+        // No vault there, so no access policy: only a role could allow it.
+        let gone = authorize_identity(&fx.world, "no-such-kv", &principal, KeyPermission::Get).unwrap_err();
+        assert_eq!(gone.code, ErrorCode::AccessDenied);
+    }
+
+    fn authorize_identity(
+        world: &World,
+        vault: &str,
+        principal: &str,
+        permission: crate::model::KeyPermission,
+    ) -> Result<(), crate::catalog::Failure> {
+        let requirement = crate::access::Requirement {
+            action: crate::model::Action::Use,
+            key_permission: Some(permission),
+        };
+        let scope = crate::model::Scope::Vault(vault.to_owned());
+        crate::access::authorize(
+            world,
+            &crate::model::Principal::Identity(principal.to_owned()),
+            requirement,
+            &scope,
+        )
     }
 
     #[test]

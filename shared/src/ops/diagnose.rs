@@ -106,19 +106,13 @@ fn check_access(vault: &KeyVault, identity: &IdentityChoice, principal_id: &str)
     if is_system && !vault.access_policies.contains_key(principal_id) {
         return Err(ErrorCode::SystemAssignedIdentityAbsent);
     }
-    let blocked = !firewall_admits(vault, principal_id, is_system);
+    let blocked = !vault.firewall_admits(principal_id, is_system);
     let granted = vault.permissions_of(principal_id);
     let missing = KeyPermission::REQUIRED_FOR_ORDER.iter().any(|p| !granted.contains(p));
     if blocked || missing {
         return Err(ErrorCode::KeyVaultBadRequestException);
     }
     Ok(())
-}
-
-/// The firewall rule: with the firewall on, only trusted services (system-assigned identities)
-/// and the identities listed in it get through.
-pub(super) fn firewall_admits(vault: &KeyVault, principal_id: &str, trusted_service: bool) -> bool {
-    !vault.firewall.enabled || trusted_service || vault.firewall.allowed_identities.contains(principal_id)
 }
 
 /// Steps 6 and 7.

@@ -39,6 +39,7 @@ pub fn create_vault(world: &World, req: &CreateVaultRequest) -> Result<World, Fa
         deleted_at: None,
         purged: false,
         address: super::free_vault_address(world),
+        rbac_authorization: false,
     };
     let mut next = world.clone();
     next.import_keys.remove(&req.name);

@@ -6,6 +6,7 @@ use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{ApiKeyView, CreateApiKeyRequest, CreatedApiKey};
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
+use crate::model::Action;
 use crate::model::World;
 use crate::ops::{self, Ctx};
 
@@ -41,10 +42,11 @@ impl Endpoint for CreateApiKey {
         "Creates an API key. Its secret is in this answer only: Keyblade keeps a hash of it.",
     )
     .created()
-    .failing(&[InvalidName])
-    .audited(AuditAction::ApiKeyCreate);
+    .failing(&[InvalidName, UnknownRole, InvalidScope, PrincipalNotFound])
+    .audited(AuditAction::ApiKeyCreate)
+    .requires(Action::Administer);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<CreatedApiKey>, Failure> {
-        let (next, key, secret) = ops::create_api_key(world, ctx, &self.body.name)?;
+        let (next, key, secret) = ops::issue_api_key(world, ctx, &self.body)?;
         Outcome::changed(next, |_| Ok(CreatedApiKey { key: ApiKeyView::of(&key), secret }))
     }
 }
@@ -65,7 +67,8 @@ impl Endpoint for RevokeApiKey {
         "Revokes an API key: it gets no more tokens and the tokens it got stop working.",
     )
     .failing(&[NotFound])
-    .audited(AuditAction::ApiKeyRevoke);
+    .audited(AuditAction::ApiKeyRevoke)
+    .requires(Action::Administer);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::revoke_api_key(world, ctx, &self.id)?, |_| Ok(()))
     }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Endpoint, Outcome, Route};
 use crate::audit::{AuditPage, AuditQuery};
 use crate::catalog::Failure;
+use crate::model::Action;
 use crate::model::World;
 use crate::ops::Ctx;
 
@@ -26,7 +27,8 @@ impl Endpoint for ListAudit {
          whether it succeeded; filtered by subject text and action, paged with `before`; with \
          whether the whole hash chain is intact.",
     )
-    .failing(&[crate::catalog::ErrorCode::InvalidRequest]);
+    .failing(&[crate::catalog::ErrorCode::InvalidRequest])
+    .requires(Action::Audit);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<AuditPage>, Failure> {
         self.body.check()?;
         Ok(Outcome::read(world.audit.page(&self.body)))

@@ -1,6 +1,6 @@
-//! The key vault data plane: the key endpoints an identity reaches with a token, each checked
-//! against the vault's firewall and access policy first ([`AsPrincipal`]), plus the operations
-//! only the data plane offers. These are not mounted under `/api`: the server's Key Vault
+//! The key vault data plane: the operations only the data plane offers. An identity reaches
+//! these and the key endpoints with a token; each route names the access-policy permission it
+//! needs on a vault that uses access policies (see [`crate::access::authorize`]). These are not mounted under `/api`: the server's Key Vault
 //! surface maps the cloud SDKs' requests onto them, so their paths only name them in the audit
 //! trail.
 
@@ -12,71 +12,12 @@ use crate::api::{
 };
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
+use crate::model::Action;
 use crate::model::{KeyPermission, World};
 use crate::ops::{self, Ctx};
 use crate::queries;
 
 const TAG: &str = "data plane";
-
-/// An endpoint that acts on one vault's keys, and the permission its access policy must grant.
-pub trait VaultScoped: Endpoint {
-    /// What the caller needs on the vault.
-    const PERMISSION: KeyPermission;
-    /// The vault it acts on.
-    fn vault(&self) -> &str;
-}
-
-/// `request`, made by the identity `principal`: refused with `KeyVaultBadRequestException` when
-/// the vault's firewall or access policy does not let it through.
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct AsPrincipal<E> {
-    /// The caller's principal id.
-    pub principal: String,
-    /// What it asks.
-    #[serde(flatten)]
-    pub request: E,
-}
-
-impl<E: VaultScoped> Endpoint for AsPrincipal<E> {
-    type Body = E::Body;
-    type Answer = E::Answer;
-    const ROUTE: Route = E::ROUTE;
-    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<E::Answer>, Failure> {
-        ops::authorize_principal(world, self.request.vault(), &self.principal, E::PERMISSION)?;
-        self.request.handle(world, ctx)
-    }
-    fn audit_subject(&self) -> Option<String> {
-        self.request.audit_subject()
-    }
-}
-
-macro_rules! vault_scoped {
-    ($($endpoint:ident => $permission:ident),* $(,)?) => {$(
-        impl VaultScoped for super::$endpoint {
-            const PERMISSION: KeyPermission = KeyPermission::$permission;
-            fn vault(&self) -> &str {
-                &self.vault
-            }
-        }
-    )*};
-}
-
-vault_scoped! {
-    ListKeys => List,
-    GetKey => Get,
-    DeleteKey => Delete,
-    ListVersions => List,
-    UpdateVersion => Create,
-    ListDeletedKeys => List,
-    RecoverKey => Recover,
-    PurgeKey => Purge,
-    RotateKey => Create,
-    SetRotationPolicy => Create,
-    GenerateKey => Create,
-    ImportJsonWebKey => Create,
-    WrapWithVersion => WrapKey,
-    UnwrapWithVersion => UnwrapKey,
-}
 
 /// A key the vault generates.
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -94,7 +35,8 @@ impl Endpoint for GenerateKey {
         Route::post("/vaults/{vault}/keys/generate", TAG, "Creates a key the vault generates.")
             .created()
             .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidDate])
-            .audited(AuditAction::KeyCreate);
+            .audited(AuditAction::KeyCreate)
+            .key_permission(KeyPermission::Create);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         let (next, _) = ops::generate_key(world, ctx, &self.vault, &self.body)?;
         Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.body.name, ctx.now))
@@ -125,7 +67,8 @@ impl Endpoint for ImportJsonWebKey {
                 InvalidKeyMaterial,
                 InvalidDate,
             ])
-            .audited(AuditAction::KeyCreate);
+            .audited(AuditAction::KeyCreate)
+            .key_permission(KeyPermission::Create);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         let (next, _) = ops::import_json_web_key(world, ctx, &self.vault, &self.key, &self.body)?;
         Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.key, ctx.now))
@@ -153,16 +96,16 @@ impl Endpoint for WrapWithVersion {
         TAG,
         "Wraps a value with one key version.",
     )
-    .failing(&[
-        NotFound,
-        InvalidRequest,
-        EncryptionKeyDisabled,
-        EncryptionKeyExpired,
-        VersionDecryptOnly,
-    ]);
+    .failing(&[NotFound, InvalidRequest, EncryptionKeyDisabled, EncryptionKeyExpired, VersionDecryptOnly])
+    .key_permission(KeyPermission::WrapKey)
+    .requires(Action::Use)
+    .audited(AuditAction::KeyWrap);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyOperationResult>, Failure> {
         let wrapped = ops::wrap_with_version(world, ctx, &self.vault, &self.key, &self.version, &self.body)?;
         Ok(Outcome::read(wrapped))
+    }
+    fn audit_detail(answer: &Self::Answer) -> Option<String> {
+        Some(format!("version {}", answer.version))
     }
 }
 
@@ -187,10 +130,16 @@ impl Endpoint for UnwrapWithVersion {
         TAG,
         "Unwraps a value with one key version.",
     )
-    .failing(&[NotFound, InvalidRequest, InvalidCiphertext, EncryptionKeyDisabled, EncryptionKeyExpired]);
+    .failing(&[NotFound, InvalidRequest, InvalidCiphertext, EncryptionKeyDisabled, EncryptionKeyExpired])
+    .key_permission(KeyPermission::UnwrapKey)
+    .requires(Action::Use)
+    .audited(AuditAction::KeyUnwrap);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyOperationResult>, Failure> {
         let unwrapped =
             ops::unwrap_with_version(world, ctx, &self.vault, &self.key, &self.version, &self.body)?;
         Ok(Outcome::read(unwrapped))
+    }
+    fn audit_detail(answer: &Self::Answer) -> Option<String> {
+        Some(format!("version {}", answer.version))
     }
 }

@@ -13,6 +13,7 @@ use crate::api::{
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
 use crate::crypto;
+use crate::model::Action;
 use crate::model::{Device, DeviceManager, Timestamp, World};
 use crate::ops::{self, Ctx, INITIATE_WITHIN, KeyUpdate};
 
@@ -411,7 +412,8 @@ impl Endpoint for ReadCredentials {
         "Data traffic: the device decrypts its storage account credentials with the key it holds (answers \
          fingerprints, never the secrets).",
     )
-    .failing(&[NotFound, DeviceOffline, DeviceKeyOutdated]);
+    .failing(&[NotFound, DeviceOffline, DeviceKeyOutdated])
+    .requires(Action::Use);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<CredentialView>>, Failure> {
         self.path.manager(world)?;
         let read = ops::read_credentials(world, ctx, &self.path.manager, &self.device)?;

@@ -7,6 +7,7 @@ use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{CreateKeyRequest, CreateVersionRequest, KeyVersionView, KeyView, UpdateVersionRequest};
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
+use crate::model::KeyPermission;
 use crate::model::World;
 use crate::ops::{self, Ctx};
 use crate::queries;
@@ -23,8 +24,9 @@ pub struct ListKeys {
 impl Endpoint for ListKeys {
     type Body = NoBody;
     type Answer = Vec<KeyView>;
-    const ROUTE: Route =
-        Route::get("/vaults/{vault}/keys", TAG, "Lists the live keys of a vault.").failing(&[NotFound]);
+    const ROUTE: Route = Route::get("/vaults/{vault}/keys", TAG, "Lists the live keys of a vault.")
+        .failing(&[NotFound])
+        .key_permission(KeyPermission::List);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<KeyView>>, Failure> {
         Ok(Outcome::read(queries::live_keys(world, &self.vault, ctx.now)?))
     }
@@ -68,8 +70,9 @@ pub struct GetKey {
 impl Endpoint for GetKey {
     type Body = NoBody;
     type Answer = KeyView;
-    const ROUTE: Route =
-        Route::get("/vaults/{vault}/keys/{key}", TAG, "One live key with its versions.").failing(&[NotFound]);
+    const ROUTE: Route = Route::get("/vaults/{vault}/keys/{key}", TAG, "One live key with its versions.")
+        .failing(&[NotFound])
+        .key_permission(KeyPermission::Get);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         Ok(Outcome::read(queries::key_view(world, &self.vault, &self.key, ctx.now)?))
     }
@@ -93,7 +96,8 @@ impl Endpoint for DeleteKey {
         "Deletes a key: soft-deleted (recoverable) when the vault has soft delete.",
     )
     .failing(&[NotFound, KeyHasRegistrations])
-    .audited(AuditAction::KeyDelete);
+    .audited(AuditAction::KeyDelete)
+    .key_permission(KeyPermission::Delete);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::delete_key(world, ctx, &self.vault, &self.key)?, |_| Ok(()))
     }
@@ -113,7 +117,8 @@ impl Endpoint for ListVersions {
     type Answer = Vec<KeyVersionView>;
     const ROUTE: Route =
         Route::get("/vaults/{vault}/keys/{key}/versions", TAG, "The versions of a live key, oldest first.")
-            .failing(&[NotFound]);
+            .failing(&[NotFound])
+            .key_permission(KeyPermission::List);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<KeyVersionView>>, Failure> {
         Ok(Outcome::read(queries::key_view(world, &self.vault, &self.key, ctx.now)?.versions))
     }
@@ -169,7 +174,8 @@ impl Endpoint for UpdateVersion {
         "Enables or disables a version and sets its activation and expiry dates.",
     )
     .failing(&[NotFound, InvalidRequest, InvalidDate])
-    .audited(AuditAction::KeyVersionUpdate);
+    .audited(AuditAction::KeyVersionUpdate)
+    .key_permission(KeyPermission::Create);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyVersionView>, Failure> {
         let next = ops::update_version(world, &self.vault, &self.key, &self.version, &self.body)?;
         Outcome::changed(next, |w| queries::version_view(w, &self.vault, &self.key, &self.version, ctx.now))
@@ -191,7 +197,8 @@ impl Endpoint for ListDeletedKeys {
         TAG,
         "Soft-deleted keys of a vault that have not been purged.",
     )
-    .failing(&[NotFound]);
+    .failing(&[NotFound])
+    .key_permission(KeyPermission::List);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<KeyView>>, Failure> {
         Ok(Outcome::read(queries::deleted_keys(world, &self.vault, ctx.now)?))
     }
@@ -215,7 +222,8 @@ impl Endpoint for RecoverKey {
         "Recovers a soft-deleted key within the vault's retention period.",
     )
     .failing(&[NotFound, NotRecoverable])
-    .audited(AuditAction::KeyRecover);
+    .audited(AuditAction::KeyRecover)
+    .key_permission(KeyPermission::Recover);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         let next = ops::recover_key(world, ctx, &self.vault, &self.key)?;
         Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.key, ctx.now))
@@ -240,7 +248,8 @@ impl Endpoint for PurgeKey {
         "Purges a soft-deleted key; refused under purge protection.",
     )
     .failing(&[NotFound, PurgeProtected])
-    .audited(AuditAction::KeyPurge);
+    .audited(AuditAction::KeyPurge)
+    .key_permission(KeyPermission::Purge);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<()>, Failure> {
         Outcome::changed(ops::purge_key(world, ctx, &self.vault, &self.key)?, |_| Ok(()))
     }

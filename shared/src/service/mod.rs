@@ -6,6 +6,7 @@
 //! portal's one client sends the same request over HTTP or to the engine worker, which calls
 //! [`dispatch`]. Neither side writes a use case of its own.
 
+mod access_control;
 mod api_keys;
 mod at_rest;
 mod audit;
@@ -24,6 +25,7 @@ mod vaults;
 
 use serde::{Serialize, de::DeserializeOwned};
 
+pub use access_control::*;
 pub use api_keys::*;
 pub use at_rest::*;
 pub use audit::*;
@@ -40,9 +42,10 @@ pub use stamps::*;
 pub use troubleshooting::*;
 pub use vaults::*;
 
+use crate::access::{self, Requirement};
 use crate::audit::{Actor, AuditAction, AuditRecord};
 use crate::catalog::{ErrorCode, Failure};
-use crate::model::World;
+use crate::model::{Action, KeyPermission, Principal, Scope, World};
 use crate::ops::Ctx;
 
 /// HTTP method of a route.
@@ -92,12 +95,17 @@ pub struct Route {
     pub if_match: bool,
     /// What the audit trail records a request as, success or failure; `None`: not recorded.
     pub audit: Option<AuditAction>,
+    /// What the caller's roles must allow (see [`crate::access::authorize`]).
+    pub requirement: Requirement,
 }
 
 impl Route {
     const fn new(method: Method, path: &'static str, tag: &'static str, summary: &'static str) -> Route {
         let status = if matches!(method, Method::Delete) { 204 } else { 200 };
-        Route { method, path, summary, tag, status, failures: &[], if_match: false, audit: None }
+        // A read needs Read; anything else manages a resource, unless the route says otherwise.
+        let action = if matches!(method, Method::Get) { Action::Read } else { Action::Manage };
+        let requirement = Requirement { action, key_permission: None };
+        Route { method, path, summary, tag, status, failures: &[], if_match: false, audit: None, requirement }
     }
 
     /// A `GET` route answering 200.
@@ -150,6 +158,17 @@ impl Route {
         Route { audit: Some(action), ..self }
     }
 
+    /// Needs `action` of the caller's roles instead of the method's default.
+    pub const fn requires(self, action: Action) -> Route {
+        Route { requirement: Requirement { action, ..self.requirement }, ..self }
+    }
+
+    /// On the key vault data plane, a vault that uses access policies asks for `permission`
+    /// instead of a role.
+    pub const fn key_permission(self, permission: KeyPermission) -> Route {
+        Route { requirement: Requirement { key_permission: Some(permission), ..self.requirement }, ..self }
+    }
+
     /// The key the engine worker dispatches on: method and path, unique per endpoint.
     pub fn key(&self) -> String {
         format!("{} {}", self.method.as_str(), self.path)
@@ -192,6 +211,30 @@ pub trait Endpoint: Serialize + DeserializeOwned + Clone + Send + 'static {
     fn audit_subject(&self) -> Option<String> {
         None
     }
+    /// What the audit trail adds about a success: the key version a wrap or unwrap used.
+    fn audit_detail(_answer: &Self::Answer) -> Option<String> {
+        None
+    }
+    /// Where the request acts, for [`access::authorize`]: by default the key, vault,
+    /// subscription, order or identity its path names (see [`access::scope_of_request`]).
+    fn scope(&self, world: &World) -> Scope {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(fields)) => access::scope_of_request(world, &fields),
+            _ => Scope::Instance,
+        }
+    }
+}
+
+/// The gateway's one step into the engine, the same on every surface and in the offline demo:
+/// `principal` must hold what the route requires where the request acts; then the endpoint runs.
+pub fn serve<E: Endpoint>(
+    request: E,
+    world: &World,
+    ctx: &mut Ctx,
+    principal: &Principal,
+) -> Result<Outcome<E::Answer>, Failure> {
+    access::authorize(world, principal, E::ROUTE.requirement, &request.scope(world))?;
+    request.handle(world, ctx)
 }
 
 /// The audit trail's record of `request`, ended with `failure` (`None`: it succeeded), when its
@@ -200,9 +243,10 @@ pub fn audit_record<E: Endpoint>(
     request: &E,
     actor: &Actor,
     at: crate::model::Timestamp,
-    failure: Option<ErrorCode>,
+    result: Result<&E::Answer, ErrorCode>,
 ) -> Option<AuditRecord> {
     let action = E::ROUTE.audit?;
+    let failure = result.err();
     let subject = request.audit_subject().unwrap_or_else(|| match request_parts(request) {
         Ok(parts) => {
             let path = parts.path.trim_start_matches('/');
@@ -213,6 +257,10 @@ pub fn audit_record<E: Endpoint>(
         }
         Err(_) => E::ROUTE.path.trim_start_matches('/').to_owned(),
     });
+    let subject = match result.ok().and_then(E::audit_detail) {
+        Some(detail) => format!("{subject} ({detail})"),
+        None => subject,
+    };
     Some(actor.record(at, action, subject, failure))
 }
 
@@ -305,6 +353,13 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<ListApiKeys>();
     visitor.visit::<CreateApiKey>();
     visitor.visit::<RevokeApiKey>();
+    // Access control.
+    visitor.visit::<ListRoles>();
+    visitor.visit::<ListRoleAssignments>();
+    visitor.visit::<CreateRoleAssignment>();
+    visitor.visit::<DeleteRoleAssignment>();
+    visitor.visit::<CheckAccess>();
+    visitor.visit::<ListAccounts>();
     // Encryption at rest.
     visitor.visit::<GetEncryptionAtRest>();
     visitor.visit::<RekeyMasterKey>();
@@ -421,15 +476,16 @@ fn handle_json<E: Endpoint>(
         }
     };
     let now = ctx.now;
-    let (result, changed) = match request.clone().handle(world, ctx) {
+    let served = serve(request.clone(), world, ctx, &actor.principal);
+    let record = audit_record(&request, actor, now, served.as_ref().map(|o| &o.answer).map_err(|f| f.code));
+    let (result, changed) = match served {
         Ok(outcome) => match serde_json::to_value(&outcome.answer) {
             Ok(answer) => (Ok(answer), outcome.world),
             Err(e) => (Err(Failure::generic(e.to_string())), None),
         },
         Err(failure) => (Err(failure), None),
     };
-    let failure = result.as_ref().err().map(|f| f.code);
-    let world = match audit_record(&request, actor, now, failure) {
+    let world = match record {
         Some(record) => {
             let mut next = changed.unwrap_or_else(|| world.clone());
             next.audit.append(record);

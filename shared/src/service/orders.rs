@@ -7,6 +7,7 @@ use super::{Endpoint, NoBody, Outcome, Route};
 use crate::api::{CreateOrderRequest, DevicePasswordResponse, OrderIdentitiesRequest, OrderView};
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
+use crate::model::Action;
 use crate::model::World;
 use crate::ops::{self, Ctx};
 use crate::queries;
@@ -208,7 +209,8 @@ impl Endpoint for FetchDevicePassword {
          with its catalog code and fix.",
     )
     .failing(&crate::catalog::ENCRYPTION_FAILURES)
-    .audited(AuditAction::DevicePasswordDisclosure);
+    .audited(AuditAction::DevicePasswordDisclosure)
+    .requires(Action::Use);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<DevicePasswordResponse>, Failure> {
         let passkey = ops::fetch_passkey(world, ctx, &self.order)?;
         Ok(Outcome::read(DevicePasswordResponse { password: passkey.display() }))

@@ -11,6 +11,8 @@ use crate::api::{
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
 use crate::crypto;
+use crate::model::Action;
+use crate::model::KeyPermission;
 use crate::model::{RotationPolicy, World};
 use crate::ops::{self, Ctx, NewMaterial, Trigger};
 use crate::queries;
@@ -45,7 +47,8 @@ impl Endpoint for RotateKey {
         InvalidKeyTransfer,
         InvalidKeySize,
     ])
-    .audited(AuditAction::KeyRotate);
+    .audited(AuditAction::KeyRotate)
+    .key_permission(KeyPermission::Create);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<RotationView>, Failure> {
         let payload = decode_payload(self.body.payload.as_deref())?;
         let material = match (&self.body.transfer, &payload) {
@@ -100,7 +103,8 @@ impl Endpoint for SetRotationPolicy {
         "Turns automatic rotation on or off, every 1 to 12 months. Not for imported keys.",
     )
     .failing(&[NotFound, InvalidRotationInterval, PolicyOnImportedKey])
-    .audited(AuditAction::KeyRotationPolicy);
+    .audited(AuditAction::KeyRotationPolicy)
+    .key_permission(KeyPermission::Create);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         let next = ops::set_rotation_policy(world, &self.vault, &self.key, self.body)?;
         Outcome::changed(next, |w| queries::key_view(w, &self.vault, &self.key, ctx.now))
@@ -262,7 +266,9 @@ impl Endpoint for WrapDataKey {
         EncryptionKeyDisabled,
         EncryptionKeyExpired,
         EncryptionKeyTypeNotSupported,
-    ]);
+    ])
+    .requires(Action::Use)
+    .audited(AuditAction::KeyWrap);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<WrappedView>, Failure> {
         let sent = self.body.plaintext.as_deref().map(crypto::unb64).transpose();
         let sent = sent.map_err(|_| Failure::new(InvalidDataKey, "The plaintext is not standard base64."))?;
@@ -278,6 +284,9 @@ impl Endpoint for WrapDataKey {
             version: wrapped.version,
             plaintext: generated.map(|key| crypto::b64(key.expose())),
         }))
+    }
+    fn audit_detail(answer: &Self::Answer) -> Option<String> {
+        Some(format!("version {}", answer.version))
     }
 }
 
@@ -307,7 +316,9 @@ impl Endpoint for UnwrapDataKey {
         EncryptionKeyDisabled,
         EncryptionKeyExpired,
         EncryptionKeyTypeNotSupported,
-    ]);
+    ])
+    .requires(Action::Use)
+    .audited(AuditAction::KeyUnwrap);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<UnwrappedView>, Failure> {
         let unwrapped = ops::unwrap_data_key(world, ctx, &self.vault, &self.key, &self.body.ciphertext)?;
         Ok(Outcome::read(UnwrappedView {
@@ -319,6 +330,9 @@ impl Endpoint for UnwrapDataKey {
                 plaintext: None,
             }),
         }))
+    }
+    fn audit_detail(answer: &Self::Answer) -> Option<String> {
+        Some(format!("version {}", answer.version))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::api::{
 };
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
+use crate::model::Action;
 use crate::model::World;
 use crate::ops::{self, Ctx};
 
@@ -166,7 +167,8 @@ impl Endpoint for IssueCertificateShare {
         TAG,
         "Issues a replacement certificate share for rehearsal: one .pfx per endpoint in the layout the rotation expects.",
     )
-    .failing(&[NotFound, InvalidSecretRotationParameters]);
+    .failing(&[NotFound, InvalidSecretRotationParameters])
+    .requires(Action::Use);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<CertificateFile>>, Failure> {
         let days = self.body.days.clamp(0, 3650);
         let files = ops::issue_certificate_share(
