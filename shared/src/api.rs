@@ -93,6 +93,9 @@ pub struct UpdateVaultRequest {
     /// Retention days (7-90).
     #[cfg_attr(feature = "openapi", schema(minimum = 7, maximum = 90))]
     pub retention_days: Option<u16>,
+    /// The permission model: role assignments (`true`) or the access policy (`false`) decide
+    /// what identities may do on the data plane.
+    pub rbac_authorization: Option<bool>,
 }
 
 /// Version attributes chosen in the Create forms.
@@ -566,6 +569,9 @@ pub struct VaultView {
     pub firewall: Firewall,
     /// Access policies.
     pub access_policies: BTreeMap<String, BTreeSet<KeyPermission>>,
+    /// Whether role assignments, not the access policy, decide for identities on the data plane.
+    #[serde(default)]
+    pub rbac_authorization: bool,
     /// Keys.
     pub keys: Vec<KeyView>,
     /// Deleted at.
@@ -659,6 +665,7 @@ impl VaultView {
             purge_protection: vault.purge_protection,
             firewall: vault.firewall.clone(),
             access_policies: vault.access_policies.clone(),
+            rbac_authorization: vault.rbac_authorization,
             keys: vault.keys.values().map(|k| KeyView::of(world.cloud, vault, k, now)).collect(),
             deleted_at: vault.deleted_at,
             purged: vault.purged,

@@ -3,7 +3,9 @@ vaults' data planes, `azure-mgmt-databox` 4.0.0 against the management API, both
 `azure-identity`'s ClientSecretCredential pointed at Keyblade's token endpoint.
 
 Run by tests/tests/sdk_azure.rs in phases (AZ_PHASE): `main` creates and uses keys and puts the
-order on one; `denied` runs after the portal took UnwrapKey away; `fixed` after it gave it back.
+order on one; `denied` runs after the portal took UnwrapKey away; `fixed` after it gave it back;
+`rbac-setup` creates two keys in a vault on role-based access while the identity is its Key
+Administrator, and `rbac` runs once it holds only Crypto User on the first of them.
 Prints one JSON line of facts for the Rust side; exits non-zero on the first broken expectation.
 """
 
@@ -163,5 +165,19 @@ elif PHASE == "fixed":
     assert arm.jobs.begin_update(RG, JOB, microsoft).result().details.key_encryption_key.kek_type == "MicrosoftManaged"
     assert arm.jobs.get(RG, JOB).details.key_encryption_key.kek_type == "MicrosoftManaged"
     assert put_order_on(key_id).details.key_encryption_key.kek_type == "CustomerManaged"
+
+elif PHASE == "rbac-setup":
+    rbac = KeyClient(env["AZ_RBAC_VAULT"], credential, **VAULT_OPTIONS)
+    facts["one"] = rbac.create_rsa_key("rbac-one", size=2048).id
+    facts["two"] = rbac.create_rsa_key("rbac-two", size=2048).id
+
+elif PHASE == "rbac":
+    # Crypto User on rbac-one only: it is read and used; rbac-two is out of reach.
+    rbac = KeyClient(env["AZ_RBAC_VAULT"], credential, **VAULT_OPTIONS)
+    one = rbac.get_key("rbac-one")
+    wrapped = crypto(one.id).wrap_key(KeyWrapAlgorithm.rsa_oaep_256, b"z" * 32)
+    assert crypto(one.id).unwrap_key(KeyWrapAlgorithm.rsa_oaep_256, wrapped.encrypted_key).key == b"z" * 32
+    refused(lambda: rbac.get_key("rbac-two"), 403, "ForbiddenByRbac")
+    refused(lambda: rbac.create_rsa_key("rbac-three", size=2048), 403, "ForbiddenByRbac")
 
 print(json.dumps(facts))

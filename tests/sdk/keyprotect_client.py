@@ -157,4 +157,26 @@ for apikey in ("kb_wrong", os.environ["KP_REVOKED_APIKEY"]):
     except ApiException as error:
         assert error.status_code == 401, error.status_code
 
+# Separation of duties: a Reader key reads metadata only; a Crypto User key scoped to this
+# instance uses keys here and is refused in another instance. Refusals change nothing.
+reader = client(os.environ["KP_READER_APIKEY"])
+assert result(reader.get_keys(bluemix_instance=INSTANCE))["resources"], "a Reader lists keys"
+count = len(result(reader.get_key_versions(id=root["id"], bluemix_instance=INSTANCE))["resources"])
+refused(lambda: reader.rotate_key(id=root["id"], bluemix_instance=INSTANCE), 403, "AccessDenied")
+refused(lambda: reader.unwrap_key(id=root["id"], bluemix_instance=INSTANCE,
+                                  key_action_unwrap_body=body({"ciphertext": wrapped["ciphertext"]})),
+        403, "AccessDenied")
+after = len(result(kp.get_key_versions(id=root["id"], bluemix_instance=INSTANCE))["resources"])
+assert after == count, (count, after)
+crypto = client(os.environ["KP_CRYPTO_APIKEY"])
+used = result(crypto.unwrap_key(id=root["id"], bluemix_instance=INSTANCE,
+                                key_action_unwrap_body=body({"ciphertext": wrapped["ciphertext"]})))
+assert base64.b64decode(used["plaintext"]) == dek
+refused(lambda: crypto.rotate_key(id=root["id"], bluemix_instance=INSTANCE), 403, "AccessDenied")
+OTHER = os.environ["KP_OTHER_INSTANCE"]
+refused(lambda: crypto.unwrap_key(id=root["id"], bluemix_instance=OTHER,
+                                  key_action_unwrap_body=body({"ciphertext": wrapped["ciphertext"]})),
+        403, "AccessDenied")
+refused(lambda: crypto.get_keys(bluemix_instance=OTHER), 403, "AccessDenied")
+
 print(json.dumps({"root": root["id"], "versions": len(versions)}))

@@ -16,6 +16,13 @@ use serde_json::{Value, json};
 use shared::demo::DEMO_VAULT;
 
 const SECOND_VAULT: &str = "sdk-second-kv";
+const RBAC_VAULT: &str = "sdk-rbac-kv";
+
+/// Gives `role` to the identity `principal` at `scope`; answers the assignment's id.
+async fn grant(api: &Api, principal: &str, role: &str, scope: &str) -> String {
+    let body = json!({"principal": format!("identity:{principal}"), "role": role, "scope": scope});
+    api.post("/role-assignments", &body).await.ok()["id"].as_str().expect("an id").to_owned()
+}
 
 /// Everything the SDK script needs to know, as environment variables.
 struct Setting {
@@ -55,10 +62,21 @@ async fn the_azure_sdks_run_unchanged_against_keyblade() {
     set_policy(&api, DEMO_VAULT, &principal, &ALL).await;
     let no_get: Vec<&str> = ALL.iter().copied().filter(|p| *p != "Get").collect();
     set_policy(&api, SECOND_VAULT, &principal, &no_get).await;
-    let secret = api.post("/api-keys", &json!({"name": "azure sdk"})).await.ok()["secret"]
-        .as_str()
-        .expect("a secret")
-        .to_owned();
+    // The client secret is issued to the identity: its tokens name that identity only.
+    let client_id = identity["client_id"].as_str().expect("a client id");
+    let issued = json!({"name": "azure sdk", "identity": client_id});
+    let secret = api.post("/api-keys", &issued).await.ok()["secret"].as_str().expect("a secret").to_owned();
+    // Listing a subscription's Data Box jobs needs Reader there; changing one is managing the
+    // order, Key Administrator on its resource group.
+    let subscription_id = order["subscription_id"].as_str().expect("a subscription");
+    let subscription_reader =
+        grant(&api, &principal, "Reader", &format!("/subscriptions/{subscription_id}")).await;
+    let group_scope = format!("/resourceGroups/{}", order["resource_group"].as_str().expect("a group"));
+    let group_admin = grant(&api, &principal, "Key Administrator", &group_scope).await;
+    let rbac = create_vault(&api, RBAC_VAULT, true, false).await;
+    let body = json!({"rbac_authorization": true});
+    api.patch(&format!("/vaults/{RBAC_VAULT}"), &body).await.ok();
+    let rbac_admin = grant(&api, &principal, "Key Administrator", &format!("/vaults/{RBAC_VAULT}")).await;
     let text = |v: &Value| v.as_str().expect("text").to_owned();
     let subscription = text(&order["subscription_id"]);
     let vault_url = |v: &Value| format!("https://{}:{port}", text(&v["data_plane_address"]));
@@ -71,6 +89,7 @@ async fn the_azure_sdks_run_unchanged_against_keyblade() {
             ("AZ_AUTHORITY", format!("https://127.0.0.1:{port}")),
             ("AZ_VAULT", vault_url(&vault)),
             ("AZ_SECOND_VAULT", vault_url(&second)),
+            ("AZ_RBAC_VAULT", vault_url(&rbac)),
             ("AZ_ARM", format!("https://127.0.0.1:{port}")),
             ("AZ_SUBSCRIPTION", subscription.clone()),
             ("AZ_RESOURCE_GROUP", text(&order["resource_group"])),
@@ -111,6 +130,25 @@ async fn the_azure_sdks_run_unchanged_against_keyblade() {
     set_policy(&api, DEMO_VAULT, &principal, &ALL).await;
     setting.run("fixed", &[("AZ_KEY", &key_id)]).await;
     assert_eq!(demo.device_password(&api).await.ok()["password"], password);
+
+    // A vault on role-based access: Crypto User on one key reaches that key only.
+    setting.run("rbac-setup", &[]).await;
+    // Roles above the vault would cover it too: only the key's role is left.
+    for assignment in [&rbac_admin, &group_admin, &subscription_reader] {
+        api.delete(&format!("/role-assignments/{assignment}")).await.ok();
+    }
+    grant(&api, &principal, "Crypto User", &format!("/vaults/{RBAC_VAULT}/keys/rbac-one")).await;
+    let before = api.get(&format!("/vaults/{RBAC_VAULT}")).await.ok();
+    setting.run("rbac", &[]).await;
+    let after = api.get(&format!("/vaults/{RBAC_VAULT}")).await.ok();
+    assert_eq!(before["keys"], after["keys"], "a refused create changed nothing");
+    let unwraps = api.get("/audit?action=key.unwrap").await.ok();
+    assert!(unwraps.to_string().contains("rbac-one"), "every unwrap is audited: {unwraps}");
+    // The job is read below with a raw token: Reader on its group is enough.
+    grant(&api, &principal, "Reader", &group_scope).await;
+
+    // A secret issued to no identity cannot pose as one.
+    let service = api.post("/api-keys", &json!({"name": "not an identity"})).await.ok();
 
     // The SDK's calls are in the audit trail under the identity's name.
     let audit = api.get("/audit?action=key.create").await.ok();
@@ -156,4 +194,8 @@ async fn the_azure_sdks_run_unchanged_against_keyblade() {
     let wrong_secret = [("client_secret", "kb_wrong"), form[0], form[1], form[3]];
     let refused = client.post(&token_url).form(&wrong_secret).send().await.expect("an answer");
     assert_eq!(refused.status(), 401);
+    let posing_secret = service["secret"].as_str().expect("a secret");
+    let posing = [("client_secret", posing_secret), form[0], form[1], form[3]];
+    let refused = client.post(&token_url).form(&posing).send().await.expect("an answer");
+    assert_eq!(refused.status(), 401, "a service key cannot mint a token for an identity");
 }

@@ -9,13 +9,21 @@ use std::time::Duration;
 
 use keyblade_tests::{
     Api, TestServer, run_sdk_script,
-    scenario::{Demo, system_assigned},
+    scenario::{Demo, create_vault, system_assigned},
 };
 use serde_json::json;
 use shared::demo::{DEMO_KEY, DEMO_VAULT};
 
+/// A second vault, out of the Crypto User key's scope.
+const OTHER_VAULT: &str = "kp-other-kv";
+
 async fn api_key(api: &Api, name: &str) -> (String, String) {
-    let created = api.post("/api-keys", &json!({ "name": name })).await.ok();
+    scoped_api_key(api, name, "Key Administrator", "/").await
+}
+
+/// An API key that is its own principal, holding `role` at `scope`.
+async fn scoped_api_key(api: &Api, name: &str, role: &str, scope: &str) -> (String, String) {
+    let created = api.post("/api-keys", &json!({ "name": name, "role": role, "scope": scope })).await.ok();
     let id = created["key"]["id"].as_str().expect("an id").to_owned();
     (id, created["secret"].as_str().expect("a secret shown once").to_owned())
 }
@@ -30,6 +38,9 @@ async fn the_keyprotect_sdk_runs_unchanged_against_keyblade() {
     let (_, secret) = api_key(&api, "sdk tests").await;
     let (revoked_id, revoked) = api_key(&api, "revoked").await;
     api.delete(&format!("/api-keys/{revoked_id}")).await.ok();
+    let (_, reader) = scoped_api_key(&api, "reader", "Reader", "/").await;
+    let (_, crypto) = scoped_api_key(&api, "crypto", "Crypto User", &format!("/vaults/{DEMO_VAULT}")).await;
+    create_vault(&api, OTHER_VAULT, true, false).await;
     let listed = api.get("/api-keys").await.ok();
     assert!(!listed.to_string().contains(&secret), "a listed key never shows its secret");
 
@@ -38,6 +49,9 @@ async fn the_keyprotect_sdk_runs_unchanged_against_keyblade() {
         ("KP_URL", url.as_str()),
         ("KP_APIKEY", secret.as_str()),
         ("KP_REVOKED_APIKEY", revoked.as_str()),
+        ("KP_READER_APIKEY", reader.as_str()),
+        ("KP_CRYPTO_APIKEY", crypto.as_str()),
+        ("KP_OTHER_INSTANCE", OTHER_VAULT),
         ("KP_INSTANCE", DEMO_VAULT),
         ("KP_ORDER_KEY", DEMO_KEY),
         ("KP_ORDER", demo.order.as_str()),
@@ -63,4 +77,7 @@ async fn the_keyprotect_sdk_runs_unchanged_against_keyblade() {
     // The SDK's calls are in the audit trail under the API key's name.
     let audit = api.get("/audit?action=key.rotate").await.ok();
     assert!(audit.to_string().contains("api key sdk tests"), "{audit}");
+    // Every release of key material names who took it; refusals are recorded too.
+    let unwraps = api.get("/audit?action=key.unwrap").await.ok().to_string();
+    assert!(unwraps.contains("api key crypto") && unwraps.contains("AccessDenied"), "{unwraps}");
 }

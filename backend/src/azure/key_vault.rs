@@ -47,14 +47,18 @@ fn bad_parameter(message: impl Into<String>) -> CloudError {
 }
 
 /// Key Vault answers an access refusal with 403, whatever status the portal gives its code: an
-/// access policy's as `Forbidden`, a missing role as `ForbiddenByRbac`.
+/// access policy's with the catalog's code, a missing role (a vault on role-based access) as
+/// `ForbiddenByRbac`, as Key Vault names it.
 fn as_key_vault_answers(error: AppError) -> CloudError {
-    let code = match error.code() {
-        ErrorCode::KeyVaultBadRequestException => "Forbidden",
-        ErrorCode::AccessDenied => "ForbiddenByRbac",
-        _ => return CloudError::from(error),
-    };
-    CloudError { status: StatusCode::FORBIDDEN, code: code.into(), ..CloudError::from(error) }
+    let code = error.code();
+    let error = CloudError::from(error);
+    match code {
+        ErrorCode::KeyVaultBadRequestException => CloudError { status: StatusCode::FORBIDDEN, ..error },
+        ErrorCode::AccessDenied => {
+            CloudError { status: StatusCode::FORBIDDEN, code: "ForbiddenByRbac".into(), ..error }
+        }
+        _ => error,
+    }
 }
 
 type KvResult = Result<Response, CloudError>;

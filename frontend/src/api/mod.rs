@@ -267,8 +267,8 @@ impl Backend {
     pub async fn api_keys(&self) -> ApiResult<Vec<ApiKeyView>> {
         self.call(svc::ListApiKeys {}).await
     }
-    pub async fn create_api_key(&self, name: &str) -> ApiResult<CreatedApiKey> {
-        self.call(svc::CreateApiKey { body: CreateApiKeyRequest { name: name.into() } }).await
+    pub async fn create_api_key(&self, request: CreateApiKeyRequest) -> ApiResult<CreatedApiKey> {
+        self.call(svc::CreateApiKey { body: request }).await
     }
     pub async fn revoke_api_key(&self, id: &str) -> ApiResult<()> {
         self.call(svc::RevokeApiKey { id: id.into() }).await

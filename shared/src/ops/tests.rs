@@ -657,6 +657,7 @@ fn soft_delete_stays_on_and_retention_only_grows_when_it_must() {
         soft_delete,
         purge_protection,
         retention_days,
+        rbac_authorization: None,
     };
     let refused = |fx: &mut Fx, req: UpdateVaultRequest| {
         fx.run(|w, _| update_vault(w, demo::DEMO_VAULT, &req)).unwrap_err().code

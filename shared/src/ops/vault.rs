@@ -117,6 +117,7 @@ pub fn update_vault(world: &World, vault: &str, req: &UpdateVaultRequest) -> Res
         }
         v.retention_days = days;
     }
+    v.rbac_authorization = req.rbac_authorization.unwrap_or(v.rbac_authorization);
     v.purge_protection = req.purge_protection.unwrap_or(v.purge_protection);
     v.soft_delete = req.soft_delete.unwrap_or(v.soft_delete) || v.purge_protection;
     Ok(next)
@@ -125,7 +126,7 @@ pub fn update_vault(world: &World, vault: &str, req: &UpdateVaultRequest) -> Res
 /// Turns on soft delete and purge protection (the fix for the recovery-options code).
 pub fn enable_recovery_options(world: &World, vault: &str) -> Result<World, Failure> {
     let req =
-        UpdateVaultRequest { soft_delete: Some(true), purge_protection: Some(true), retention_days: None };
+        UpdateVaultRequest { soft_delete: Some(true), purge_protection: Some(true), ..Default::default() };
     update_vault(world, vault, &req)
 }
 

@@ -58,6 +58,18 @@ pub fn role_table() -> Vec<RoleView> {
         .collect()
 }
 
+/// The role table as the README shows it, from [`role_table`].
+pub fn role_markdown() -> String {
+    let mut table = String::from("| Role | Azure | Key Protect | Allows |\n|---|---|---|---|\n");
+    for role in role_table() {
+        let actions: Vec<&str> = role.actions.iter().map(|a| a.verb()).collect();
+        let line =
+            format!("| {} | {} | {} | {} |\n", role.label, role.azure, role.key_protect, actions.join("; "));
+        table.push_str(&line);
+    }
+    table
+}
+
 /// Which assignments to list.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -251,5 +263,15 @@ impl Endpoint for ListAccounts {
     const ROUTE: Route = Route::get("/accounts", TAG, "The human accounts (never their passwords).");
     fn handle(self, world: &World, _ctx: &mut Ctx) -> Result<Outcome<Vec<Account>>, Failure> {
         Ok(Outcome::read(world.accounts.values().cloned().collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_readme_shows_the_role_table_the_engine_enforces() {
+        let readme = include_str!("../../../README.md");
+        let table = super::role_markdown();
+        assert!(readme.contains(&table), "README.md must show this role table:\n{table}");
     }
 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::{ApiError, ApiKeyView},
+    api::{ApiError, ApiKeyView, CreateApiKeyRequest},
     components::{
         error_panel::ErrorPanel,
         form::{date_time, unique_id},
@@ -21,13 +21,18 @@ pub fn ApiKeysBlade() -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let change = use_change(error);
     let name = RwSignal::new(String::new());
+    // What the key may do, and where: least surprise for a Key Protect script is Key Administrator
+    // on every vault, so that is the default; narrow it here or later in Access control.
+    let role = RwSignal::new(String::from("Key Administrator"));
+    let scope = RwSignal::new(String::from("/"));
+    let (id_role, id_scope) = (unique_id("apikey-role"), unique_id("apikey-scope"));
     let secret = RwSignal::new(None::<(String, String)>);
     let id_name = unique_id("apikey-name");
     let backend = use_backend();
     let (notifier, refresh) = (use_notifier(), use_refresh());
-    let create = Action::new_local(move |wanted: &String| {
+    let create = Action::new_local(move |wanted: &CreateApiKeyRequest| {
         let (backend, wanted) = (backend.clone(), wanted.clone());
-        async move { backend.create_api_key(&wanted).await }
+        async move { backend.create_api_key(wanted).await }
     });
     Effect::new(move || match create.value().get() {
         Some(Ok(created)) => {
@@ -61,8 +66,26 @@ pub fn ApiKeysBlade() -> impl IntoView {
                     <label for=id_name.clone()>"API key name"</label>
                     <input id=id_name type="text" autocomplete="off" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
                 </div>
+                <div class="field">
+                    <label for=id_role.clone()>"Role"</label>
+                    <select id=id_role prop:value=move || role.get() on:change=move |ev| role.set(event_target_value(&ev))>
+                        {["Key Administrator", "Crypto User", "Reader", "Auditor", "Owner"].map(|r| view! { <option value=r>{r}</option> })}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for=id_scope.clone()>"Scope"</label>
+                    <input id=id_scope type="text" autocomplete="off" placeholder="/ or /vaults/<name>" prop:value=move || scope.get() on:input=move |ev| scope.set(event_target_value(&ev)) />
+                </div>
                 <button type="button" class="primary" disabled=move || name.get().trim().is_empty() || create.pending().get()
-                    on:click=move |_| { error.set(None); create.dispatch_local(name.get_untracked().trim().to_owned()); }>"Create API key"</button>
+                    on:click=move |_| {
+                        error.set(None);
+                        create.dispatch_local(CreateApiKeyRequest {
+                            name: name.get_untracked().trim().to_owned(),
+                            identity: None,
+                            role: Some(role.get_untracked()),
+                            scope: Some(scope.get_untracked().trim().to_owned()),
+                        });
+                    }>"Create API key"</button>
             </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || keys.get().map(|r| match r {
@@ -70,7 +93,7 @@ pub fn ApiKeysBlade() -> impl IntoView {
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No API keys yet."</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="grid">
-                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Principal"</th><th scope="col">"Created"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|k: ApiKeyView| {
                                     let id = k.id.clone();
@@ -78,6 +101,7 @@ pub fn ApiKeysBlade() -> impl IntoView {
                                     view! {
                                         <tr>
                                             <td>{k.name.clone()}</td>
+                                            <td class="mono">{k.principal.clone()}</td>
                                             <td>{date_time(k.created)}</td>
                                             <td>{k.revoked.map_or_else(|| "Active".to_owned(), |at| format!("Revoked {}", date_time(at)))}</td>
                                             <td>{k.revoked.is_none().then(|| view! {
