@@ -233,16 +233,6 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// `principal`, named as the world knows it, calling from `source`.
-    pub fn of(
-        world: &crate::model::World,
-        principal: crate::model::Principal,
-        source: impl Into<String>,
-    ) -> Actor {
-        let name = crate::access::display_name(world, &principal);
-        Actor { principal, name, source: source.into() }
-    }
-
     /// The record of `action` on `subject` by this actor at `at`.
     pub fn record(
         &self,

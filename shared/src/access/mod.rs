@@ -189,21 +189,6 @@ pub fn scope_of_request(world: &World, fields: &serde_json::Map<String, serde_js
     group.map_or(Scope::Instance, Scope::ResourceGroup)
 }
 
-/// What the audit trail and refusals call a principal: its kind, name and id.
-pub fn display_name(world: &World, principal: &Principal) -> String {
-    match principal {
-        Principal::User(name) => name.clone(),
-        Principal::ApiKey(id) => match world.api_keys.get(id) {
-            Some(key) => format!("api key {} ({id})", key.name),
-            None => format!("api key {id}"),
-        },
-        Principal::Identity(id) => {
-            identity_name(world, id).map_or(format!("identity {id}"), |n| format!("{n} ({id})"))
-        }
-        Principal::System => "system".into(),
-    }
-}
-
 /// The name of the identity whose principal id is `id`: a user-assigned identity, or an order's
 /// system-assigned one.
 fn identity_name(world: &World, id: &str) -> Option<String> {
