@@ -179,7 +179,9 @@ impl Endpoint for DeleteRoleAssignment {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessQuery {
-    /// `user:<name>`, `apikey:<id>` or `identity:<principal id>`.
+    /// `user:<name>`, `apikey:<id>` or `identity:<principal id>` (a missing one is named as such
+    /// in a `PrincipalNotFound`).
+    #[serde(default)]
     pub principal: String,
     /// One scope; every scope that exists when absent.
     pub scope: Option<String>,
