@@ -179,13 +179,9 @@ pub fn call(key: &str, request: &str) -> Result<Answer, String> {
 
 /// Who acts in the demo, as its audit trail names them.
 fn demo_actor() -> Actor {
-    // The demo is signed in as the seeded Owner.
-    let admin = shared::model::ADMIN_ACCOUNT;
-    Actor {
-        principal: shared::model::Principal::user(admin),
-        name: admin.into(),
-        source: "this browser".into(),
-    }
+    // The demo acts as the seeded Owner; its Activity log names it `demo`.
+    let principal = shared::model::Principal::user(shared::model::ADMIN_ACCOUNT);
+    Actor { principal, name: "demo".into(), source: "this browser".into() }
 }
 
 /// What the server's runner does: performs due work, then one step of an operation.
