@@ -99,8 +99,8 @@ pub fn open(stored: Option<Stored>, stage: &impl Fn(&str)) -> Result<Option<Stor
     Ok(fresh)
 }
 
-/// What an older stored demo becomes: its secrets under a master key, and what the demo gained
-/// since it was seeded.
+/// What an older stored demo becomes: its secrets under a master key, what the demo gained
+/// since it was seeded, and (from before access control) `admin` as its Owner.
 fn upgraded(world: &World, master: &MasterKey) -> Result<Option<World>, String> {
     let mut rng = rng();
     let now = Timestamp(real_now());
@@ -109,6 +109,8 @@ fn upgraded(world: &World, master: &MasterKey) -> Result<Option<World>, String> 
     let keys = ops::keyring(current, master, &NoKeyProviders, true).map_err(|f| f.message)?;
     let mut ctx = Ctx { now, master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
     let completed = with_later_additions(current, &mut ctx).map_err(|f| f.message)?;
+    let admin = [shared::model::ADMIN_ACCOUNT.to_owned()];
+    let completed = shared::access::first_assignments(&completed, &admin, ctx.rng, now).unwrap_or(completed);
     Ok(if completed == *current { migrated } else { Some(completed) })
 }
 
