@@ -151,7 +151,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         NotFound => 404,
         // Access control: a name to correct is the caller's input; a state that forbids it is a conflict.
         UnknownRole | InvalidScope | PrincipalNotFound => 422,
-        RoleAssignmentExists | LastOwner | AccountNameTaken => 409,
+        RoleAssignmentExists | LastOwner => 409,
         MethodNotAllowed => 405,
         Timeout => 408,
         PayloadTooLarge => 413,

@@ -102,13 +102,11 @@ pub enum AuditAction {
     KeyUnwrap,
     #[serde(rename = "access.role_assignment")]
     RoleAssignmentChange,
-    #[serde(rename = "account.change")]
-    AccountChange,
 }
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 43] = [
+    pub const ALL: [AuditAction; 42] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -151,7 +149,6 @@ impl AuditAction {
         AuditAction::KeyWrap,
         AuditAction::KeyUnwrap,
         AuditAction::RoleAssignmentChange,
-        AuditAction::AccountChange,
     ];
 
     /// What the Activity log shows.
@@ -199,7 +196,6 @@ impl AuditAction {
             AuditAction::KeyWrap => "Wrap with a key",
             AuditAction::KeyUnwrap => "Unwrap with a key (releases key material)",
             AuditAction::RoleAssignmentChange => "Add or remove a role assignment",
-            AuditAction::AccountChange => "Create, disable or delete an account",
         }
     }
 }

@@ -365,12 +365,6 @@ fn text_of(code: ErrorCode) -> CodeText {
             &["Assign Owner at the instance (/) to another account first, then remove or disable this one."],
             "Yes.",
         ),
-        AccountNameTaken => t(
-            "AccountNameTaken",
-            "An account with that name exists already.",
-            &["Choose another name, or open the existing account."],
-            "Yes.",
-        ),
         Forbidden => t(
             "Forbidden",
             "This request is not allowed.",

@@ -228,8 +228,6 @@ pub enum ErrorCode {
     /// The change would leave no enabled Owner at the instance.
     #[serde(rename = "LastOwnerCannotBeRemoved")]
     LastOwner,
-    /// An account of that name exists already.
-    AccountNameTaken,
 }
 
 impl ErrorCode {
@@ -306,14 +304,13 @@ impl ErrorCode {
     ];
 
     /// The codes of access control (listed after secret rotation).
-    pub const ACCESS: [ErrorCode; 7] = [
+    pub const ACCESS: [ErrorCode; 6] = [
         ErrorCode::AccessDenied,
         ErrorCode::UnknownRole,
         ErrorCode::InvalidScope,
         ErrorCode::PrincipalNotFound,
         ErrorCode::RoleAssignmentExists,
         ErrorCode::LastOwner,
-        ErrorCode::AccountNameTaken,
     ];
 
     /// Whether this is one of the documented catalog codes (as opposed to an input error).

@@ -321,11 +321,6 @@ pub fn without_assignments_of(world: &World, principal: &Principal) -> World {
     next
 }
 
-/// Refuses a change that leaves no enabled Owner at the instance.
-pub fn keep_an_owner(world: &World) -> Result<(), Failure> {
-    if has_owner(world) { Ok(()) } else { Err(last_owner()) }
-}
-
 /// The directory and role assignments a data directory made before access control had: its
 /// accounts as they are, `admin` as Owner at the instance, and every live API key as Key
 /// Administrator at the instance, so every existing credential keeps working. `None` when the

@@ -236,6 +236,11 @@ impl Endpoint for CheckAccess {
             .collect();
         Ok(Outcome::read(answer))
     }
+    /// Asked at one scope, it needs Read there: a principal with a role on one vault may check
+    /// that vault.
+    fn scope(&self, _world: &World) -> Scope {
+        self.body.scope.as_deref().and_then(|s| s.parse().ok()).unwrap_or(Scope::Instance)
+    }
 }
 
 /// The instance, each subscription and resource group, each live vault and its live keys.

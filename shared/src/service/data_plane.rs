@@ -12,8 +12,7 @@ use crate::api::{
 };
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
-use crate::model::Action;
-use crate::model::{KeyPermission, World};
+use crate::model::{Action, KeyPermission, Scope, World};
 use crate::ops::{self, Ctx};
 use crate::queries;
 
@@ -107,6 +106,10 @@ impl Endpoint for WrapWithVersion {
     fn audit_detail(answer: &Self::Answer) -> Option<String> {
         Some(format!("version {}", answer.version))
     }
+    /// The key it uses, without serialising the request (wraps and unwraps are the hot path).
+    fn scope(&self, _world: &World) -> Scope {
+        Scope::Key(self.vault.clone(), self.key.clone())
+    }
 }
 
 /// Unwrap with one version (empty: the current one).
@@ -141,5 +144,9 @@ impl Endpoint for UnwrapWithVersion {
     }
     fn audit_detail(answer: &Self::Answer) -> Option<String> {
         Some(format!("version {}", answer.version))
+    }
+    /// The key it uses, without serialising the request (wraps and unwraps are the hot path).
+    fn scope(&self, _world: &World) -> Scope {
+        Scope::Key(self.vault.clone(), self.key.clone())
     }
 }

@@ -11,9 +11,7 @@ use crate::api::{
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
 use crate::crypto;
-use crate::model::Action;
-use crate::model::KeyPermission;
-use crate::model::{RotationPolicy, World};
+use crate::model::{Action, KeyPermission, RotationPolicy, Scope, World};
 use crate::ops::{self, Ctx, NewMaterial, Trigger};
 use crate::queries;
 
@@ -288,6 +286,10 @@ impl Endpoint for WrapDataKey {
     fn audit_detail(answer: &Self::Answer) -> Option<String> {
         Some(format!("version {}", answer.version))
     }
+    /// The key it uses, without serialising the request (wraps and unwraps are the hot path).
+    fn scope(&self, _world: &World) -> Scope {
+        Scope::Key(self.vault.clone(), self.key.clone())
+    }
 }
 
 /// `POST /vaults/{vault}/keys/{key}/unwrap`.
@@ -333,6 +335,10 @@ impl Endpoint for UnwrapDataKey {
     }
     fn audit_detail(answer: &Self::Answer) -> Option<String> {
         Some(format!("version {}", answer.version))
+    }
+    /// The key it uses, without serialising the request (wraps and unwraps are the hot path).
+    fn scope(&self, _world: &World) -> Scope {
+        Scope::Key(self.vault.clone(), self.key.clone())
     }
 }
 
