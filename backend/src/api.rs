@@ -21,7 +21,7 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, server::Server};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{AppState, auth, error::AppError, extract, health, runner, service, session};
+use crate::{AppState, accounts, auth, error::AppError, extract, health, runner, service, session};
 
 /// Largest request body the API accepts; key-transfer blobs for RSA-4096 are a few KB.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -33,8 +33,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(health::get_health))
         .routes(routes!(session::create_session))
         .split_for_parts();
-    let (sessions, session_doc) =
-        OpenApiRouter::new().routes(routes!(session::get_session, session::delete_session)).split_for_parts();
+    let (sessions, session_doc) = OpenApiRouter::new()
+        .routes(routes!(session::get_session, session::delete_session))
+        .routes(routes!(accounts::set_password))
+        .routes(routes!(accounts::list_sessions))
+        .routes(routes!(accounts::revoke_session))
+        .split_for_parts();
     let mut document = serde_json::to_value(openapi(public_doc, session_doc)).unwrap_or_default();
     service::use_references(&mut document);
     let document = Json(document);

@@ -55,6 +55,12 @@ pub async fn require_session(
         if let Some((username, expires_at)) =
             state.store().session_user(&token_hash, clock::now().0, SESSION_IDLE).await?
         {
+            // A disabled or deleted account's sessions end at their next request.
+            let snapshot = state.store().load().await?;
+            if !snapshot.world.accounts.get(&username).is_some_and(|a| a.enabled) {
+                state.store().delete_session(&token_hash).await?;
+                continue;
+            }
             request.extensions_mut().insert(Session { username, expires_at, token_hash });
             return Ok(next.run(request).await);
         }

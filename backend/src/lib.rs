@@ -1,19 +1,18 @@
 //! Keyblade's server. Thin by design: it authenticates, loads entities, calls the `shared`
 //! engine and stores the result. Every rule lives in `shared`.
 
+mod accounts;
 mod api;
 mod at_rest;
 mod auth;
-mod azure;
 mod clock;
 mod config;
-mod element;
 mod error;
 mod extract;
+mod gateway;
 mod headers;
 mod health;
 mod key_providers;
-mod keyprotect;
 mod master_key;
 #[cfg(test)]
 mod parity;
@@ -25,6 +24,7 @@ mod session;
 mod spa;
 mod state;
 mod store;
+mod surfaces;
 mod throttle;
 mod tls;
 
@@ -33,6 +33,8 @@ use std::{io, net::SocketAddr, path::Path};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+
+use surfaces::{azure, element, keyprotect};
 
 pub use auth::hash_token;
 pub use config::{Config, LOCAL_ADMIN_PASSWORD, Secret};
@@ -45,12 +47,13 @@ pub use store::{Store, StoreError};
 /// without a socket.
 pub fn app(state: AppState, dist: &Path) -> Router {
     let security = headers::SecurityHeaders::new(dist, state.is_tls());
-    let surfaces = azure::Surfaces::new(state.clone());
+    let gateway = gateway::Gateway::new(state.clone());
+    let surfaces = azure::Surfaces::new(gateway.clone());
     Router::new()
-        .nest("/api/v2", keyprotect::router(state.clone()))
-        .merge(azure::token_router(state.clone()))
-        .merge(keyprotect::token_router(state.clone()))
-        .merge(element::router(state.clone()))
+        .nest("/api/v2", keyprotect::router(gateway.clone()))
+        .merge(azure::token_router(gateway.clone()))
+        .merge(keyprotect::token_router(gateway.clone()))
+        .merge(element::router(gateway))
         .nest("/api", api::router(state))
         .fallback_service(spa::service(dist))
         .layer(axum::middleware::from_fn_with_state(surfaces, azure::route))

@@ -437,6 +437,28 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     ok(p.both(svc::RevokeApiKey { id }).await);
     assert_eq!(code(p.both(svc::RevokeApiKey { id: "nope".into() }).await), "NotFound");
 
+    // Accounts: created with a role, disabled, refused, deleted; never the last Owner.
+    let account = |name: &str, role: Option<&str>| svc::CreateAccount {
+        body: svc::CreateAccountRequest {
+            name: name.into(),
+            password: "parity passphrase".into(),
+            role: role.map(str::to_owned),
+            scope: None,
+        },
+    };
+    ok(p.both(account("parity-kim", Some("Auditor"))).await);
+    assert_eq!(code(p.both(account("parity-kim", None)).await), "AccountExists");
+    assert_eq!(code(p.both(account("Parity Kim", None)).await), "InvalidName");
+    assert_eq!(code(p.both_as(READER, account("parity-lee", None)).await), "AccessDenied");
+    let disable = |name: &str| svc::UpdateAccount {
+        account: name.into(),
+        body: svc::UpdateAccountRequest { enabled: false },
+    };
+    ok(p.both(disable("parity-kim")).await);
+    assert_eq!(code(p.both(disable("admin")).await), "LastOwnerCannotBeRemoved");
+    ok(p.both(svc::DeleteAccount { account: "parity-kim".into() }).await);
+    assert_eq!(code(p.both(svc::DeleteAccount { account: "parity-kim".into() }).await), "NotFound");
+
     // Encryption at rest: key providers, a rekey followed to its end by number, its release.
     let provider = AddKeyProviderRequest {
         name: "parity-kp".into(),
@@ -464,7 +486,13 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     p.run_operations().await;
     let done = ok(p.both(svc::GetOperationByHandle { handle: handle.clone() }).await);
     assert_eq!(done["state"], "Succeeded");
+    let keep = svc::TakeResultRequest { keep: true };
+    let kept = ok(p.both(svc::TakeAsyncResult { handle: handle.clone(), body: keep }).await);
+    assert_eq!(kept["operation"]["state"], "Succeeded");
+    assert!(kept["encryption_at_rest"].is_object(), "a rekey's result names its keys: {kept}");
     ok(p.both(svc::ReleaseOperationHandle { handle: handle.clone() }).await);
+    let take = svc::TakeAsyncResult { handle: handle.clone(), body: svc::TakeResultRequest::default() };
+    assert_eq!(code(p.both(take).await), "NotFound");
     assert_eq!(code(p.both(svc::GetOperationByHandle { handle }).await), "NotFound");
     let at_rest = ok(p.both(svc::GetEncryptionAtRest {}).await);
     let states: Vec<&Value> = at_rest["keys"].as_array().expect("keys").iter().map(|k| &k["state"]).collect();

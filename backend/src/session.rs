@@ -1,9 +1,6 @@
 //! `/api/session`: sign in, say who is signed in, sign out.
 
-use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
-    time::Instant,
-};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::{
     Extension,
@@ -14,17 +11,17 @@ use axum::{
 use shared::{
     api::{ErrorEnvelope, SessionView, SignInRequest},
     audit::{Actor, AuditAction},
-    catalog::ErrorCode,
     model::Principal,
 };
 use zeroize::Zeroizing;
 
 use crate::{
     AppState,
-    auth::{self, ADMIN, SESSION_LIFETIME, Session},
+    auth::{self, SESSION_LIFETIME, Session},
     clock,
     error::AppError,
     extract::Json,
+    gateway::credentials::{Remember, check_password},
 };
 
 /// Signs in with user name and password; sets the session cookie.
@@ -41,51 +38,17 @@ pub async fn create_session(
 ) -> Result<Response, AppError> {
     let SignInRequest { username, password } = request;
     let password = Zeroizing::new(password);
-    state
-        .throttle()
-        .check(ip, &username, Instant::now())
-        .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
-    // Counted as a failure before the slow check, so guesses sent at once are throttled too; a
-    // success clears the record.
-    state.throttle().failed(ip, &username, Instant::now());
-    // The name as typed, bounded: a failed sign-in names who was tried, never the password.
-    let name: String = username.chars().take(64).collect();
-    let actor = Actor { principal: Principal::user(&name), name, source: ip.to_string() };
-    let record =
-        |failure| actor.record(state.now(), AuditAction::SignIn, format!("users/{}", actor.name), failure);
-    if !credentials_match(&state, &username, password).await? {
-        state.record_event(record(Some(ErrorCode::Unauthorized))).await?;
-        return Err(AppError::plain(ErrorCode::Unauthorized, "The user name or password is wrong."));
-    }
-    state.throttle().succeeded(ip, &username);
-    state.record_event(record(None)).await?;
+    check_password(&state, ip, "portal", &username, password, Remember::No).await?;
+    let actor =
+        Actor { principal: Principal::user(&username), name: username.clone(), source: ip.to_string() };
+    let subject = format!("users/{username}");
+    state.record_event(actor.record(state.now(), AuditAction::SignIn, subject, None)).await?;
     let token = Zeroizing::new(auth::new_token()?);
     let now = clock::now().0;
     let expires_at = now.saturating_add(SESSION_LIFETIME);
     state.store().create_session(&auth::hash_token(&token), &username, expires_at, now).await?;
     let cookie = state.cookie().issue(&token)?;
     Ok(([(header::SET_COOKIE, cookie)], Json(SessionView { username, expires_at })).into_response())
-}
-
-/// Checks a password. An unknown user name is checked against the admin hash anyway and then
-/// refused, so response times do not reveal which names exist.
-async fn credentials_match(
-    state: &AppState,
-    username: &str,
-    password: Zeroizing<String>,
-) -> Result<bool, AppError> {
-    let (hash, known) = match state.store().password_hash(username).await? {
-        Some(hash) => (hash, true),
-        None => (
-            state
-                .store()
-                .password_hash(ADMIN)
-                .await?
-                .ok_or_else(|| AppError::internal("no admin account"))?,
-            false,
-        ),
-    };
-    Ok(auth::verify_password(password, hash).await? && known)
 }
 
 /// The signed-in user.

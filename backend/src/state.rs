@@ -16,6 +16,7 @@ use crate::{
     auth::SessionCookie,
     clock::{Clock, Entropy},
     error::AppError,
+    gateway::credentials::VerifiedCredentials,
     key_providers::HttpKeyProviders,
     store::{Snapshot, Store, StoreError, WRITE_ATTEMPTS},
     throttle::Throttle,
@@ -32,6 +33,7 @@ struct Inner {
     master: MasterKey,
     providers: HttpKeyProviders,
     throttle: Throttle,
+    credentials: VerifiedCredentials,
     clock: Clock,
     entropy: Entropy,
     test_clock: bool,
@@ -70,6 +72,7 @@ impl AppState {
             master,
             providers,
             throttle: Throttle::default(),
+            credentials: VerifiedCredentials::default(),
             clock,
             entropy,
             test_clock,
@@ -85,6 +88,11 @@ impl AppState {
 
     pub fn throttle(&self) -> &Throttle {
         &self.inner.throttle
+    }
+
+    /// Basic credentials verified recently.
+    pub fn credentials(&self) -> &VerifiedCredentials {
+        &self.inner.credentials
     }
 
     /// The session cookie this server sets and reads.

@@ -102,11 +102,15 @@ pub enum AuditAction {
     KeyUnwrap,
     #[serde(rename = "access.role_assignment")]
     RoleAssignmentChange,
+    #[serde(rename = "access.account")]
+    AccountChange,
+    #[serde(rename = "access.session")]
+    SessionRevoke,
 }
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 42] = [
+    pub const ALL: [AuditAction; 44] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -149,6 +153,8 @@ impl AuditAction {
         AuditAction::KeyWrap,
         AuditAction::KeyUnwrap,
         AuditAction::RoleAssignmentChange,
+        AuditAction::AccountChange,
+        AuditAction::SessionRevoke,
     ];
 
     /// What the Activity log shows.
@@ -196,6 +202,8 @@ impl AuditAction {
             AuditAction::KeyWrap => "Wrap with a key",
             AuditAction::KeyUnwrap => "Unwrap with a key (releases key material)",
             AuditAction::RoleAssignmentChange => "Add or remove a role assignment",
+            AuditAction::AccountChange => "Create, disable, enable or delete an account",
+            AuditAction::SessionRevoke => "Revoke a session",
         }
     }
 }

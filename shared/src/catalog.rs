@@ -383,7 +383,7 @@ mod tests {
     fn catalog_lists_the_data_box_then_the_rollover_rotation_rekey_and_secret_rotation_codes_with_exact_strings()
      {
         let entries = catalog();
-        assert_eq!(entries.len(), 16 + 8 + 7 + 6 + 14 + 6);
+        assert_eq!(entries.len(), 16 + 8 + 7 + 6 + 14 + 8);
         for entry in &entries {
             let json = serde_json::to_string(&entry.code).unwrap();
             assert_eq!(json, format!("\"{}\"", entry.code_str));

@@ -365,6 +365,22 @@ fn text_of(code: ErrorCode) -> CodeText {
             &["Assign Owner at the instance (/) to another account first, then remove or disable this one."],
             "Yes.",
         ),
+        AccountExists => t(
+            "AccountExists",
+            "An account of this name exists already.",
+            &[
+                "Pick another name, or give the existing account the role you meant (Access control (IAM) > Add).",
+            ],
+            "Yes.",
+        ),
+        WeakPassword => t(
+            "WeakPassword",
+            "The password is too short to resist guessing.",
+            &[
+                "Choose a password of at least 12 characters; a passphrase of a few unrelated words is easy to type and hard to guess.",
+            ],
+            "Yes.",
+        ),
         Forbidden => t(
             "Forbidden",
             "This request is not allowed.",

@@ -228,6 +228,10 @@ pub enum ErrorCode {
     /// The change would leave no enabled Owner at the instance.
     #[serde(rename = "LastOwnerCannotBeRemoved")]
     LastOwner,
+    /// An account of this name exists already.
+    AccountExists,
+    /// A password too short to resist guessing.
+    WeakPassword,
 }
 
 impl ErrorCode {
@@ -304,13 +308,15 @@ impl ErrorCode {
     ];
 
     /// The codes of access control (listed after secret rotation).
-    pub const ACCESS: [ErrorCode; 6] = [
+    pub const ACCESS: [ErrorCode; 8] = [
         ErrorCode::AccessDenied,
         ErrorCode::UnknownRole,
         ErrorCode::InvalidScope,
         ErrorCode::PrincipalNotFound,
         ErrorCode::RoleAssignmentExists,
         ErrorCode::LastOwner,
+        ErrorCode::AccountExists,
+        ErrorCode::WeakPassword,
     ];
 
     /// Whether this is one of the documented catalog codes (as opposed to an input error).

@@ -62,6 +62,18 @@ pub fn key_view(world: &World, vault: &str, key: &str, now: Timestamp) -> Answer
         .ok_or_else(|| Failure::not_found(&format!("Key '{key}'")))
 }
 
+/// A key of a live vault, live or soft-deleted (not purged), named by its name or by its id
+/// (the UUID Key Protect names keys by).
+pub fn key_by_name_or_id(world: &World, vault: &str, key: &str, now: Timestamp) -> Answer<KeyView> {
+    let by_name = key_views(world, vault, now, |k| !k.purged && k.name == key)?.pop();
+    match by_name {
+        Some(view) => Ok(view),
+        None => key_views(world, vault, now, |k| !k.purged && k.id().as_deref() == Some(key))?
+            .pop()
+            .ok_or_else(|| Failure::not_found(&format!("Key '{key}'"))),
+    }
+}
+
 /// One version of a live key.
 pub fn version_view(
     world: &World,

@@ -62,7 +62,8 @@ async fn security_events_are_recorded_without_secrets_and_an_edited_entry_is_det
     let failed_sign_in = &page["entries"][5];
     assert_eq!(
         (failed_sign_in["actor"].as_str(), failed_sign_in["source"].as_str()),
-        (Some("mallory"), Some("127.0.0.1"))
+        (Some("mallory"), Some("127.0.0.1 (portal)")),
+        "a refused credential names who was tried, from where and on which surface"
     );
     assert_eq!(page["entries"][3]["subject"], format!("vaults/{DEMO_VAULT}/keys/audited"));
     assert_eq!(page["entries"][0]["actor"], "admin");

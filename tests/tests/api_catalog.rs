@@ -270,7 +270,7 @@ async fn the_catalog_lists_every_code() {
         catalog.as_array().expect("a list").iter().filter_map(|e| e["code"].as_str()).collect();
     // The 16 Data Box codes, then the 8 of device key rollover, 7 of key rotation, 6 of rekey,
     // 14 of secret rotation, 6 of access control.
-    assert_eq!(codes.len(), 16 + 8 + 7 + 6 + 14 + 6, "{codes:?}");
+    assert_eq!(codes.len(), 16 + 8 + 7 + 6 + 14 + 8, "{codes:?}");
     assert!(codes.contains(&"AccessDenied") && codes.contains(&"LastOwnerCannotBeRemoved"));
     assert!(codes.contains(&"SsemUserErrorEncryptionKeyDisabled"));
     assert!(codes.contains(&"Generic error"));

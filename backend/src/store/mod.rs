@@ -232,6 +232,11 @@ impl Store {
         self.db.session_user(token_hash, now, idle).await
     }
 
+    /// The live sessions of `username`: token hash, expiry and last use, latest first.
+    pub async fn sessions_of(&self, username: &str, now: i64) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        self.db.sessions_of(username, now).await
+    }
+
     pub async fn delete_sessions_of(&self, username: &str) -> Result<(), StoreError> {
         self.db.delete_sessions_of(username).await
     }

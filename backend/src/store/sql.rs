@@ -274,6 +274,23 @@ impl SqlStore {
         Ok(Some((row.try_get("username")?, row.try_get("expires_at")?)))
     }
 
+    /// The live sessions of `username`: token hash, expiry and last use.
+    pub async fn sessions_of(&self, username: &str, now: i64) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT token_hash, expires_at, last_seen FROM sessions \
+             WHERE username = $1 AND expires_at > $2 ORDER BY last_seen DESC",
+        )
+        .bind(username)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((row.try_get("token_hash")?, row.try_get("expires_at")?, row.try_get("last_seen")?))
+            })
+            .collect()
+    }
+
     /// Ends every session of `username` (after a password change).
     pub async fn delete_sessions_of(&self, username: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE username = $1").bind(username).execute(&self.pool).await?;

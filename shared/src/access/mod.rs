@@ -298,7 +298,7 @@ pub fn has_owner(world: &World) -> bool {
     })
 }
 
-fn last_owner() -> Failure {
+pub(crate) fn last_owner() -> Failure {
     Failure::new(
         ErrorCode::LastOwner,
         "This is the last enabled account with Owner at the instance: nobody could manage access after it. \
@@ -352,6 +352,11 @@ pub fn first_assignments(world: &World, accounts: &[String], rng: &mut Rng, now:
     }
     Some(next)
 }
+
+mod accounts;
+pub use accounts::{
+    MIN_PASSWORD, account_name, create_account, delete_account, password, set_account_enabled,
+};
 
 #[cfg(test)]
 mod tests;

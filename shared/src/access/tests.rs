@@ -160,3 +160,54 @@ fn an_old_world_gets_its_admin_as_owner_and_its_api_keys_as_key_administrators()
     assert_eq!(roles_at(&next, &as_key, &Scope::Instance), [Role::KeyAdministrator]);
     assert!(first_assignments(&next, &["admin".into()], ctx.rng, NOW).is_none(), "only once");
 }
+
+#[test]
+fn accounts_are_created_with_a_first_role_and_bad_ones_change_nothing() {
+    let world = demo_world();
+    let rng = &mut UnwrapErr(SysRng);
+    let world = create_account(&world, rng, NOW, "kim", Some(("Reader", "/vaults/contoso-kv"))).unwrap();
+    let kim = Principal::user("kim");
+    assert!(authorize(&world, &kim, needs(Action::Read), &Scope::Vault(DEMO_VAULT.into())).is_ok());
+    assert!(authorize(&world, &kim, needs(Action::Read), &Scope::Instance).is_err());
+
+    let code = |result: Result<World, Failure>| result.unwrap_err().code;
+    assert_eq!(code(create_account(&world, rng, NOW, "kim", None)), ErrorCode::AccountExists);
+    for bad in ["", "Kim", "-kim", "kim smith", "kim/../admin", &"k".repeat(65)] {
+        assert_eq!(code(create_account(&world, rng, NOW, bad, None)), ErrorCode::InvalidName, "{bad:?}");
+    }
+    let refused = create_account(&world, rng, NOW, "lee", Some(("Contributor", "/")));
+    assert_eq!(code(refused), ErrorCode::UnknownRole);
+    assert!(!world.accounts.contains_key("lee"), "a refused account is not half-created");
+    assert_eq!(password("short").unwrap_err().code, ErrorCode::WeakPassword);
+    assert!(password("twelve chars").is_ok());
+}
+
+#[test]
+fn disabling_or_deleting_an_account_ends_its_access_but_never_the_last_owner() {
+    let rng = &mut UnwrapErr(SysRng);
+    let world = create_account(&demo_world(), rng, NOW, "kim", Some(("Owner", "/"))).unwrap();
+    let kim = Principal::user("kim");
+    let disabled = set_account_enabled(&world, "kim", false).unwrap();
+    assert_eq!(
+        authorize(&disabled, &kim, needs(Action::Read), &Scope::Instance).unwrap_err().code,
+        ErrorCode::Unauthorized
+    );
+    assert!(
+        authorize(
+            &set_account_enabled(&disabled, "kim", true).unwrap(),
+            &kim,
+            needs(Action::Read),
+            &Scope::Instance
+        )
+        .is_ok()
+    );
+
+    let deleted = delete_account(&world, "kim").unwrap();
+    assert!(!deleted.accounts.contains_key("kim"));
+    assert!(deleted.role_assignments.values().all(|a| a.principal != kim), "its roles go with it");
+
+    let admin_gone = delete_account(&world, "admin").unwrap();
+    assert_eq!(set_account_enabled(&admin_gone, "kim", false).unwrap_err().code, ErrorCode::LastOwner);
+    assert_eq!(delete_account(&admin_gone, "kim").unwrap_err().code, ErrorCode::LastOwner);
+    assert_eq!(delete_account(&world, "nobody").unwrap_err().code, ErrorCode::NotFound);
+}

@@ -208,6 +208,14 @@ pub fn set_rotation_policy(
     key: &str,
     policy: RotationPolicy,
 ) -> Result<World, Failure> {
+    // Turning rotation off needs no interval: the one set before is kept (a month if none was).
+    let policy = match policy {
+        RotationPolicy { enabled: false, interval_months: 0 } => RotationPolicy {
+            enabled: false,
+            interval_months: live_key(world, vault, key)?.rotation_policy.map_or(1, |p| p.interval_months),
+        },
+        policy => policy,
+    };
     if !ROTATION_INTERVAL_MONTHS.contains(&policy.interval_months) {
         return Err(Failure::new(
             ErrorCode::InvalidRotationInterval,

@@ -807,6 +807,13 @@ pub fn issue_certificate_share(
             "A certificate share needs a password.",
         ));
     }
+    // A .pfx password is stored as UCS-2 (BMPString): characters beyond U+FFFF cannot be.
+    if password.chars().any(|c| u32::from(c) > 0xFFFF) {
+        return Err(Failure::new(
+            ErrorCode::InvalidSecretRotationParameters,
+            "A .pfx password can hold letters, digits and symbols, but no emoji or other characters beyond U+FFFF.",
+        ));
+    }
     let pki_failure = |e: PkiError| Failure::generic(e.to_string());
     let authority_name = match issuer {
         ShareIssuer::DeploymentAuthority => Some(s.deployment_authority.as_str()),

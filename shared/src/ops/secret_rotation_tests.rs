@@ -371,3 +371,17 @@ fn the_bmc_credential_takes_a_required_password_and_a_short_user_name() {
     fx.apply(|w, c| set_bmc_credential(w, c, STAMP, &set(None, "another")));
     assert_eq!(stamp(&fx).bmc_user, "bmc-operator-16c", "no user name keeps the current one");
 }
+
+#[test]
+fn a_share_password_a_pfx_cannot_hold_is_refused_as_bad_input() {
+    let mut fx = with_stamp(1903);
+    for password in ["", "key \u{1F511}"] {
+        let refused = fx
+            .run(|w, c| issue_certificate_share(w, c, STAMP, ShareIssuer::SelfSigned, 30, password))
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidSecretRotationParameters, "{password:?}");
+    }
+    let accepted =
+        fx.run(|w, c| issue_certificate_share(w, c, STAMP, ShareIssuer::SelfSigned, 30, "Grüße \u{0}"));
+    assert!(accepted.is_ok(), "{accepted:?}");
+}

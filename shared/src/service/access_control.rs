@@ -7,7 +7,7 @@ use super::{Endpoint, NoBody, Outcome, Route};
 use crate::access;
 use crate::audit::AuditAction;
 use crate::catalog::{ErrorCode::*, Failure};
-use crate::model::{Account, Action, Principal, Role, RoleAssignment, Scope, World};
+use crate::model::{Action, Principal, Role, RoleAssignment, Scope, World};
 use crate::ops::Ctx;
 
 const TAG: &str = "access control";
@@ -261,18 +261,6 @@ fn parse_scope(text: &str) -> Result<Scope, Failure> {
 }
 
 /// `GET /accounts`.
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct ListAccounts {}
-
-impl Endpoint for ListAccounts {
-    type Body = NoBody;
-    type Answer = Vec<Account>;
-    const ROUTE: Route = Route::get("/accounts", TAG, "The human accounts (never their passwords).");
-    fn handle(self, world: &World, _ctx: &mut Ctx) -> Result<Outcome<Vec<Account>>, Failure> {
-        Ok(Outcome::read(world.accounts.values().cloned().collect()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -7,6 +7,7 @@
 //! [`dispatch`]. Neither side writes a use case of its own.
 
 mod access_control;
+mod accounts;
 mod api_keys;
 mod at_rest;
 mod audit;
@@ -16,6 +17,7 @@ mod devices;
 mod directory;
 mod encryption;
 mod identities;
+mod key_protect;
 mod keys;
 mod operations;
 mod orders;
@@ -27,6 +29,7 @@ mod vaults;
 use serde::{Serialize, de::DeserializeOwned};
 
 pub use access_control::*;
+pub use accounts::*;
 pub use api_keys::*;
 pub use at_rest::*;
 pub use audit::*;
@@ -36,6 +39,7 @@ pub use devices::*;
 pub use directory::*;
 pub use encryption::*;
 pub use identities::*;
+pub use key_protect::*;
 pub use keys::*;
 pub use operations::*;
 pub use orders::*;
@@ -362,6 +366,9 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<DeleteRoleAssignment>();
     visitor.visit::<CheckAccess>();
     visitor.visit::<ListAccounts>();
+    visitor.visit::<CreateAccount>();
+    visitor.visit::<UpdateAccount>();
+    visitor.visit::<DeleteAccount>();
     // Encryption at rest.
     visitor.visit::<GetEncryptionAtRest>();
     visitor.visit::<RekeyMasterKey>();
@@ -404,6 +411,7 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<GetOperation>();
     visitor.visit::<GetOperationByHandle>();
     visitor.visit::<ReleaseOperationHandle>();
+    visitor.visit::<TakeAsyncResult>();
     // Audit trail.
     visitor.visit::<ListAudit>();
     // Device managers and device key rollover.

@@ -3,12 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, NoBody, Outcome, Route};
-use crate::api::OperationView;
+use crate::api::{EncryptionAtRestView, OperationView};
 use crate::catalog::{
     ErrorCode::{Conflict, NotFound},
     Failure,
 };
-use crate::model::World;
+use crate::model::{OperationKind, OperationState, World};
 use crate::ops::Ctx;
 
 const TAG: &str = "operations";
@@ -89,6 +89,59 @@ impl Endpoint for ReleaseOperationHandle {
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<()>, Failure> {
         let id = by_handle(world, &self.handle)?.id.clone();
         Outcome::changed(crate::ops::release_handle(world, &id)?, |_| Ok(()))
+    }
+}
+
+/// What `keep` says about a finished operation's number once its result is read.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TakeResultRequest {
+    /// Keep the number answering after this read (Element's `keepResult`); by default a
+    /// finished operation's number is released by reading its result.
+    #[serde(default)]
+    pub keep: bool,
+}
+
+/// An operation's result as Element's `GetAsyncResult` reads it: the operation and, for a
+/// rekey, the master keys it names.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AsyncResultView {
+    pub operation: OperationView,
+    /// The master keys as they are now, for a rekey (`newKey`, `keyToDecommission`).
+    pub encryption_at_rest: Option<EncryptionAtRestView>,
+}
+
+/// `POST /operations/handles/{handle}/result`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct TakeAsyncResult {
+    /// Its number (`asyncHandle`).
+    pub handle: String,
+    #[serde(default)]
+    pub body: TakeResultRequest,
+}
+
+impl Endpoint for TakeAsyncResult {
+    type Body = TakeResultRequest;
+    type Answer = AsyncResultView;
+    const ROUTE: Route = Route::post(
+        "/operations/handles/{handle}/result",
+        TAG,
+        "Reads an operation by its number and, once it has finished, releases the number unless asked to keep it.",
+    )
+    .failing(&[NotFound]);
+    fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<AsyncResultView>, Failure> {
+        let op = by_handle(world, &self.handle)?;
+        let rekey = matches!(op.kind, OperationKind::RekeyMasterKey { .. });
+        let answer = |world: &World| AsyncResultView {
+            operation: OperationView::of(world, op),
+            encryption_at_rest: rekey.then(|| EncryptionAtRestView::of(world)),
+        };
+        if op.state == OperationState::Running || self.body.keep {
+            return Ok(Outcome::read(answer(world)));
+        }
+        let next = crate::ops::release_handle(world, &op.id)?;
+        Outcome::changed(next, |_| Ok(answer(world)))
     }
 }
 

@@ -25,11 +25,14 @@ use shared::{
     audit::Actor,
     catalog::ErrorCode,
     model::RotationPolicy,
-    ops,
-    service::{self as svc, Endpoint},
+    service::{self as svc, Endpoint, Keyed},
 };
 
-use crate::{AppState, error::AppError, session::ClientIp};
+use crate::{
+    error::AppError,
+    gateway::{Gateway, actor, credentials::TOKEN_SECONDS},
+    session::ClientIp,
+};
 
 /// A failure, answered in Key Protect's error envelope.
 struct KpError(AppError);
@@ -50,7 +53,7 @@ impl IntoResponse for KpError {
 type KpResult = Result<Response, KpError>;
 
 /// `/api/v2/...`: Key Protect's key routes.
-pub fn router(state: AppState) -> Router {
+pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .route("/keys", get(list_keys).head(count_keys).post(create_key))
         .route("/keys/registrations", get(all_registrations))
@@ -67,15 +70,15 @@ pub fn router(state: AppState) -> Router {
             KpError(AppError::plain(ErrorCode::MethodNotAllowed, "The route does not take this method."))
         })
         .layer(axum::middleware::map_response(crate::api::no_store))
-        .with_state(state)
+        .with_state(gateway)
 }
 
 /// `/identity/token`: the IAM token endpoint, trading an API key for an access token.
-pub fn token_router(state: AppState) -> Router {
+pub fn token_router(gateway: Gateway) -> Router {
     Router::new()
         .route("/identity/token", post(issue_token))
         .layer(axum::middleware::map_response(crate::api::no_store))
-        .with_state(state)
+        .with_state(gateway)
 }
 
 #[derive(Deserialize)]
@@ -84,99 +87,89 @@ struct TokenRequest {
     apikey: String,
 }
 
-async fn issue_token(State(state): State<AppState>, body: Bytes) -> Response {
+async fn issue_token(State(gateway): State<Gateway>, ClientIp(ip): ClientIp, body: Bytes) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(&body) else {
         return token_error(StatusCode::BAD_REQUEST, "Send grant_type and apikey, form-encoded.");
     };
     if form.grant_type != "urn:ibm:params:oauth:grant-type:apikey" {
         return token_error(StatusCode::BAD_REQUEST, "Only the API key grant type is supported.");
     }
-    let snapshot = match state.store().load().await {
-        Ok(snapshot) => snapshot,
-        Err(error) => return AppError::from(error).into_response(),
-    };
-    let secret = form.apikey;
-    let minted = state.compute(
-        move |world, ctx| ops::mint_access_token(world, ctx.master, &secret, ctx.now),
-        snapshot.world,
-    );
-    match minted.await {
+    match gateway.access_token(ip, form.apikey).await {
         Ok(token) => {
-            let now = state.now().0;
+            let now = gateway.now().0;
             let body = json!({
                 "access_token": token,
                 "refresh_token": "not_supported",
                 "token_type": "Bearer",
-                "expires_in": ops::TOKEN_SECONDS,
-                "expiration": now + ops::TOKEN_SECONDS,
+                "expires_in": TOKEN_SECONDS,
+                "expiration": now + TOKEN_SECONDS,
                 "scope": "keyblade",
             });
             axum::Json(body).into_response()
+        }
+        Err(AppError::TooManyRequests { retry_after }) => {
+            let message = format!("Too many failed attempts: try again in {retry_after} s.");
+            token_error(StatusCode::TOO_MANY_REQUESTS, &message)
         }
         Err(_) => token_error(StatusCode::UNAUTHORIZED, "The API key is not valid or was revoked."),
     }
 }
 
 fn token_error(status: StatusCode, message: &str) -> Response {
-    let code = if status == StatusCode::UNAUTHORIZED { "Unauthorized" } else { "InvalidRequest" };
+    let code = match status {
+        StatusCode::UNAUTHORIZED => "Unauthorized",
+        StatusCode::TOO_MANY_REQUESTS => "TooManyRequests",
+        _ => "InvalidRequest",
+    };
     (status, axum::Json(json!({"errorCode": code, "errorMessage": message}))).into_response()
 }
 
 /// Who calls, on which vault: from the bearer token and the `Bluemix-Instance` header. Every
 /// Key Protect route takes one, so none runs unauthenticated.
 struct Caller {
-    state: AppState,
+    gateway: Gateway,
     vault: String,
     actor: Actor,
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<Gateway> for Caller {
     type Rejection = KpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, KpError> {
-        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+    async fn from_request_parts(parts: &mut Parts, gateway: &Gateway) -> Result<Self, KpError> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, gateway).await?;
         let text = |name: &str| {
             parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default()
         };
         let token =
             text(header::AUTHORIZATION.as_str()).strip_prefix("Bearer ").unwrap_or_default().to_owned();
         let vault = text("bluemix-instance").to_owned();
-        let snapshot = state.store().load().await?;
-        let (principal, name) = state
-            .compute(
-                move |world, ctx| {
-                    ops::verify_access_token(world, ctx.master, &token, ctx.now)
-                        .map(|k| (k.principal(), format!("api key {} ({})", k.name, k.id)))
-                },
-                snapshot.world,
-            )
-            .await?;
+        let caller = gateway.access_token_caller(token).await?;
         if vault.is_empty() {
             return Err(KpError(AppError::bad_request("Name the key vault in the Bluemix-Instance header.")));
         }
-        let actor = Actor { principal, name, source: ip.to_string() };
-        Ok(Caller { state: state.clone(), vault, actor })
+        let actor = actor(caller.principal, caller.name, ip);
+        Ok(Caller { gateway: gateway.clone(), vault, actor })
     }
 }
 
 impl Caller {
     async fn run<E: Endpoint + Clone>(&self, request: E) -> Result<E::Answer, KpError> {
-        Ok(self.state.execute(request, &self.actor).await?.answer)
+        Ok(self.gateway.call(request, &self.actor).await?)
     }
 
-    /// Every key of the vault, live and soft-deleted.
-    async fn all_keys(&self) -> Result<Vec<KeyView>, KpError> {
-        let mut keys = self.run(svc::ListKeys { vault: self.vault.clone() }).await?;
-        keys.extend(self.run(svc::ListDeletedKeys { vault: self.vault.clone() }).await?);
-        Ok(keys)
+    /// `request` on the key its `key` field names by id or name: the key afterwards, and the answer.
+    async fn on_key<E>(&self, request: E) -> Result<Keyed<E::Answer>, KpError>
+    where
+        svc::ByKeyId<E>: Endpoint<Answer = Keyed<E::Answer>>,
+        E: svc::NamesKey,
+    {
+        self.run(svc::ByKeyId { request }).await
     }
 
-    /// The key named by `id` (its UUID or its name).
+    /// The key `id` names (its UUID or its name), live or soft-deleted.
     async fn key(&self, id: &str) -> Result<KeyView, KpError> {
-        let keys = self.all_keys().await?;
-        keys.into_iter().find(|k| k.id.as_deref() == Some(id) || k.name == id).ok_or_else(|| {
-            KpError(AppError::plain(ErrorCode::NotFound, format!("No key '{id}' in this instance.")))
-        })
+        let read = svc::ReadKey { vault: self.vault.clone(), key: id.to_owned() };
+        Ok(self.on_key(read).await?.key)
     }
 
     fn key_answer(&self, status: StatusCode, key: &KeyView) -> Response {
@@ -263,7 +256,6 @@ async fn put_policy(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> KpResult {
-    let key = caller.key(&id).await?;
     let kind = query.as_deref().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("policy=")));
     if kind.is_some_and(|kind| kind != "rotation") {
         return Err(KpError(AppError::bad_request(
@@ -272,42 +264,33 @@ async fn put_policy(
     }
     let rotation = &json_body(&body)?["resources"][0]["rotation"];
     let enabled = rotation["enabled"].as_bool().unwrap_or(true);
-    // Turning rotation off needs no interval: the one set before is kept.
-    let kept = key.rotation_policy.map_or(1, |p| p.interval_months);
-    let months = match rotation["interval_month"].as_u64() {
-        Some(months) => u8::try_from(months).unwrap_or(u8::MAX),
-        None if !enabled => kept,
-        None => 0,
-    };
+    // No interval: 0, which the engine refuses for an enabled policy and reads as "keep the
+    // interval" for a disabled one.
+    let months = rotation["interval_month"].as_u64().map_or(0, |m| u8::try_from(m).unwrap_or(u8::MAX));
     let policy = RotationPolicy { enabled, interval_months: months };
-    let request = svc::SetRotationPolicy { vault: caller.vault.clone(), key: key.name, body: policy };
-    let key = caller.run(request).await?;
+    let request = svc::SetRotationPolicy { vault: caller.vault.clone(), key: id, body: policy };
+    let key = caller.on_key(request).await?.key;
     Ok(wire::answer(StatusCode::OK, wire::POLICY_TYPE, &wire::rotation_policy(&caller.vault, &key)))
 }
 
 async fn key_registrations(caller: Caller, Path(id): Path<String>) -> KpResult {
-    let key = caller.key(&id).await?;
-    let resources = registrations_of(&caller, &key).await?;
+    let request = svc::ListRegistrations { vault: caller.vault.clone(), key: id };
+    let Keyed { key, answer } = caller.on_key(request).await?;
+    let resources = answer.iter().map(|r| wire::registration(&caller.vault, &key, r)).collect();
     Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::registrations(resources)))
 }
 
 async fn all_registrations(caller: Caller) -> KpResult {
-    let mut resources = Vec::new();
-    for key in caller.run(svc::ListKeys { vault: caller.vault.clone() }).await? {
-        resources.extend(registrations_of(&caller, &key).await?);
-    }
+    let keys = caller.run(svc::ListVaultRegistrations { vault: caller.vault.clone() }).await?;
+    let resources = keys
+        .iter()
+        .flat_map(|k| k.registrations.iter().map(|r| wire::registration(&caller.vault, &k.key, r)))
+        .collect();
     Ok(wire::answer(StatusCode::OK, wire::KEY_TYPE, &wire::registrations(resources)))
 }
 
-async fn registrations_of(caller: &Caller, key: &KeyView) -> Result<Vec<Value>, KpError> {
-    let request = svc::ListRegistrations { vault: caller.vault.clone(), key: key.name.clone() };
-    let registrations = caller.run(request).await?;
-    Ok(registrations.iter().map(|r| wire::registration(&caller.vault, key, r)).collect())
-}
-
 async fn delete_key(caller: Caller, headers: HeaderMap, Path(id): Path<String>) -> KpResult {
-    let key = caller.key(&id).await?;
-    caller.run(svc::DeleteKey { vault: caller.vault.clone(), key: key.name.clone() }).await?;
+    let deleted = caller.on_key(svc::DeleteKey { vault: caller.vault.clone(), key: id }).await?.key;
     let representation = headers
         .get("prefer")
         .and_then(|v| v.to_str().ok())
@@ -315,42 +298,37 @@ async fn delete_key(caller: Caller, headers: HeaderMap, Path(id): Path<String>) 
     if !representation {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    // Without soft delete the key is purged at once: answer from what it was.
-    let deleted = KeyView { deleted_at: Some(caller.state.now()), ..key };
     Ok(caller.key_answer(StatusCode::OK, &deleted))
 }
 
 async fn restore_key(caller: Caller, Path(id): Path<String>) -> KpResult {
-    let key = caller.key(&id).await?;
-    let restored = caller.run(svc::RecoverKey { vault: caller.vault.clone(), key: key.name }).await?;
+    let restored = caller.on_key(svc::RecoverKey { vault: caller.vault.clone(), key: id }).await?.key;
     Ok(caller.key_answer(StatusCode::CREATED, &restored))
 }
 
 async fn purge_key(caller: Caller, Path(id): Path<String>) -> KpResult {
-    let key = caller.key(&id).await?;
-    caller.run(svc::PurgeKey { vault: caller.vault.clone(), key: key.name.clone() }).await?;
-    Ok(caller.key_answer(StatusCode::OK, &key))
+    let purged = caller.on_key(svc::PurgeKey { vault: caller.vault.clone(), key: id }).await?.key;
+    Ok(caller.key_answer(StatusCode::OK, &purged))
 }
 
 /// `POST /keys/{id}/actions/{action}`: rotate, wrap, unwrap, rewrap, enable, disable.
 async fn key_action(caller: Caller, Path((id, action)): Path<(String, String)>, body: Bytes) -> KpResult {
-    let key = caller.key(&id).await?;
     let body = json_body(&body)?;
-    let (vault, name) = (caller.vault.clone(), key.name.clone());
+    let (vault, name) = (caller.vault.clone(), id);
     match action.as_str() {
         "rotate" => {
             let request = RotateKeyRequest { transfer: None, payload: field(&body, "payload") };
-            caller.run(svc::RotateKey { vault, key: name, body: request }).await?;
+            caller.on_key(svc::RotateKey { vault, key: name, body: request }).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         "enable" | "disable" => {
             let request = SetKeyEnabledRequest { enabled: action == "enable" };
-            caller.run(svc::SetKeyEnabled { vault, key: name, body: request }).await?;
+            caller.on_key(svc::SetKeyEnabled { vault, key: name, body: request }).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         "wrap" => {
             let request = WrapRequest { plaintext: field(&body, "plaintext") };
-            let wrapped = caller.run(svc::WrapDataKey { vault, key: name, body: request }).await?;
+            let wrapped = caller.on_key(svc::WrapDataKey { vault, key: name, body: request }).await?.answer;
             let mut answer =
                 json!({"ciphertext": wrapped.ciphertext, "keyVersion": {"id": wire::uuid(&wrapped.version)}});
             if let Some(plaintext) = wrapped.plaintext {
@@ -360,7 +338,8 @@ async fn key_action(caller: Caller, Path((id, action)): Path<(String, String)>, 
         }
         "unwrap" | "rewrap" => {
             let request = UnwrapRequest { ciphertext: field(&body, "ciphertext").unwrap_or_default() };
-            let unwrapped = caller.run(svc::UnwrapDataKey { vault, key: name, body: request }).await?;
+            let unwrapped =
+                caller.on_key(svc::UnwrapDataKey { vault, key: name, body: request }).await?.answer;
             let mut answer = json!({"keyVersion": {"id": wire::uuid(&unwrapped.version)}});
             if action == "unwrap" {
                 answer["plaintext"] = json!(unwrapped.plaintext);

@@ -26,7 +26,7 @@ use axum::{
 use serde_json::json;
 use tower::ServiceExt;
 
-use crate::{AppState, error::AppError};
+use crate::{error::AppError, gateway::Gateway};
 
 pub use identity::router as token_router;
 
@@ -38,8 +38,8 @@ pub struct Surfaces {
 }
 
 impl Surfaces {
-    pub fn new(state: AppState) -> Surfaces {
-        Surfaces { key_vault: key_vault::router(state.clone()), data_box: data_box::router(state) }
+    pub fn new(gateway: Gateway) -> Surfaces {
+        Surfaces { key_vault: key_vault::router(gateway.clone()), data_box: data_box::router(gateway) }
     }
 }
 
@@ -109,12 +109,6 @@ impl From<AppError> for CloudError {
         let (status, diagnosis) = error.status_and_diagnosis();
         let code = serde_json::to_value(diagnosis.code).ok().and_then(|v| v.as_str().map(str::to_owned));
         CloudError { status, code: code.unwrap_or_default(), message: diagnosis.message }
-    }
-}
-
-impl From<crate::store::StoreError> for CloudError {
-    fn from(error: crate::store::StoreError) -> Self {
-        AppError::from(error).into()
     }
 }
 

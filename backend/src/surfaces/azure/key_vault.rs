@@ -21,21 +21,24 @@ use shared::{
     audit::Actor,
     catalog::ErrorCode,
     crypto::PublicKeyMaterial,
-    model::{KeyOperation, KeyType, Principal, RotationPolicy, Timestamp},
-    ops,
+    model::{KeyOperation, KeyType, RotationPolicy, Timestamp},
     service::{self as svc, Endpoint},
 };
 
 use super::{CloudError, answered, identity::bearer_identity, origin, vault_address};
-use crate::{AppState, error::AppError, session::ClientIp};
+use crate::{
+    error::AppError,
+    gateway::{Gateway, actor},
+    session::ClientIp,
+};
 
 /// The whole data plane: one handler that reads the path as the SDK writes it (a trailing slash
 /// for "latest", an empty version segment before an operation).
-pub fn router(state: AppState) -> Router {
+pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .fallback(handle)
         .layer(axum::middleware::map_response(crate::api::no_store))
-        .with_state(state)
+        .with_state(gateway)
 }
 
 fn not_found(what: &str) -> CloudError {
@@ -65,7 +68,7 @@ type KvResult = Result<Response, CloudError>;
 
 /// Who calls, on which vault, and how the answer names things.
 struct Caller {
-    state: AppState,
+    gateway: Gateway,
     vault: String,
     actor: Actor,
     origin: String,
@@ -75,18 +78,13 @@ struct Caller {
 }
 
 impl Caller {
-    async fn run<E: Endpoint>(&self, request: E) -> Result<E::Answer, CloudError> {
-        Ok(self.state.execute(request, &self.actor).await.map_err(as_key_vault_answers)?.answer)
+    async fn run<E: Endpoint + Clone>(&self, request: E) -> Result<E::Answer, CloudError> {
+        self.gateway.call(request, &self.actor).await.map_err(as_key_vault_answers)
     }
 
     async fn key(&self, name: &str) -> Result<KeyView, CloudError> {
-        self.run(svc::GetKey { vault: self.vault.clone(), key: name.to_owned() }).await.map_err(|e| {
-            if e.status == StatusCode::NOT_FOUND {
-                not_found(&format!("A key with (name/id) {name}"))
-            } else {
-                e
-            }
-        })
+        let request = svc::GetKey { vault: self.vault.clone(), key: name.to_owned() };
+        self.run(request).await.map_err(key_not_found(name))
     }
 
     fn kid(&self, name: &str, version: Option<&str>) -> String {
@@ -191,6 +189,14 @@ fn op_name(op: KeyOperation) -> &'static str {
     }
 }
 
+/// Key Vault's words for a key that is not there.
+fn key_not_found(name: &str) -> impl FnOnce(CloudError) -> CloudError + '_ {
+    move |error| match error.status {
+        StatusCode::NOT_FOUND => not_found(&format!("A key with (name/id) {name}")),
+        _ => error,
+    }
+}
+
 /// The version a path names: the current one for an empty or missing segment.
 fn pick<'k>(key: &'k KeyView, version: &str) -> Result<&'k KeyVersionView, CloudError> {
     let found =
@@ -198,17 +204,17 @@ fn pick<'k>(key: &'k KeyView, version: &str) -> Result<&'k KeyVersionView, Cloud
     found.ok_or_else(|| not_found(&format!("Version '{version}' of key '{}'", key.name)))
 }
 
-async fn handle(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
-    answered(serve(state, parts, body)).await
+async fn handle(State(gateway): State<Gateway>, parts: Parts, body: Bytes) -> Response {
+    answered(serve(gateway, parts, body)).await
 }
 
-async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> KvResult {
-    let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, &state).await?;
+async fn serve(gateway: Gateway, mut parts: Parts, body: Bytes) -> KvResult {
+    let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, &gateway).await?;
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
-    let snapshot = state.store().load().await?;
-    let vault = vault_address(&headers)
-        .and_then(|address| ops::vault_at_address(&snapshot.world, address))
-        .and_then(|name| snapshot.world.vaults.get(&name).filter(|v| v.is_live()).cloned());
+    let vault = match vault_address(&headers) {
+        Some(address) => gateway.vault_at_address(address).await?,
+        None => None,
+    };
     let Some(vault) = vault else {
         return Err(CloudError::new(
             StatusCode::NOT_FOUND,
@@ -216,17 +222,13 @@ async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> KvResult {
             "No live key vault answers at this address.",
         ));
     };
-    let Some(identity) = bearer_identity(&state, &headers).await? else {
+    let Some(identity) = bearer_identity(&gateway, &headers).await? else {
         return Ok(challenge(&headers, &vault.tenant_id));
     };
     let caller = Caller {
-        state,
+        gateway,
         vault: vault.name.clone(),
-        actor: Actor {
-            principal: Principal::Identity(identity.principal_id),
-            name: identity.name,
-            source: ip.to_string(),
-        },
+        actor: actor(identity.principal, identity.name, ip),
         origin: origin(&headers),
         soft_delete: vault.soft_delete,
         purge_protection: vault.purge_protection,
@@ -422,30 +424,28 @@ async fn rotate_key(caller: &Caller, name: &str) -> KvResult {
         key: name.to_owned(),
         body: RotateKeyRequest::default(),
     };
-    caller.run(request).await?;
-    get_key(caller, name, "").await
+    let key = caller.run(svc::ByKeyId { request }).await?.key;
+    Ok(Json(caller.bundle(&key, pick(&key, "")?)).into_response())
 }
 
 /// Keyblade's policy rotates every 1 to 12 months: a `Rotate` action after `P{n}M` or `P1Y`.
 /// Any other period is handed to the engine as 0 months, which it refuses with its code.
 async fn set_policy(caller: &Caller, name: &str, body: &Bytes) -> KvResult {
     let body = json_body(body)?;
-    let key = caller.key(name).await?;
     let actions = body["lifetimeActions"].as_array().cloned().unwrap_or_default();
     let rotate = actions
         .iter()
         .find(|a| a["action"]["type"].as_str().is_some_and(|t| t.eq_ignore_ascii_case("rotate")));
-    let kept = key.rotation_policy.map_or(1, |p| p.interval_months);
     let policy = match rotate {
-        None => RotationPolicy { enabled: false, interval_months: kept },
+        // No interval: the engine keeps the one set before.
+        None => RotationPolicy { enabled: false, interval_months: 0 },
         Some(action) => {
             let months = action["trigger"]["timeAfterCreate"].as_str().and_then(months_of).unwrap_or(0);
             RotationPolicy { enabled: true, interval_months: months }
         }
     };
-    let key = caller
-        .run(svc::SetRotationPolicy { vault: caller.vault.clone(), key: name.to_owned(), body: policy })
-        .await?;
+    let request = svc::SetRotationPolicy { vault: caller.vault.clone(), key: name.to_owned(), body: policy };
+    let key = caller.run(svc::ByKeyId { request }).await?.key;
     Ok(Json(caller.policy(&key)).into_response())
 }
 
@@ -461,16 +461,10 @@ fn months_of(period: &str) -> Option<u8> {
     }
 }
 
-/// Deleting needs the Delete permission only: the key is read from the listing, not with Get.
+/// Deleting needs the Delete permission only: the answer is the key as the delete left it.
 async fn delete_key(caller: &Caller, name: &str) -> KvResult {
-    let keys = caller.run(svc::ListKeys { vault: caller.vault.clone() }).await?;
-    let key = keys
-        .into_iter()
-        .find(|k| k.name == name)
-        .ok_or_else(|| not_found(&format!("A key with (name/id) {name}")))?;
-    caller.run(svc::DeleteKey { vault: caller.vault.clone(), key: name.to_owned() }).await?;
-    // Soft-deleted: answer what the deleted keys list now shows; otherwise the key as it was.
-    let deleted = deleted_key(caller, name).await.ok().unwrap_or(key);
+    let request = svc::DeleteKey { vault: caller.vault.clone(), key: name.to_owned() };
+    let deleted = caller.run(svc::ByKeyId { request }).await.map_err(key_not_found(name))?.key;
     Ok(Json(caller.bundle(&deleted, pick(&deleted, "")?)).into_response())
 }
 
@@ -499,8 +493,8 @@ async fn recover_key(caller: &Caller, name: &str) -> KvResult {
 }
 
 async fn purge_key(caller: &Caller, name: &str) -> KvResult {
-    deleted_key(caller, name).await?;
-    caller.run(svc::PurgeKey { vault: caller.vault.clone(), key: name.to_owned() }).await?;
+    let request = svc::PurgeKey { vault: caller.vault.clone(), key: name.to_owned() };
+    caller.run(svc::ByKeyId { request }).await.map_err(key_not_found(name))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

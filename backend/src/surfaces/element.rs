@@ -7,11 +7,7 @@
 //! with no Content-Type, method names matched whatever their case, and errors answered with
 //! HTTP 200 and an `error` object (`code`, `name`, `message`).
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::net::IpAddr;
 
 use axum::{
     Router,
@@ -23,36 +19,27 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use shared::{
     api::{EncryptionAtRestView, MasterKeyView, OperationView, RekeyRequest},
     audit::Actor,
     catalog::ErrorCode,
     model::{KeyManagement, OperationKind, OperationState, Principal, StepState},
-    service::{self as svc, Endpoint},
+    service::{self as svc, AsyncResultView, Endpoint, TakeResultRequest},
 };
 use zeroize::Zeroizing;
 
-use crate::{AppState, auth, error::AppError, session::ClientIp};
+use crate::{
+    error::AppError,
+    gateway::{Gateway, actor},
+    session::ClientIp,
+};
 
 /// The API version Keyblade reports (the rekey methods need 12.3).
 const CURRENT_VERSION: &str = "12.3";
 const SUPPORTED_VERSIONS: [&str; 12] =
     ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0", "7.0", "8.0", "9.0", "10.0", "11.0", "12.3"];
-/// How long a verified Basic credential is trusted without hashing it again (the SDK sends it
-/// on every call, and a password hash takes tens of milliseconds on purpose).
-const VERIFIED_FOR: Duration = Duration::from_secs(60);
-
-#[derive(Clone)]
-struct Element {
-    app: AppState,
-    /// Recently verified credentials, by a hash of user, password and stored password hash.
-    verified: Arc<Mutex<HashMap<String, Instant>>>,
-}
-
-pub fn router(app: AppState) -> Router {
-    let state = Element { app, verified: Arc::default() };
-    Router::new().route("/json-rpc/{version}", post(call)).with_state(state)
+pub fn router(gateway: Gateway) -> Router {
+    Router::new().route("/json-rpc/{version}", post(call)).with_state(gateway)
 }
 
 /// A JSON-RPC failure: Element's `error` object.
@@ -78,27 +65,23 @@ impl From<AppError> for RpcError {
 }
 
 async fn call(
-    State(element): State<Element>,
+    State(gateway): State<Gateway>,
     Path(version): Path<String>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(username) = element.authenticate(&headers, ip).await else {
-        let challenge = HeaderValue::from_static("Basic realm=\"Keyblade\"");
-        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, challenge)]).into_response();
+    let username = match authenticate(&gateway, &headers, ip).await {
+        Ok(username) => username,
+        Err(refusal) => return refusal,
     };
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let answer = match version.parse::<f64>() {
         Ok(v) if v >= 1.0 => {
             let method = request["method"].as_str().unwrap_or_default().to_ascii_lowercase();
-            let actor = Actor {
-                principal: Principal::user(&username),
-                name: format!("{username} (Element API)"),
-                source: ip.to_string(),
-            };
-            let caller = Caller { app: &element.app, actor };
+            let name = format!("{username} (Element API)");
+            let caller = Caller { gateway: &gateway, actor: actor(Principal::user(&username), name, ip) };
             caller.method(&method, &request["params"]).await
         }
         _ => Err(RpcError::new("xUnknownAPIVersion", format!("API version '{version}' is not served."))),
@@ -110,55 +93,48 @@ async fn call(
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
-impl Element {
-    /// The user a Basic credential names, when it is a Keyblade account's and its password.
-    async fn authenticate(&self, headers: &HeaderMap, ip: std::net::IpAddr) -> Option<String> {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
-        let decoded = Zeroizing::new(STANDARD.decode(encoded.trim()).ok()?);
-        let text = std::str::from_utf8(&decoded).ok()?;
-        let (username, password) = text.split_once(':')?;
-        let now = Instant::now();
-        if self.app.throttle().check(ip, username, now).is_err() {
-            return None;
+/// The account a Basic credential names, checked by the gateway like every other sign-in.
+/// A missing credential gets the challenge; a refused one Element's error object with the
+/// refusal's code (401, or 429 while the throttle holds the caller back).
+async fn authenticate(gateway: &Gateway, headers: &HeaderMap, ip: IpAddr) -> Result<String, Response> {
+    let challenge = || {
+        let value = HeaderValue::from_static("Basic realm=\"Keyblade\"");
+        (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, value)]).into_response()
+    };
+    let credential = basic_credential(headers).ok_or_else(challenge)?;
+    let (username, password) = credential.split_once(':').ok_or_else(challenge)?;
+    match gateway.basic(ip, "Element API", username, password).await {
+        Ok(()) => Ok(username.to_owned()),
+        Err(error) => {
+            let (status, diagnosis) = error.status_and_diagnosis();
+            let body = json!({"error": {"code": status.as_u16(), "name": diagnosis.code.as_str(), "message": diagnosis.message}});
+            let mut response = (status, axum::Json(body)).into_response();
+            if status == StatusCode::UNAUTHORIZED {
+                let value = HeaderValue::from_static("Basic realm=\"Keyblade\"");
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
+            Err(response)
         }
-        let hash = self.app.store().password_hash(username).await.ok()??;
-        let fingerprint = hex(&Sha256::digest(format!("{username}\0{password}\0{hash}")));
-        if self.recently_verified(&fingerprint, now) {
-            return Some(username.to_owned());
-        }
-        let password = Zeroizing::new(password.to_owned());
-        if auth::verify_password(password, hash).await.unwrap_or(false) {
-            self.app.throttle().succeeded(ip, username);
-            let mut verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            verified.retain(|_, at| now.duration_since(*at) < VERIFIED_FOR);
-            verified.insert(fingerprint, now);
-            Some(username.to_owned())
-        } else {
-            self.app.throttle().failed(ip, username, now);
-            None
-        }
-    }
-
-    fn recently_verified(&self, fingerprint: &str, now: Instant) -> bool {
-        let verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        verified.get(fingerprint).is_some_and(|at| now.duration_since(*at) < VERIFIED_FOR)
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// `user:password` from an `Authorization: Basic` header.
+fn basic_credential(headers: &HeaderMap) -> Option<Zeroizing<String>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let decoded = Zeroizing::new(STANDARD.decode(encoded.trim()).ok()?);
+    std::str::from_utf8(&decoded).ok().map(|text| Zeroizing::new(text.to_owned()))
 }
 
 /// One authenticated call.
 struct Caller<'a> {
-    app: &'a AppState,
+    gateway: &'a Gateway,
     actor: Actor,
 }
 
 impl Caller<'_> {
-    async fn run<E: Endpoint>(&self, request: E) -> Result<E::Answer, RpcError> {
-        Ok(self.app.execute(request, &self.actor).await?.answer)
+    async fn run<E: Endpoint + Clone>(&self, request: E) -> Result<E::Answer, RpcError> {
+        Ok(self.gateway.call(request, &self.actor).await?)
     }
 
     async fn method(&self, method: &str, params: &Value) -> Result<Value, RpcError> {
@@ -233,23 +209,19 @@ impl Caller<'_> {
             .and_then(Value::as_u64)
             .ok_or_else(|| RpcError::new("xInvalidParameter", "asyncHandle is required."))?;
         let keep = params.get("keepResult").and_then(Value::as_bool).unwrap_or(false);
-        let operation = self.run(svc::GetOperationByHandle { handle: handle.to_string() }).await?;
+        let request = svc::TakeAsyncResult { handle: handle.to_string(), body: TakeResultRequest { keep } };
+        let AsyncResultView { operation, encryption_at_rest } = self.run(request).await?;
         let mut answer = async_result_of(&operation);
-        if operation.state != OperationState::Running {
-            if let OperationKind::RekeyMasterKey { new_key, old_key, .. } = &operation.kind
-                && operation.state == OperationState::Succeeded
-            {
-                let view = self.run(svc::GetEncryptionAtRest {}).await?;
-                answer["result"] = json!({
-                    "newKey": key_info(&view, new_key),
-                    "keyToDecommission": key_info(&view, old_key),
-                    "state": "Ready",
-                    "operation": "Rekey",
-                });
-            }
-            if !keep {
-                self.run(svc::ReleaseOperationHandle { handle: handle.to_string() }).await?;
-            }
+        if let (OperationKind::RekeyMasterKey { new_key, old_key, .. }, Some(view)) =
+            (&operation.kind, &encryption_at_rest)
+            && operation.state == OperationState::Succeeded
+        {
+            answer["result"] = json!({
+                "newKey": key_info(view, new_key),
+                "keyToDecommission": key_info(view, old_key),
+                "state": "Ready",
+                "operation": "Rekey",
+            });
         }
         Ok(answer)
     }

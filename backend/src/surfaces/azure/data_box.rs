@@ -15,40 +15,43 @@ use serde_json::{Value, json};
 use shared::{
     audit::Actor,
     catalog::ErrorCode,
-    model::{OrderPhase, Principal},
+    model::OrderPhase,
     service::{self as svc, Endpoint},
 };
 
 use super::{CloudError, answered, identity::bearer_identity};
-use crate::{AppState, error::AppError, session::ClientIp};
+use crate::{
+    error::AppError,
+    gateway::{Gateway, actor},
+    session::ClientIp,
+};
 
-pub fn router(state: AppState) -> Router {
+pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .fallback(handle)
         .layer(axum::middleware::map_response(crate::api::no_store))
-        .with_state(state)
+        .with_state(gateway)
 }
 
 fn arm_error(status: StatusCode, code: &str, message: impl Into<String>) -> CloudError {
     CloudError::new(status, code, message)
 }
 
-async fn handle(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
-    answered(serve(state, parts, body)).await
+async fn handle(State(gateway): State<Gateway>, parts: Parts, body: Bytes) -> Response {
+    answered(serve(gateway, parts, body)).await
 }
 
-async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> Result<Response, CloudError> {
-    let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, &state).await?;
+async fn serve(gateway: Gateway, mut parts: Parts, body: Bytes) -> Result<Response, CloudError> {
+    let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, &gateway).await?;
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
-    let Some(identity) = bearer_identity(&state, &headers).await? else {
+    let Some(identity) = bearer_identity(&gateway, &headers).await? else {
         return Err(arm_error(
             StatusCode::UNAUTHORIZED,
             "AuthenticationFailed",
             "A valid bearer token is required: get one from Keyblade's token endpoint.",
         ));
     };
-    let principal = Principal::Identity(identity.principal_id);
-    let caller = Caller { state, actor: Actor { principal, name: identity.name, source: ip.to_string() } };
+    let caller = Caller { gateway, actor: actor(identity.principal, identity.name, ip) };
     let segments: Vec<&str> = uri.path().trim_start_matches('/').split('/').collect();
     let lower: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
     let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
@@ -99,13 +102,13 @@ async fn serve(state: AppState, mut parts: Parts, body: Bytes) -> Result<Respons
 
 /// The identity a token names, calling the management API.
 struct Caller {
-    state: AppState,
+    gateway: Gateway,
     actor: Actor,
 }
 
 impl Caller {
     async fn run<E: Endpoint>(&self, request: E) -> Result<E::Answer, CloudError> {
-        self.state.execute(request, &self.actor).await.map(|o| o.answer).map_err(as_arm_answers)
+        self.gateway.call(request, &self.actor).await.map_err(as_arm_answers)
     }
 }
 

@@ -15,17 +15,23 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use shared::ops::{self, TokenIdentity};
 
-use crate::{AppState, error::AppError};
+use crate::{
+    error::AppError,
+    gateway::{
+        Gateway,
+        credentials::{Caller, TOKEN_SECONDS},
+    },
+    session::ClientIp,
+};
 
 /// `/{tenant}/v2.0/.well-known/openid-configuration` and `/{tenant}/oauth2/v2.0/token`.
-pub fn router(state: AppState) -> Router {
+pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .route("/{tenant}/v2.0/.well-known/openid-configuration", get(openid_configuration))
         .route("/{tenant}/oauth2/v2.0/token", post(issue_token))
         .layer(axum::middleware::map_response(crate::api::no_store))
-        .with_state(state)
+        .with_state(gateway)
 }
 
 async fn openid_configuration(headers: HeaderMap, Path(tenant): Path<String>) -> Response {
@@ -48,7 +54,12 @@ struct TokenRequest {
     client_secret: String,
 }
 
-async fn issue_token(State(state): State<AppState>, Path(tenant): Path<String>, body: Bytes) -> Response {
+async fn issue_token(
+    State(gateway): State<Gateway>,
+    ClientIp(ip): ClientIp,
+    Path(tenant): Path<String>,
+    body: Bytes,
+) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(&body) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -63,34 +74,21 @@ async fn issue_token(State(state): State<AppState>, Path(tenant): Path<String>, 
             "Only client_credentials is supported.",
         );
     }
-    let snapshot = match state.store().load().await {
-        Ok(snapshot) => snapshot,
-        Err(error) => return AppError::from(error).into_response(),
-    };
-    let minted = state.compute(
-        move |world, ctx| {
-            ops::mint_identity_token(
-                world,
-                ctx.master,
-                &form.client_secret,
-                &form.client_id,
-                &tenant,
-                ctx.now,
-            )
-        },
-        snapshot.world,
-    );
-    match minted.await {
+    match gateway.identity_token(ip, form.client_secret, form.client_id, tenant).await {
         Ok(token) => Json(json!({
             "token_type": "Bearer",
-            "expires_in": ops::TOKEN_SECONDS,
-            "ext_expires_in": ops::TOKEN_SECONDS,
+            "expires_in": TOKEN_SECONDS,
+            "ext_expires_in": TOKEN_SECONDS,
             "access_token": token,
         }))
         .into_response(),
         Err(error) => {
-            let (_, diagnosis) = error.status_and_diagnosis();
-            oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &diagnosis.message)
+            let (status, diagnosis) = error.status_and_diagnosis();
+            let (status, code) = match status {
+                StatusCode::TOO_MANY_REQUESTS => (status, "temporarily_unavailable"),
+                _ => (StatusCode::UNAUTHORIZED, "invalid_client"),
+            };
+            oauth_error(status, code, &diagnosis.message)
         }
     }
 }
@@ -100,24 +98,14 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 /// The identity a request's bearer token names; `None` without a valid one.
-pub async fn bearer_identity(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<TokenIdentity>, AppError> {
+pub async fn bearer_identity(gateway: &Gateway, headers: &HeaderMap) -> Result<Option<Caller>, AppError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned());
-    let Some(token) = token else {
-        return Ok(None);
-    };
-    let snapshot = state.store().load().await?;
-    let verified = state
-        .compute(
-            move |world, ctx| Ok(ops::verify_identity_token(world, ctx.master, &token, ctx.now).ok()),
-            snapshot.world,
-        )
-        .await?;
-    Ok(verified)
+    match token {
+        Some(token) => gateway.identity_token_caller(token).await,
+        None => Ok(None),
+    }
 }

@@ -1,0 +1,81 @@
+//! The one path every surface takes: an adapter decodes its protocol, asks the gateway who
+//! the caller is ([`credentials`]), makes exactly one endpoint call through [`Gateway::call`]
+//! (authorized by `shared::access` inside `shared::service::serve`, one snapshot, one
+//! transaction, one audit entry per change) and encodes the answer. Adapters hold a
+//! [`Gateway`], never the store, the world or `shared::ops`.
+
+pub mod credentials;
+
+use std::net::IpAddr;
+
+use shared::{
+    audit::Actor,
+    model::{Principal, Timestamp},
+    service::{Endpoint, Outcome},
+};
+
+use crate::{AppState, error::AppError};
+
+/// What an adapter may reach.
+#[derive(Clone)]
+pub struct Gateway {
+    app: AppState,
+}
+
+/// Where a vault's data plane answers, and what its answers say about it: the facts an
+/// unauthenticated request learns (the challenge names the tenant).
+#[derive(Clone, Debug)]
+pub struct VaultLocation {
+    pub name: String,
+    pub tenant_id: String,
+    pub soft_delete: bool,
+    pub purge_protection: bool,
+    pub retention_days: u16,
+}
+
+impl Gateway {
+    pub fn new(app: AppState) -> Gateway {
+        Gateway { app }
+    }
+
+    /// Runs one endpoint as `actor`.
+    pub async fn call<E: Endpoint + Clone>(&self, request: E, actor: &Actor) -> Result<E::Answer, AppError> {
+        Ok(self.outcome(request, actor).await?.answer)
+    }
+
+    /// Runs one endpoint as `actor`, with what it changed (the portal's ETag needs it).
+    pub async fn outcome<E: Endpoint + Clone>(
+        &self,
+        request: E,
+        actor: &Actor,
+    ) -> Result<Outcome<E::Answer>, AppError> {
+        self.app.execute(request, actor).await
+    }
+
+    /// Engine time.
+    pub fn now(&self) -> Timestamp {
+        self.app.now()
+    }
+
+    /// The live vault whose data plane answers at 127.0.0.`address`.
+    pub async fn vault_at_address(&self, address: u8) -> Result<Option<VaultLocation>, AppError> {
+        let snapshot = self.app.store().load().await?;
+        let world = &snapshot.world;
+        let vault = shared::ops::vault_at_address(world, address)
+            .and_then(|name| world.vaults.get(&name))
+            .filter(|v| v.is_live());
+        Ok(vault.map(|v| VaultLocation {
+            name: v.name.clone(),
+            tenant_id: v.tenant_id.clone(),
+            soft_delete: v.soft_delete,
+            purge_protection: v.purge_protection,
+            retention_days: v.retention_days,
+        }))
+    }
+}
+
+/// An actor of a surface: its principal, how the audit trail names it, and where it called
+/// from.
+pub fn actor(principal: Principal, name: String, ip: IpAddr) -> Actor {
+    Actor { principal, name, source: ip.to_string() }
+}
