@@ -166,10 +166,10 @@ fn with_host<T>(
 }
 
 /// One API request: the endpoint whose route key is `key`, as the server would run it.
-pub fn call(key: &str, request: &str) -> Result<Answer, String> {
+pub fn call(key: &str, request: &str, account: &str) -> Result<Answer, String> {
     let request: serde_json::Value = serde_json::from_str(request).map_err(|e| e.to_string())?;
     let (result, world) = with_host(|world, ctx| {
-        let done = service::dispatch(key, request, world, ctx, &demo_actor());
+        let done = service::dispatch(key, request, world, ctx, &demo_actor(account));
         (done.result.map_err(|failure| failure.diagnose(world, ctx.now, ctx.master)), done.world)
     })?;
     let result = match result {
@@ -179,11 +179,11 @@ pub fn call(key: &str, request: &str) -> Result<Answer, String> {
     Ok(Answer { result, world })
 }
 
-/// Who acts in the demo, as its audit trail names them.
-fn demo_actor() -> Actor {
-    // The demo acts as the seeded Owner; its Activity log names it `demo`.
-    let principal = shared::model::Principal::user(shared::model::ADMIN_ACCOUNT);
-    Actor { principal, name: "demo".into(), source: "this browser".into() }
+/// Who acts in the demo, as its audit trail names them: the seeded Owner is named `demo`.
+fn demo_actor(account: &str) -> Actor {
+    let principal = shared::model::Principal::user(account);
+    let name = if account == shared::model::ADMIN_ACCOUNT { "demo" } else { account };
+    Actor { principal, name: name.into(), source: "this browser".into() }
 }
 
 /// What the server's runner does: performs due work, then one step of an operation.

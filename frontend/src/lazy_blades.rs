@@ -12,6 +12,8 @@ use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
 use crate::blades::{
+    access_control::AccessControlBlade,
+    accounts::AccountsBlade,
     activity_log::ActivityLogBlade,
     api_keys::ApiKeysBlade,
     device_manager::DeviceManagerBlade,
@@ -69,3 +71,5 @@ lazy_blade!(ApiKeysRoute, api_keys_blade, ApiKeysBlade);
 lazy_blade!(DeviceManagerRoute, device_manager_blade, DeviceManagerBlade);
 lazy_blade!(EncryptionAtRestRoute, encryption_at_rest_blade, EncryptionAtRestBlade);
 lazy_blade!(SecretsRoute, secrets_blade, SecretsBlade);
+lazy_blade!(AccessControlRoute, access_control_blade, AccessControlBlade);
+lazy_blade!(AccountsRoute, accounts_blade, AccountsBlade);

@@ -16,6 +16,7 @@
 //! - [`fatal`]: what a panic does (a recorded, visible failure, never a silently dead page).
 //! - [`blades`]: one folder per page; [`lazy_blades`]: the routes whose blades load on first use.
 
+pub mod access;
 pub mod api;
 pub mod blades;
 pub mod chrome;
@@ -54,6 +55,7 @@ pub fn App() -> impl IntoView {
     provide_context(Session(RwSignal::new(None)));
     provide_context(Crumbs(RwSignal::new(vec![])));
     provide_context(Notifier::new());
+    access::provide_access();
     view! {
         <Router>
             <Routes fallback=|| view! { <Shell><NotFound /></Shell> }>
@@ -71,6 +73,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/troubleshoot") view={Lazy::<TroubleshootRoute>::new()} />
                     <Route path=path!("/activity-log") view={Lazy::<ActivityLogRoute>::new()} />
                     <Route path=path!("/api-keys") view={Lazy::<ApiKeysRoute>::new()} />
+                    <Route path=path!("/access-control") view={Lazy::<AccessControlRoute>::new()} />
+                    <Route path=path!("/accounts") view={Lazy::<AccountsRoute>::new()} />
                     <Route path=path!("/device-manager") view={Lazy::<DeviceManagerRoute>::new()} />
                     <Route path=path!("/encryption-at-rest") view={Lazy::<EncryptionAtRestRoute>::new()} />
                     <Route path=path!("/secrets") view={Lazy::<SecretsRoute>::new()} />

@@ -425,6 +425,28 @@ impl Portal {
             .expect("navigate in the portal");
     }
 
+    /// Continues as another account: live, by signing out and in as `user`; offline, where
+    /// there is no sign-in, with the Accounts blade's "Act as".
+    pub async fn act_as(&self, user: &str, password: &str) {
+        let b = &self.browser;
+        match self.mode {
+            Mode::Live => {
+                b.click_button("Sign out").await;
+                b.fill("Username", user).await;
+                b.fill("Password", password).await;
+                b.click_button("Sign in").await;
+                b.find_button("Sign out").await;
+            }
+            Mode::Offline => {
+                self.open_path("/accounts").await;
+                b.click_button(&format!("Act as {user}")).await;
+                b.find_button("Reset demo").await;
+                self.open_path("/accounts").await;
+                b.find_xpath(&format!("//td[normalize-space(.)='{user} (you)']")).await;
+            }
+        }
+    }
+
     /// Opens Settings > Encryption of the demo order.
     pub async fn open_encryption(&self) {
         self.open_path(&format!("/orders/{}/encryption", self.demo.order)).await;

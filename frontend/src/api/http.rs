@@ -4,7 +4,7 @@
 use serde::{Serialize, de::DeserializeOwned};
 use shared::{
     api::{AdvanceClockRequest, ClockView, SignInRequest},
-    service::{Endpoint, request_parts},
+    service::{Endpoint, percent_encode, request_parts},
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -35,6 +35,11 @@ impl Http {
 
     pub async fn sign_out(&self) -> Result<(), ApiError> {
         self.send::<(), serde_json::Value>("DELETE", "/api/session", None, None).await.map(drop)
+    }
+
+    pub async fn revoke_session(&self, account: &str, id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/accounts/{}/sessions/{}", percent_encode(account), percent_encode(id));
+        self.send::<(), serde_json::Value>("DELETE", &path, None, None).await.map(drop)
     }
 
     pub async fn advance_clock(&self, seconds: i64) -> Result<ClockView, ApiError> {

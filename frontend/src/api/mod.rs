@@ -274,6 +274,54 @@ impl Backend {
         self.call(svc::RevokeApiKey { id: id.into() }).await
     }
 
+    // ---- access control and accounts ---------------------------------------------------------
+    pub async fn role_assignments(&self, scope: Option<String>) -> ApiResult<Vec<RoleAssignment>> {
+        self.call(svc::ListRoleAssignments { body: svc::AssignmentQuery { scope } }).await
+    }
+    pub async fn assign_role(&self, body: svc::RoleAssignmentRequest) -> ApiResult<RoleAssignment> {
+        self.call(svc::CreateRoleAssignment { body }).await
+    }
+    pub async fn remove_role_assignment(&self, id: &str) -> ApiResult<()> {
+        self.call(svc::DeleteRoleAssignment { assignment: id.into() }).await
+    }
+    pub async fn check_access(&self, principal: String) -> ApiResult<Vec<svc::ScopeAccess>> {
+        self.call(svc::CheckAccess { body: svc::AccessQuery { principal, scope: None } }).await
+    }
+    pub async fn accounts(&self) -> ApiResult<Vec<Account>> {
+        self.call(svc::ListAccounts {}).await
+    }
+    pub async fn create_account(&self, body: svc::CreateAccountRequest) -> ApiResult<Account> {
+        self.call(svc::CreateAccount { body }).await
+    }
+    pub async fn set_account_enabled(&self, account: &str, enabled: bool) -> ApiResult<Account> {
+        let body = svc::UpdateAccountRequest { enabled };
+        self.call(svc::UpdateAccount { account: account.into(), body }).await
+    }
+    pub async fn delete_account(&self, account: &str) -> ApiResult<()> {
+        self.call(svc::DeleteAccount { account: account.into() }).await
+    }
+    /// The account's sessions: the server's alone (the demo has no sign-in).
+    pub async fn sessions(&self, account: &str) -> ApiResult<Vec<wire::AccountSessionView>> {
+        match self {
+            Backend::Http(h) => {
+                h.get(&format!("/api/accounts/{}/sessions", shared::service::percent_encode(account))).await
+            }
+            Backend::Offline(_) => Ok(Vec::new()),
+        }
+    }
+    pub async fn revoke_session(&self, account: &str, id: &str) -> ApiResult<()> {
+        match self {
+            Backend::Http(h) => h.revoke_session(account, id).await,
+            Backend::Offline(_) => Ok(()),
+        }
+    }
+    /// The offline demo's accounts stand for the people of a rehearsal: switching acts as another.
+    pub fn act_as(&self, account: &str) {
+        if let Backend::Offline(o) = self {
+            o.act_as(account);
+        }
+    }
+
     // ---- encryption at rest ------------------------------------------------------------------
     pub async fn encryption_at_rest(&self) -> ApiResult<EncryptionAtRestView> {
         self.call(svc::GetEncryptionAtRest {}).await

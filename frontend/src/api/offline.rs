@@ -27,8 +27,10 @@ const MODE_ENTRY: &str = "keyblade.mode";
 /// How often the worker performs due work and runs operation steps when nothing else asks.
 const TICK_MS: i32 = 1_000;
 
-/// The user the demo acts as (there is no sign-in offline).
-const DEMO_USER: &str = "demo";
+/// `sessionStorage` entry naming the account this tab's demo acts as (the seeded Owner when
+/// none is chosen): the demo has no sign-in, so switching account is how a rehearsal separates
+/// duties.
+const ACCOUNT_ENTRY: &str = "keyblade.demo-account";
 
 #[derive(Clone, Default)]
 pub struct Offline;
@@ -146,7 +148,8 @@ impl Offline {
         request_parts(&request).map_err(ApiError::client)?;
         let text = serde_json::to_string(&request).map_err(|e| ApiError::client(e.to_string()))?;
         sync().await?;
-        let reply = send(Request::Call { key: E::ROUTE.key(), request: text }, None).await?;
+        let call = Request::Call { key: E::ROUTE.key(), request: text, account: acting_account() };
+        let reply = send(call, None).await?;
         let Reply::Answered { answer } = reply else { return Err(unexpected(&reply)) };
         let changed = answer.world.is_some();
         save_world(answer.world)?;
@@ -174,8 +177,27 @@ impl Offline {
     }
 
     pub fn user(&self) -> User {
-        User { username: DEMO_USER.to_string(), expires_at: 0 }
+        User { username: acting_account(), expires_at: 0 }
     }
+
+    /// Acts as `account` from now on (the demo reopens at its start, so every blade asks again).
+    pub fn act_as(&self, account: &str) {
+        let window = web_sys::window();
+        if let Some(session) = window.as_ref().and_then(|w| w.session_storage().ok().flatten()) {
+            let _ = session.set_item(ACCOUNT_ENTRY, account);
+        }
+        if let Some(window) = window {
+            let _ = window.location().set_href("/?demo");
+        }
+    }
+}
+
+/// The account this tab's demo acts as.
+fn acting_account() -> String {
+    web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|s| s.get_item(ACCOUNT_ENTRY).ok().flatten())
+        .unwrap_or_else(|| shared::model::ADMIN_ACCOUNT.to_owned())
 }
 
 fn unexpected(reply: &Reply) -> ApiError {

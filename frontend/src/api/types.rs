@@ -12,8 +12,9 @@ pub use shared::api::{
 };
 pub use shared::catalog::CatalogEntry;
 pub use shared::model::{
-    CustomerKey, EncryptionSettings, Firewall, IdentityChoice, KeyManagement, KeyPermission, KeyType,
-    OrderPhase, ResourceGroup, RewrapTarget, RotationPolicy, Subscription, Tenant, Timestamp, UserIdentity,
+    Account, CustomerKey, EncryptionSettings, Firewall, IdentityChoice, KeyManagement, KeyPermission,
+    KeyType, OrderPhase, ResourceGroup, RewrapTarget, RoleAssignment, RotationPolicy, Subscription, Tenant,
+    Timestamp, UserIdentity,
 };
 
 /// The signed-in user.

@@ -1,5 +1,7 @@
 //! One folder per page (blade).
 
+pub mod access_control;
+pub mod accounts;
 pub mod activity_log;
 pub mod api_keys;
 pub mod device_manager;

@@ -225,6 +225,8 @@ fn LeftMenu() -> impl IntoView {
                 <ul aria-labelledby="menu-instance">
                     <li><A href="/encryption-at-rest">"Encryption at rest"</A></li>
                     <li><A href="/secrets">"Secrets"</A></li>
+                    <li><A href="/access-control">"Access control (IAM)"</A></li>
+                    <li><A href="/accounts">"Accounts"</A></li>
                 </ul>
             </div>
         </nav>

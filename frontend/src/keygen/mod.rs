@@ -56,7 +56,7 @@ pub enum Request {
     Open { stored: Option<Stored> },
     /// Offline demo: one API request (the endpoint's route key and the request as JSON text,
     /// so the page serialises requests the one way the HTTP transport does).
-    Call { key: String, request: String },
+    Call { key: String, request: String, account: String },
     /// Offline demo: due work and one step of a running operation.
     Tick,
     /// Offline demo: move the clock forward by `seconds` (0 reads it).
@@ -284,8 +284,8 @@ pub fn run_in_worker(request: &str, stage: impl Fn(&str)) -> Reply {
     let outcome = match request {
         Request::Transfer { spec, import_key } => transfer(spec, &import_key, &mut rng, &stage),
         Request::Open { stored } => engine::open(stored, &stage).map(|stored| Reply::Opened { stored }),
-        Request::Call { key, request } => {
-            engine::call(&key, &request).map(|answer| Reply::Answered { answer })
+        Request::Call { key, request, account } => {
+            engine::call(&key, &request, &account).map(|answer| Reply::Answered { answer })
         }
         Request::Tick => engine::tick().map(|world| Reply::Ticked { world }),
         Request::Clock { seconds } => {

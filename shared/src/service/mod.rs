@@ -567,7 +567,8 @@ fn query_string(body: Option<&serde_json::Value>) -> String {
 }
 
 /// Percent-encodes a path segment (everything but unreserved characters).
-fn percent_encode(segment: &str) -> String {
+/// A path segment, percent-encoded.
+pub fn percent_encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for byte in segment.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {

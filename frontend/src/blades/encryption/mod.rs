@@ -153,6 +153,12 @@ pub fn EncryptionBlade() -> impl IntoView {
         })
     };
 
+    // An order's settings are managed at its resource group (or above).
+    let denied = crate::access::refusal(shared::model::Action::Manage, move || {
+        saved
+            .with(|o| o.as_ref().map(|o| format!("/resourceGroups/{}", o.resource_group)).unwrap_or_default())
+    });
+
     view! {
         <section class="blade" aria-labelledby="enc-title">
             <div class="blade-head">
@@ -160,7 +166,8 @@ pub fn EncryptionBlade() -> impl IntoView {
                 <span class="muted">"Data Box order"</span>
             </div>
             <div class="toolbar" role="toolbar" aria-label="Encryption actions">
-                <button type="button" class="tb-primary" disabled=move || !dirty.get() || saving.get() on:click=move |_| save.run(())>
+                <button type="button" class="tb-primary" disabled=move || !dirty.get() || saving.get() || denied.get().is_some()
+                    title=move || denied.get().unwrap_or_default() on:click=move |_| save.run(())>
                     <span aria-hidden="true" class="tb-icon icon-save"></span>{move || if saving.get() { "Saving…" } else { "Save" }}
                 </button>
                 <button type="button" disabled=move || !dirty.get() || saving.get() on:click=discard>

@@ -49,6 +49,9 @@ pub fn KeyDetailBlade() -> impl IntoView {
     let rotating = RwSignal::new(false);
     // New material for a symmetric key comes only from Rotate: the browser makes key pairs.
     let symmetric = move || matches!(this_key(), Some(Ok(Some(k))) if k.key_type == KeyType::Oct);
+    let denied = crate::access::refusal(shared::model::Action::Manage, move || {
+        format!("/vaults/{}/keys/{}", vault(), key())
+    });
     let tab = RwSignal::new(Tab::Versions);
     let tabs = [
         (Tab::Versions, "Versions"),
@@ -59,10 +62,13 @@ pub fn KeyDetailBlade() -> impl IntoView {
         <section class="blade" aria-labelledby="key-title">
             <div class="blade-head"><h1 id="key-title">{key}</h1><span class="muted">"Key"</span></div>
             <div class="toolbar" role="toolbar" aria-label="Key actions">
-                <button type="button" disabled=symmetric title=move || if symmetric() { "Symmetric keys get new versions by rotating" } else { "" }
+                <button type="button" disabled=move || symmetric() || denied.get().is_some()
+                    title=move || denied.get().unwrap_or_else(|| if symmetric() { "Symmetric keys get new versions by rotating".into() } else { String::new() })
                     on:click=move |_| new_version.set(true)><span aria-hidden="true" class="tb-icon icon-add"></span>"New version"</button>
-                <button type="button" on:click=move |_| rotating.set(true)><span aria-hidden="true" class="tb-icon icon-refresh"></span>"Rotate"</button>
-                <button type="button" on:click=move |_| { let (v, k) = (vault(), key()); change.run("Key deleted", move |b| async move { b.delete_key(&v, &k).await }) }>
+                <button type="button" disabled=move || denied.get().is_some() title=move || denied.get().unwrap_or_default()
+                    on:click=move |_| rotating.set(true)><span aria-hidden="true" class="tb-icon icon-refresh"></span>"Rotate"</button>
+                <button type="button" disabled=move || denied.get().is_some() title=move || denied.get().unwrap_or_default()
+                    on:click=move |_| { let (v, k) = (vault(), key()); change.run("Key deleted", move |b| async move { b.delete_key(&v, &k).await }) }>
                     <span aria-hidden="true" class="tb-icon icon-delete"></span>"Delete"</button>
             </div>
             {move || error.get().map(|e| view! { <ErrorPanel error=e on_dismiss=Callback::new(move |()| error.set(None)) /> })}
