@@ -54,11 +54,13 @@ pub async fn work_once(state: &AppState, holder: &str) -> Result<bool, AppError>
 /// or another replica) did the same due work first, the second look finds it done.
 pub async fn advance(state: &AppState) -> Result<(), AppError> {
     // Rotations by policy generate key material, so this runs where computation does.
-    state
-        .store()
-        .update(|world| state.compute(|world, ctx| Ok(ops::advance(world, ctx)), world))
-        .await
-        .map(drop)
+    let due = |world: &shared::model::World, ctx: &mut ops::Ctx| {
+        Ok(ops::advance(world, ctx).map(|next| {
+            let records = ops::due_work_records(world, &next, ctx.now);
+            (next, records)
+        }))
+    };
+    state.store().update_audited(|world| state.compute(due, world)).await.map(drop)
 }
 
 /// This server's name in operation claims, kept in `instance.id` in the data directory (created

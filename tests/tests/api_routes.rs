@@ -183,6 +183,14 @@ async fn the_test_clock_moves_time_and_is_absent_without_the_flag() {
     api.post("/clock", &json!({ "advance_seconds": 2 * 86_400 })).await.ok();
     assert_eq!(api.get("/deleted-vaults").await.ok(), json!([]), "retention over: purged");
     api.post_empty("/deleted-vaults/short-kv/recover").await.error(409, "NotRecoverable");
+    // The purge is the clock's work, recorded as `system`.
+    let audit = api.get("/audit?action=vault.purge").await.ok();
+    let purge = &audit["entries"][0];
+    assert_eq!(
+        (purge["actor"].as_str(), purge["subject"].as_str()),
+        (Some("system"), Some("vaults/short-kv (retention ended)")),
+        "{audit}"
+    );
 
     let data_dir = server.stop().await;
     let mut config = backend::Config::local(data_dir.path().to_path_buf(), data_dir.path().join("no-portal"));

@@ -128,14 +128,28 @@ impl Store {
         F: FnMut(Arc<World>) -> Fut,
         Fut: Future<Output = Result<Option<World>, E>>,
     {
+        self.update_audited(|world| {
+            let changed = change(world);
+            async move { Ok(changed.await?.map(|next| (next, Vec::new()))) }
+        })
+        .await
+    }
+
+    /// [`Store::update`], recording what the change says about itself in the same transaction.
+    pub async fn update_audited<E, F, Fut>(&self, mut change: F) -> Result<bool, E>
+    where
+        E: From<StoreError>,
+        F: FnMut(Arc<World>) -> Fut,
+        Fut: Future<Output = Result<Option<(World, Vec<AuditRecord>)>, E>>,
+    {
         let mut attempts = 0;
         loop {
             attempts += 1;
             let snapshot = self.load().await?;
-            let Some(next) = change(snapshot.world.clone()).await? else {
+            let Some((next, records)) = change(snapshot.world.clone()).await? else {
                 return Ok(false);
             };
-            match self.commit(&snapshot, &next, Vec::new()).await {
+            match self.commit(&snapshot, &next, records).await {
                 Ok(_) => return Ok(true),
                 Err(StoreError::Conflict) if attempts < WRITE_ATTEMPTS => continue,
                 Err(error) => return Err(error.into()),

@@ -3,7 +3,46 @@
 //! moves the clock and checks the world instead of sleeping.
 
 use super::Ctx;
+use crate::audit::{AuditAction, AuditRecord};
 use crate::model::{Timestamp, World, within_retention};
+
+/// How the audit trail names the clock's own work.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// What the audit trail records of the due work that turned `before` into `after`, as
+/// `system`: each purge at the end of a retention period and each rotation by policy.
+pub fn due_work_records(before: &World, after: &World, now: Timestamp) -> Vec<AuditRecord> {
+    let record = |action, subject: String| AuditRecord {
+        at: now,
+        actor: SYSTEM_ACTOR.to_owned(),
+        source: "due work".to_owned(),
+        action,
+        subject,
+        failure: None,
+    };
+    let mut records = Vec::new();
+    for vault in after.vaults.values() {
+        let Some(was) = before.vaults.get(&vault.name) else { continue };
+        if vault.purged && !was.purged {
+            records.push(record(AuditAction::VaultPurge, format!("vaults/{} (retention ended)", vault.name)));
+            continue;
+        }
+        for key in vault.keys.values() {
+            let Some(old) = was.keys.get(&key.name) else { continue };
+            let subject = format!("vaults/{}/keys/{}", vault.name, key.name);
+            if key.purged && !old.purged {
+                records.push(record(AuditAction::KeyPurge, format!("{subject} (retention ended)")));
+            } else if key.last_rotated != old.last_rotated {
+                let version = key.versions.last().map(|v| v.id.as_str()).unwrap_or_default();
+                records.push(record(
+                    AuditAction::KeyRotate,
+                    format!("{subject} (by its rotation policy, version {version})"),
+                ));
+            }
+        }
+    }
+    records
+}
 
 /// Performs what is due at `ctx.now`: soft-deleted vaults and keys whose retention period has
 /// ended are purged (their key material is gone for good), keys whose rotation policy fell due

@@ -30,7 +30,7 @@ mod secret_rotation_tests;
 #[cfg(test)]
 mod tests;
 
-pub use advance::{MAX_CLOCK_ADVANCE, advance, check_clock_advance};
+pub use advance::{MAX_CLOCK_ADVANCE, SYSTEM_ACTOR, advance, check_clock_advance, due_work_records};
 pub use api_key::*;
 pub use at_rest::*;
 pub use data_plane::*;

@@ -143,7 +143,15 @@ fn a_policy_rotates_the_key_when_its_interval_has_elapsed() {
     assert!(fx.run(|w, c| Ok(advance(w, c))).unwrap().is_none(), "not due yet");
 
     fx.now = due;
+    let before = fx.world.clone();
     fx.world = fx.run(|w, c| Ok(advance(w, c))).unwrap().expect("the policy fell due");
+    let records = crate::ops::due_work_records(&before, &fx.world, due);
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(
+        (records[0].actor.as_str(), records[0].action),
+        ("system", crate::audit::AuditAction::KeyRotate)
+    );
+    assert!(records[0].subject.contains("scheduled-root (by its rotation policy"), "{}", records[0].subject);
     let key = fx.key(DEMO_VAULT, "scheduled-root");
     assert_eq!(key.versions.len(), 2);
     assert_eq!(key.last_rotated, Some(due));

@@ -641,6 +641,12 @@ fn deleting_without_soft_delete_or_purging_destroys_key_material() {
     fx.apply(|w, c| delete_vault(w, c, demo::DEMO_VAULT));
     fx.now = fx.now.plus_days(91);
     let purged = fx.run(|w, c| Ok(advance(w, c))).unwrap().expect("the retention ended");
+    let records = crate::ops::due_work_records(&fx.world, &purged, fx.now);
+    assert_eq!(records.len(), 1, "one record for the vault, none for each of its keys: {records:?}");
+    assert_eq!(
+        (records[0].actor.as_str(), records[0].action),
+        ("system", crate::audit::AuditAction::VaultPurge)
+    );
     assert!(
         purged.vaults.get(demo::DEMO_VAULT).expect("in the world").purged
             && purged.vaults.get(demo::DEMO_VAULT).expect("in the world").keys.is_empty()
