@@ -10,9 +10,10 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 use shared::{
+    access::Actor,
     access::{self, Requirement},
     api::{AccountSessionView, ErrorEnvelope, SetPasswordRequest},
-    audit::{Actor, AuditAction},
+    audit::AuditAction,
     catalog::ErrorCode,
     model::{Account, Action, Principal, Scope},
     service::{CreateAccount, CreateAccountRequest, Endpoint},

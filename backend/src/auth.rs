@@ -15,10 +15,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use shared::{
-    audit::{Actor, AuditAction},
-    model::Principal,
-};
+use shared::{access::Actor, audit::AuditAction, model::Principal};
 
 use crate::{AppState, Config, clock, error::AppError, store::Store};
 

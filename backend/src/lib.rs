@@ -145,7 +145,7 @@ async fn bind_vault_addresses(main: SocketAddr) -> Vec<TcpListener> {
         return Vec::new();
     }
     let mut listeners = Vec::new();
-    for n in shared::ops::VAULT_ADDRESSES {
+    for n in shared::model::VAULT_ADDRESSES {
         match TcpListener::bind(SocketAddr::from(([127, 0, 0, n], main.port()))).await {
             Ok(listener) => listeners.push(listener),
             Err(error) => tracing::warn!(%error, address = n, "a vault's data-plane address is taken"),

@@ -13,16 +13,17 @@ use axum::{
 };
 use serde_json::Value;
 use shared::{
+    access::Actor,
     api::*,
-    audit::{Actor, AuditAction, AuditQuery},
+    audit::{AuditAction, AuditQuery},
     catalog::FixAction,
     crypto::{self, ImportKey, Keyring, MIN_IMPORT_KEY_BITS, MasterKey},
     demo::{self, DemoKeys},
     model::{
         Account, EncryptionSettings, IdentityChoice, KeyManagement, KeyPermission, KeyType, Principal, Role,
-        RoleAssignment, Scope, Subject, Timestamp, World,
+        RoleAssignment, Scope, ShareIssuer, Subject, Timestamp, World,
     },
-    ops::{self, Ctx, NoKeyProviders, ShareIssuer},
+    ops::{self, Ctx, NoKeyProviders},
     service::{self as svc, Endpoint, Visitor, request_parts, visit_endpoints},
 };
 use tower::ServiceExt;

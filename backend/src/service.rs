@@ -15,8 +15,8 @@ use axum::{
 };
 use serde_json::{Map, Value};
 use shared::{
+    access::Actor,
     api::ErrorEnvelope,
-    audit::Actor,
     catalog::ErrorCode,
     model::Principal,
     service::{CreateAccount, Endpoint, Method, Visitor, has_body, visit_endpoints},

@@ -9,8 +9,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use shared::{
+    access::Actor,
     api::{ErrorEnvelope, SessionView, SignInRequest},
-    audit::{Actor, AuditAction},
+    audit::AuditAction,
     model::Principal,
 };
 use zeroize::Zeroizing;

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use shared::{
-    audit::{Actor, AuditRecord},
+    access::Actor,
+    audit::AuditRecord,
     crypto::MasterKey,
     model::{Timestamp, World},
     ops::{self, Ctx},

@@ -94,7 +94,7 @@ fn self_signed(
     };
     let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
     // Each key vault's data plane answers at its own loopback address.
-    names.extend(shared::ops::VAULT_ADDRESSES.map(|n| format!("127.0.0.{n}")));
+    names.extend(shared::model::VAULT_ADDRESSES.map(|n| format!("127.0.0.{n}")));
     if !listen.is_unspecified() && !listen.is_loopback() {
         names.push(listen.to_string());
     }

@@ -8,8 +8,8 @@ use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 use shared::{
+    access::Actor,
     api::ClockView,
-    audit::Actor,
     catalog::Diagnosis,
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey, Rng},
     demo::{DEMO_KEY_BITS, DEMO_VAULT, DemoKeys, demo_world, with_later_additions},

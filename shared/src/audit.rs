@@ -10,9 +10,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::catalog::{ErrorCode, Failure};
+use crate::code::ErrorCode;
 use crate::crypto::to_hex;
-use crate::model::Timestamp;
+use crate::time::Timestamp;
 
 /// What was done. The wire name (`key.create`) is what the log stores and filters on.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -225,30 +225,6 @@ pub struct AuditRecord {
     pub failure: Option<ErrorCode>,
 }
 
-/// Who acts: the principal every access decision is about, and how the audit trail names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Actor {
-    /// The principal.
-    pub principal: crate::model::Principal,
-    /// What the audit trail calls it (a user name, an API key's name and id, an identity).
-    pub name: String,
-    /// Network address (or where the offline demo runs).
-    pub source: String,
-}
-
-impl Actor {
-    /// The record of `action` on `subject` by this actor at `at`.
-    pub fn record(
-        &self,
-        at: Timestamp,
-        action: AuditAction,
-        subject: String,
-        failure: Option<ErrorCode>,
-    ) -> AuditRecord {
-        AuditRecord { at, actor: self.name.clone(), source: self.source.clone(), action, subject, failure }
-    }
-}
-
 /// A recorded event in its place in the chain.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -419,8 +395,9 @@ impl AuditQuery {
 
     /// The query's own bounds: a page of 1-200 entries, a position from 1, a subject filter of at
     /// most 256 characters.
-    pub fn check(&self) -> Result<(), Failure> {
-        let invalid = |message: &str| Err(Failure::new(ErrorCode::InvalidRequest, message));
+    /// The refusal is the message of an `InvalidRequest`.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let invalid = |message: &'static str| Err(message);
         if !(1..=Self::MAX_LIMIT).contains(&self.limit) {
             return invalid("`limit` must be between 1 and 200.");
         }
@@ -461,12 +438,14 @@ mod tests {
     use super::*;
 
     fn record(n: i64) -> AuditRecord {
-        let actor = Actor {
-            principal: crate::model::Principal::user("admin"),
-            name: "admin".into(),
+        AuditRecord {
+            at: Timestamp(n),
+            actor: "admin".into(),
             source: "127.0.0.1".into(),
-        };
-        actor.record(Timestamp(n), AuditAction::KeyCreate, format!("vaults/kv/keys/k{n}"), None)
+            action: AuditAction::KeyCreate,
+            subject: format!("vaults/kv/keys/k{n}"),
+            failure: None,
+        }
     }
 
     fn trail(n: i64) -> AuditTrail {

@@ -25,6 +25,23 @@ pub const ENCRYPTION_FAILURES: [ErrorCode; 18] = {
     codes
 };
 
+/// What proves that the server offered `fix` for `subject` (see [`Failure::diagnose`]): the fix
+/// route applies only fixes it can check this way.
+pub fn fix_proof(master: &MasterKey, subject: &Subject, fix: &FixAction) -> String {
+    crate::crypto::authenticate(master, FIX_PROOF, &offer_bytes(subject, fix))
+}
+
+/// Whether `proof` shows the server offered exactly `fix` for exactly `subject`.
+pub fn is_offered(master: &MasterKey, subject: &Subject, fix: &FixAction, proof: &str) -> bool {
+    crate::crypto::is_authentic(master, FIX_PROOF, &offer_bytes(subject, fix), proof)
+}
+
+const FIX_PROOF: &str = "keyblade fix offer";
+
+fn offer_bytes(subject: &Subject, fix: &FixAction) -> Vec<u8> {
+    serde_json::to_vec(&(subject, fix)).unwrap_or_default()
+}
+
 /// A failed operation: a code plus a specific message, and (for encryption failures) the order
 /// and settings that were being checked, so the diagnosis can be computed from the state.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -114,7 +131,7 @@ impl Failure {
             diagnosis.fix = offer.1.clone();
         }
         if let (Some(fix), Some(subject)) = (&diagnosis.fix, &diagnosis.subject) {
-            diagnosis.fix_proof = Some(crate::ops::fix_proof(master, subject, fix));
+            diagnosis.fix_proof = Some(fix_proof(master, subject, fix));
         }
         diagnosis
     }

@@ -26,4 +26,5 @@ pub mod ops;
 pub mod pki;
 pub mod queries;
 pub mod service;
+pub mod time;
 pub mod validation;

@@ -2,9 +2,12 @@
 //! service layer answers through these, so a deleted vault is "not found" the same way everywhere.
 //! Views are computed at `now` (a version's status, a purge date).
 
-use crate::api::{KeyVersionView, KeyView, OrderView, RegistrationView, VaultView};
+use crate::api::{
+    AuthorityChangeView, KeyVersionView, KeyView, OperationView, OrderView, RegistrationView, SecretView,
+    StampAlertView, StampView, VaultView,
+};
 use crate::catalog::Failure;
-use crate::model::{Key, KeyVault, RewrapTarget, Subscription, Timestamp, UserIdentity, World};
+use crate::model::{Key, KeyVault, Operation, RewrapTarget, Subscription, Timestamp, UserIdentity, World};
 
 /// A read's answer, or why there is none.
 pub type Answer<T> = Result<T, Failure>;
@@ -132,4 +135,76 @@ pub fn subscription(world: &World, id: &str) -> Answer<Subscription> {
 /// One user-assigned identity.
 pub fn identity(world: &World, id: &str) -> Answer<UserIdentity> {
     world.identities.get(id).cloned().ok_or_else(|| Failure::not_found("The identity"))
+}
+
+/// A stamp as the Secrets blade shows it: the inventory of `stamp` at `now`, the authority
+/// changes its version allows, and whether its last run failed.
+pub fn stamp_view(world: &World, stamp: &crate::model::Stamp, now: Timestamp) -> StampView {
+    use crate::model::{InternalSecretKind, IssuerKind};
+    let days_left = |at: Timestamp| (at.0 - now.0).div_euclid(86_400);
+    let internal = stamp.internal_secrets.iter().map(|s| SecretView {
+        name: s.name.clone(),
+        kind: match s.kind {
+            InternalSecretKind::ServiceAccountPassword => "Service account password",
+            InternalSecretKind::Certificate => "Internal certificate",
+        }
+        .to_owned(),
+        host: None,
+        issuer_kind: None,
+        issuer: None,
+        expires: s.not_after,
+        days_left: days_left(s.not_after),
+        thumbprint: s.thumbprint.clone(),
+    });
+    let certificates = stamp.certificates.iter().map(|c| SecretView {
+        name: c.endpoint.folder().to_owned(),
+        kind: "External certificate".to_owned(),
+        host: Some(c.endpoint.host(&stamp.region, &stamp.external_domain)),
+        issuer_kind: Some(c.issuer_kind),
+        issuer: Some(c.issuer.clone()),
+        expires: c.not_after,
+        days_left: days_left(c.not_after),
+        thumbprint: c.thumbprint.clone(),
+    });
+    let alerts = stamp.alerts.iter().map(|a| StampAlertView {
+        kind: a.kind,
+        title: a.kind.label().to_owned(),
+        secret: a.secret.clone(),
+        expires: a.expires,
+        raised: a.raised,
+    });
+    let kinds = [IssuerKind::SelfSigned, IssuerKind::Enterprise, IssuerKind::Public];
+    let authority_changes = kinds
+        .iter()
+        .flat_map(|from| kinds.iter().map(move |to| (*from, *to)))
+        .map(|(from, to)| {
+            let verdict = crate::ops::authority_change(stamp, from, to, "another enterprise CA");
+            AuthorityChangeView {
+                from,
+                to,
+                supported: verdict.is_ok(),
+                rule: crate::ops::authority_change_rule(from, to),
+            }
+        })
+        .collect();
+    StampView {
+        name: stamp.name.clone(),
+        version: stamp.version,
+        identity_provider: stamp.identity_provider,
+        deployment_authority: stamp.deployment_authority.clone(),
+        internal_secrets: internal.collect(),
+        certificates: certificates.collect(),
+        alerts: alerts.collect(),
+        rotations: stamp.rotations,
+        failed_run: crate::ops::failed_run(world, &stamp.name),
+        bmc_user: stamp.bmc_user.clone(),
+        authority_changes,
+        runs: {
+            let subject = crate::model::Subject::Stamp { stamp: stamp.name.clone() };
+            let mut runs: Vec<&Operation> =
+                world.operations.values().filter(|op| op.subject == subject).collect();
+            runs.sort_by_key(|op| std::cmp::Reverse(op.handle));
+            runs.into_iter().map(|op| OperationView::of(world, op)).collect()
+        },
+    }
 }

@@ -9,7 +9,7 @@ pub mod credentials;
 use std::net::IpAddr;
 
 use shared::{
-    audit::Actor,
+    access::Actor,
     model::{Principal, Timestamp},
     service::{Endpoint, Outcome},
 };
@@ -61,7 +61,7 @@ impl Gateway {
     pub async fn vault_at_address(&self, address: u8) -> Result<Option<VaultLocation>, AppError> {
         let snapshot = self.app.store().load().await?;
         let world = &snapshot.world;
-        let vault = shared::ops::vault_at_address(world, address)
+        let vault = shared::model::vault_at_address(world, address)
             .and_then(|name| world.vaults.get(&name))
             .filter(|v| v.is_live());
         Ok(vault.map(|v| VaultLocation {

@@ -20,8 +20,8 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::{Value, json};
 use shared::{
+    access::Actor,
     api::{EncryptionAtRestView, MasterKeyView, OperationView, RekeyRequest},
-    audit::Actor,
     catalog::ErrorCode,
     model::{KeyManagement, OperationKind, OperationState, Principal, StepState},
     service::{self as svc, AsyncResultView, Endpoint, TakeResultRequest},

@@ -2,11 +2,36 @@
 //! runs ([`authorize`]), and the rules of role assignments and accounts. Pure functions of the
 //! world, so the offline demo answers exactly as the server does.
 
+use crate::audit::{AuditAction, AuditRecord};
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::{self, Rng};
 use crate::model::{
     Account, Action, KeyPermission, Principal, Role, RoleAssignment, Scope, Timestamp, World,
 };
+
+/// Who acts: the principal every access decision is about, and how the audit trail names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// The principal.
+    pub principal: Principal,
+    /// What the audit trail calls it (a user name, an API key's name and id, an identity).
+    pub name: String,
+    /// Network address (or where the offline demo runs).
+    pub source: String,
+}
+
+impl Actor {
+    /// The record of `action` on `subject` by this actor at `at`.
+    pub fn record(
+        &self,
+        at: Timestamp,
+        action: AuditAction,
+        subject: String,
+        failure: Option<ErrorCode>,
+    ) -> AuditRecord {
+        AuditRecord { at, actor: self.name.clone(), source: self.source.clone(), action, subject, failure }
+    }
+}
 
 /// What an endpoint needs: the action its roles must grant, and, for the key vault data plane,
 /// the access-policy permission that stands in for roles on a vault that uses access policies.

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Timestamp;
+use crate::time::Timestamp;
 
 /// The account every instance starts with, Owner at the instance.
 pub const ADMIN_ACCOUNT: &str = "admin";

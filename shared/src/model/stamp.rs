@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Timestamp;
 use crate::crypto::Sealed;
+use crate::time::Timestamp;
 
 /// The identity provider a stamp was deployed with: it decides the certificate share's folder
 /// and whether ADFS and Graph have certificates of their own.
@@ -297,4 +297,19 @@ pub struct Stamp {
     /// Every secret value, sealed, by slot: `internal/{name}`, `endpoint/{folder}`,
     /// `pending/{folder}`, `authority/{name}`, `bmc`.
     pub sealed: BTreeMap<String, Sealed>,
+}
+
+/// The stamp versions Keyblade models, oldest first.
+pub const STAMP_VERSIONS: [u16; 6] = [1802, 1803, 1809, 1811, 1903, 2002];
+
+/// Who issues the certificates of a share made for rehearsal.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ShareIssuer {
+    /// The enterprise CA the stamp was deployed with.
+    DeploymentAuthority,
+    /// Keyblade's public CA.
+    PublicAuthority,
+    /// Each certificate itself.
+    SelfSigned,
 }

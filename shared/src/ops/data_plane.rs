@@ -3,9 +3,6 @@
 //! and the key operations the portal has no button for — a key the vault generates itself, a
 //! key imported as a JSON Web Key, and wrap or unwrap with one named version.
 
-use std::collections::BTreeMap;
-use std::ops::RangeInclusive;
-
 use zeroize::Zeroizing;
 
 use super::Ctx;
@@ -13,44 +10,16 @@ use super::key::{check_new_key_name, live_key};
 use crate::api::{GenerateKeyRequest, ImportJsonWebKeyRequest, KeyOperationRequest, KeyOperationResult};
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto;
-use crate::model::{Key, KeyVersion, World};
+use crate::model::{Key, KeyVersion, VAULT_ADDRESSES, World, vault_addresses, vault_at_address};
 use crate::validation;
-
-/// The last octets N of the loopback addresses 127.0.0.N a vault's data plane can have (127.0.0.1
-/// is the portal's).
-pub const VAULT_ADDRESSES: RangeInclusive<u8> = 2..=254;
 
 /// The only wrapping algorithm Keyblade's keys offer: RSA-OAEP with SHA-256 and MGF1-SHA-256.
 pub const RSA_OAEP_256: &str = "RSA-OAEP-256";
-
-/// Which vault answers at which address: the address each vault was given, and for vaults made
-/// before addresses existed the lowest free ones, in name order. A vault keeps its address for
-/// life, because a new vault only takes an address free in this map.
-pub fn vault_addresses(world: &World) -> BTreeMap<u8, String> {
-    let mut taken: BTreeMap<u8, String> =
-        world.vaults.values().filter_map(|v| Some((v.address?, v.name.clone()))).collect();
-    let free: Vec<u8> = VAULT_ADDRESSES.filter(|a| !taken.contains_key(a)).collect();
-    let unassigned = world.vaults.values().filter(|v| v.address.is_none());
-    for (address, vault) in free.into_iter().zip(unassigned) {
-        taken.insert(address, vault.name.clone());
-    }
-    taken
-}
 
 /// The address a new vault gets: the lowest one nobody holds.
 pub(super) fn free_vault_address(world: &World) -> Option<u8> {
     let taken = vault_addresses(world);
     VAULT_ADDRESSES.into_iter().find(|a| !taken.contains_key(a))
-}
-
-/// The vault whose data plane answers at 127.0.0.`address`.
-pub fn vault_at_address(world: &World, address: u8) -> Option<String> {
-    vault_addresses(world).remove(&address)
-}
-
-/// The address of `vault`'s data plane.
-pub fn address_of_vault(world: &World, vault: &str) -> Option<u8> {
-    vault_addresses(world).into_iter().find(|(_, name)| name == vault).map(|(address, _)| address)
 }
 
 /// A key URL as the cloud writes it (`https://{vault}.vault.azure.net/keys/...`) for one written
@@ -236,7 +205,7 @@ mod tests {
             Some(DEMO_VAULT),
             "a name sorting first does not move it"
         );
-        assert_eq!(address_of_vault(&world, "aaa-first-by-name"), Some(3));
+        assert_eq!(crate::model::address_of_vault(&world, "aaa-first-by-name"), Some(3));
         assert_eq!(free_vault_address(&world), Some(4));
 
         let sdk_id = "https://127.0.0.3:8443/keys/k1/0123456789abcdef0123456789abcdef";

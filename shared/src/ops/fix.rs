@@ -2,20 +2,8 @@
 //! is posted with the subject the failure named.
 
 use super::*;
-use crate::catalog::{ErrorCode, Failure, FixAction};
-use crate::crypto::MasterKey;
+use crate::catalog::{ErrorCode, Failure, FixAction, is_offered};
 use crate::model::{Subject, World};
-
-/// What proves that the server offered `fix` for `subject` (see [`Failure::diagnose`]).
-pub fn fix_proof(master: &MasterKey, subject: &Subject, fix: &FixAction) -> String {
-    crate::crypto::authenticate(master, FIX_PROOF, &offer_bytes(subject, fix))
-}
-
-const FIX_PROOF: &str = "keyblade fix offer";
-
-fn offer_bytes(subject: &Subject, fix: &FixAction) -> Vec<u8> {
-    serde_json::to_vec(&(subject, fix)).unwrap_or_default()
-}
 
 /// Performs `fix` for `subject`, when `proof` shows the server offered exactly this fix for
 /// exactly this subject: a fix changes only what the failure it answers named. Atomic like every operation: the new world, or a failure and
@@ -34,7 +22,7 @@ pub fn apply_fix(
         Subject::Order { id } => Some(check_order_version(world, id, expected_version)?.id.clone()),
         _ => None,
     };
-    if !crate::crypto::is_authentic(ctx.master, FIX_PROOF, &offer_bytes(subject, fix), proof) {
+    if !is_offered(ctx.master, subject, fix, proof) {
         return Err(Failure::new(
             ErrorCode::FixNotApplicable,
             "This fix was not offered for this subject. Retry the action and use the fix its error offers.",

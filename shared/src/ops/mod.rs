@@ -36,7 +36,7 @@ pub use at_rest::*;
 pub use data_plane::*;
 pub use diagnose::{Stage, diagnose};
 pub use envelope::*;
-pub use fix::{apply_fix, fix_proof};
+pub use fix::apply_fix;
 pub use identity::*;
 pub use key::*;
 pub use operation::*;

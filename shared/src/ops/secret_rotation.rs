@@ -14,8 +14,8 @@ use crate::api::{CertificateFile, SetBmcCredentialRequest, StartSecretRotationRe
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::{self, Binding};
 use crate::model::{
-    EndpointCertificate, InternalSecretKind, IssuerKind, OperationKind, OperationState, RotationScope, Stamp,
-    StampAlert, StampAlertKind, StampEndpoint, Subject, Timestamp, World,
+    EndpointCertificate, InternalSecretKind, IssuerKind, OperationKind, OperationState, RotationScope,
+    STAMP_VERSIONS, ShareIssuer, Stamp, StampAlert, StampAlertKind, StampEndpoint, Subject, Timestamp, World,
 };
 use crate::pki::{self, PkiError};
 
@@ -672,18 +672,6 @@ pub const PUBLIC_AUTHORITY: &str = "Keyblade Public Root CA";
 const INTERNAL_PASSWORDS: [&str; 3] = ["CloudAdmin", "SqlService", "FabricRing"];
 const INTERNAL_CERTIFICATES: [&str; 3] = ["ERCS", "InfrastructureEncryption", "BackupEncryption"];
 
-/// Who issues the certificates of a share made for rehearsal.
-#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ShareIssuer {
-    /// The enterprise CA the stamp was deployed with.
-    DeploymentAuthority,
-    /// Keyblade's public CA.
-    PublicAuthority,
-    /// Each certificate itself.
-    SelfSigned,
-}
-
 /// A new stamp: its two certificate authorities, external certificates issued at deployment by
 /// the enterprise CA, internal passwords and certificates, all sealed. Three RSA-2048 keys are
 /// generated (one per authority, one the deployment's certificates share).
@@ -858,9 +846,6 @@ pub fn issue_certificate_share(
     }
     Ok(files)
 }
-
-/// The stamp versions Keyblade models, oldest first.
-pub const STAMP_VERSIONS: [u16; 6] = [1802, 1803, 1809, 1811, 1903, 2002];
 
 fn check_version_known(version: u16) -> Result<(), Failure> {
     if STAMP_VERSIONS.contains(&version) {

@@ -266,7 +266,7 @@ fn the_version_rule_accepts_the_current_version_or_none() {
     let fix = FixAction::RecoverVault { vault: demo::DEMO_VAULT.into() };
     let mut fx = fx;
     let subject = Subject::Order { id: fx.order.clone() };
-    let proof = fix_proof(&fx.master, &subject, &fix);
+    let proof = crate::catalog::fix_proof(&fx.master, &subject, &fix);
     let err = fx.run(|w, c| apply_fix(w, c, &subject, &fix, &proof, Some(current + 1))).unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
 }
@@ -276,7 +276,7 @@ fn a_fix_applies_only_as_offered_for_its_subject() {
     let mut fx = Fx::new();
     let subject = Subject::Order { id: fx.order.clone() };
     let offered = FixAction::RecoverVault { vault: demo::DEMO_VAULT.into() };
-    let proof = fix_proof(&fx.master, &subject, &offered);
+    let proof = crate::catalog::fix_proof(&fx.master, &subject, &offered);
     // The same proof for another target, or another subject, or from another master key.
     let other_vault = FixAction::RecoverVault { vault: "someone-elses-kv".into() };
     let err = fx.run(|w, c| apply_fix(w, c, &subject, &other_vault, &proof, None)).unwrap_err();
@@ -284,7 +284,7 @@ fn a_fix_applies_only_as_offered_for_its_subject() {
     let other_subject = Subject::Vault { vault: demo::DEMO_VAULT.into() };
     let err = fx.run(|w, c| apply_fix(w, c, &other_subject, &offered, &proof, None)).unwrap_err();
     assert_eq!(err.code, ErrorCode::FixNotApplicable);
-    let forged = fix_proof(&MasterKey::from_bytes([1; 32]), &subject, &offered);
+    let forged = crate::catalog::fix_proof(&MasterKey::from_bytes([1; 32]), &subject, &offered);
     let err = fx.run(|w, c| apply_fix(w, c, &subject, &offered, &forged, None)).unwrap_err();
     assert_eq!(err.code, ErrorCode::FixNotApplicable);
 }

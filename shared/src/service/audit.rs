@@ -30,7 +30,9 @@ impl Endpoint for ListAudit {
     .failing(&[crate::catalog::ErrorCode::InvalidRequest])
     .requires(Action::Audit);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<AuditPage>, Failure> {
-        self.body.check()?;
+        self.body
+            .check()
+            .map_err(|message| Failure::new(crate::catalog::ErrorCode::InvalidRequest, message))?;
         Ok(Outcome::read(world.audit.page(&self.body)))
     }
 }

@@ -48,8 +48,9 @@ pub use stamps::*;
 pub use troubleshooting::*;
 pub use vaults::*;
 
+use crate::access::Actor;
 use crate::access::{self, Requirement};
-use crate::audit::{Actor, AuditAction, AuditRecord};
+use crate::audit::{AuditAction, AuditRecord};
 use crate::catalog::{ErrorCode, Failure};
 use crate::model::{Action, KeyPermission, Principal, Scope, World};
 use crate::ops::Ctx;

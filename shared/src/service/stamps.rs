@@ -19,7 +19,7 @@ const TAG: &str = "secrets";
 
 fn view(world: &World, stamp: &str, ctx: &Ctx) -> Result<StampView, Failure> {
     let s = world.stamps.get(stamp).ok_or_else(|| Failure::not_found(&format!("Stamp '{stamp}'")))?;
-    Ok(StampView::of(world, s, ctx.now))
+    Ok(crate::queries::stamp_view(world, s, ctx.now))
 }
 
 /// `GET /stamps`.
@@ -32,7 +32,9 @@ impl Endpoint for ListStamps {
     const ROUTE: Route =
         Route::get("/stamps", TAG, "Lists the stamps with their secrets' inventory and alerts.");
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<StampView>>, Failure> {
-        Ok(Outcome::read(world.stamps.values().map(|s| StampView::of(world, s, ctx.now)).collect()))
+        Ok(Outcome::read(
+            world.stamps.values().map(|s| crate::queries::stamp_view(world, s, ctx.now)).collect(),
+        ))
     }
 }
 

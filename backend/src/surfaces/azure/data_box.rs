@@ -13,7 +13,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 use shared::{
-    audit::Actor,
+    access::Actor,
     catalog::ErrorCode,
     model::OrderPhase,
     service::{self as svc, Endpoint},

@@ -14,11 +14,11 @@ use axum::{
 };
 use serde_json::{Value, json};
 use shared::{
+    access::Actor,
     api::{
         GenerateKeyRequest, ImportJsonWebKeyRequest, KeyOperationRequest, KeyVersionView, KeyView,
         RotateKeyRequest, RsaJsonWebKey, VersionAttributes,
     },
-    audit::Actor,
     catalog::ErrorCode,
     crypto::PublicKeyMaterial,
     model::{KeyOperation, KeyType, RotationPolicy, Timestamp},

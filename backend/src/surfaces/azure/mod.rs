@@ -3,7 +3,7 @@
 //! credential classes call (`azure-identity`'s `ClientSecretCredential`).
 //!
 //! Each vault's data plane answers at the root of its own origin, `https://127.0.0.N:port`, N
-//! being the vault's address ([`shared::ops::vault_addresses`]): the SDK builds key ids from
+//! being the vault's address ([`shared::model::vault_addresses`]): the SDK builds key ids from
 //! the origin it called, and they must read `https://host[:port]/keys/{name}/{version}`. The
 //! portal, the management API and the token endpoints answer at 127.0.0.1 (or any other host).
 //!
@@ -65,14 +65,14 @@ fn answer(result: Result<Response, std::convert::Infallible>) -> Response {
 }
 
 /// The vault address a request was sent to: the host of `Host` is 127.0.0.N with N one of
-/// [`shared::ops::VAULT_ADDRESSES`].
+/// [`shared::model::VAULT_ADDRESSES`].
 pub fn vault_address(headers: &HeaderMap) -> Option<u8> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let host = host.rsplit_once(':').map_or(host, |(host, _)| host);
     let [127, 0, 0, n] = host.parse::<Ipv4Addr>().ok()?.octets() else {
         return None;
     };
-    shared::ops::VAULT_ADDRESSES.contains(&n).then_some(n)
+    shared::model::VAULT_ADDRESSES.contains(&n).then_some(n)
 }
 
 /// `https://host[:port]` as the client called it: the origin of the ids Keyblade hands back.

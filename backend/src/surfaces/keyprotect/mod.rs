@@ -19,10 +19,10 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::{
+    access::Actor,
     api::{
         CreateRootKeyRequest, KeyView, RotateKeyRequest, SetKeyEnabledRequest, UnwrapRequest, WrapRequest,
     },
-    audit::Actor,
     catalog::ErrorCode,
     model::RotationPolicy,
     service::{self as svc, Endpoint, Keyed},

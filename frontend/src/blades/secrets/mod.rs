@@ -20,8 +20,8 @@ use crate::{
     context::{Refresh, set_crumbs, use_backend, use_refresh},
     hooks::{use_change, use_query},
 };
+use shared::model::STAMP_VERSIONS;
 use shared::model::{IdentityProvider, IssuerKind, OperationState, RotationScope, StepState};
-use shared::ops::STAMP_VERSIONS;
 
 #[component]
 pub fn SecretsBlade() -> impl IntoView {
