@@ -516,7 +516,6 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
             key_url: String::new(),
             identity,
         }),
-        expected_version: None,
     };
     ok(p.both(svc::SaveEncryption {
         order: order.clone(),
@@ -544,18 +543,12 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
         principal_id: "someone".into(),
         permissions: vec![KeyPermission::UnwrapKey],
     };
-    let forged = ApplyFixRequest {
-        subject: subject.clone(),
-        fix: elsewhere,
-        fix_proof: fix_proof.clone(),
-        expected_version: None,
-    };
-    assert_eq!(code(p.both(svc::ApplyFix { body: forged }).await), "FixNotApplicable");
-    let offered = ApplyFixRequest { subject, fix, fix_proof, expected_version: None };
-    ok(p.both(svc::ApplyFix { body: offered.clone() }).await);
+    let forged = ApplyFixRequest { subject: subject.clone(), fix: elsewhere, fix_proof: fix_proof.clone() };
+    assert_eq!(code(p.both(svc::ApplyFix { if_match: None, body: forged }).await), "FixNotApplicable");
+    let offered = ApplyFixRequest { subject, fix, fix_proof };
+    ok(p.both(svc::ApplyFix { if_match: None, body: offered.clone() }).await);
     ok(p.both(svc::FetchDevicePassword { order: order.clone() }).await);
-    let stale = ApplyFixRequest { expected_version: Some(0), ..offered };
-    assert_eq!(code(p.both(svc::ApplyFix { body: stale }).await), "Conflict");
+    assert_eq!(code(p.both(svc::ApplyFix { if_match: Some(0), body: offered }).await), "Conflict");
     let fixes = AuditQuery { action: Some(AuditAction::FixApply), ..AuditQuery::default() };
     let page = ok(p.both(svc::ListAudit { body: fixes }).await);
     let outcomes: Vec<&Value> =
@@ -563,7 +556,7 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     assert_eq!(outcomes, [&Value::from("Conflict"), &Value::Null, &Value::from("FixNotApplicable")]);
     assert_eq!(page["chain"]["intact"], true);
     let user = IdentityChoice::UserAssigned { identity_id: identity.clone() };
-    let body = OrderIdentitiesRequest { identity_ids: vec![identity.clone()], expected_version: None };
+    let body = OrderIdentitiesRequest { identity_ids: vec![identity.clone()] };
     ok(p.both(svc::AttachUserIdentities { order: order.clone(), if_match: None, body: body.clone() }).await);
     let failure =
         code(p.both(svc::SaveEncryption { order: order.clone(), if_match: None, body: cmk(user) }).await);
@@ -572,7 +565,6 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     let body = SaveByKeyUrlRequest {
         key_url: format!("http://{vault}.vault.azure.net/keys/{key}/{version}"),
         identity: IdentityChoice::SystemAssigned,
-        expected_version: None,
     };
     let failure =
         code(p.both(svc::SaveEncryptionByKeyUrl { order: order.clone(), if_match: None, body }).await);

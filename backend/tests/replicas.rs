@@ -42,9 +42,7 @@ async fn customer_managed_order(
     server.put("/vaults/contoso-kv/access-policies", policy).await;
     let settings = json!({"type": "CustomerManaged", "vault": "contoso-kv", "key": "databox-key",
         "version": version, "identity": {"type": "SystemAssigned"}});
-    server
-        .put(&format!("/orders/{id}/encryption"), json!({"settings": settings, "expected_version": null}))
-        .await;
+    server.put(&format!("/orders/{id}/encryption"), json!({"settings": settings})).await;
     let password = server.device_password(&id).await;
     (id, password)
 }

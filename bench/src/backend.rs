@@ -119,8 +119,7 @@ pub async fn use_customer_key(server: &Server, client: &Client) -> String {
     let key = get(&format!("/api/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}")).await;
     let version = key["versions"][0]["id"].as_str().expect("a key version").to_string();
     let body = json!({
-        "settings": { "type": "CustomerManaged", "vault": DEMO_VAULT, "key": DEMO_KEY, "version": version, "identity": { "type": "SystemAssigned" } },
-        "expected_version": null
+        "settings": { "type": "CustomerManaged", "vault": DEMO_VAULT, "key": DEMO_KEY, "version": version, "identity": { "type": "SystemAssigned" } }
     });
     let reply = client
         .put(server.url(&format!("/api/orders/{order}/encryption")))

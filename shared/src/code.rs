@@ -86,7 +86,7 @@ pub enum ErrorCode {
     NotRecoverable,
     /// Referenced entity does not exist.
     NotFound,
-    /// Stale `expected_version`, or the entity is in the wrong state for the request.
+    /// A stale `If-Match` version, or the entity is in the wrong state for the request.
     Conflict,
     /// Sign-in failed or missing.
     Unauthorized,

@@ -73,8 +73,7 @@ impl Demo {
 /// A Save request body for a customer-managed key.
 pub fn cmk(vault: &str, key: &str, version: &str, identity: Value) -> Value {
     json!({
-        "settings": { "type": "CustomerManaged", "vault": vault, "key": key, "version": version, "identity": identity },
-        "expected_version": null
+        "settings": { "type": "CustomerManaged", "vault": vault, "key": key, "version": version, "identity": identity }
     })
 }
 

@@ -169,9 +169,9 @@ async fn the_user_identity_limit_is_fixed_by_detaching_unused_ones() {
         ids.push(create_identity(&api, &format!("uai-{n}")).await);
     }
     let attach = demo.order_path("/user-identities/attach");
-    api.post(&attach, &json!({ "identity_ids": ids, "expected_version": null })).await.ok();
+    api.post(&attach, &json!({ "identity_ids": ids })).await.ok();
     let one_more = create_identity(&api, "uai-10").await;
-    let request = json!({ "identity_ids": [one_more], "expected_version": null });
+    let request = json!({ "identity_ids": [one_more] });
     let error = api.post(&attach, &request).await.error(409, "SsemUserErrorUserAssignedLimitReached");
     apply_offered_fix(&api, &demo, &error, "DetachUserIdentities").await;
     let order = api.post(&attach, &request).await.ok();
@@ -247,8 +247,7 @@ async fn a_vault_without_purge_protection_is_fixed_by_enabling_it() {
 #[tokio::test]
 async fn key_urls_are_checked_before_anything_else() {
     let (_server, api, demo) = start().await;
-    let by_url =
-        |url: &str| json!({ "key_url": url, "identity": system_assigned(), "expected_version": null });
+    let by_url = |url: &str| json!({ "key_url": url, "identity": system_assigned() });
     let path = demo.order_path("/encryption/key-url");
     let good = format!("https://{DEMO_VAULT}.vault.azure.net/keys/{DEMO_KEY}/{}", demo.version);
     api.put(&path, &by_url("not a url")).await.error(422, "SsemUserErrorInvalidKeyVaultUrl");

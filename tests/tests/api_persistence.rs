@@ -79,14 +79,14 @@ async fn a_stale_write_is_a_conflict_not_an_overwrite() {
     // A second editor still holding the old version.
     let revert = api.send(Method::POST, &demo.order_path("/encryption/revert"), None, Some(seen)).await;
     revert.error(409, "Conflict");
-    let mut stale_body = cmk(DEMO_VAULT, DEMO_KEY, &demo.version, system_assigned());
-    stale_body["expected_version"] = json!(seen);
-    api.put(&demo.order_path("/encryption"), &stale_body).await.error(409, "Conflict");
+    let stale_body = cmk(DEMO_VAULT, DEMO_KEY, &demo.version, system_assigned());
+    api.send(Method::PUT, &demo.order_path("/encryption"), Some(&stale_body), Some(seen))
+        .await
+        .error(409, "Conflict");
     let fix = json!({ "action": "RecoverVault", "vault": DEMO_VAULT });
     let subject = json!({ "kind": "order", "id": demo.order });
-    let stale_fix =
-        json!({ "subject": subject, "fix": fix, "fix_proof": "0".repeat(64), "expected_version": seen });
-    api.post("/fixes", &stale_fix).await.error(409, "Conflict");
+    let stale_fix = json!({ "subject": subject, "fix": fix, "fix_proof": "0".repeat(64) });
+    api.send(Method::POST, "/fixes", Some(&stale_fix), Some(seen)).await.error(409, "Conflict");
     api.send(Method::DELETE, &demo.order_path("/system-identity"), None, Some(seen))
         .await
         .error(409, "Conflict");

@@ -130,7 +130,7 @@ async fn identities_orders_and_encryption_settings() {
     let version = order.etag_version();
     assert_eq!(order.ok()["encryption"]["type"], "MicrosoftManaged");
     assert_eq!(api.get("/orders").await.ok()[0]["id"], demo.order.as_str());
-    let attach = json!({ "identity_ids": [identity], "expected_version": null });
+    let attach = json!({ "identity_ids": [identity] });
     let attached = api
         .send(Method::POST, &demo.order_path("/user-identities/attach"), Some(&attach), Some(version))
         .await;

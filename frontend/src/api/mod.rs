@@ -390,9 +390,8 @@ impl Backend {
         settings: &EncryptionSettings,
         version: u64,
     ) -> ApiResult<OrderView> {
-        let body =
-            wire::SaveEncryptionRequest { settings: settings.clone(), expected_version: Some(version) };
-        self.call(svc::SaveEncryption { order: order.into(), if_match: None, body }).await
+        let body = wire::SaveEncryptionRequest { settings: settings.clone() };
+        self.call(svc::SaveEncryption { order: order.into(), if_match: Some(version), body }).await
     }
     /// Device password: the unwrapped passkey, formatted.
     pub async fn device_password(&self, order: &str) -> ApiResult<String> {
@@ -403,14 +402,15 @@ impl Backend {
     pub async fn catalog(&self) -> ApiResult<Vec<CatalogEntry>> {
         self.call(svc::GetCatalog {}).await
     }
-    /// Applies the one-click fix an error carried, for the subject the error named.
-    pub async fn apply_fix(&self, error: &ApiError, expected_version: Option<u64>) -> ApiResult<FixApplied> {
+    /// Applies the one-click fix an error carried, for the subject the error named (`if_match`:
+    /// the order version the error was seen on, when the blade knows it).
+    pub async fn apply_fix(&self, error: &ApiError, if_match: Option<u64>) -> ApiResult<FixApplied> {
         let (Some(fix), Some(subject), Some(fix_proof)) =
             (error.fix.clone(), error.subject.clone(), error.fix_proof.clone())
         else {
             return Err(ApiError::client("This error offers no fix."));
         };
-        self.call(svc::ApplyFix { body: ApplyFixRequest { subject, fix, fix_proof, expected_version } }).await
+        self.call(svc::ApplyFix { if_match, body: ApplyFixRequest { subject, fix, fix_proof } }).await
     }
     // ---- device managers (device key rollover) ------------------------------------------------
     pub async fn device_managers(&self) -> ApiResult<Vec<wire::DeviceManagerView>> {

@@ -34,8 +34,6 @@ pub struct CreateOrderRequest {
 pub struct OrderIdentitiesRequest {
     /// Identity ids.
     pub identity_ids: Vec<String>,
-    /// The order version the user saw.
-    pub expected_version: Option<u64>,
 }
 
 /// Save on the Encryption blade.
@@ -44,8 +42,6 @@ pub struct OrderIdentitiesRequest {
 pub struct SaveEncryptionRequest {
     /// New settings (the key URL is recomputed by the engine).
     pub settings: EncryptionSettings,
-    /// The order version the user saw; a stale one yields `Conflict`.
-    pub expected_version: Option<u64>,
 }
 
 /// Save by key URL (`PUT /api/orders/{order}/encryption/key-url`), as command-line clients do.
@@ -56,8 +52,6 @@ pub struct SaveByKeyUrlRequest {
     pub key_url: String,
     /// Identity used to reach the key.
     pub identity: IdentityChoice,
-    /// The order version the user saw; a stale one yields `Conflict`.
-    pub expected_version: Option<u64>,
 }
 
 /// Move the subscription to another tenant.

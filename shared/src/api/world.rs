@@ -56,9 +56,6 @@ pub struct ApplyFixRequest {
     /// The failure's `fix_proof`: only a fix the server offered for this subject applies.
     #[cfg_attr(feature = "openapi", schema(min_length = 64, max_length = 64, pattern = "^[0-9a-f]{64}$"))]
     pub fix_proof: String,
-    /// For an order: the version the user saw the failure on.
-    #[serde(default)]
-    pub expected_version: Option<u64>,
 }
 
 /// What a fix changed.

@@ -95,8 +95,8 @@ fn live_vault_mut<'w>(world: &'w mut World, name: &str) -> Result<&'w mut KeyVau
 }
 
 /// Optimistic concurrency: the order must exist and, when the caller says which version it
-/// based its change on (`expected_version` in a request, `If-Match` over HTTP), still be at that
-/// version; otherwise `Conflict`. `None` accepts any version.
+/// based its change on (the endpoint's `if_match`: the `If-Match` header over HTTP, the one
+/// concurrency token), still be at that version; otherwise `Conflict`. `None` accepts any version.
 pub fn check_order_version<'w>(
     world: &'w World,
     order_id: &str,

@@ -2,7 +2,7 @@
 
 use super::diagnose::{Stage, diagnose};
 use super::{Ctx, SealedPlace, check_order_version, order_mut, version_binding};
-use crate::api::{CreateOrderRequest, SaveByKeyUrlRequest, SaveEncryptionRequest};
+use crate::api::{CreateOrderRequest, SaveByKeyUrlRequest};
 use crate::catalog::{ErrorCode, Failure};
 use crate::crypto::{self, Passkey};
 use crate::model::{
@@ -74,12 +74,13 @@ pub fn save_encryption(
     world: &World,
     ctx: &mut Ctx,
     order_id: &str,
-    req: &SaveEncryptionRequest,
+    settings: &EncryptionSettings,
+    expected_version: Option<u64>,
 ) -> Result<World, Failure> {
     let mut next = world.clone();
-    order_mut(&mut next, order_id, req.expected_version)?;
+    order_mut(&mut next, order_id, expected_version)?;
     let order = check_order_version(world, order_id, None)?;
-    let settings = with_key_url(world, &req.settings);
+    let settings = with_key_url(world, settings);
     diagnose(world, order, &settings, Stage::Save, ctx.now)
         .map_err(|code| Failure::for_order(code, order_id, &settings))?;
     let passkey = unwrap_for_change(world, ctx, order, &settings)?;
@@ -101,6 +102,7 @@ pub fn save_encryption_by_key_url(
     ctx: &mut Ctx,
     order_id: &str,
     req: &SaveByKeyUrlRequest,
+    expected_version: Option<u64>,
 ) -> Result<World, Failure> {
     let uri = validation::parse_vault_uri(&req.key_url, world.cloud)?;
     let (Some(key), Some(version)) = (uri.key, uri.version) else {
@@ -116,12 +118,7 @@ pub fn save_encryption_by_key_url(
         key_url: String::new(),
         identity: req.identity.clone(),
     });
-    save_encryption(
-        world,
-        ctx,
-        order_id,
-        &SaveEncryptionRequest { settings, expected_version: req.expected_version },
-    )
+    save_encryption(world, ctx, order_id, &settings, expected_version)
 }
 
 /// The fix that saves the same key with the system-assigned identity.
@@ -140,7 +137,7 @@ pub fn switch_to_system_assigned(
         key_url: String::new(),
         identity: IdentityChoice::SystemAssigned,
     });
-    save_encryption(world, ctx, order_id, &SaveEncryptionRequest { settings, expected_version: None })
+    save_encryption(world, ctx, order_id, &settings, None)
 }
 
 /// Device password: unwraps the passkey with the *current* state, so a key disabled (deleted,

@@ -168,8 +168,7 @@ fn a_decrypt_only_version_unwraps_but_cannot_be_saved_onto() {
     // The rewrap has not run: the passkey is still under the old version, which decrypts.
     fx.assert_passkey_intact();
     let order = fx.order.clone();
-    let req = SaveEncryptionRequest { settings: old, expected_version: None };
-    let refused = fx.run(|w, c| save_encryption(w, c, &order, &req)).unwrap_err();
+    let refused = fx.run(|w, c| save_encryption(w, c, &order, &old, None)).unwrap_err();
     assert_eq!(refused.code, ErrorCode::VersionDecryptOnly);
     // The current version can be saved, which moves the passkey onto it.
     let current = fx.cmk(DEMO_VAULT, DEMO_KEY, IdentityChoice::SystemAssigned);

@@ -101,8 +101,7 @@ impl Fx {
 
     pub(super) fn save(&mut self, settings: EncryptionSettings) -> Result<(), Failure> {
         let order = self.order.clone();
-        let req = SaveEncryptionRequest { settings, expected_version: None };
-        self.try_apply(|w, c| save_encryption(w, c, &order, &req))
+        self.try_apply(|w, c| save_encryption(w, c, &order, &settings, None))
     }
 
     pub(super) fn save_demo_cmk(&mut self, identity: IdentityChoice) {
@@ -246,9 +245,8 @@ fn failed_save_keeps_settings_and_passkey() {
 fn stale_version_is_a_conflict() {
     let mut fx = Fx::new();
     let order = fx.order.clone();
-    let req =
-        SaveEncryptionRequest { settings: EncryptionSettings::MicrosoftManaged, expected_version: Some(0) };
-    let err = fx.run(|w, c| save_encryption(w, c, &order, &req)).unwrap_err();
+    let settings = EncryptionSettings::MicrosoftManaged;
+    let err = fx.run(|w, c| save_encryption(w, c, &order, &settings, Some(0))).unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
 }
 
@@ -295,11 +293,7 @@ fn save_by_key_url_checks_the_url_then_saves_that_version() {
     let order = fx.order.clone();
     let version = fx.version_id(demo::DEMO_VAULT, demo::DEMO_KEY);
     let url = fx.world.cloud.key_url(demo::DEMO_VAULT, demo::DEMO_KEY, &version);
-    let request = |key_url: String| SaveByKeyUrlRequest {
-        key_url,
-        identity: IdentityChoice::SystemAssigned,
-        expected_version: None,
-    };
+    let request = |key_url: String| SaveByKeyUrlRequest { key_url, identity: IdentityChoice::SystemAssigned };
     let without_version = format!("https://{}.vault.azure.net/keys/{}", demo::DEMO_VAULT, demo::DEMO_KEY);
     for (bad, code) in [
         ("not a url".to_string(), ErrorCode::InvalidKeyVaultUrl),
@@ -308,10 +302,13 @@ fn save_by_key_url_checks_the_url_then_saves_that_version() {
         (url.replace("vault.azure.net", "example.com"), ErrorCode::KeyVaultUrlInvalidHost),
     ] {
         let req = request(bad);
-        assert_eq!(fx.run(|w, c| save_encryption_by_key_url(w, c, &order, &req)).unwrap_err().code, code);
+        assert_eq!(
+            fx.run(|w, c| save_encryption_by_key_url(w, c, &order, &req, None)).unwrap_err().code,
+            code
+        );
     }
     let req = request(url.clone());
-    fx.apply(|w, c| save_encryption_by_key_url(w, c, &order, &req));
+    fx.apply(|w, c| save_encryption_by_key_url(w, c, &order, &req, None));
     assert_eq!(fx.order().encryption.customer_key().map(|ck| ck.key_url.as_str()), Some(url.as_str()));
     fx.assert_passkey_intact();
 }

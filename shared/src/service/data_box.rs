@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Endpoint, Outcome, Route};
-use crate::api::{SaveByKeyUrlRequest, SaveEncryptionRequest};
+use crate::api::SaveByKeyUrlRequest;
 use crate::audit::AuditAction;
 use crate::catalog::{ENCRYPTION_FAILURES, ErrorCode, Failure};
 use crate::model::{EncryptionSettings, IdentityChoice, Order, OrderPhase, Scope, World};
@@ -241,17 +241,13 @@ impl Endpoint for UpdateJob {
         let order = find_job(world, &self.path)?.id.clone();
         let next = match self.body {
             JobKeyChoice::MicrosoftManaged => {
-                let request = SaveEncryptionRequest {
-                    settings: EncryptionSettings::MicrosoftManaged,
-                    expected_version: None,
-                };
-                ops::save_encryption(world, ctx, &order, &request)?
+                ops::save_encryption(world, ctx, &order, &EncryptionSettings::MicrosoftManaged, None)?
             }
             JobKeyChoice::CustomerManaged { key_url, identity_resource_id } => {
                 let identity = identity_choice(world, identity_resource_id.as_deref());
                 let key_url = ops::cloud_key_url(world, &key_url);
-                let request = SaveByKeyUrlRequest { key_url, identity, expected_version: None };
-                ops::save_encryption_by_key_url(world, ctx, &order, &request)?
+                let request = SaveByKeyUrlRequest { key_url, identity };
+                ops::save_encryption_by_key_url(world, ctx, &order, &request, None)?
             }
         };
         Outcome::changed(next, |w| {

@@ -60,8 +60,8 @@ impl Endpoint for SaveEncryption {
     .if_match()
     .audited(AuditAction::EncryptionSave);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
-        ops::check_order_version(world, &self.order, self.if_match)?;
-        order_changed(ops::save_encryption(world, ctx, &self.order, &self.body)?, &self.order)
+        let next = ops::save_encryption(world, ctx, &self.order, &self.body.settings, self.if_match)?;
+        order_changed(next, &self.order)
     }
 }
 
@@ -87,11 +87,14 @@ impl Endpoint for RevertEncryption {
     .if_match()
     .audited(AuditAction::EncryptionRevert);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
-        let request = SaveEncryptionRequest {
-            settings: EncryptionSettings::MicrosoftManaged,
-            expected_version: self.if_match,
-        };
-        order_changed(ops::save_encryption(world, ctx, &self.order, &request)?, &self.order)
+        let next = ops::save_encryption(
+            world,
+            ctx,
+            &self.order,
+            &EncryptionSettings::MicrosoftManaged,
+            self.if_match,
+        )?;
+        order_changed(next, &self.order)
     }
 }
 
@@ -120,7 +123,7 @@ impl Endpoint for SaveEncryptionByKeyUrl {
     .if_match()
     .audited(AuditAction::EncryptionSave);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
-        ops::check_order_version(world, &self.order, self.if_match)?;
-        order_changed(ops::save_encryption_by_key_url(world, ctx, &self.order, &self.body)?, &self.order)
+        let next = ops::save_encryption_by_key_url(world, ctx, &self.order, &self.body, self.if_match)?;
+        order_changed(next, &self.order)
     }
 }

@@ -157,9 +157,7 @@ impl Endpoint for AttachUserIdentities {
     .if_match()
     .audited(AuditAction::OrderIdentityChange);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
-        ops::check_order_version(world, &self.order, self.if_match)?;
-        let next =
-            ops::attach_identities(world, &self.order, &self.body.identity_ids, self.body.expected_version)?;
+        let next = ops::attach_identities(world, &self.order, &self.body.identity_ids, self.if_match)?;
         order_changed(next, &self.order)
     }
 }
@@ -185,9 +183,7 @@ impl Endpoint for DetachUserIdentities {
             .if_match()
             .audited(AuditAction::OrderIdentityChange);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<OrderView>, Failure> {
-        ops::check_order_version(world, &self.order, self.if_match)?;
-        let next =
-            ops::detach_identities(world, &self.order, &self.body.identity_ids, self.body.expected_version)?;
+        let next = ops::detach_identities(world, &self.order, &self.body.identity_ids, self.if_match)?;
         order_changed(next, &self.order)
     }
 }

@@ -46,6 +46,9 @@ impl Endpoint for GetCatalog {
 /// `POST /fixes`: performs the fix a failure offered, for the subject it named.
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct ApplyFix {
+    /// For a fix of an order: the order version the failure was seen on.
+    #[serde(default)]
+    pub if_match: Option<u64>,
     /// The fix and its subject, as the failure carried them.
     pub body: ApplyFixRequest,
 }
@@ -60,13 +63,14 @@ impl Endpoint for ApplyFix {
          subject the failure named, in one transaction. Retrying the failed action should then succeed.",
     )
     .failing(&FIX_FAILURES)
+    .if_match()
     .audited(AuditAction::FixApply);
     fn audit_subject(&self) -> Option<String> {
         Some(self.body.subject.path())
     }
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<FixApplied>, Failure> {
-        let ApplyFixRequest { subject, fix, fix_proof, expected_version } = self.body;
-        let next = ops::apply_fix(world, ctx, &subject, &fix, &fix_proof, expected_version)?;
+        let ApplyFixRequest { subject, fix, fix_proof } = self.body;
+        let next = ops::apply_fix(world, ctx, &subject, &fix, &fix_proof, self.if_match)?;
         Outcome::changed(next, |w| Ok(FixApplied::of(w, subject)))
     }
 }
