@@ -19,6 +19,15 @@ async fn disabled_with_reason(p: &Portal, label: &str) -> String {
     button.attr("title").await.ok().flatten().unwrap_or_default()
 }
 
+/// The reason on the disabled group holding the button labelled `label`.
+async fn guarded_reason(p: &Portal, label: &str) -> String {
+    let group = p
+        .browser
+        .find_xpath(&format!("//fieldset[@disabled][.//button[normalize-space(.)='{label}']]"))
+        .await;
+    group.attr("title").await.ok().flatten().unwrap_or_default()
+}
+
 async fn a_reader_sees_why_then_rotates_once_granted(mode: Mode) {
     let p = Portal::start_in(mode).await;
     let b = &p.browser;
@@ -43,6 +52,14 @@ async fn a_reader_sees_why_then_rotates_once_granted(mode: Mode) {
     let why = disabled_with_reason(&p, "Rotate").await;
     assert!(why.contains(&format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}")), "Rotate: {why}");
     assert!(b.button_disabled("Delete").await, "Delete is disabled too");
+    // Every blade is read-only for a Reader: the Overview's Device password (key material) is
+    // there, disabled with the reason, and so is the key vault's Delete.
+    p.open_overview().await;
+    let why = guarded_reason(&p, "Device password").await;
+    assert!(why.contains("may not use keys or read secrets"), "Device password: {why}");
+    p.open_path(&format!("/vaults/{DEMO_VAULT}")).await;
+    let why = guarded_reason(&p, "Delete").await;
+    assert!(why.contains(&format!("/vaults/{DEMO_VAULT}")), "vault Delete: {why}");
 
     // The Owner assigns Key Administrator at the vault.
     p.act_as("admin", admin_password).await;

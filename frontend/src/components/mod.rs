@@ -3,6 +3,7 @@
 
 pub mod error_panel;
 pub mod form;
+pub mod guard;
 pub mod notifications;
 pub mod operation_follow;
 pub mod side_sheet;

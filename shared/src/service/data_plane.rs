@@ -150,3 +150,74 @@ impl Endpoint for UnwrapWithVersion {
         Scope::Key(self.vault.clone(), self.key.clone())
     }
 }
+
+/// The attributes a data-plane update names; the others keep their values.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionPatch {
+    /// Enabled, when given.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Activation date, when given.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub nbf: Option<crate::model::Timestamp>,
+    /// Expiration date, when given.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub exp: Option<crate::model::Timestamp>,
+}
+
+/// A key and one of its versions, after a change to that version.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PatchedVersion {
+    pub key: KeyView,
+    pub version: crate::api::KeyVersionView,
+}
+
+/// `PATCH /keys/{key}/{version}` of the data plane: the version named (the current one when
+/// `version` is empty) gets the attributes given and keeps the others.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct PatchVersion {
+    /// Vault name.
+    pub vault: String,
+    /// Key name.
+    pub key: String,
+    /// Version id; empty: the current version.
+    pub version: String,
+    pub body: VersionPatch,
+}
+
+impl Endpoint for PatchVersion {
+    type Body = VersionPatch;
+    type Answer = PatchedVersion;
+    const ROUTE: Route = Route::patch(
+        "/vaults/{vault}/keys/{key}/versions/{version}",
+        TAG,
+        "Changes the attributes given of a version (the current one for an empty version).",
+    )
+    .failing(&[NotFound, InvalidRequest, InvalidDate])
+    .audited(AuditAction::KeyVersionUpdate)
+    .key_permission(KeyPermission::Create);
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<PatchedVersion>, Failure> {
+        let key = queries::key_view(world, &self.vault, &self.key, ctx.now)?;
+        let current = match self.version.as_str() {
+            "" => key.versions.last(),
+            id => key.versions.iter().find(|v| v.id == id),
+        };
+        let current = current.ok_or_else(|| Failure::not_found("The key version"))?;
+        let VersionPatch { enabled, nbf, exp } = self.body;
+        let attributes = crate::api::VersionAttributes {
+            enabled: enabled.unwrap_or(current.enabled),
+            nbf: nbf.or(current.nbf),
+            exp: exp.or(current.exp),
+        };
+        let id = current.id.clone();
+        let next = ops::update_version(world, &self.vault, &self.key, &id, &attributes)?;
+        Outcome::changed(next, |w| {
+            let version = queries::version_view(w, &self.vault, &self.key, &id, ctx.now)?;
+            Ok(PatchedVersion { key: queries::key_view(w, &self.vault, &self.key, ctx.now)?, version })
+        })
+    }
+}

@@ -325,20 +325,23 @@ fn json_body(body: &Bytes) -> Result<Value, CloudError> {
 }
 
 /// `attributes.enabled`, `nbf` and `exp` over `base`.
-fn attributes(body: &Value, base: VersionAttributes) -> Result<VersionAttributes, CloudError> {
+/// A new key's attributes: those the body names, the defaults for the rest.
+fn new_attributes(body: &Value) -> Result<VersionAttributes, CloudError> {
+    let svc::VersionPatch { enabled, nbf, exp } = version_patch(body)?;
+    Ok(VersionAttributes { enabled: enabled.unwrap_or(VersionAttributes::default().enabled), nbf, exp })
+}
+
+/// The attributes an update names (`attributes.enabled`, `.nbf`, `.exp`); the rest are kept.
+fn version_patch(body: &Value) -> Result<svc::VersionPatch, CloudError> {
     let attributes = &body["attributes"];
-    let time = |name: &str, current: Option<Timestamp>| match &attributes[name] {
-        Value::Null => Ok(current),
+    let time = |name: &str| match &attributes[name] {
+        Value::Null => Ok(None),
         value => value
             .as_i64()
             .map(|t| Some(Timestamp(t)))
             .ok_or_else(|| bad_parameter(format!("attributes.{name} is a number of seconds."))),
     };
-    Ok(VersionAttributes {
-        enabled: attributes["enabled"].as_bool().unwrap_or(base.enabled),
-        nbf: time("nbf", base.nbf)?,
-        exp: time("exp", base.exp)?,
-    })
+    Ok(svc::VersionPatch { enabled: attributes["enabled"].as_bool(), nbf: time("nbf")?, exp: time("exp")? })
 }
 
 fn key_type(kty: &Value) -> Result<KeyType, CloudError> {
@@ -367,12 +370,8 @@ async fn create_key(caller: &Caller, name: &str, body: &Bytes) -> KvResult {
         Value::Null => default_size,
         size => size.as_u64().and_then(|s| u16::try_from(s).ok()).unwrap_or(u16::MAX),
     };
-    let request = GenerateKeyRequest {
-        name: name.to_owned(),
-        key_type,
-        size,
-        attributes: attributes(&body, VersionAttributes::default())?,
-    };
+    let request =
+        GenerateKeyRequest { name: name.to_owned(), key_type, size, attributes: new_attributes(&body)? };
     let key = caller.run(svc::GenerateKey { vault: caller.vault.clone(), body: request }).await?;
     Ok(Json(caller.bundle(&key, pick(&key, "")?)).into_response())
 }
@@ -391,7 +390,7 @@ async fn import_key(caller: &Caller, name: &str, body: &Bytes) -> KvResult {
     let request = ImportJsonWebKeyRequest {
         key_type,
         jwk: RsaJsonWebKey { n: part("n")?, e: part("e")?, d: part("d")?, p: part("p")?, q: part("q")? },
-        attributes: attributes(&body, VersionAttributes::default())?,
+        attributes: new_attributes(&body)?,
     };
     let request = svc::ImportJsonWebKey { vault: caller.vault.clone(), key: name.to_owned(), body: request };
     let key = caller.run(request).await?;
@@ -405,17 +404,14 @@ async fn get_key(caller: &Caller, name: &str, version: &str) -> KvResult {
 
 async fn update_key(caller: &Caller, name: &str, version: &str, body: &Bytes) -> KvResult {
     let body = json_body(body)?;
-    let key = caller.key(name).await?;
-    let current = pick(&key, version)?;
-    let base = VersionAttributes { enabled: current.enabled, nbf: current.nbf, exp: current.exp };
-    let request = svc::UpdateVersion {
+    let request = svc::PatchVersion {
         vault: caller.vault.clone(),
         key: name.to_owned(),
-        version: current.id.clone(),
-        body: attributes(&body, base)?,
+        version: version.to_owned(),
+        body: version_patch(&body)?,
     };
-    let updated = caller.run(request).await?;
-    Ok(Json(caller.bundle(&key, &updated)).into_response())
+    let patched = caller.run(request).await.map_err(key_not_found(name))?;
+    Ok(Json(caller.bundle(&patched.key, &patched.version)).into_response())
 }
 
 async fn rotate_key(caller: &Caller, name: &str) -> KvResult {

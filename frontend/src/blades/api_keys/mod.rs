@@ -1,7 +1,9 @@
 //! API keys: the credentials scripts trade for access tokens to the Key Protect API. A new key's
 //! secret is shown once, here; Keyblade keeps only a hash of it.
 
+use crate::{access::refusal, components::guard::Guard};
 use leptos::prelude::*;
+use shared::model::Action as Permission;
 
 use crate::{
     api::{ApiError, ApiKeyView, CreateApiKeyRequest},
@@ -18,6 +20,8 @@ use crate::{
 pub fn ApiKeysBlade() -> impl IntoView {
     set_crumbs(&[("Home", "/"), ("API keys", "/api-keys")]);
     let keys = use_query(|| (), |b, ()| async move { b.api_keys().await });
+    // Credentials are access: issuing and revoking them needs Owner at the instance.
+    let denied = refusal(Permission::Administer, || "/".to_owned());
     let error = RwSignal::new(None::<ApiError>);
     let change = use_change(error);
     let name = RwSignal::new(String::new());
@@ -61,7 +65,7 @@ pub fn ApiKeysBlade() -> impl IntoView {
                 </div>
             })}
             <h2 class="section-title">"Create an API key"</h2>
-            <div class="inline-form">
+            <Guard denied><div class="inline-form">
                 <div class="field">
                     <label for=id_name.clone()>"API key name"</label>
                     <input id=id_name type="text" autocomplete="off" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
@@ -86,13 +90,13 @@ pub fn ApiKeysBlade() -> impl IntoView {
                             scope: Some(scope.get_untracked().trim().to_owned()),
                         });
                     }>"Create API key"</button>
-            </div>
+            </div></Guard>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || keys.get().map(|r| match r {
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No API keys yet."</p> }.into_any(),
                     Ok(list) => view! {
-                        <table class="grid">
+                        <Guard denied><table class="grid">
                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Principal"</th><th scope="col">"Created"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|k: ApiKeyView| {
@@ -114,7 +118,7 @@ pub fn ApiKeysBlade() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </tbody>
-                        </table>
+                        </table></Guard>
                     }.into_any(),
                 })}
             </Suspense>

@@ -4,7 +4,9 @@
 
 mod console;
 
+use crate::{access::refusal, components::guard::Guard};
 use leptos::prelude::*;
+use shared::model::Action as Permission;
 use shared::{
     api::{DeviceKeyState, DeviceManagerView, DeviceView},
     model::DeviceKind,
@@ -59,7 +61,12 @@ pub fn DeviceManagerBlade() -> impl IntoView {
                 {move || managers.get().map(|r| match r {
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No device managers."</p> }.into_any(),
-                    Ok(list) => list.into_iter().map(|m| view! { <Manager manager=m console=console /> }).collect_view().into_any(),
+                    Ok(list) => view! {
+                        // Device managers belong to the instance: their keys are managed there.
+                        <Guard denied=refusal(Permission::Manage, || "/".to_owned())>
+                            {list.into_iter().map(|m| view! { <Manager manager=m console=console /> }).collect_view()}
+                        </Guard>
+                    }.into_any(),
                 })}
             </Suspense>
             {move || console.get().map(|(path, device)| view! {

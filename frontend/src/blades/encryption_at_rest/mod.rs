@@ -2,7 +2,9 @@
 //! stores, its rekey (Internal, or External through a key provider) with live progress, the
 //! history of rekeys, and the key providers.
 
+use crate::{access::refusal, components::guard::Guard};
 use leptos::prelude::*;
+use shared::model::Action as Permission;
 
 use crate::{
     api::{
@@ -39,9 +41,11 @@ pub fn EncryptionAtRestBlade() -> impl IntoView {
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
                     Ok(v) => view! {
                         <CurrentKey view=v.clone() />
-                        <RekeyForm view=v.clone() offline=offline error=error />
-                        <RekeyHistory view=v.clone() />
-                        <KeyProviders providers=v.providers.clone() offline=offline error=error />
+                        <Guard denied=refusal(Permission::Manage, || "/".to_owned())>
+                            <RekeyForm view=v.clone() offline=offline error=error />
+                            <RekeyHistory view=v.clone() />
+                            <KeyProviders providers=v.providers.clone() offline=offline error=error />
+                        </Guard>
                     }.into_any(),
                 })}
             </Suspense>

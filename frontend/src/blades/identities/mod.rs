@@ -1,6 +1,8 @@
 //! Managed identities: create and delete user-assigned identities.
 
+use crate::{access::refusal, components::guard::Guard};
 use leptos::prelude::*;
+use shared::model::Action as Permission;
 
 use crate::{
     api::ApiError,
@@ -33,7 +35,8 @@ pub fn IdentitiesBlade() -> impl IntoView {
             <div class="blade-head"><h1 id="mi-title">"Managed identities"</h1><span class="muted">"User assigned"</span></div>
             {move || error.get().map(|e| view! { <ErrorPanel error=e on_dismiss=Callback::new(move |()| error.set(None)) /> })}
             <h2 class="section-title">"Create a user assigned managed identity"</h2>
-            <div class="inline-form">
+            // Identities are created and deleted at the instance's level of management.
+            <Guard denied=refusal(Permission::Manage, || "/".to_owned())><div class="inline-form">
                 <div class="field">
                     <label for=id_name.clone()>"Identity name"</label>
                     <input id=id_name type="text" autocomplete="off" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
@@ -52,7 +55,7 @@ pub fn IdentitiesBlade() -> impl IntoView {
                     name.set(String::new());
                     change.run("Managed identity created", move |b| async move { b.create_identity(&n, &g).await });
                 }>"Create"</button>
-            </div>
+            </div></Guard>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || identities.get().map(|r| match r {
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),

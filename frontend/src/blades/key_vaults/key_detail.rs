@@ -1,6 +1,7 @@
 //! One key: its versions with enable/disable, expiry, and new versions; rotation, its policy and
 //! the resources registered with the key; delete the key.
 
+use crate::components::guard::Guard;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -92,7 +93,7 @@ pub fn KeyDetailBlade() -> impl IntoView {
                                     class:active=move || tab.get() == t on:click=move |_| tab.set(t)>{label}</button>
                             }).collect_view()}
                         </div>
-                        <div role="tabpanel" class="tabpanel">
+                        <div role="tabpanel" class="tabpanel"><Guard denied>
                         <Show when=move || tab.get() == Tab::RotationPolicy>
                             <RotationPolicyTab vault=vault() key=k_policy.clone() error=error />
                         </Show>
@@ -102,7 +103,7 @@ pub fn KeyDetailBlade() -> impl IntoView {
                         <Show when=move || tab.get() == Tab::Versions>
                         <VersionsTable vault=vault() key=k_versions.clone() change=change />
                         </Show>
-                        </div>
+                        </Guard></div>
                         <Show when=move || rotating.get()>
                             <RotatePanel vault=vault() key=k_rotate.clone() on_close=move |()| rotating.set(false) />
                         </Show>

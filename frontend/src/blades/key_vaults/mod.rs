@@ -6,8 +6,10 @@ mod key_detail;
 mod rotation;
 mod vault;
 
+use crate::{access::refusal, components::guard::Guard};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use shared::model::Action as Permission;
 
 pub use deleted::DeletedVaultsBlade;
 pub use key_detail::KeyDetailBlade;
@@ -31,7 +33,9 @@ pub fn KeyVaultsBlade() -> impl IntoView {
         <section class="blade" aria-labelledby="kv-title">
             <div class="blade-head"><h1 id="kv-title">"Key vaults"</h1></div>
             <div class="toolbar" role="toolbar" aria-label="Key vault actions">
-                <button type="button" on:click=move |_| creating.set(true)><span aria-hidden="true" class="tb-icon icon-add"></span>"Create"</button>
+                <Guard denied=refusal(Permission::Manage, || "/".to_owned())>
+                    <button type="button" on:click=move |_| creating.set(true)><span aria-hidden="true" class="tb-icon icon-add"></span>"Create"</button>
+                </Guard>
                 <A href="/deleted-vaults" attr:class="toolbar-link">"Manage deleted vaults"</A>
             </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -1,11 +1,13 @@
 //! One key vault: Properties (soft delete, purge protection, retention), Access policies,
 //! Networking (firewall) and Keys.
 
+use crate::{access::refusal, components::guard::Guard};
 use leptos::prelude::*;
 use leptos_router::{
     components::A,
     hooks::{use_navigate, use_params_map},
 };
+use shared::model::Action as Permission;
 use shared::model::KeyPermission;
 
 use crate::{
@@ -113,12 +115,13 @@ pub fn VaultBlade() -> impl IntoView {
         (Tab::Networking, "Networking"),
         (Tab::Keys, "Keys"),
     ];
+    let denied = refusal(Permission::Manage, move || format!("/vaults/{}", name()));
     view! {
         <section class="blade" aria-labelledby="vault-title">
             <div class="blade-head"><h1 id="vault-title">{name}</h1><span class="muted">"Key vault"</span></div>
-            <div class="toolbar" role="toolbar" aria-label="Key vault actions">
+            <Guard denied><div class="toolbar" role="toolbar" aria-label="Key vault actions">
                 <button type="button" on:click=move |_| confirm_delete.set(true)><span aria-hidden="true" class="tb-icon icon-delete"></span>"Delete"</button>
-            </div>
+            </div></Guard>
             <Show when=move || confirm_delete.get()>
                 <div class="callout warning confirm" role="alertdialog" aria-label="Confirm delete">
                     {move || format!("Delete key vault '{}'? With soft delete it stays recoverable for its retention period.", name())}
@@ -133,7 +136,7 @@ pub fn VaultBlade() -> impl IntoView {
                         class:active=move || tab.get() == t on:click=move |_| tab.set(t)>{label}</button>
                 }).collect_view()}
             </div>
-            <div role="tabpanel" class="tabpanel">
+            <div role="tabpanel" class="tabpanel"><Guard denied>
                 {move || match vault.get() {
                     None => view! { <p class="loading">"Loading…"</p> }.into_any(),
                     Some(Err(e)) => view! { <ErrorPanel error=e /> }.into_any(),
@@ -144,7 +147,7 @@ pub fn VaultBlade() -> impl IntoView {
                         Tab::Keys => view! { <Keys vault=v error=error /> }.into_any(),
                     },
                 }}
-            </div>
+            </Guard></div>
         </section>
     }
 }

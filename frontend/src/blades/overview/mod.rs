@@ -1,7 +1,9 @@
 //! The order's Overview: name, status, encryption type and the Device password action.
 
+use crate::{access::refusal, components::guard::Guard};
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
+use shared::model::Action as Permission;
 
 use crate::{
     api::ApiError,
@@ -43,9 +45,12 @@ pub fn OverviewBlade() -> impl IntoView {
                             <span class="muted">"Data Box order | Overview"</span>
                         </div>
                         <div class="toolbar" role="toolbar" aria-label="Order actions">
-                            <button type="button" on:click=move |_| fetch_password.run(()) disabled=move || fetching.get()>
-                                <span aria-hidden="true" class="tb-icon icon-key"></span>"Device password"
-                            </button>
+                            // The device password is released key material: it needs Use where the order is.
+                            <Guard denied=refusal(Permission::Use, { let rg = o.resource_group.clone(); move || format!("/resourceGroups/{rg}") })>
+                                <button type="button" on:click=move |_| fetch_password.run(()) disabled=move || fetching.get()>
+                                    <span aria-hidden="true" class="tb-icon icon-key"></span>"Device password"
+                                </button>
+                            </Guard>
                         </div>
                         <dl class="essentials">
                             <dt>"Order name"</dt><dd>{o.name.clone()}</dd>

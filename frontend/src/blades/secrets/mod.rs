@@ -3,7 +3,9 @@
 //! rotation runs with their history and Re-run, the certificate authority change table, and the
 //! BMC credential.
 
+use crate::{access::refusal, components::guard::Guard};
 use leptos::prelude::*;
+use shared::model::Action as Permission;
 use wasm_bindgen::JsCast;
 
 use crate::{
@@ -62,7 +64,7 @@ pub fn SecretsBlade() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <AddStamp error=error chosen=chosen />
+            <Guard denied=refusal(Permission::Manage, || "/".to_owned())><AddStamp error=error chosen=chosen /></Guard>
         </section>
     }
 }
@@ -70,6 +72,9 @@ pub fn SecretsBlade() -> impl IntoView {
 #[component]
 fn Stamp(stamp: StampView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
     let re_run = RwSignal::new(false);
+    // Stamps belong to the instance: changing one is managed there.
+    let denied = refusal(Permission::Manage, || "/".to_owned());
+    let (for_update, for_runs, for_bmc) = (stamp.clone(), stamp.clone(), stamp.clone());
     view! {
         <dl class="essentials" aria-label="Stamp">
             <dt>"Stamp"</dt><dd>{stamp.name.clone()}</dd>
@@ -77,15 +82,17 @@ fn Stamp(stamp: StampView, error: RwSignal<Option<ApiError>>) -> impl IntoView {
             <dt>"Identity provider"</dt><dd>{format!("{:?}", stamp.identity_provider).to_uppercase()}</dd>
             <dt>"Completed rotations"</dt><dd>{stamp.rotations}</dd>
         </dl>
-        <UpdateStamp stamp=stamp.clone() error=error />
+        <Guard denied><UpdateStamp stamp=for_update error=error /></Guard>
         <Alerts stamp=stamp.clone() />
         <Inventory title="Internal secrets" secrets=stamp.internal_secrets.clone() external=false />
         <Inventory title="External certificates" secrets=stamp.certificates.clone() external=true />
-        <RotateInternal stamp=stamp.clone() error=error />
-        <RotateExternal stamp=stamp.clone() re_run=re_run error=error />
-        <RunHistory stamp=stamp.clone() re_run=re_run error=error />
-        <AuthorityTable stamp=stamp.clone() />
-        <BmcCredential stamp=stamp error=error />
+        <Guard denied>
+            <RotateInternal stamp=for_runs.clone() error=error />
+            <RotateExternal stamp=for_runs.clone() re_run=re_run error=error />
+            <RunHistory stamp=for_runs re_run=re_run error=error />
+        </Guard>
+        <AuthorityTable stamp=stamp />
+        <Guard denied><BmcCredential stamp=for_bmc error=error /></Guard>
     }
 }
 

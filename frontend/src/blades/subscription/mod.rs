@@ -1,6 +1,8 @@
 //! The subscription: its tenant, "Move to another tenant" and the move back.
 
+use crate::{access::refusal, components::guard::Guard};
 use leptos::prelude::*;
+use shared::model::Action as Permission;
 
 use crate::{
     api::ApiError,
@@ -32,6 +34,7 @@ pub fn SubscriptionBlade() -> impl IntoView {
                     let original = s.original_tenant_id.clone();
                     let sub_id = s.id.clone();
                     let sub_id2 = s.id.clone();
+                    let scope = format!("/subscriptions/{}", s.id);
                     let original_name = s.tenant_name(&original);
                     let id_target = id_target.clone();
                     view! {
@@ -45,7 +48,7 @@ pub fn SubscriptionBlade() -> impl IntoView {
                             <div class="callout warning" role="note">"The subscription was moved to another tenant. Key vaults and identities stay in their old tenant, so customer-managed keys stop working until you move it back or set up identities in the new tenant."</div>
                         })}
                         <h2 class="section-title">"Move to another tenant"</h2>
-                        <div class="inline-form">
+                        <Guard denied=refusal(Permission::Manage, move || scope.clone())><div class="inline-form">
                             <div class="field">
                                 <label for=id_target.clone()>"Target tenant"</label>
                                 <select id=id_target on:change=move |ev| target.set(event_target_value(&ev))>
@@ -64,7 +67,7 @@ pub fn SubscriptionBlade() -> impl IntoView {
                                     }>{format!("Move back to {original_name}")}</button>
                                 }
                             })}
-                        </div>
+                        </div></Guard>
                     }.into_any()
                 }
             })}
