@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::{
-    DeleteKey, Endpoint, ListRegistrations, NoBody, Outcome, PurgeKey, RecoverKey, RotateKey, Route,
-    SetKeyEnabled, SetRotationPolicy, UnwrapDataKey, WrapDataKey,
+    DeleteKey, Endpoint, ListRegistrations, ListVersions, NoBody, Outcome, PurgeKey, RecoverKey, RotateKey,
+    Route, SetKeyEnabled, SetRotationPolicy, UnwrapDataKey, WrapDataKey,
 };
 use crate::api::{KeyView, RegistrationView};
 use crate::catalog::{ErrorCode::*, Failure};
@@ -43,6 +43,7 @@ macro_rules! names_key {
 
 names_key!(
     ReadKey,
+    ListVersions,
     SetRotationPolicy,
     ListRegistrations,
     DeleteKey,

@@ -356,10 +356,9 @@ async fn list_keys(caller: &Caller, uri: &Uri, query: &Query) -> KvResult {
 }
 
 async fn list_versions(caller: &Caller, name: &str, uri: &Uri, query: &Query) -> KvResult {
-    let key = caller.key(name).await?;
-    let versions =
-        caller.run(svc::ListVersions { vault: caller.vault.clone(), key: name.to_owned() }).await?;
-    Ok(query.page(caller, uri, versions.iter().map(|v| caller.item(&key, v, true)).collect()))
+    let request = svc::ListVersions { vault: caller.vault.clone(), key: name.to_owned() };
+    let listed = caller.run(svc::ByKeyId { request }).await.map_err(key_not_found(name))?;
+    Ok(query.page(caller, uri, listed.answer.iter().map(|v| caller.item(&listed.key, v, true)).collect()))
 }
 
 async fn create_key(caller: &Caller, name: &str, body: &Bytes) -> KvResult {
