@@ -21,10 +21,10 @@ use shared::{
     demo::{self, DemoKeys},
     model::{
         Account, EncryptionSettings, IdentityChoice, KeyManagement, KeyPermission, KeyType, Principal, Role,
-        RoleAssignment, Scope, ShareIssuer, Subject, Timestamp, World,
+        RoleAssignment, RotationPolicy, Scope, ShareIssuer, Subject, Timestamp, World,
     },
     ops::{self, Ctx, NoKeyProviders},
-    service::{self as svc, Endpoint, Visitor, request_parts, visit_endpoints},
+    service::{self as svc, Endpoint, Visitor, request_parts, visit_endpoints, visit_surface_endpoints},
 };
 use tower::ServiceExt;
 
@@ -116,6 +116,23 @@ impl Parity {
         server
     }
 
+    /// Sends a surface endpoint (one the cloud adapters call, not mounted under `/api`) both
+    /// ways as `principal`: through the gateway, as an adapter does, and through the offline
+    /// engine's dispatch.
+    async fn both_surface<E: Endpoint>(&mut self, principal: Principal, request: E) -> Result<Value, Value> {
+        let key = E::ROUTE.key();
+        self.covered.insert(key.clone());
+        let actor = Actor { principal, name: "parity surface".into(), source: "0.0.0.0".into() };
+        let json = serde_json::to_value(&request).expect("a request as JSON");
+        let server = match crate::gateway::Gateway::new(self.state.clone()).call(request, &actor).await {
+            Ok(answer) => Ok(serde_json::to_value(answer).expect("JSON")),
+            Err(error) => Err(serde_json::to_value(error.status_and_diagnosis().1).expect("JSON")),
+        };
+        let offline = self.offline_as(&actor, &key, json);
+        assert_eq!(server, offline, "{key}: the gateway and the offline engine answered differently");
+        server
+    }
+
     async fn server<E: Endpoint>(&self, user: &str, request: &E) -> Result<Value, Value> {
         let parts = request_parts(request).expect("request parts");
         let mut builder = Request::builder()
@@ -143,14 +160,18 @@ impl Parity {
     }
 
     fn offline(&mut self, user: &str, key: &str, request: Value) -> Result<Value, Value> {
+        // The server's actor: the session's user, from no address (no socket in process).
+        let actor = Actor { principal: Principal::user(user), name: user.into(), source: "0.0.0.0".into() };
+        self.offline_as(&actor, key, request)
+    }
+
+    fn offline_as(&mut self, actor: &Actor, key: &str, request: Value) -> Result<Value, Value> {
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
         let ring = self.keyring();
         let mut ctx =
             Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
-        // The server's actor: the session's user, from no address (no socket in process).
-        let actor = Actor { principal: Principal::user(user), name: user.into(), source: "0.0.0.0".into() };
-        let done = svc::dispatch(key, request, &self.world, &mut ctx, &actor);
+        let done = svc::dispatch(key, request, &self.world, &mut ctx, actor);
         let answer = done.result.map_err(|failure| {
             serde_json::to_value(failure.diagnose(&self.world, NOW, &self.master)).expect("JSON")
         });
@@ -184,7 +205,7 @@ impl Parity {
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
         let ring = self.keyring();
-        let advanced = ops::advance(
+        let advanced = ops::advance_recorded(
             &self.world,
             &mut Ctx {
                 now: NOW,
@@ -393,6 +414,9 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     ok(p.both(enabled(false)).await);
     assert_eq!(code(p.both(unwrap(&ciphertext)).await), "SsemUserErrorEncryptionKeyDisabled");
     ok(p.both(enabled(true)).await);
+
+    // The cloud surfaces' own endpoints, as their adapters call them.
+    surface_endpoints(&mut p, &subscription, &kv, &root, &ciphertext).await;
 
     // API keys.
     let named = |name: &str| CreateApiKeyRequest { name: name.into(), ..Default::default() };
@@ -689,6 +713,186 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     }
     let mut all = All(BTreeSet::new());
     visit_endpoints(&mut all);
+    visit_surface_endpoints(&mut all);
     let missed: Vec<&String> = all.0.difference(&p.covered).collect();
     assert!(missed.is_empty(), "routes the parity script does not exercise: {missed:?}");
+}
+
+/// Every endpoint only the cloud surfaces reach: the Key Vault data plane on the demo key, Data
+/// Box jobs on the demo order, and Key Protect's keys named by id, successes and refusals.
+async fn surface_endpoints(p: &mut Parity, subscription: &str, kv: &str, root: &str, ciphertext: &str) {
+    let admin = || Principal::user("admin");
+    let (vault, key) = (demo::DEMO_VAULT.to_owned(), demo::DEMO_KEY.to_owned());
+
+    // Key Vault data plane: generate, import, wrap and unwrap with a version, update.
+    let body = GenerateKeyRequest {
+        name: "parity-ec".into(),
+        key_type: KeyType::Ec,
+        size: 256,
+        attributes: VersionAttributes::default(),
+    };
+    ok(p.both_surface(admin(), svc::GenerateKey { vault: vault.clone(), body: body.clone() }).await);
+    assert_eq!(
+        code(p.both_surface(admin(), svc::GenerateKey { vault: vault.clone(), body }).await),
+        "KeyNameTaken"
+    );
+    let jwk = RsaJsonWebKey {
+        n: "AQAB".into(),
+        e: "AQAB".into(),
+        d: "AQAB".into(),
+        p: "AQAB".into(),
+        q: "AQAB".into(),
+    };
+    let import =
+        ImportJsonWebKeyRequest { key_type: KeyType::Rsa, jwk, attributes: VersionAttributes::default() };
+    let import = svc::ImportJsonWebKey { vault: vault.clone(), key: "parity-jwk".into(), body: import };
+    assert!(p.both_surface(admin(), import).await.is_err(), "a broken JSON Web Key is refused alike");
+    let value = crypto::b64url(&[7u8; 32]);
+    let wrap = svc::WrapWithVersion {
+        vault: vault.clone(),
+        key: key.clone(),
+        version: String::new(),
+        body: KeyOperationRequest { algorithm: "RSA-OAEP-256".into(), value },
+    };
+    let wrapped = ok(p.both_surface(admin(), wrap.clone()).await);
+    let (version, value) =
+        (wrapped["version"].as_str().expect("a version"), wrapped["value"].as_str().expect("a value"));
+    let unwrap = svc::UnwrapWithVersion {
+        vault: vault.clone(),
+        key: key.clone(),
+        version: version.to_owned(),
+        body: KeyOperationRequest { algorithm: "RSA-OAEP-256".into(), value: value.to_owned() },
+    };
+    ok(p.both_surface(admin(), unwrap).await);
+    // An identity the access policy grants nothing is refused the same way on both sides.
+    let stranger = Principal::Identity("00000000-0000-0000-0000-00000000dead".into());
+    assert_eq!(code(p.both_surface(stranger, wrap).await), "SsemUserErrorKeyVaultBadRequestException");
+    let patch = svc::VersionPatch { enabled: Some(true), ..Default::default() };
+    let patched = ok(p
+        .both_surface(
+            admin(),
+            svc::PatchVersion { vault: vault.clone(), key: key.clone(), version: String::new(), body: patch },
+        )
+        .await);
+    assert_eq!(patched["version"]["enabled"], true);
+
+    // Data Box jobs.
+    let filter = svc::JobFilter { resource_group: None };
+    ok(p.both_surface(admin(), svc::ListJobs { subscription: subscription.to_owned(), body: filter }).await);
+    let path = || svc::JobPath {
+        subscription: subscription.to_owned(),
+        resource_group: demo::DEMO_RESOURCE_GROUP.into(),
+        job: demo::DEMO_ORDER.to_lowercase(),
+    };
+    ok(p.both_surface(admin(), svc::GetJob { path: path() }).await);
+    let update = svc::UpdateJob { path: path(), body: svc::JobKeyChoice::MicrosoftManaged };
+    ok(p.both_surface(admin(), update).await);
+    assert_eq!(
+        code(
+            p.both_surface(
+                Principal::user(READER),
+                svc::UpdateJob { path: path(), body: svc::JobKeyChoice::MicrosoftManaged }
+            )
+            .await
+        ),
+        "AccessDenied"
+    );
+
+    // Key Protect: every key route by the key's id.
+    let id = ok(p.both(svc::GetKey { vault: kv.to_owned(), key: root.to_owned() }).await)["id"]
+        .as_str()
+        .expect("a key id")
+        .to_owned();
+    let by_id = |request| svc::ByKeyId { request };
+    let (kv, id_of) = (kv.to_owned(), id.clone());
+    let read =
+        ok(p.both_surface(admin(), by_id(svc::ReadKey { vault: kv.clone(), key: id_of.clone() })).await);
+    assert_eq!(read["key"]["name"], root);
+    let unknown = svc::ReadKey { vault: kv.clone(), key: "00000000-0000-0000-0000-000000000000".into() };
+    assert_eq!(code(p.both_surface(admin(), by_id(unknown)).await), "NotFound");
+    ok(p.both_surface(admin(), svc::ListVaultRegistrations { vault: kv.clone() }).await);
+    ok(p.both_surface(
+        admin(),
+        svc::ByKeyId { request: svc::ListVersions { vault: kv.clone(), key: id.clone() } },
+    )
+    .await);
+    ok(p.both_surface(
+        admin(),
+        svc::ByKeyId { request: svc::ListRegistrations { vault: kv.clone(), key: id.clone() } },
+    )
+    .await);
+    let off = RotationPolicy { enabled: false, interval_months: 0 };
+    let policy = ok(p
+        .both_surface(
+            admin(),
+            svc::ByKeyId {
+                request: svc::SetRotationPolicy { vault: kv.clone(), key: id.clone(), body: off },
+            },
+        )
+        .await);
+    assert_eq!(policy["key"]["rotation_policy"]["enabled"], false, "{policy}");
+    let rotate = svc::RotateKey { vault: kv.clone(), key: id.clone(), body: RotateKeyRequest::default() };
+    match p.both_surface(admin(), svc::ByKeyId { request: rotate }).await {
+        Ok(rotated) => {
+            assert!(rotated["key"]["versions"].as_array().is_some_and(|v| v.len() >= 2), "{rotated}")
+        }
+        Err(refused) => assert_eq!(refused["code"], "KeyRotationNotPermitted", "{refused}"),
+    }
+    let enabled = |enabled| svc::SetKeyEnabled {
+        vault: kv.clone(),
+        key: id.clone(),
+        body: SetKeyEnabledRequest { enabled },
+    };
+    ok(p.both_surface(admin(), svc::ByKeyId { request: enabled(true) }).await);
+    let wrap = svc::WrapDataKey {
+        vault: kv.clone(),
+        key: id.clone(),
+        body: WrapRequest { plaintext: Some("c2VjcmV0".into()) },
+    };
+    ok(p.both_surface(admin(), svc::ByKeyId { request: wrap }).await);
+    let unwrap = svc::UnwrapDataKey {
+        vault: kv.clone(),
+        key: id.clone(),
+        body: UnwrapRequest { ciphertext: ciphertext.to_owned() },
+    };
+    assert_eq!(
+        ok(p.both_surface(admin(), svc::ByKeyId { request: unwrap }).await)["answer"]["plaintext"],
+        "c2VjcmV0"
+    );
+    let unwrap_as_reader = svc::UnwrapDataKey {
+        vault: kv.clone(),
+        key: id.clone(),
+        body: UnwrapRequest { ciphertext: ciphertext.to_owned() },
+    };
+    assert_eq!(
+        code(p.both_surface(Principal::user(READER), svc::ByKeyId { request: unwrap_as_reader }).await),
+        "AccessDenied"
+    );
+
+    // A key of its own, deleted, restored, deleted again and purged, all by id.
+    let body = CreateRootKeyRequest { name: "parity-by-id".into(), payload: None };
+    let created = ok(p.both(svc::CreateRootKey { vault: kv.clone(), body }).await);
+    let id = created["id"].as_str().expect("a key id").to_owned();
+    let deleted = ok(p
+        .both_surface(
+            admin(),
+            svc::ByKeyId { request: svc::DeleteKey { vault: kv.clone(), key: id.clone() } },
+        )
+        .await);
+    assert!(deleted["key"]["deleted_at"].is_number(), "the deleted key: {deleted}");
+    ok(p.both_surface(
+        admin(),
+        svc::ByKeyId { request: svc::RecoverKey { vault: kv.clone(), key: id.clone() } },
+    )
+    .await);
+    ok(p.both_surface(
+        admin(),
+        svc::ByKeyId { request: svc::DeleteKey { vault: kv.clone(), key: id.clone() } },
+    )
+    .await);
+    let purge = svc::ByKeyId { request: svc::PurgeKey { vault: kv.clone(), key: id.clone() } };
+    match p.both_surface(admin(), purge).await {
+        Ok(purged) => assert_eq!(purged["key"]["name"], "parity-by-id", "{purged}"),
+        Err(refused) => assert_eq!(refused["code"], "PurgeProtected", "{refused}"),
+    }
 }

@@ -186,19 +186,10 @@ fn demo_actor(account: &str) -> Actor {
     Actor { principal, name: name.into(), source: "this browser".into() }
 }
 
-/// Due work, recorded in the audit trail as the server's runner records it.
-fn audited_advance(world: &World, ctx: &mut ops::Ctx) -> Option<World> {
-    let mut next = ops::advance(world, ctx)?;
-    for record in ops::due_work_records(world, &next, ctx.now) {
-        next.audit.append(record);
-    }
-    Some(next)
-}
-
 /// What the server's runner does: performs due work, then one step of an operation.
 pub fn tick() -> Result<Option<String>, String> {
     let ((), world) = with_host(|world, ctx| {
-        let advanced = audited_advance(world, ctx);
+        let advanced = ops::advance_recorded(world, ctx);
         let base = advanced.as_ref().unwrap_or(world);
         let stepped = ops::take_turn(base, ctx, RUNNER).and_then(|turn| turn.stepped.ok());
         ((), stepped.or(advanced))
@@ -219,7 +210,7 @@ pub fn advance_clock(seconds: i64) -> Result<(ClockView, Option<String>), String
     })?;
     let (view, world) = with_host(|world, ctx| {
         let view = ClockView { now: ctx.now, offset_seconds: 0 };
-        (view, audited_advance(world, ctx))
+        (view, ops::advance_recorded(world, ctx))
     })?;
     let offset = HOST.with_borrow(|h| h.as_ref().map_or(0, |h| h.clock_offset));
     Ok((ClockView { offset_seconds: offset, ..view }, world))

@@ -6,6 +6,17 @@ use super::Ctx;
 use crate::audit::{AuditAction, AuditRecord};
 use crate::model::{Timestamp, World, within_retention};
 
+/// [`advance`] with its records appended to the world's audit trail: how the offline demo (which
+/// keeps its trail in the world) performs due work. The server commits the same records
+/// ([`due_work_records`]) with the change instead.
+pub fn advance_recorded(world: &World, ctx: &mut Ctx) -> Option<World> {
+    let mut next = advance(world, ctx)?;
+    for record in due_work_records(world, &next, ctx.now) {
+        next.audit.append(record);
+    }
+    Some(next)
+}
+
 /// How the audit trail names the clock's own work.
 pub const SYSTEM_ACTOR: &str = "system";
 

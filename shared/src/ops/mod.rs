@@ -30,7 +30,9 @@ mod secret_rotation_tests;
 #[cfg(test)]
 mod tests;
 
-pub use advance::{MAX_CLOCK_ADVANCE, SYSTEM_ACTOR, advance, check_clock_advance, due_work_records};
+pub use advance::{
+    MAX_CLOCK_ADVANCE, SYSTEM_ACTOR, advance, advance_recorded, check_clock_advance, due_work_records,
+};
 pub use api_key::*;
 pub use at_rest::*;
 pub use data_plane::*;

@@ -79,7 +79,7 @@ where
 {
     type Body = E::Body;
     type Answer = Keyed<E::Answer>;
-    const ROUTE: Route = E::ROUTE;
+    const ROUTE: Route = E::ROUTE.by_key_id();
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Self::Answer>, Failure> {
         let vault = self.request.vault().to_owned();
         let before = queries::key_by_name_or_id(world, &vault, self.request.key(), ctx.now)?;

@@ -104,6 +104,8 @@ pub struct Route {
     pub audit: Option<AuditAction>,
     /// What the caller's roles must allow (see [`crate::access::authorize`]).
     pub requirement: Requirement,
+    /// The route of an endpoint that names its key by id or name ([`ByKeyId`]).
+    pub by_key_id: bool,
 }
 
 impl Route {
@@ -112,7 +114,18 @@ impl Route {
         // A read needs Read; anything else manages a resource, unless the route says otherwise.
         let action = if matches!(method, Method::Get) { Action::Read } else { Action::Manage };
         let requirement = Requirement { action, key_permission: None };
-        Route { method, path, summary, tag, status, failures: &[], if_match: false, audit: None, requirement }
+        Route {
+            method,
+            path,
+            summary,
+            tag,
+            status,
+            failures: &[],
+            if_match: false,
+            audit: None,
+            requirement,
+            by_key_id: false,
+        }
     }
 
     /// A `GET` route answering 200.
@@ -176,9 +189,15 @@ impl Route {
         Route { requirement: Requirement { key_permission: Some(permission), ..self.requirement }, ..self }
     }
 
+    /// The same route for the key named by id or name ([`ByKeyId`]).
+    pub const fn by_key_id(self) -> Route {
+        Route { by_key_id: true, ..self }
+    }
+
     /// The key the engine worker dispatches on: method and path, unique per endpoint.
     pub fn key(&self) -> String {
-        format!("{} {}", self.method.as_str(), self.path)
+        let by_id = if self.by_key_id { " (key by id)" } else { "" };
+        format!("{} {}{by_id}", self.method.as_str(), self.path)
     }
 
     /// The names of the path parameters, in order.
@@ -428,6 +447,36 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<ReadCredentials>();
 }
 
+/// Calls `visitor` with every endpoint only the cloud surfaces use (not mounted under `/api`:
+/// their paths only name them in the audit trail): the Key Vault data plane, Data Box jobs,
+/// and the key endpoints Key Protect reaches by key id. The engine worker dispatches them like
+/// the others, and the parity test runs each both ways.
+pub fn visit_surface_endpoints(visitor: &mut impl Visitor) {
+    // Key Vault data plane.
+    visitor.visit::<GenerateKey>();
+    visitor.visit::<ImportJsonWebKey>();
+    visitor.visit::<WrapWithVersion>();
+    visitor.visit::<UnwrapWithVersion>();
+    visitor.visit::<PatchVersion>();
+    // Data Box jobs.
+    visitor.visit::<ListJobs>();
+    visitor.visit::<GetJob>();
+    visitor.visit::<UpdateJob>();
+    // Keys named by id or name.
+    visitor.visit::<ListVaultRegistrations>();
+    visitor.visit::<ByKeyId<ReadKey>>();
+    visitor.visit::<ByKeyId<ListVersions>>();
+    visitor.visit::<ByKeyId<SetRotationPolicy>>();
+    visitor.visit::<ByKeyId<ListRegistrations>>();
+    visitor.visit::<ByKeyId<DeleteKey>>();
+    visitor.visit::<ByKeyId<RecoverKey>>();
+    visitor.visit::<ByKeyId<PurgeKey>>();
+    visitor.visit::<ByKeyId<RotateKey>>();
+    visitor.visit::<ByKeyId<SetKeyEnabled>>();
+    visitor.visit::<ByKeyId<WrapDataKey>>();
+    visitor.visit::<ByKeyId<UnwrapDataKey>>();
+}
+
 /// A request handled by [`dispatch`].
 #[derive(Debug)]
 pub struct Dispatched {
@@ -466,6 +515,7 @@ pub fn dispatch(
     }
     let mut finder = Finder { key, request: Some(request), world, ctx, actor, result: None };
     visit_endpoints(&mut finder);
+    visit_surface_endpoints(&mut finder);
     finder.result.unwrap_or_else(|| Dispatched {
         result: Err(Failure::new(ErrorCode::NotFound, format!("No API route {key}."))),
         world: None,

@@ -16,6 +16,9 @@ fn every_route_is_unique_and_its_parameters_are_request_fields() {
     let mut check = Check(Vec::new());
     visit_endpoints(&mut check);
     assert!(check.0.len() >= 48);
+    // The surfaces' own endpoints are dispatched by the same keys: none may shadow another.
+    visit_surface_endpoints(&mut check);
+    assert!(check.0.len() >= 48 + 20);
 }
 
 #[test]
