@@ -150,7 +150,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         Forbidden | AccessDenied => 403,
         NotFound => 404,
         // Access control: a name to correct is the caller's input; a state that forbids it is a conflict.
-        UnknownRole | InvalidScope | PrincipalNotFound | WeakPassword => 422,
+        UnknownRole | InvalidScope | PrincipalNotFound | WeakPassword | DatesOutOfOrder => 422,
         RoleAssignmentExists | LastOwner | AccountExists => 409,
         MethodNotAllowed => 405,
         Timeout => 408,

@@ -705,6 +705,14 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     assert_eq!(code(p.both(svc::PurgeVault { vault: "parity-kv".into() }).await), "PurgeProtected");
     p.assert_same_worlds().await;
 
+    // Issuing a certificate share (private keys) and testing a key provider are recorded too.
+    for action in [AuditAction::CertificateShareIssue, AuditAction::KeyProviderTest] {
+        let page = ok(p
+            .both(svc::ListAudit { body: AuditQuery { action: Some(action), ..AuditQuery::default() } })
+            .await);
+        assert!(page["entries"].as_array().is_some_and(|e| !e.is_empty()), "{action:?} is audited: {page}");
+    }
+
     struct All(BTreeSet<String>);
     impl Visitor for All {
         fn visit<E: Endpoint>(&mut self) {

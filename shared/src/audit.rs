@@ -106,11 +106,15 @@ pub enum AuditAction {
     AccountChange,
     #[serde(rename = "access.session")]
     SessionRevoke,
+    #[serde(rename = "stamp.certificate_share")]
+    CertificateShareIssue,
+    #[serde(rename = "key_provider.test")]
+    KeyProviderTest,
 }
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 46] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -155,6 +159,8 @@ impl AuditAction {
         AuditAction::RoleAssignmentChange,
         AuditAction::AccountChange,
         AuditAction::SessionRevoke,
+        AuditAction::CertificateShareIssue,
+        AuditAction::KeyProviderTest,
     ];
 
     /// What the Activity log shows.
@@ -204,6 +210,10 @@ impl AuditAction {
             AuditAction::RoleAssignmentChange => "Add or remove a role assignment",
             AuditAction::AccountChange => "Create, disable, enable or delete an account",
             AuditAction::SessionRevoke => "Revoke a session",
+            AuditAction::CertificateShareIssue => {
+                "Issue a certificate share (certificates with private keys)"
+            }
+            AuditAction::KeyProviderTest => "Test a key provider",
         }
     }
 }

@@ -396,6 +396,12 @@ fn text_of(code: ErrorCode) -> CodeText {
             &["Pick the date again; dates are seconds since 1970-01-01 UTC."],
             "Yes.",
         ),
+        DatesOutOfOrder => t(
+            "ExpiryBeforeActivation",
+            "The expiry comes before the activation date: the version could never be used.",
+            &["Set the expiry on or after the activation date, or leave one of them empty."],
+            "Yes.",
+        ),
         FixNotApplicable => t(
             "FixNotApplicable",
             "This fix does not apply to the subject it was sent for.",

@@ -72,6 +72,9 @@ pub enum ErrorCode {
     InvalidName,
     /// A date outside 1970-9999.
     InvalidDate,
+    /// An expiry before the activation date: the version could never be used.
+    #[serde(rename = "ExpiryBeforeActivation")]
+    DatesOutOfOrder,
     /// The key-transfer blob could not be unwrapped or holds an unacceptable key.
     InvalidKeyTransfer,
     /// Purge protection can never be turned off once on.

@@ -67,7 +67,8 @@ pub fn key_type_and_size(key_type: KeyType, size: u16) -> Result<(), Failure> {
 /// and no page can show it).
 pub const LAST_DATE: i64 = 253_402_300_799;
 
-/// Activation and expiry dates between 1970 and the end of year 9999.
+/// Activation and expiry dates between 1970 and the end of year 9999, the expiry not before
+/// the activation: such a version could never be used.
 pub fn dates(attributes: &crate::api::VersionAttributes) -> Result<(), Failure> {
     for date in [attributes.nbf, attributes.exp].into_iter().flatten() {
         if !(0..=LAST_DATE).contains(&date.0) {
@@ -76,6 +77,18 @@ pub fn dates(attributes: &crate::api::VersionAttributes) -> Result<(), Failure> 
                 format!("{} is not a date between 1970 and 9999.", date.0),
             ));
         }
+    }
+    if let (Some(nbf), Some(exp)) = (attributes.nbf, attributes.exp)
+        && exp < nbf
+    {
+        return Err(Failure::new(
+            ErrorCode::DatesOutOfOrder,
+            format!(
+                "The expiry ({}) is before the activation date ({}): the version could never be used.",
+                exp.rfc3339(),
+                nbf.rfc3339()
+            ),
+        ));
     }
     Ok(())
 }
@@ -177,6 +190,25 @@ pub fn is_version_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expiry_before_the_activation_date_is_refused() {
+        use crate::api::VersionAttributes;
+        use crate::model::Timestamp;
+        let at = |nbf: i64, exp: i64| VersionAttributes {
+            enabled: true,
+            nbf: Some(Timestamp(nbf)),
+            exp: Some(Timestamp(exp)),
+        };
+        let refused = dates(&at(2_000_000_000, 1_900_000_000)).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::DatesOutOfOrder);
+        assert!(refused.message.contains("before the activation date"), "{}", refused.message);
+        assert!(dates(&at(1_900_000_000, 2_000_000_000)).is_ok());
+        assert!(dates(&at(1_900_000_000, 1_900_000_000)).is_ok(), "valid for one instant");
+        assert!(
+            dates(&VersionAttributes { exp: Some(Timestamp(5)), ..VersionAttributes::default() }).is_ok()
+        );
+    }
 
     fn code_of(uri: &str, cloud: Cloud) -> Option<ErrorCode> {
         parse_vault_uri(uri, cloud).err().map(|f| f.code)

@@ -77,6 +77,18 @@ async fn rule_violations_get_their_codes() {
     let year_275000 = json!({ "enabled": true, "nbf": null, "exp": 8_616_000_000_000_i64 });
     let version = format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}/versions/{}", demo.version);
     api.put(&version, &year_275000).await.error(400, "InvalidDate");
+    let before = api.get(&format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}")).await.ok();
+    let backwards = json!({ "enabled": true, "nbf": 1_900_000_000, "exp": 1_800_000_000 });
+    let refused = api.put(&version, &backwards).await.error(422, "ExpiryBeforeActivation");
+    assert!(
+        refused["message"].as_str().is_some_and(|m| m.contains("before the activation date")),
+        "{refused}"
+    );
+    assert_eq!(
+        api.get(&format!("/vaults/{DEMO_VAULT}/keys/{DEMO_KEY}")).await.ok(),
+        before,
+        "nothing changed"
+    );
     api.post("/vaults", &vault(DEMO_VAULT, 90)).await.error(409, "VaultNameTaken");
     api.patch(&format!("/vaults/{DEMO_VAULT}"), &json!({ "purge_protection": false }))
         .await

@@ -147,7 +147,8 @@ impl Endpoint for TestKeyProvider {
         TAG,
         "Tries a key provider: signs in, wraps a random value and unwraps it again. Changes nothing.",
     )
-    .failing(&[KeyProviderNotFound, KeyProviderUnreachable]);
+    .failing(&[KeyProviderNotFound, KeyProviderUnreachable])
+    .audited(AuditAction::KeyProviderTest);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyProviderView>, Failure> {
         let id = provider_id(&self.id)?;
         ops::test_key_provider(world, ctx, id)?;

@@ -33,7 +33,7 @@ impl Endpoint for GenerateKey {
     const ROUTE: Route =
         Route::post("/vaults/{vault}/keys/generate", TAG, "Creates a key the vault generates.")
             .created()
-            .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidDate])
+            .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidDate, DatesOutOfOrder])
             .audited(AuditAction::KeyCreate)
             .key_permission(KeyPermission::Create);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
@@ -65,6 +65,7 @@ impl Endpoint for ImportJsonWebKey {
                 InvalidKeySize,
                 InvalidKeyMaterial,
                 InvalidDate,
+                DatesOutOfOrder,
             ])
             .audited(AuditAction::KeyCreate)
             .key_permission(KeyPermission::Create);
@@ -197,7 +198,7 @@ impl Endpoint for PatchVersion {
         TAG,
         "Changes the attributes given of a version (the current one for an empty version).",
     )
-    .failing(&[NotFound, InvalidRequest, InvalidDate])
+    .failing(&[NotFound, InvalidRequest, InvalidDate, DatesOutOfOrder])
     .audited(AuditAction::KeyVersionUpdate)
     .key_permission(KeyPermission::Create);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<PatchedVersion>, Failure> {

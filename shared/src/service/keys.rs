@@ -50,7 +50,15 @@ impl Endpoint for CreateKey {
         "Imports a new key (first version) from a key-transfer blob.",
     )
     .created()
-    .failing(&[NotFound, InvalidKeyName, KeyNameTaken, InvalidKeySize, InvalidKeyTransfer, InvalidDate])
+    .failing(&[
+        NotFound,
+        InvalidKeyName,
+        KeyNameTaken,
+        InvalidKeySize,
+        InvalidKeyTransfer,
+        InvalidDate,
+        DatesOutOfOrder,
+    ])
     .audited(AuditAction::KeyCreate);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyView>, Failure> {
         let (next, _) = ops::create_key(world, ctx, &self.vault, &self.body)?;
@@ -144,7 +152,7 @@ impl Endpoint for CreateVersion {
         "Imports a new version of a key from a key-transfer blob (same type and size as the key).",
     )
     .created()
-    .failing(&[NotFound, InvalidKeyTransfer, InvalidKeySize, InvalidDate])
+    .failing(&[NotFound, InvalidKeyTransfer, InvalidKeySize, InvalidDate, DatesOutOfOrder])
     .audited(AuditAction::KeyRotate);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyVersionView>, Failure> {
         let (next, id) = ops::create_version(world, ctx, &self.vault, &self.key, &self.body)?;
@@ -173,7 +181,7 @@ impl Endpoint for UpdateVersion {
         TAG,
         "Enables or disables a version and sets its activation and expiry dates.",
     )
-    .failing(&[NotFound, InvalidRequest, InvalidDate])
+    .failing(&[NotFound, InvalidRequest, InvalidDate, DatesOutOfOrder])
     .audited(AuditAction::KeyVersionUpdate)
     .key_permission(KeyPermission::Create);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyVersionView>, Failure> {

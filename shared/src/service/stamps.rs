@@ -170,7 +170,8 @@ impl Endpoint for IssueCertificateShare {
         "Issues a replacement certificate share for rehearsal: one .pfx per endpoint in the layout the rotation expects.",
     )
     .failing(&[NotFound, InvalidSecretRotationParameters])
-    .requires(Action::Use);
+    .requires(Action::Use)
+    .audited(AuditAction::CertificateShareIssue);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<CertificateFile>>, Failure> {
         let days = self.body.days.clamp(0, 3650);
         let files = ops::issue_certificate_share(

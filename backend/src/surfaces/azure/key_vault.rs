@@ -447,11 +447,12 @@ async fn set_policy(caller: &Caller, name: &str, body: &Bytes) -> KvResult {
 /// Months in an ISO 8601 period of whole months or years (`P3M`, `P1Y`).
 fn months_of(period: &str) -> Option<u8> {
     let rest = period.strip_prefix('P')?;
-    let (count, unit) = rest.split_at(rest.len().checked_sub(1)?);
-    let count: u8 = count.parse().ok()?;
+    // The unit is the last character, whatever its width (`P1€` is a period of nothing).
+    let unit = rest.chars().last()?;
+    let count: u8 = rest[..rest.len() - unit.len_utf8()].parse().ok()?;
     match unit {
-        "M" => Some(count),
-        "Y" => count.checked_mul(12),
+        'M' => Some(count),
+        'Y' => count.checked_mul(12),
         _ => None,
     }
 }
@@ -536,5 +537,8 @@ mod tests {
         assert_eq!(months_of("P"), None);
         assert_eq!(months_of(""), None);
         assert_eq!(months_of("P99Y"), None);
+        for wide in ["P1€", "P€", "€", "P1é", "P🔑"] {
+            assert_eq!(months_of(wide), None, "{wide}: no panic, no period");
+        }
     }
 }
