@@ -10,12 +10,12 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 use shared::{
+    access,
     access::Actor,
-    access::{self, Requirement},
     api::{AccountSessionView, ErrorEnvelope, SetPasswordRequest},
     audit::AuditAction,
     catalog::ErrorCode,
-    model::{Account, Action, Principal, Scope},
+    model::{Account, Principal},
     service::{CreateAccount, CreateAccountRequest, Endpoint},
 };
 use zeroize::Zeroizing;
@@ -55,17 +55,10 @@ pub async fn create_account(
     Ok((status, axum::Json::<Account>(outcome.answer)).into_response())
 }
 
-/// Lets the signed-in account act on `account`'s credentials: its own, or any as an Owner.
+/// Lets the signed-in account act on `account`'s credentials (the engine's rule).
 async fn may_manage(state: &AppState, session: &Session, account: &str) -> Result<(), AppError> {
     let snapshot = state.store().load().await?;
-    if !snapshot.world.accounts.contains_key(account) {
-        return Err(AppError::plain(ErrorCode::NotFound, format!("Account '{account}' was not found.")));
-    }
-    if session.username == account {
-        return Ok(());
-    }
-    let administer = Requirement { action: Action::Administer, key_permission: None };
-    access::authorize(&snapshot.world, &Principal::user(&session.username), administer, &Scope::Instance)
+    access::may_manage_credentials(&snapshot.world, &Principal::user(&session.username), account)
         .map_err(|f| AppError::plain(f.code, f.message))
 }
 

@@ -54,7 +54,7 @@ pub async fn require_session(
         {
             // A disabled or deleted account's sessions end at their next request.
             let snapshot = state.store().load().await?;
-            if !snapshot.world.accounts.get(&username).is_some_and(|a| a.enabled) {
+            if !shared::access::can_sign_in(&snapshot.world, &username) {
                 state.store().delete_session(&token_hash).await?;
                 continue;
             }

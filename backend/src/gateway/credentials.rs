@@ -78,7 +78,7 @@ pub async fn check_password(
         .check(ip, username, Instant::now())
         .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
     let snapshot = app.store().load().await?;
-    let enabled = snapshot.world.accounts.get(username).is_some_and(|a| a.enabled);
+    let enabled = shared::access::can_sign_in(&snapshot.world, username);
     if !enabled {
         app.credentials().forget(username);
     }

@@ -91,6 +91,24 @@ pub fn delete_account(world: &World, name: &str) -> Result<World, Failure> {
     Ok(next)
 }
 
+/// Whether `name` is an account that may sign in and keep its sessions: it exists and is enabled.
+pub fn can_sign_in(world: &World, name: &str) -> bool {
+    world.accounts.get(name).is_some_and(|a| a.enabled)
+}
+
+/// Lets `caller` change `account`'s credentials (its password, its sessions): its own, or any
+/// as an Owner (Administer at the instance).
+pub fn may_manage_credentials(world: &World, caller: &Principal, account: &str) -> Result<(), Failure> {
+    if !world.accounts.contains_key(account) {
+        return Err(no_account(account));
+    }
+    if *caller == Principal::user(account) {
+        return Ok(());
+    }
+    let administer = super::Requirement { action: crate::model::Action::Administer, key_permission: None };
+    super::authorize(world, caller, administer, &crate::model::Scope::Instance)
+}
+
 fn no_account(name: &str) -> Failure {
     Failure::not_found(&format!("Account '{name}'"))
 }

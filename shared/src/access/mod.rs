@@ -380,7 +380,8 @@ pub fn first_assignments(world: &World, accounts: &[String], rng: &mut Rng, now:
 
 mod accounts;
 pub use accounts::{
-    MIN_PASSWORD, account_name, create_account, delete_account, password, set_account_enabled,
+    MIN_PASSWORD, account_name, can_sign_in, create_account, delete_account, may_manage_credentials,
+    password, set_account_enabled,
 };
 
 #[cfg(test)]

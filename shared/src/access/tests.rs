@@ -211,3 +211,17 @@ fn disabling_or_deleting_an_account_ends_its_access_but_never_the_last_owner() {
     assert_eq!(delete_account(&admin_gone, "kim").unwrap_err().code, ErrorCode::LastOwner);
     assert_eq!(delete_account(&world, "nobody").unwrap_err().code, ErrorCode::NotFound);
 }
+
+#[test]
+fn an_account_manages_its_own_credentials_and_only_an_owner_manages_others() {
+    let rng = &mut UnwrapErr(SysRng);
+    let world = create_account(&demo_world(), rng, NOW, "kim", Some(("Key Administrator", "/"))).unwrap();
+    let kim = Principal::user("kim");
+    assert!(may_manage_credentials(&world, &kim, "kim").is_ok());
+    assert_eq!(may_manage_credentials(&world, &kim, "admin").unwrap_err().code, ErrorCode::AccessDenied);
+    assert!(may_manage_credentials(&world, &Principal::user("admin"), "kim").is_ok());
+    assert_eq!(may_manage_credentials(&world, &kim, "nobody").unwrap_err().code, ErrorCode::NotFound);
+    assert!(can_sign_in(&world, "kim"));
+    assert!(!can_sign_in(&set_account_enabled(&world, "kim", false).unwrap(), "kim"));
+    assert!(!can_sign_in(&world, "nobody"));
+}
