@@ -11,7 +11,6 @@ use axum::{
 use sha2::{Digest, Sha256};
 use shared::{
     access,
-    access::Actor,
     api::{AccountSessionView, ErrorEnvelope, SetPasswordRequest},
     audit::AuditAction,
     catalog::ErrorCode,
@@ -30,14 +29,6 @@ use crate::{
     session::ClientIp,
 };
 
-fn actor(session: &Session, ip: std::net::IpAddr) -> Actor {
-    Actor {
-        principal: Principal::user(&session.username),
-        name: session.username.clone(),
-        source: ip.to_string(),
-    }
-}
-
 /// `POST /api/accounts`: the engine's `CreateAccount`, with the first password's hash stored
 /// once the account exists.
 pub async fn create_account(
@@ -49,7 +40,7 @@ pub async fn create_account(
     access::password(&body.password).map_err(|f| AppError::plain(f.code, f.message))?;
     let hash = auth::hash_password(Zeroizing::new(body.password.clone())).await?;
     let name = body.name.clone();
-    let outcome = state.execute(CreateAccount { body }, &actor(&session, ip)).await?;
+    let outcome = state.execute(CreateAccount { body }, &session.actor(ip)).await?;
     state.store().set_password_hash(&name, &hash).await?;
     let status = StatusCode::from_u16(CreateAccount::ROUTE.status).unwrap_or(StatusCode::CREATED);
     Ok((status, axum::Json::<Account>(outcome.answer)).into_response())
@@ -87,7 +78,7 @@ pub async fn set_password(
     let hash = auth::hash_password(Zeroizing::new(request.password.clone())).await?;
     state.store().set_password_hash(&account, &hash).await?;
     state.store().delete_sessions_of(&account).await?;
-    let record = actor(&session, ip).record(
+    let record = session.actor(ip).record(
         state.now(),
         AuditAction::PasswordChange,
         format!("accounts/{account}"),
@@ -150,7 +141,7 @@ pub async fn revoke_session(
     state.store().delete_session(&token_hash).await?;
     let subject = format!("accounts/{account}/sessions/{id}");
     state
-        .record_event(actor(&session, ip).record(state.now(), AuditAction::SessionRevoke, subject, None))
+        .record_event(session.actor(ip).record(state.now(), AuditAction::SessionRevoke, subject, None))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

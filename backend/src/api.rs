@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use axum::{
-    Json, Router,
+    Extension, Json, Router,
     extract::{OriginalUri, Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
@@ -21,7 +21,12 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, server::Server};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{AppState, accounts, auth, error::AppError, extract, health, runner, service, session};
+use crate::{
+    AppState, accounts, auth,
+    error::AppError,
+    extract, health, runner, service,
+    session::{self, ClientIp},
+};
 
 /// Largest request body the API accepts; key-transfer blobs for RSA-4096 are a few KB.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -96,14 +101,18 @@ async fn get_clock(State(state): State<AppState>) -> Json<ClockView> {
 }
 
 /// `POST /api/clock {"advance_seconds": N}` (only with `--test-clock`): moves the engine's
-/// clock forward and performs what fell due before answering.
+/// clock forward, records who moved it, and performs what fell due before answering.
 async fn advance_clock(
     State(state): State<AppState>,
+    Extension(session): Extension<auth::Session>,
+    ClientIp(ip): ClientIp,
     extract::Json(request): extract::Json<AdvanceClockRequest>,
 ) -> Result<Json<ClockView>, AppError> {
-    ops::check_clock_advance(request.advance_seconds)
-        .map_err(|failure| AppError::plain(failure.code, failure.message))?;
-    state.clock().advance(request.advance_seconds);
+    let seconds = request.advance_seconds;
+    ops::check_clock_advance(seconds).map_err(|failure| AppError::plain(failure.code, failure.message))?;
+    state.clock().advance(seconds);
+    let actor = session.actor(ip);
+    state.record_event(ops::clock_move_record(&actor, seconds, state.now())).await?;
     runner::advance(&state).await?;
     state.work().notify_one();
     Ok(get_clock(State(state)).await)

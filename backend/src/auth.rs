@@ -38,6 +38,17 @@ pub struct Session {
     pub token_hash: String,
 }
 
+impl Session {
+    /// The signed-in user as the actor of a request from `ip`.
+    pub fn actor(&self, ip: std::net::IpAddr) -> Actor {
+        Actor {
+            principal: Principal::user(&self.username),
+            name: self.username.clone(),
+            source: ip.to_string(),
+        }
+    }
+}
+
 /// Rejects requests without a live session (401) and hands the [`Session`] to the handler.
 pub async fn require_session(
     State(state): State<AppState>,

@@ -35,7 +35,13 @@ pub struct HttpKeyProviders {
 impl HttpKeyProviders {
     /// A client on the current runtime.
     pub fn new() -> std::io::Result<HttpKeyProviders> {
-        let client = reqwest::Client::builder().timeout(TIMEOUT).build().map_err(std::io::Error::other)?;
+        // A redirect is an answer, never followed: following one would send the API key to
+        // wherever the provider (or whoever answers at its address) points.
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(std::io::Error::other)?;
         Ok(HttpKeyProviders { client, runtime: tokio::runtime::Handle::current(), unwrapped: Arc::default() })
     }
 
@@ -70,14 +76,9 @@ impl HttpKeyProviders {
             .body(body.to_string())
             .send()
             .await
-            .map_err(|e| format!("the request failed ({})", without_url(e)))?;
-        let status = response.status();
-        let text =
-            response.text().await.map_err(|e| format!("the answer was cut off ({})", without_url(e)))?;
-        if !status.is_success() {
-            return Err(format!("{action} answered {status}{}", reason(&text)));
-        }
-        serde_json::from_str(&text).map_err(|_| format!("{action} answered something that is not JSON"))
+            .map_err(|e| step_failed(&format!("the {action} call"), e))?;
+        let step = format!("the {action} call");
+        answer_of(response, &step).await
     }
 
     async fn token(&self, provider: &KeyProvider, api_key: &str) -> Result<Zeroizing<String>, String> {
@@ -93,18 +94,9 @@ impl HttpKeyProviders {
             .body(form)
             .send()
             .await
-            .map_err(|e| format!("signing in failed ({})", without_url(e)))?;
-        let status = response.status();
-        let text = Zeroizing::new(response.text().await.unwrap_or_default());
-        if !status.is_success() {
-            return Err(format!("signing in with the API key answered {status}{}", reason(&text)));
-        }
-        let body: Value =
-            serde_json::from_str(&text).map_err(|_| "the token answer is not JSON".to_string())?;
-        body["access_token"]
-            .as_str()
-            .map(|t| Zeroizing::new(t.to_owned()))
-            .ok_or_else(|| "the token answer has no access_token".to_string())
+            .map_err(|e| step_failed(SIGN_IN, e))?;
+        let body = answer_of(response, SIGN_IN).await?;
+        body["access_token"].as_str().map(|t| Zeroizing::new(t.to_owned())).ok_or_else(|| unusable(SIGN_IN))
     }
 
     fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
@@ -112,22 +104,29 @@ impl HttpKeyProviders {
     }
 }
 
-/// A provider's error message, when it gave one.
-fn reason(text: &str) -> String {
-    let body: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    let message = body["resources"][0]["errorMsg"].as_str().or(body["errorMessage"].as_str());
-    message.map(|m| format!(": {m}")).unwrap_or_default()
+/// The step that exchanges the API key for a token.
+const SIGN_IN: &str = "signing in with the API key";
+
+/// A successful JSON answer of `step`. What the far side said is never passed on: the message
+/// names the step only, so a provider URL cannot be used to probe what answers where (the
+/// detail goes to the server's debug log, which never holds a secret).
+async fn answer_of(response: reqwest::Response, step: &str) -> Result<Value, String> {
+    let status = response.status();
+    if !status.is_success() {
+        tracing::debug!(%status, step, "a key provider refused");
+        return Err(format!("{step} failed"));
+    }
+    let text = Zeroizing::new(response.text().await.map_err(|e| step_failed(step, e))?);
+    serde_json::from_str(&text).map_err(|_| unusable(step))
 }
 
-/// A transport error without the URL (the configuration says which one it was).
-fn without_url(error: reqwest::Error) -> String {
-    if error.is_timeout() {
-        "no answer in time".into()
-    } else if error.is_connect() {
-        "could not connect".into()
-    } else {
-        error.without_url().to_string()
-    }
+fn step_failed(step: &str, error: reqwest::Error) -> String {
+    tracing::debug!(error = %error.without_url(), step, "a key provider call failed");
+    format!("{step} failed")
+}
+
+fn unusable(step: &str) -> String {
+    format!("{step} answered something Keyblade cannot use")
 }
 
 impl KeyProviders for HttpKeyProviders {
@@ -138,7 +137,7 @@ impl KeyProviders for HttpKeyProviders {
             .map_err(|why| unreachable_provider(provider, &why))?;
         let ciphertext = answer["ciphertext"]
             .as_str()
-            .ok_or_else(|| unreachable_provider(provider, "wrap answered no ciphertext"))?
+            .ok_or_else(|| unreachable_provider(provider, &unusable("the wrap call")))?
             .to_owned();
         if plaintext.len() == KEY_LEN {
             self.remember(&ciphertext, plaintext);
@@ -162,7 +161,7 @@ impl KeyProviders for HttpKeyProviders {
             .as_str()
             .and_then(|p| crypto::unb64(p).ok())
             .map(Zeroizing::new)
-            .ok_or_else(|| unreachable_provider(provider, "unwrap answered no plaintext"))?;
+            .ok_or_else(|| unreachable_provider(provider, &unusable("the unwrap call")))?;
         self.remember(ciphertext, &plaintext);
         Ok(plaintext)
     }

@@ -80,7 +80,7 @@ impl Server {
     pub async fn bind(config: &Config) -> io::Result<Self> {
         create_private_dir(&config.data_dir)?;
         let master = master_key::load(config)?;
-        let store = Store::open(&config.database_url()).await.map_err(io::Error::other)?;
+        let store = Store::open(&config.database_url()?).await.map_err(io::Error::other)?;
         master_key::verify(&store, &master).await?;
         auth::ensure_admin(&store, config).await.map_err(|e| io::Error::other(format!("{e:?}")))?;
         seed::seed_if_empty(&store, &master).await?;

@@ -1,11 +1,13 @@
 use std::process::ExitCode;
 
 use backend::Config;
-use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
+    let config = match Config::from_command_line() {
+        Ok(config) => config,
+        Err(error) => error.exit(),
+    };
     backend::init_tracing(&config.log);
     match backend::serve(config).await {
         Ok(()) => ExitCode::SUCCESS,

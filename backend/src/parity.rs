@@ -221,7 +221,7 @@ impl Parity {
         let ring = ops::keyring(&base, &self.master, &NoKeyProviders, false).expect("the keyring");
         let mut ctx =
             Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
-        if let Some(stepped) = ops::take_turn(&base, &mut ctx, RUNNER).and_then(|t| t.stepped.ok()) {
+        if let Some(stepped) = ops::take_turn_recorded(&base, &mut ctx, RUNNER) {
             self.world = stepped;
         } else if let Some(advanced) = advanced {
             self.world = advanced;

@@ -41,7 +41,7 @@ pub async fn work_once(state: &AppState, holder: &str) -> Result<bool, AppError>
     let claimed = state.store().commit(&snapshot, &turn.claimed, Vec::new()).await?;
     match turn.stepped {
         Ok(stepped) => {
-            state.store().commit(&claimed, &stepped, Vec::new()).await?;
+            state.store().commit(&claimed, &stepped, turn.records).await?;
         }
         Err(failure) => {
             tracing::warn!(operation = %turn.id, code = ?failure.code, "an operation step could not run")

@@ -15,10 +15,8 @@ use axum::{
 };
 use serde_json::{Map, Value};
 use shared::{
-    access::Actor,
     api::ErrorEnvelope,
     catalog::ErrorCode,
-    model::Principal,
     service::{CreateAccount, Endpoint, Method, Visitor, has_body, visit_endpoints},
 };
 use utoipa::{
@@ -79,11 +77,7 @@ async fn handle<E: Endpoint>(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request = request_of::<E>(&params, query.as_deref(), &headers, &body)?;
-    let actor = Actor {
-        principal: Principal::user(&session.username),
-        name: session.username,
-        source: ip.to_string(),
-    };
+    let actor = session.actor(ip);
     let outcome = state.execute(request, &actor).await?;
     let status = StatusCode::from_u16(E::ROUTE.status).unwrap_or(StatusCode::OK);
     let mut response = if status == StatusCode::NO_CONTENT {

@@ -68,11 +68,7 @@ pub async fn delete_session(
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     state.store().delete_session(&session.token_hash).await?;
-    let actor = Actor {
-        principal: Principal::user(&session.username),
-        name: session.username,
-        source: ip.to_string(),
-    };
+    let actor = session.actor(ip);
     let subject = format!("users/{}", actor.name);
     state.record_event(actor.record(state.now(), AuditAction::SignOut, subject, None)).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.cookie().expire()?)]).into_response())

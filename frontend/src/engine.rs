@@ -191,15 +191,15 @@ pub fn tick() -> Result<Option<String>, String> {
     let ((), world) = with_host(|world, ctx| {
         let advanced = ops::advance_recorded(world, ctx);
         let base = advanced.as_ref().unwrap_or(world);
-        let stepped = ops::take_turn(base, ctx, RUNNER).and_then(|turn| turn.stepped.ok());
+        let stepped = ops::take_turn_recorded(base, ctx, RUNNER);
         ((), stepped.or(advanced))
     })?;
     Ok(world)
 }
 
 /// Advance time: moves the demo clock forward by `seconds` (0 only reads it) and performs what
-/// fell due. The page stores the new offset.
-pub fn advance_clock(seconds: i64) -> Result<(ClockView, Option<String>), String> {
+/// fell due; a move is recorded as `account`'s. The page stores the new offset.
+pub fn advance_clock(seconds: i64, account: &str) -> Result<(ClockView, Option<String>), String> {
     if seconds != 0 {
         ops::check_clock_advance(seconds).map_err(|f| f.message)?;
     }
@@ -210,7 +210,13 @@ pub fn advance_clock(seconds: i64) -> Result<(ClockView, Option<String>), String
     })?;
     let (view, world) = with_host(|world, ctx| {
         let view = ClockView { now: ctx.now, offset_seconds: 0 };
-        (view, ops::advance_recorded(world, ctx))
+        let moved = (seconds != 0).then(|| {
+            let mut moved = world.clone();
+            moved.audit.append(ops::clock_move_record(&demo_actor(account), seconds, ctx.now));
+            moved
+        });
+        let base = moved.as_ref().unwrap_or(world);
+        (view, ops::advance_recorded(base, ctx).or(moved))
     })?;
     let offset = HOST.with_borrow(|h| h.as_ref().map_or(0, |h| h.clock_offset));
     Ok((ClockView { offset_seconds: offset, ..view }, world))

@@ -110,11 +110,15 @@ pub enum AuditAction {
     CertificateShareIssue,
     #[serde(rename = "key_provider.test")]
     KeyProviderTest,
+    #[serde(rename = "clock.advance")]
+    ClockAdvance,
+    #[serde(rename = "operation.step")]
+    OperationStep,
 }
 
 impl AuditAction {
     /// Every action, in the order the Activity log's filter lists them.
-    pub const ALL: [AuditAction; 46] = [
+    pub const ALL: [AuditAction; 48] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::PasswordChange,
@@ -161,6 +165,8 @@ impl AuditAction {
         AuditAction::SessionRevoke,
         AuditAction::CertificateShareIssue,
         AuditAction::KeyProviderTest,
+        AuditAction::ClockAdvance,
+        AuditAction::OperationStep,
     ];
 
     /// What the Activity log shows.
@@ -214,6 +220,8 @@ impl AuditAction {
                 "Issue a certificate share (certificates with private keys)"
             }
             AuditAction::KeyProviderTest => "Test a key provider",
+            AuditAction::ClockAdvance => "Move the test clock",
+            AuditAction::OperationStep => "Operation step",
         }
     }
 }

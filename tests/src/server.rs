@@ -54,7 +54,7 @@ impl TestServer {
         if config.database_url.is_none() {
             config.database_url = postgres_database(data_dir.path()).await;
         }
-        let database_url = config.database_url();
+        let database_url = config.database_url().expect("the database URL");
         let server = Server::bind(&config).await.expect("the server binds to 127.0.0.1");
         let addr = server.local_addr().expect("a bound address");
         let base = server.url().expect("the server's URL");

@@ -16,12 +16,13 @@ use shared::{
     catalog::ErrorCode,
     model::Principal,
     ops,
+    time::Timestamp,
 };
 use tokio::sync::OnceCell;
 use zeroize::Zeroizing;
 
 use super::Gateway;
-use crate::{AppState, auth, error::AppError};
+use crate::{AppState, auth, clock, error::AppError};
 
 /// How long a token from the token endpoints lasts, in seconds.
 pub const TOKEN_SECONDS: i64 = ops::TOKEN_SECONDS;
@@ -174,8 +175,8 @@ impl Gateway {
 
     /// Key Protect's token endpoint: an access token for the API key `secret`.
     pub async fn access_token(&self, ip: IpAddr, secret: String) -> Result<String, AppError> {
-        self.minted(ip, "IAM token endpoint", move |world, ctx| {
-            ops::mint_access_token(world, ctx.master, &secret, ctx.now)
+        self.minted(ip, "IAM token endpoint", move |world, ctx, wall| {
+            ops::mint_access_token(world, ctx.master, &secret, wall)
         })
         .await
     }
@@ -189,8 +190,8 @@ impl Gateway {
         client_id: String,
         tenant: String,
     ) -> Result<String, AppError> {
-        self.minted(ip, "token endpoint", move |world, ctx| {
-            ops::mint_identity_token(world, ctx.master, &secret, &client_id, &tenant, ctx.now)
+        self.minted(ip, "token endpoint", move |world, ctx, wall| {
+            ops::mint_identity_token(world, ctx.master, &secret, &client_id, &tenant, wall)
         })
         .await
     }
@@ -199,7 +200,11 @@ impl Gateway {
         &self,
         ip: IpAddr,
         surface: &str,
-        mint: impl FnOnce(&shared::model::World, &mut ops::Ctx) -> Result<String, shared::catalog::Failure>
+        mint: impl FnOnce(
+            &shared::model::World,
+            &mut ops::Ctx,
+            Timestamp,
+        ) -> Result<String, shared::catalog::Failure>
         + Send
         + 'static,
     ) -> Result<String, AppError> {
@@ -208,7 +213,10 @@ impl Gateway {
             .check(ip, API_KEY_NAME, Instant::now())
             .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
         let snapshot = self.app.store().load().await?;
-        match self.app.compute(mint, snapshot.world).await {
+        // Credentials live on the wall clock: a test clock moved forward must not expire a
+        // token the client, reading the wall clock, still holds for valid.
+        let wall = clock::now();
+        match self.app.compute(move |world, ctx| mint(world, ctx, wall), snapshot.world).await {
             Ok(token) => Ok(token),
             Err(error) => {
                 throttle.failed(ip, API_KEY_NAME, Instant::now());
@@ -222,8 +230,9 @@ impl Gateway {
     /// The API key a Key Protect access token names; 401 for a bad, expired or revoked one.
     pub async fn access_token_caller(&self, token: String) -> Result<Caller, AppError> {
         let snapshot = self.app.store().load().await?;
+        let wall = clock::now();
         let verify = move |world: &shared::model::World, ctx: &mut ops::Ctx| {
-            ops::verify_access_token(world, ctx.master, &token, ctx.now)
+            ops::verify_access_token(world, ctx.master, &token, wall)
                 .map(|k| Caller { principal: k.principal(), name: format!("api key {} ({})", k.name, k.id) })
         };
         self.app.compute(verify, snapshot.world).await
@@ -232,8 +241,9 @@ impl Gateway {
     /// The identity a bearer token names; `None` for a bad, expired or revoked one.
     pub async fn identity_token_caller(&self, token: String) -> Result<Option<Caller>, AppError> {
         let snapshot = self.app.store().load().await?;
+        let wall = clock::now();
         let verify = move |world: &shared::model::World, ctx: &mut ops::Ctx| {
-            Ok(ops::verify_identity_token(world, ctx.master, &token, ctx.now)
+            Ok(ops::verify_identity_token(world, ctx.master, &token, wall)
                 .ok()
                 .map(|t| Caller { principal: Principal::Identity(t.principal_id), name: t.name }))
         };

@@ -19,7 +19,7 @@ pub const PASSWORD: &str = "crash-test-admin";
 /// Settings a server takes from its environment besides the data directory.
 #[derive(Clone, Default)]
 pub struct Settings {
-    /// `--database-url`; the SQLite file in the data directory when unset.
+    /// `KEYBLADE_DATABASE_URL`; the SQLite file in the data directory when unset.
     pub database_url: Option<String>,
     /// `KEYBLADE_MASTER_KEY`; `master.key` in the data directory when unset.
     pub master_key: Option<String>,
@@ -69,7 +69,7 @@ impl Keyblade {
             .env("KEYBLADE_LOG", "warn")
             .stdout(Stdio::null());
         if let Some(url) = &settings.database_url {
-            command.arg("--database-url").arg(url);
+            command.env("KEYBLADE_DATABASE_URL", url);
         }
         if let Some(key) = &settings.master_key {
             command.env("KEYBLADE_MASTER_KEY", key);

@@ -164,7 +164,7 @@ impl Offline {
     /// Advance time in the demo (0 seconds reads the clock).
     pub async fn advance_clock(&self, seconds: i64) -> ApiResult<ClockView> {
         sync().await?;
-        match send(Request::Clock { seconds }, None).await? {
+        match send(Request::Clock { seconds, account: acting_account() }, None).await? {
             Reply::Clocked { view, world } => {
                 save_world(world)?;
                 let mut stored = load_stored()?.unwrap_or_default();

@@ -70,6 +70,7 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <TopBar />
+        <TestClockBanner />
         <Show when=move || checked.get() fallback=move || match failure.get() {
             None => waiting(),
             Some(e) if e.is_unreachable() => view! { <div class="content"><OfflineOffer error=e /></div> }.into_any(),
@@ -147,6 +148,22 @@ fn TopBar() -> impl IntoView {
                 })}
             </div>
         </header>
+    }
+}
+
+/// On a server started with `--test-clock`, every page says so: anyone signed in can move its
+/// time forward and end retention periods early.
+#[component]
+pub fn TestClockBanner() -> impl IntoView {
+    let health = use_query(|| (), |b, ()| async move { b.health().await });
+    let movable = move || health.get().and_then(Result::ok).is_some_and(|h| h.test_clock);
+    view! {
+        <Show when=movable>
+            <div class="test-clock-banner" role="note" aria-label="Test clock">
+                <strong>"Test clock on."</strong>
+                " This server lets its clock be moved forward, which ends retention periods and purge protection early. Never use it for data that matters."
+            </div>
+        </Show>
     }
 }
 

@@ -60,7 +60,7 @@ pub enum Request {
     /// Offline demo: due work and one step of a running operation.
     Tick,
     /// Offline demo: move the clock forward by `seconds` (0 reads it).
-    Clock { seconds: i64 },
+    Clock { seconds: i64, account: String },
 }
 
 /// Messages from the worker.
@@ -288,8 +288,8 @@ pub fn run_in_worker(request: &str, stage: impl Fn(&str)) -> Reply {
             engine::call(&key, &request, &account).map(|answer| Reply::Answered { answer })
         }
         Request::Tick => engine::tick().map(|world| Reply::Ticked { world }),
-        Request::Clock { seconds } => {
-            engine::advance_clock(seconds).map(|(view, world)| Reply::Clocked { view, world })
+        Request::Clock { seconds, account } => {
+            engine::advance_clock(seconds, &account).map(|(view, world)| Reply::Clocked { view, world })
         }
     };
     outcome.unwrap_or_else(|message| Reply::Failed { message })

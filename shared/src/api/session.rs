@@ -63,6 +63,10 @@ pub struct HealthResponse {
     pub status: String,
     /// Crate version.
     pub version: String,
+    /// Whether clients may move this server's clock (`--test-clock`): retention periods and
+    /// purge protection can then end early, so such a server must not hold data that matters.
+    #[serde(default)]
+    pub test_clock: bool,
 }
 
 /// The error body of every failed request.

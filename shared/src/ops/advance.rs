@@ -3,8 +3,9 @@
 //! moves the clock and checks the world instead of sleeping.
 
 use super::Ctx;
+use crate::access::Actor;
 use crate::audit::{AuditAction, AuditRecord};
-use crate::model::{Timestamp, World, within_retention};
+use crate::model::{OperationState, StepState, Timestamp, World, within_retention};
 
 /// [`advance`] with its records appended to the world's audit trail: how the offline demo (which
 /// keeps its trail in the world) performs due work. The server commits the same records
@@ -20,17 +21,58 @@ pub fn advance_recorded(world: &World, ctx: &mut Ctx) -> Option<World> {
 /// How the audit trail names the clock's own work.
 pub const SYSTEM_ACTOR: &str = "system";
 
-/// What the audit trail records of the due work that turned `before` into `after`, as
-/// `system`: each purge at the end of a retention period and each rotation by policy.
-pub fn due_work_records(before: &World, after: &World, now: Timestamp) -> Vec<AuditRecord> {
-    let record = |action, subject: String| AuditRecord {
+/// A record of the system's own work (due work, operation steps).
+fn system_record(now: Timestamp, source: &str, action: AuditAction, subject: String) -> AuditRecord {
+    AuditRecord {
         at: now,
         actor: SYSTEM_ACTOR.to_owned(),
-        source: "due work".to_owned(),
+        source: source.to_owned(),
         action,
         subject,
         failure: None,
-    };
+    }
+}
+
+/// What the audit trail records of a test clock moved forward by `seconds` by `actor`; `now`
+/// is the clock's new time.
+pub fn clock_move_record(actor: &Actor, seconds: i64, now: Timestamp) -> AuditRecord {
+    actor.record(now, AuditAction::ClockAdvance, format!("clock (moved forward {seconds} s)"), None)
+}
+
+/// What the audit trail records of the operation steps that turned `before` into `after`, as
+/// `system`: each step done or failed (a rollover's re-encryption, a secret rotation's stage, a
+/// rewrap of one resource), with the failure's code.
+pub fn step_records(before: &World, after: &World, now: Timestamp) -> Vec<AuditRecord> {
+    let mut records = Vec::new();
+    for operation in after.operations.values() {
+        let was = before.operations.get(&operation.id);
+        for (i, step) in operation.steps.iter().enumerate() {
+            let was_state = was.and_then(|w| w.steps.get(i)).map(|s| s.state);
+            let ended = matches!(step.state, StepState::Done | StepState::Failed);
+            if !ended || was_state == Some(step.state) {
+                continue;
+            }
+            let subject = format!(
+                "operations/{} ({}): step {} {}",
+                operation.id,
+                operation.kind.label(),
+                i + 1,
+                step.label
+            );
+            let mut record = system_record(now, "operation runner", AuditAction::OperationStep, subject);
+            let failed_here = step.state == StepState::Failed && operation.state == OperationState::Failed;
+            record.failure =
+                step.error.as_ref().or(operation.error.as_ref().filter(|_| failed_here)).map(|e| e.code);
+            records.push(record);
+        }
+    }
+    records
+}
+
+/// What the audit trail records of the due work that turned `before` into `after`, as
+/// `system`: each purge at the end of a retention period and each rotation by policy.
+pub fn due_work_records(before: &World, after: &World, now: Timestamp) -> Vec<AuditRecord> {
+    let record = |action, subject: String| system_record(now, "due work", action, subject);
     let mut records = Vec::new();
     for vault in after.vaults.values() {
         let Some(was) = before.vaults.get(&vault.name) else { continue };

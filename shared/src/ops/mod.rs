@@ -31,7 +31,8 @@ mod secret_rotation_tests;
 mod tests;
 
 pub use advance::{
-    MAX_CLOCK_ADVANCE, SYSTEM_ACTOR, advance, advance_recorded, check_clock_advance, due_work_records,
+    MAX_CLOCK_ADVANCE, SYSTEM_ACTOR, advance, advance_recorded, check_clock_advance, clock_move_record,
+    due_work_records, step_records,
 };
 pub use api_key::*;
 pub use at_rest::*;

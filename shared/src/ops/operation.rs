@@ -238,13 +238,27 @@ pub struct Turn {
     pub claimed: World,
     /// The world after the step, computed on top of `claimed`.
     pub stepped: Result<World, Failure>,
+    /// What the audit trail records of the step, as `system`.
+    pub records: Vec<crate::audit::AuditRecord>,
 }
 
 /// A runner's turn (`None` when there is nothing to do). The server commits the claim and then
-/// the step; the offline demo keeps the step.
+/// the step with its records; the offline demo keeps the step and appends its records.
 pub fn take_turn(world: &World, ctx: &mut Ctx, holder: &str) -> Option<Turn> {
     let id = claimable(world, holder, ctx.now)?;
     let claimed = claim(world, &id, holder, ctx.now).ok()?;
     let stepped = run_step(&claimed, ctx, &id);
-    Some(Turn { id, claimed, stepped })
+    let records = stepped.as_ref().map(|s| super::step_records(&claimed, s, ctx.now)).unwrap_or_default();
+    Some(Turn { id, claimed, stepped, records })
+}
+
+/// A runner's turn as the offline demo takes it: the step kept with its records appended to the
+/// world's own audit trail (the server commits the claim, then the step with the same records).
+pub fn take_turn_recorded(world: &World, ctx: &mut Ctx, holder: &str) -> Option<World> {
+    let turn = take_turn(world, ctx, holder)?;
+    let mut stepped = turn.stepped.ok()?;
+    for record in turn.records {
+        stepped.audit.append(record);
+    }
+    Some(stepped)
 }

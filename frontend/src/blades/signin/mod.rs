@@ -9,6 +9,7 @@ use leptos_router::{
 use crate::{
     PRODUCT_NAME,
     api::ApiError,
+    chrome::TestClockBanner,
     components::error_panel::ErrorPanel,
     context::{use_backend, use_session},
 };
@@ -49,6 +50,7 @@ pub fn SignIn() -> impl IntoView {
         <header class="topbar" role="banner">
             <a class="brand" href="/">{PRODUCT_NAME}</a>
         </header>
+        <TestClockBanner />
         <main class="signin" id="main">
             <form class="signin-card" on:submit=submit aria-labelledby="signin-title">
                 <h1 id="signin-title">"Sign in"</h1>
