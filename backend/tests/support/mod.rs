@@ -25,6 +25,8 @@ pub struct Settings {
     pub master_key: Option<String>,
     /// `--test-clock`.
     pub test_clock: bool,
+    /// Further environment variables.
+    pub environment: Vec<(String, String)>,
 }
 
 pub struct Keyblade {
@@ -77,6 +79,7 @@ impl Keyblade {
         if settings.test_clock {
             command.arg("--test-clock");
         }
+        command.envs(settings.environment.iter().map(|(name, value)| (name, value)));
         let child = command.spawn().expect("the keyblade binary starts");
         let mut server = Keyblade { child, base: format!("http://127.0.0.1:{port}/api"), client, settings };
         let deadline = Instant::now() + Duration::from_secs(60);
