@@ -64,8 +64,12 @@ async fn orders_through(
 async fn two_replicas_share_one_database_and_finish_a_rewrap_once_when_one_is_killed() {
     let database_url = new_database();
     let master_key = base64::engine::general_purpose::STANDARD.encode(rand_bytes());
-    let settings =
-        Settings { database_url: Some(database_url), master_key: Some(master_key), test_clock: true };
+    let settings = Settings {
+        database_url: Some(database_url),
+        master_key: Some(master_key),
+        test_clock: true,
+        ..Settings::default()
+    };
     let (dir_a, dir_b) =
         (tempfile::tempdir().expect("a directory"), tempfile::tempdir().expect("a directory"));
     // Both start at once over a database that does not exist yet: it is created, migrated,
