@@ -1,13 +1,12 @@
 //! The `/api` router: public routes, session-guarded routes (every use case of
 //! `shared::service`), the test clock when enabled, the OpenAPI document, and the guarantees
-//! every response shares (JSON error envelope, body size limit, timeout).
-
-use std::time::Duration;
+//! every response shares (JSON error envelope, body size limit). The request deadline is the
+//! connection's, the same for every surface (`serve`).
 
 use axum::{
     Extension, Json, Router,
     extract::{OriginalUri, Request, State},
-    http::{HeaderValue, Method, StatusCode, header},
+    http::{HeaderValue, Method, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -17,7 +16,7 @@ use shared::{
     catalog::ErrorCode,
     ops,
 };
-use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, server::Server};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -30,8 +29,6 @@ use crate::{
 
 /// Largest request body the API accepts; key-transfer blobs for RSA-4096 are a few KB.
 const BODY_LIMIT: usize = 64 * 1024;
-/// Longest a request may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(state: AppState) -> Router {
     let (public, public_doc) = OpenApiRouter::new()
@@ -62,7 +59,6 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(auth::require_same_origin))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(middleware::from_fn(envelope_bare_errors))
         .layer(middleware::map_response(no_store))
         .with_state(state)

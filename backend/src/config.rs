@@ -58,9 +58,16 @@ pub struct Config {
     /// between requests.
     #[arg(long, env = "KEYBLADE_HEADER_READ_TIMEOUT", default_value = "15", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_read_timeout: u64,
+    /// Seconds from a request's headers to its answer, its body included, on every surface.
+    #[arg(long, env = "KEYBLADE_REQUEST_TIMEOUT", default_value = "30", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
     /// Most connections served at once; more are closed as they arrive.
     #[arg(long, env = "KEYBLADE_MAX_CONNECTIONS", default_value = "512", value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub max_connections: u64,
+    /// Most connections served at once for one client address, so one client cannot take them
+    /// all.
+    #[arg(long, env = "KEYBLADE_MAX_CONNECTIONS_PER_CLIENT", default_value = "64", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_connections_per_client: u64,
 }
 
 impl Config {
@@ -81,7 +88,9 @@ impl Config {
             tls_key: None,
             tls_self_signed: false,
             header_read_timeout: 15,
+            request_timeout: 30,
             max_connections: 512,
+            max_connections_per_client: 64,
         }
     }
 

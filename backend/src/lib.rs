@@ -100,7 +100,10 @@ impl Server {
         let router = app(state, &config.dist);
         let limits = serve::Limits {
             header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout),
+            request_timeout: std::time::Duration::from_secs(config.request_timeout),
             max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+            max_connections_per_client: usize::try_from(config.max_connections_per_client)
+                .unwrap_or(usize::MAX),
         };
         Ok(Self { listener, vault_listeners, router, store, runner, tls, limits })
     }

@@ -1,11 +1,24 @@
-//! Serving connections: accepts TCP connections (at most a configured number at once; more are
-//! closed straight away), completes the TLS handshake when TLS is on, and serves HTTP/1.1 with a
-//! header-read timeout that also ends connections left idle between requests. Shutdown stops
-//! accepting, lets requests in flight finish (for a bounded time), then returns.
+//! Serving connections, the same way for every surface: accepts TCP connections (at most a
+//! configured number at once, and fewer from any one client address; more are closed straight
+//! away), completes the TLS handshake when TLS is on, and serves HTTP/1.1 with a header-read
+//! timeout that also ends connections left idle between requests, and a deadline for each
+//! request, its body included. Shutdown stops accepting, lets requests in flight finish (for a
+//! bounded time), then returns.
 
-use std::{io, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    io,
+    net::{IpAddr, SocketAddr},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
-use axum::{Router, extract::ConnectInfo};
+use axum::{
+    Router,
+    extract::ConnectInfo,
+    http::{HeaderValue, StatusCode, header},
+    response::IntoResponse,
+};
 use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
@@ -19,6 +32,8 @@ use tokio::{
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+use crate::error::AppError;
+
 /// How long requests in flight may take to finish once shutdown starts.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -27,8 +42,48 @@ const DRAIN: Duration = Duration::from_secs(10);
 pub struct Limits {
     /// Time to send a request's headers, from the connection's start or the previous response.
     pub header_read_timeout: Duration,
+    /// Time from a request's headers to its answer, the body's arrival included.
+    pub request_timeout: Duration,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Connections served at once for one client address.
+    pub max_connections_per_client: usize,
+}
+
+/// The connections each client address holds open.
+#[derive(Default)]
+struct Budget {
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One client's place in the [`Budget`], given back when the connection ends.
+struct Place {
+    budget: Arc<Budget>,
+    ip: IpAddr,
+}
+
+impl Budget {
+    fn take(self: &Arc<Self>, ip: IpAddr, limit: usize) -> Option<Place> {
+        let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let held = open.entry(ip).or_default();
+        if *held >= limit {
+            return None;
+        }
+        *held += 1;
+        Some(Place { budget: self.clone(), ip })
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut open = self.budget.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(held) = open.get_mut(&self.ip) {
+            *held -= 1;
+            if *held == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// Serves `router` on `listeners` until `shutdown` completes.
@@ -40,6 +95,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let budget = Arc::new(Budget::default());
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     let (accepted, mut incoming) = tokio::sync::mpsc::channel(64);
@@ -53,6 +109,10 @@ pub async fn serve(
                 None => break,
             },
             () = &mut shutdown => break,
+        };
+        let Some(place) = budget.take(peer.ip(), limits.max_connections_per_client) else {
+            tracing::debug!(%peer, limit = limits.max_connections_per_client, "connection refused: too many from this client");
+            continue;
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             tracing::warn!(%peer, limit = limits.max_connections, "connection refused: too many open connections");
@@ -74,7 +134,7 @@ pub async fn serve(
             if let Err(error) = served {
                 tracing::debug!(%peer, %error, "connection ended with an error");
             }
-            drop(slot);
+            drop((slot, place));
         });
     }
     for acceptor in acceptors {
@@ -107,6 +167,15 @@ async fn accept(
     }
 }
 
+/// The answer to a request (its body, most often) that did not arrive in time; the connection
+/// is closed after it.
+fn too_slow(limit: Duration) -> axum::response::Response {
+    let message = format!("The request did not arrive within {} seconds.", limit.as_secs());
+    let mut response = AppError::Request { status: StatusCode::REQUEST_TIMEOUT, message }.into_response();
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// Serves one connection's requests, each with the peer's address (`ConnectInfo`).
 async fn connection<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
     stream: S,
@@ -117,7 +186,13 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
 ) -> Result<(), String> {
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().oneshot(request)
+        let answer = router.clone().oneshot(request);
+        async move {
+            match tokio::time::timeout(limits.request_timeout, answer).await {
+                Ok(answer) => answer,
+                Err(_) => Ok(too_slow(limits.request_timeout)),
+            }
+        }
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())

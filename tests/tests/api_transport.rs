@@ -137,3 +137,60 @@ async fn slow_idle_and_surplus_connections_are_closed() {
     assert_eq!(&answer, b"HTTP/1.1 200");
     closed_within(&mut idle, limit).await;
 }
+
+/// A connection from `source` (any 127.x address) to the server.
+async fn connect_from(source: [u8; 4], server: std::net::SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::from((source, 0)))?;
+    socket.connect(server).await
+}
+
+/// Whether a plain `GET /api/health` from `source` is answered.
+async fn health_answered_from(source: [u8; 4], server: std::net::SocketAddr) -> bool {
+    let Ok(mut stream) = connect_from(source, server).await else { return false };
+    if stream.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.is_err() {
+        return false;
+    }
+    let mut answer = [0u8; 12];
+    matches!(tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut answer)).await, Ok(Ok(_)))
+        && &answer == b"HTTP/1.1 200"
+}
+
+#[tokio::test]
+async fn slow_bodies_end_on_every_surface_and_one_client_cannot_take_every_connection() {
+    let dir = tempfile::tempdir().expect("a data directory");
+    let mut limited = config(&dir);
+    limited.request_timeout = 1;
+    limited.max_connections = 12;
+    limited.max_connections_per_client = 4;
+    let server = TestServer::start_with_config(dir, limited).await;
+    let limit = Duration::from_secs(10);
+
+    // Headers sent whole, then a body that never comes, on each surface that reads one.
+    let mut slow = Vec::new();
+    for path in ["/identity/token", "/json-rpc/v1", "/api/session", "/api/v2/keys"] {
+        let mut stream = connect_from([127, 0, 0, 1], server.addr).await.expect("a connection");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+        );
+        stream.write_all(head.as_bytes()).await.expect("the headers");
+        slow.push((path, stream));
+    }
+    // This client holds its four: a fifth from it is closed at once, while another client
+    // is still served.
+    let mut fifth = connect_from([127, 0, 0, 1], server.addr).await.expect("a connection");
+    assert!(
+        closed_within(&mut fifth, limit).await < Duration::from_millis(900),
+        "a fifth connection was kept"
+    );
+    assert!(health_answered_from([127, 0, 0, 2], server.addr).await, "another client was not served");
+    for (path, mut stream) in slow {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(limit, stream.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(read.is_ok(), "{path}: the slow body was kept open for {limit:?}");
+        // 408, or a refusal that did not wait for the body (Key Protect checks its token first).
+        let expected = if path == "/api/v2/keys" { "HTTP/1.1 401" } else { "HTTP/1.1 408" };
+        assert!(answer.starts_with(expected), "{path}: {answer}");
+    }
+}
