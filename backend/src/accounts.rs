@@ -25,7 +25,7 @@ use crate::{
     clock,
     error::AppError,
     extract::Json,
-    gateway::credentials::{Remember, check_password},
+    gateway::credentials::{Attempt, Remember, check_password},
     session::ClientIp,
 };
 
@@ -73,7 +73,9 @@ pub async fn set_password(
     access::password(&request.password).map_err(|f| AppError::plain(f.code, f.message))?;
     if session.username == account {
         let current = Zeroizing::new(request.current_password.clone().unwrap_or_default());
-        check_password(&state, ip, "password change", &account, current, Remember::No).await?;
+        // The session stands for the device: a signed-in user is throttled on their own.
+        let attempt = Attempt { ip, device: Some(&session.token_hash), surface: "password change" };
+        check_password(&state, attempt, &account, current, Remember::No).await?;
     }
     let hash = auth::hash_password(Zeroizing::new(request.password.clone())).await?;
     state.store().set_password_hash(&account, &hash).await?;

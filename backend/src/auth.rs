@@ -177,47 +177,89 @@ impl SessionCookie {
 }
 
 /// Password hashing runs on one thread of its own, never on the pool that serves key
-/// operations, and at most [`HASH_QUEUE`] sign-ins wait for it: a flood of guesses costs one core
-/// at most and is refused beyond that, while Device password and the other routes keep answering.
+/// operations, so a flood of guesses costs one core at most while Device password and the other
+/// routes keep answering. Checks wait in two short queues: one for anonymous clients, one for
+/// the rest (a known device, a signed-in user setting a password), which the thread serves
+/// first. A full queue refuses at once, so guesses crowding theirs never delay the owner's.
 struct Hasher {
-    jobs: tokio::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+    queues: std::sync::Mutex<Queues>,
+    ready: std::sync::Condvar,
 }
 
-/// How many password checks may wait for the hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+#[derive(Default)]
+struct Queues {
+    known: std::collections::VecDeque<Job>,
+    anonymous: std::collections::VecDeque<Job>,
+}
+
+/// Which queue a password check waits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    /// A client the server knows nothing of.
+    Anonymous,
+    /// A known device, or a signed-in user.
+    Known,
+}
+
+/// How many password checks may wait in each queue.
 const HASH_QUEUE: usize = 8;
 
 fn hasher() -> &'static Hasher {
     static HASHER: std::sync::OnceLock<Hasher> = std::sync::OnceLock::new();
     HASHER.get_or_init(|| {
-        let (jobs, mut queue) = tokio::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>(HASH_QUEUE);
         std::thread::Builder::new()
             .name("password-hashing".into())
-            .spawn(move || {
-                while let Some(job) = queue.blocking_recv() {
+            .spawn(|| {
+                let hasher = hasher();
+                loop {
+                    let mut queues = hasher.queues.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    let job = loop {
+                        if let Some(job) = queues.known.pop_front().or_else(|| queues.anonymous.pop_front()) {
+                            break job;
+                        }
+                        queues = hasher.ready.wait(queues).unwrap_or_else(|poisoned| poisoned.into_inner());
+                    };
+                    drop(queues);
                     job();
                 }
             })
             .map_err(|e| tracing::error!(%e, "no password hashing thread"))
             .ok();
-        Hasher { jobs }
+        Hasher { queues: std::sync::Mutex::default(), ready: std::sync::Condvar::new() }
     })
 }
 
-/// Runs `work` on the hashing thread; `TooManyRequests` when too many are already waiting.
+/// Runs `work` on the hashing thread; `TooManyRequests` when `lane`'s queue is full.
 async fn on_hashing_thread<T: Send + 'static>(
+    lane: Lane,
     work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     let (done, result) = tokio::sync::oneshot::channel();
-    let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+    let job: Job = Box::new(move || {
         let _ = done.send(work());
     });
-    hasher().jobs.try_send(job).map_err(|_| AppError::TooManyRequests { retry_after: 1 })?;
+    let hasher = hasher();
+    {
+        let mut queues = hasher.queues.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let queue = match lane {
+            Lane::Known => &mut queues.known,
+            Lane::Anonymous => &mut queues.anonymous,
+        };
+        if queue.len() >= HASH_QUEUE {
+            return Err(AppError::TooManyRequests { retry_after: 1 });
+        }
+        queue.push_back(job);
+    }
+    hasher.ready.notify_one();
     result.await.map_err(AppError::internal)?
 }
 
-/// Argon2id hash (PHC string) of a password. Deliberately slow, so it runs on the hashing thread.
+/// Argon2id hash (PHC string) of a password. Deliberately slow, so it runs on the hashing thread
+/// (for a signed-in user or at start: never anonymous).
 pub async fn hash_password(password: Zeroizing<String>) -> Result<String, AppError> {
-    on_hashing_thread(move || {
+    on_hashing_thread(Lane::Known, move || {
         let hash: PasswordHash =
             Argon2::default().hash_password(password.as_bytes()).map_err(AppError::internal)?;
         Ok(hash.to_string())
@@ -226,8 +268,12 @@ pub async fn hash_password(password: Zeroizing<String>) -> Result<String, AppErr
 }
 
 /// Whether `password` matches the PHC string `hash`. Slow on purpose; runs on the hashing thread.
-pub async fn verify_password(password: Zeroizing<String>, hash: String) -> Result<bool, AppError> {
-    on_hashing_thread(move || {
+pub async fn verify_password(
+    password: Zeroizing<String>,
+    hash: String,
+    lane: Lane,
+) -> Result<bool, AppError> {
+    on_hashing_thread(lane, move || {
         let parsed = PasswordHash::new(&hash).map_err(AppError::internal)?;
         Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
@@ -242,7 +288,7 @@ pub async fn ensure_admin(store: &Store, config: &Config) -> Result<(), AppError
     let password = match (&config.admin_password, existing) {
         (Some(wanted), Some(hash)) => {
             let wanted = Zeroizing::new(wanted.expose().to_owned());
-            if verify_password(wanted.clone(), hash).await? {
+            if verify_password(wanted.clone(), hash, Lane::Known).await? {
                 return Ok(());
             }
             // A new password ends every session signed in with the old one.

@@ -7,6 +7,7 @@ mod at_rest;
 mod auth;
 mod clock;
 mod config;
+mod device_cookie;
 mod error;
 mod extract;
 mod gateway;

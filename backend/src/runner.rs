@@ -15,6 +15,9 @@ const IDLE: Duration = Duration::from_secs(1);
 /// restarted with the same data directory uses the same name and takes its own work back.
 pub async fn run(state: AppState, holder: String) {
     loop {
+        if let Err(error) = crate::gateway::credentials::record_repeated_refusals(&state).await {
+            tracing::warn!(?error, "recording repeated refusals failed; retrying");
+        }
         match work_once(&state, &holder).await {
             Ok(true) => continue,
             Ok(false) => {}

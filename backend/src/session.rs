@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::{
     Extension,
     extract::{ConnectInfo, FromRequestParts, State},
-    http::{StatusCode, header, request::Parts},
+    http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use shared::{
@@ -22,7 +22,7 @@ use crate::{
     clock,
     error::AppError,
     extract::Json,
-    gateway::credentials::{Remember, check_password},
+    gateway::credentials::{Attempt, Remember, check_password},
 };
 
 /// Signs in with user name and password; sets the session cookie.
@@ -35,11 +35,14 @@ use crate::{
 pub async fn create_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Json(request): Json<SignInRequest>,
 ) -> Result<Response, AppError> {
     let SignInRequest { username, password } = request;
     let password = Zeroizing::new(password);
-    check_password(&state, ip, "portal", &username, password, Remember::No).await?;
+    let device = state.device_cookie().device(&headers, &username);
+    let attempt = Attempt { ip, device: device.as_deref(), surface: "portal" };
+    check_password(&state, attempt, &username, password, Remember::No).await?;
     let actor =
         Actor { principal: Principal::user(&username), name: username.clone(), source: ip.to_string() };
     let subject = format!("users/{username}");
@@ -49,7 +52,12 @@ pub async fn create_session(
     let expires_at = now.saturating_add(SESSION_LIFETIME);
     state.store().create_session(&auth::hash_token(&token), &username, expires_at, now).await?;
     let cookie = state.cookie().issue(&token)?;
-    Ok(([(header::SET_COOKIE, cookie)], Json(SessionView { username, expires_at })).into_response())
+    // This browser is a known device of this user from now on (see `device_cookie`).
+    let device_cookie = state.device_cookie().issue(&username)?;
+    let mut response = Json(SessionView { username, expires_at }).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response.headers_mut().append(header::SET_COOKIE, device_cookie);
+    Ok(response)
 }
 
 /// The signed-in user.

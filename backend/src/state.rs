@@ -16,8 +16,9 @@ use tokio::sync::Notify;
 use crate::{
     auth::SessionCookie,
     clock::{Clock, Entropy},
+    device_cookie::DeviceCookie,
     error::AppError,
-    gateway::credentials::VerifiedCredentials,
+    gateway::credentials::{Refusals, VerifiedCredentials},
     key_providers::HttpKeyProviders,
     store::{Snapshot, Store, StoreError, WRITE_ATTEMPTS},
     throttle::Throttle,
@@ -35,6 +36,7 @@ struct Inner {
     providers: HttpKeyProviders,
     throttle: Throttle,
     credentials: VerifiedCredentials,
+    refusals: Refusals,
     clock: Clock,
     entropy: Entropy,
     test_clock: bool,
@@ -74,6 +76,7 @@ impl AppState {
             providers,
             throttle: Throttle::default(),
             credentials: VerifiedCredentials::default(),
+            refusals: Refusals::default(),
             clock,
             entropy,
             test_clock,
@@ -94,6 +97,16 @@ impl AppState {
     /// Basic credentials verified recently.
     pub fn credentials(&self) -> &VerifiedCredentials {
         &self.inner.credentials
+    }
+
+    /// Refused credentials not recorded one by one.
+    pub fn refusals(&self) -> &Refusals {
+        &self.inner.refusals
+    }
+
+    /// The device cookie this server sets and reads.
+    pub fn device_cookie(&self) -> DeviceCookie<'_> {
+        DeviceCookie { tls: self.inner.tls, master: &self.inner.master }
     }
 
     /// The session cookie this server sets and reads.

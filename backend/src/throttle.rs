@@ -1,6 +1,15 @@
-//! Slows down password guessing: after a few failed sign-ins from one address for one user
-//! name, each further attempt must wait twice as long as the previous one (capped), and early
-//! attempts are refused with 429 without even checking the password.
+//! Slows down password guessing without letting a guesser lock anyone else out.
+//!
+//! A password check costs a deliberately slow hash, so an attempt that has to wait is refused
+//! (429) before the check. Who waits depends on who is asking:
+//! - an anonymous client (one without a device cookie for the name it tries) draws on its
+//!   address's budget of checks, which refills slowly, and after a few failures for one name
+//!   from one address must wait twice as long before each further try (capped);
+//! - a device that signed in to this name before (its device cookie) has a budget of its own:
+//!   a flood from its address, or for its user name, does not touch it.
+//!
+//! So a guesser only ever slows itself down, and the owner signs in from anywhere else, or from
+//! the same address with the browser it used before, at once.
 
 use std::{
     collections::HashMap,
@@ -13,14 +22,29 @@ use std::{
 const FREE_ATTEMPTS: u32 = 3;
 /// Longest wait between two attempts.
 const MAX_DELAY: Duration = Duration::from_secs(300);
-/// Entries idle for this long are forgotten, so the table cannot grow without bound.
+/// Entries idle for this long are forgotten, so the tables cannot grow without bound.
 const FORGET_AFTER: Duration = Duration::from_secs(3600);
 /// User names are cut to this length before use as a key.
 const MAX_NAME: usize = 64;
+/// Password checks an address may ask for at once, anonymously.
+const ADDRESS_BURST: f64 = 10.0;
+/// How fast an address's budget refills: one check every this many seconds.
+const ADDRESS_REFILL_SECONDS: f64 = 3.0;
+
+/// Who is trying a password.
+#[derive(Clone, Copy, Debug)]
+pub enum Client<'a> {
+    /// A client the server knows nothing of, by its address.
+    Anonymous(IpAddr),
+    /// A device that signed in to this name before (the id in its device cookie).
+    Device(&'a str),
+}
 
 #[derive(Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<(IpAddr, String), Failures>>,
+    names: Mutex<HashMap<(IpAddr, String), Failures>>,
+    devices: Mutex<HashMap<String, Failures>>,
+    addresses: Mutex<HashMap<IpAddr, Budget>>,
 }
 
 #[derive(Clone, Copy)]
@@ -30,32 +54,80 @@ struct Failures {
     next_allowed: Instant,
 }
 
+/// A token bucket of password checks.
+#[derive(Clone, Copy)]
+struct Budget {
+    tokens: f64,
+    last: Instant,
+}
+
 impl Throttle {
-    /// `Err(seconds)` while this address must wait before trying this user name again.
-    pub fn check(&self, ip: IpAddr, username: &str, now: Instant) -> Result<(), u64> {
-        let table = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match table.get(&key(ip, username)) {
-            Some(f) if f.next_allowed > now => Err((f.next_allowed - now).as_secs().max(1)),
-            _ => Ok(()),
+    /// `Err(seconds)` while `client` must wait before trying `username` again. An anonymous
+    /// attempt let through spends one check of its address's budget.
+    pub fn admit(&self, client: Client, username: &str, now: Instant) -> Result<(), u64> {
+        match client {
+            Client::Device(id) => waiting(&self.devices, &id.to_owned(), now),
+            Client::Anonymous(ip) => {
+                waiting(&self.names, &key(ip, username), now)?;
+                self.spend(ip, now)
+            }
         }
     }
 
     /// Records a failed attempt.
-    pub fn failed(&self, ip: IpAddr, username: &str, now: Instant) {
-        let mut table = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        table.retain(|_, f| now.duration_since(f.last) < FORGET_AFTER);
-        let entry =
-            table.entry(key(ip, username)).or_insert(Failures { count: 0, last: now, next_allowed: now });
-        entry.count = entry.count.saturating_add(1);
-        entry.last = now;
-        entry.next_allowed = now + delay_after(entry.count);
+    pub fn failed(&self, client: Client, username: &str, now: Instant) {
+        match client {
+            Client::Device(id) => record_failure(&self.devices, id.to_owned(), now),
+            Client::Anonymous(ip) => record_failure(&self.names, key(ip, username), now),
+        }
     }
 
-    /// A successful sign-in clears the record.
-    pub fn succeeded(&self, ip: IpAddr, username: &str) {
-        let mut table = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        table.remove(&key(ip, username));
+    /// A successful sign-in clears the client's record for this name.
+    pub fn succeeded(&self, client: Client, username: &str) {
+        match client {
+            Client::Device(id) => lock(&self.devices).remove(id),
+            Client::Anonymous(ip) => lock(&self.names).remove(&key(ip, username)),
+        };
     }
+
+    fn spend(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        let mut addresses = lock(&self.addresses);
+        addresses.retain(|_, b| now.duration_since(b.last) < FORGET_AFTER);
+        let budget = addresses.entry(ip).or_insert(Budget { tokens: ADDRESS_BURST, last: now });
+        let refilled = now.duration_since(budget.last).as_secs_f64() / ADDRESS_REFILL_SECONDS;
+        budget.tokens = (budget.tokens + refilled).min(ADDRESS_BURST);
+        budget.last = now;
+        if budget.tokens < 1.0 {
+            let seconds = ((1.0 - budget.tokens) * ADDRESS_REFILL_SECONDS).ceil();
+            return Err((seconds as u64).max(1));
+        }
+        budget.tokens -= 1.0;
+        Ok(())
+    }
+}
+
+fn lock<T>(table: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn waiting<K: std::hash::Hash + Eq>(
+    table: &Mutex<HashMap<K, Failures>>,
+    key: &K,
+    now: Instant,
+) -> Result<(), u64> {
+    match lock(table).get(key) {
+        Some(f) if f.next_allowed > now => Err((f.next_allowed - now).as_secs().max(1)),
+        _ => Ok(()),
+    }
+}
+
+fn record_failure<K: std::hash::Hash + Eq>(table: &Mutex<HashMap<K, Failures>>, key: K, now: Instant) {
+    let mut table = lock(table);
+    table.retain(|_, f| now.duration_since(f.last) < FORGET_AFTER);
+    let entry = table.entry(key).or_insert(Failures { count: 0, last: now, next_allowed: now });
+    entry.count = entry.count.saturating_add(1);
+    entry.last = now;
+    entry.next_allowed = now + delay_after(entry.count);
 }
 
 fn key(ip: IpAddr, username: &str) -> (IpAddr, String) {
@@ -76,6 +148,7 @@ mod tests {
     use super::*;
 
     const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    const OTHER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
 
     #[test]
     fn waiting_starts_after_the_free_attempts_and_doubles() {
@@ -89,13 +162,41 @@ mod tests {
     fn a_blocked_user_is_released_by_time_or_success() {
         let throttle = Throttle::default();
         let now = Instant::now();
+        let client = Client::Anonymous(IP);
         for _ in 0..FREE_ATTEMPTS {
-            throttle.failed(IP, "admin", now);
+            throttle.failed(client, "admin", now);
         }
-        assert_eq!(throttle.check(IP, "admin", now), Err(1));
-        assert_eq!(throttle.check(IP, "someone", now), Ok(()));
-        assert_eq!(throttle.check(IP, "admin", now + Duration::from_secs(2)), Ok(()));
-        throttle.succeeded(IP, "admin");
-        assert_eq!(throttle.check(IP, "admin", now), Ok(()));
+        assert_eq!(throttle.admit(client, "admin", now), Err(1));
+        assert_eq!(throttle.admit(client, "someone", now), Ok(()));
+        assert_eq!(throttle.admit(client, "admin", now + Duration::from_secs(2)), Ok(()));
+        throttle.succeeded(client, "admin");
+        assert_eq!(throttle.admit(client, "admin", now), Ok(()));
+    }
+
+    #[test]
+    fn a_flooding_address_only_slows_itself() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        let flood = Client::Anonymous(IP);
+        let admitted = (0..100).filter(|i| throttle.admit(flood, &format!("name-{i}"), now).is_ok()).count();
+        assert_eq!(admitted, ADDRESS_BURST as usize, "an address gets its burst, then waits");
+        for _ in 0..20 {
+            throttle.failed(flood, "admin", now);
+        }
+        assert!(throttle.admit(Client::Anonymous(OTHER), "admin", now).is_ok(), "another address");
+        assert!(throttle.admit(Client::Device("d1"), "admin", now).is_ok(), "a known device");
+        let later = now + Duration::from_secs(ADDRESS_REFILL_SECONDS as u64);
+        assert!(throttle.admit(flood, "someone", later).is_ok(), "the budget refills");
+    }
+
+    #[test]
+    fn a_device_that_fails_waits_on_its_own() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        for _ in 0..FREE_ATTEMPTS {
+            throttle.failed(Client::Device("d1"), "admin", now);
+        }
+        assert!(throttle.admit(Client::Device("d1"), "admin", now).is_err());
+        assert!(throttle.admit(Client::Device("d2"), "admin", now).is_ok());
     }
 }

@@ -22,7 +22,13 @@ use tokio::sync::OnceCell;
 use zeroize::Zeroizing;
 
 use super::Gateway;
-use crate::{AppState, auth, clock, error::AppError};
+use crate::{
+    AppState,
+    auth::{self, Lane},
+    clock,
+    error::AppError,
+    throttle::Client,
+};
 
 /// How long a token from the token endpoints lasts, in seconds.
 pub const TOKEN_SECONDS: i64 = ops::TOKEN_SECONDS;
@@ -64,20 +70,35 @@ pub enum Remember {
     Briefly,
 }
 
-/// Checks `username`'s `password`, as the sign-in of `surface`. Refused with 429 while the
-/// throttle holds this address and name back, and with 401 for a wrong password, an unknown
-/// name or a disabled account alike; every refusal is recorded.
+/// Where a password comes from: the client's address, the device it signed in from before (its
+/// device cookie, or the session of a signed-in user), and the surface.
+#[derive(Clone, Copy)]
+pub struct Attempt<'a> {
+    pub ip: IpAddr,
+    pub device: Option<&'a str>,
+    pub surface: &'a str,
+}
+
+impl Attempt<'_> {
+    fn client(&self) -> Client<'_> {
+        self.device.map_or(Client::Anonymous(self.ip), Client::Device)
+    }
+
+    fn lane(&self) -> Lane {
+        if self.device.is_some() { Lane::Known } else { Lane::Anonymous }
+    }
+}
+
+/// Checks `username`'s `password`. Refused with 429 while the throttle holds this client back,
+/// and with 401 for a wrong password, an unknown name or a disabled account alike; refusals are
+/// recorded (repeated ones in aggregate, see [`Refusals`]).
 pub async fn check_password(
     app: &AppState,
-    ip: IpAddr,
-    surface: &str,
+    attempt: Attempt<'_>,
     username: &str,
     password: Zeroizing<String>,
     remember: Remember,
 ) -> Result<(), AppError> {
-    app.throttle()
-        .check(ip, username, Instant::now())
-        .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
     let snapshot = app.store().load().await?;
     let enabled = shared::access::can_sign_in(&snapshot.world, username);
     if !enabled {
@@ -86,51 +107,136 @@ pub async fn check_password(
     let stored = app.store().password_hash(username).await?.filter(|_| enabled);
     let fingerprint = stored.as_ref().map(|hash| fingerprint(username, &password, hash));
     let now = Instant::now();
+    // A credential verified a moment ago is the right one: it needs neither the throttle nor
+    // the slow check.
     if remember == Remember::Briefly
         && fingerprint.as_deref().is_some_and(|f| app.credentials().fresh(f, now))
     {
         return Ok(());
     }
+    // The name as typed, bounded: a refusal names who was tried, never the password.
+    let name: String = username.chars().take(64).collect();
+    let client = attempt.client();
+    if let Err(retry_after) = app.throttle().admit(client, username, now) {
+        note_refusal(app, attempt, &name, ErrorCode::TooManyRequests).await?;
+        return Err(AppError::TooManyRequests { retry_after });
+    }
     // Counted as a failure before the slow check, so guesses sent at once are throttled too; a
     // success clears the record.
-    app.throttle().failed(ip, username, now);
+    app.throttle().failed(client, username, now);
     let (hash, known) = match stored {
         Some(hash) => (hash, true),
         None => (dummy_hash().await?, false),
     };
-    if auth::verify_password(password, hash).await? && known {
-        app.throttle().succeeded(ip, username);
+    if auth::verify_password(password, hash, attempt.lane()).await? && known {
+        app.throttle().succeeded(client, username);
         if let (Remember::Briefly, Some(fingerprint)) = (remember, fingerprint) {
             app.credentials().remember(fingerprint, username, now);
         }
         return Ok(());
     }
-    // The name as typed, bounded: a refusal names who was tried, never the password.
-    let name: String = username.chars().take(64).collect();
-    let subject = format!("users/{name}");
-    refused(app, ip, surface, name, subject, "The user name or password is wrong.").await
+    note_refusal(app, attempt, &name, ErrorCode::Unauthorized).await?;
+    Err(AppError::plain(ErrorCode::Unauthorized, "The user name or password is wrong."))
 }
 
-/// Records a refused credential (as a failed sign-in of `name` from `surface`) and answers 401
-/// with `message`.
-async fn refused<T>(
+/// Records a refused credential as a failed sign-in of `name`, unless it repeats one already
+/// recorded from the same address and surface (then it is counted, see [`Refusals`]).
+async fn note_refusal(
     app: &AppState,
-    ip: IpAddr,
-    surface: &str,
-    name: String,
-    subject: String,
-    message: &str,
-) -> Result<T, AppError> {
+    attempt: Attempt<'_>,
+    name: &str,
+    code: ErrorCode,
+) -> Result<(), AppError> {
+    let source = format!("{} ({})", attempt.ip, attempt.surface);
+    if !app.refusals().first_of_window(&source, Instant::now()) {
+        return Ok(());
+    }
     let record = AuditRecord {
         at: app.now(),
-        actor: name,
-        source: format!("{ip} ({surface})"),
+        actor: name.to_owned(),
+        source,
         action: AuditAction::SignIn,
-        subject,
-        failure: Some(ErrorCode::Unauthorized),
+        subject: format!("users/{name}"),
+        failure: Some(code),
     };
-    app.record_event(record).await?;
-    Err(AppError::plain(ErrorCode::Unauthorized, message))
+    app.record_event(record).await
+}
+
+/// How long repeated refusals from one source are gathered into one record.
+const REFUSAL_WINDOW: Duration = Duration::from_secs(60);
+
+/// Refused credentials, gathered per source (address and surface): the first refusal of a
+/// window is recorded on its own, the ones after it only counted, and when the window ends one
+/// record says how many there were. A flood of guesses adds two records a minute per source to
+/// the audit trail, not one per guess.
+#[derive(Default)]
+pub struct Refusals {
+    windows: Mutex<HashMap<String, Window>>,
+}
+
+struct Window {
+    opened: Instant,
+    repeated: u64,
+}
+
+impl Refusals {
+    /// Counts a refusal from `source`; true when it opens a window (and is recorded itself).
+    fn first_of_window(&self, source: &str, now: Instant) -> bool {
+        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match windows.get_mut(source) {
+            Some(window) if now.duration_since(window.opened) < REFUSAL_WINDOW => {
+                window.repeated += 1;
+                false
+            }
+            Some(window) if window.repeated > 0 => {
+                // Ended but not summed up yet (the runner does that): this one is counted in
+                // the next window.
+                *window = Window { opened: now, repeated: window.repeated + 1 };
+                false
+            }
+            _ => {
+                windows.insert(source.to_owned(), Window { opened: now, repeated: 0 });
+                true
+            }
+        }
+    }
+
+    /// Removes the windows that ended, with the refusals each counted beyond its first.
+    fn ended(&self, now: Instant) -> Vec<(String, u64)> {
+        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut ended = Vec::new();
+        windows.retain(|source, window| {
+            let open = now.duration_since(window.opened) < REFUSAL_WINDOW;
+            if !open && window.repeated > 0 {
+                ended.push((source.clone(), window.repeated));
+            }
+            open
+        });
+        ended
+    }
+}
+
+/// Records, for each source whose window of refusals ended, how many it counted beyond the
+/// first (run by the background runner, every second or so).
+pub async fn record_repeated_refusals(app: &AppState) -> Result<(), AppError> {
+    let ended = app.refusals().ended(Instant::now());
+    if ended.is_empty() {
+        return Ok(());
+    }
+    let at = app.now();
+    let records = ended
+        .into_iter()
+        .map(|(source, repeated)| AuditRecord {
+            at,
+            actor: "anonymous".into(),
+            source,
+            action: AuditAction::SignIn,
+            subject: format!("users ({repeated} more refused sign-ins in the last minute)"),
+            failure: Some(ErrorCode::Unauthorized),
+        })
+        .collect();
+    app.store().append(&app.store().load().await?, records).await?;
+    Ok(())
 }
 
 /// SHA-256 of user, password and stored hash: what the Basic credential cache is keyed by.
@@ -156,8 +262,8 @@ pub struct Caller {
     pub name: String,
 }
 
-/// The name the throttle and the audit trail give an API key that failed: the key is secret, so
-/// only its kind is named.
+/// The name the audit trail gives an API key that failed: the key is secret, so only its kind
+/// is named.
 const API_KEY_NAME: &str = "api key";
 
 impl Gateway {
@@ -170,7 +276,8 @@ impl Gateway {
         password: &str,
     ) -> Result<(), AppError> {
         let password = Zeroizing::new(password.to_owned());
-        check_password(&self.app, ip, surface, username, password, Remember::Briefly).await
+        let attempt = Attempt { ip, device: None, surface };
+        check_password(&self.app, attempt, username, password, Remember::Briefly).await
     }
 
     /// Key Protect's token endpoint: an access token for the API key `secret`.
@@ -196,6 +303,9 @@ impl Gateway {
         .await
     }
 
+    /// A token for a secret (an API key or client secret). Secrets are random 256-bit values,
+    /// checked by their SHA-256 in microseconds: a right one is never held back by wrong ones,
+    /// and a wrong one is refused and recorded like a wrong password.
     async fn minted(
         &self,
         ip: IpAddr,
@@ -208,10 +318,6 @@ impl Gateway {
         + Send
         + 'static,
     ) -> Result<String, AppError> {
-        let throttle = self.app.throttle();
-        throttle
-            .check(ip, API_KEY_NAME, Instant::now())
-            .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
         let snapshot = self.app.store().load().await?;
         // Credentials live on the wall clock: a test clock moved forward must not expire a
         // token the client, reading the wall clock, still holds for valid.
@@ -219,10 +325,10 @@ impl Gateway {
         match self.app.compute(move |world, ctx| mint(world, ctx, wall), snapshot.world).await {
             Ok(token) => Ok(token),
             Err(error) => {
-                throttle.failed(ip, API_KEY_NAME, Instant::now());
                 let (_, diagnosis) = error.status_and_diagnosis();
-                let (name, subject) = (API_KEY_NAME.to_owned(), "api-keys".to_owned());
-                refused(&self.app, ip, surface, name, subject, &diagnosis.message).await
+                let attempt = Attempt { ip, device: None, surface };
+                note_refusal(&self.app, attempt, API_KEY_NAME, ErrorCode::Unauthorized).await?;
+                Err(AppError::plain(ErrorCode::Unauthorized, diagnosis.message))
             }
         }
     }
@@ -248,5 +354,26 @@ impl Gateway {
                 .map(|t| Caller { principal: Principal::Identity(t.principal_id), name: t.name }))
         };
         self.app.compute(verify, snapshot.world).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_refusals_are_counted_then_summed_up_once_their_window_ends() {
+        let refusals = Refusals::default();
+        let start = Instant::now();
+        assert!(refusals.first_of_window("127.0.0.1 (portal)", start), "the first is recorded");
+        for _ in 0..500 {
+            assert!(!refusals.first_of_window("127.0.0.1 (portal)", start), "repeats are counted");
+        }
+        assert!(refusals.first_of_window("127.0.0.2 (portal)", start), "another source has its own");
+        assert_eq!(refusals.ended(start), Vec::new(), "nothing ends early");
+        let later = start + REFUSAL_WINDOW;
+        assert_eq!(refusals.ended(later), vec![("127.0.0.1 (portal)".to_owned(), 500)]);
+        assert_eq!(refusals.ended(later), Vec::new(), "summed up once");
+        assert!(refusals.first_of_window("127.0.0.1 (portal)", later), "a new window");
     }
 }
