@@ -65,7 +65,8 @@ async fn the_azure_sdks_run_unchanged_against_keyblade() {
     // The client secret is issued to the identity: its tokens name that identity only.
     let client_id = identity["client_id"].as_str().expect("a client id");
     let issued = json!({"name": "azure sdk", "identity": client_id});
-    let secret = api.post("/api-keys", &issued).await.ok()["secret"].as_str().expect("a secret").to_owned();
+    let issued = api.post("/api-keys", &issued).await.ok();
+    let secret = issued["secret"].as_str().expect("a secret").to_owned();
     // Listing a subscription's Data Box jobs needs Reader there; changing one is managing the
     // order, Key Administrator on its resource group.
     let subscription_id = order["subscription_id"].as_str().expect("a subscription");
@@ -154,7 +155,8 @@ async fn the_azure_sdks_run_unchanged_against_keyblade() {
     let audit = api.get("/audit?action=key.create").await.ok();
     assert!(audit.to_string().contains(&text(&identity["name"])), "{audit}");
 
-    // A token minted now is refused once the test clock has moved past its hour.
+    // A token minted now outlives a move of the test clock (credentials keep the wall clock),
+    // and is refused once its secret is revoked.
     let client = reqwest::Client::builder()
         .add_root_certificate(
             reqwest::Certificate::from_pem(&std::fs::read(&ca).expect("the CA")).expect("a PEM"),
@@ -186,11 +188,16 @@ async fn the_azure_sdks_run_unchanged_against_keyblade() {
     let anonymous = client.get(&job).send().await.expect("an answer");
     assert_eq!(anonymous.status(), 401);
     api.post("/clock", &json!({"advance_seconds": 2 * 3600})).await.ok();
+    let later = client.get(&list).bearer_auth(&token).send().await.expect("an answer");
+    assert_eq!(later.status(), 200, "the test clock expired a token");
+    api.delete(&format!("/api-keys/{}", text(&issued["key"]["id"]))).await.ok();
     let stale = client.get(&list).bearer_auth(&token).send().await.expect("an answer");
     assert_eq!(stale.status(), 401);
     let challenge = stale.headers()["www-authenticate"].to_str().unwrap_or_default().to_owned();
     assert!(challenge.contains(&format!("authorization=\"https://127.0.0.1:{port}/")), "{challenge}");
     assert!(challenge.contains("resource=\"https://vault.azure.net\""), "{challenge}");
+    let revoked = client.post(&token_url).form(&form).send().await.expect("an answer");
+    assert_eq!(revoked.status(), 401, "a revoked secret mints no token");
     let wrong_secret = [("client_secret", "kb_wrong"), form[0], form[1], form[3]];
     let refused = client.post(&token_url).form(&wrong_secret).send().await.expect("an answer");
     assert_eq!(refused.status(), 401);
