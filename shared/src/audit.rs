@@ -4,6 +4,14 @@
 //! Entries are chained: each carries the hash of the one before it, and its own hash covers its
 //! content and that link. Editing, removing or reordering a stored entry breaks the chain at
 //! that point, which [`AuditTrail::verify`] reports.
+//!
+//! The chain alone cannot show entries cut off its end: what is left still links up. So the
+//! server also keeps the head (the last position and its hash) sealed under a key derived from
+//! its master key ([`Anchor`]), rewritten in the same transaction as every append. Someone who
+//! can write the database but does not hold the master key can then neither cut the trail short,
+//! nor add to it, nor edit its last entry without verify naming the first position affected.
+//! What it does not prove: a copy of the whole database from an earlier day (trail and sealed
+//! head together) still verifies, so keep the head verify reports somewhere else to compare.
 
 use std::sync::Arc;
 
@@ -11,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::code::ErrorCode;
-use crate::crypto::to_hex;
+use crate::crypto::{self, MasterKey, to_hex};
 use crate::time::Timestamp;
 
 /// What was done. The wire name (`key.create`) is what the log stores and filters on.
@@ -290,9 +298,67 @@ impl AuditEntry {
     }
 }
 
-/// The whole log, oldest first. Cheap to clone (persistent vector of shared entries).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AuditTrail(imbl::Vector<Arc<AuditEntry>>);
+/// The whole log, oldest first, and what vouches for its head. Cheap to clone (persistent
+/// vector of shared entries). Two trails are equal when their entries are.
+#[derive(Clone, Debug, Default)]
+pub struct AuditTrail {
+    entries: imbl::Vector<Arc<AuditEntry>>,
+    anchoring: Anchoring,
+}
+
+impl PartialEq for AuditTrail {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+/// The trail's head, sealed under a key derived from the master key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    /// The last position (0 for an empty trail).
+    pub seq: u64,
+    /// Its hash ([`GENESIS`] for an empty trail).
+    pub hash: String,
+    /// The code over both.
+    pub seal: String,
+}
+
+/// What the code of an [`Anchor`] is derived for.
+const ANCHOR_PURPOSE: &str = "audit anchor";
+
+impl Anchor {
+    /// The head at `seq` with `hash`, sealed.
+    pub fn seal(master: &MasterKey, seq: u64, hash: &str) -> Anchor {
+        let seal = crypto::authenticate(master, ANCHOR_PURPOSE, Self::message(seq, hash).as_bytes());
+        Anchor { seq, hash: hash.to_owned(), seal }
+    }
+
+    fn message(seq: u64, hash: &str) -> String {
+        format!("{seq}\0{hash}")
+    }
+
+    /// Whether the seal was made with `master`.
+    pub fn is_authentic(&self, master: &MasterKey) -> bool {
+        crypto::is_authentic(
+            master,
+            ANCHOR_PURPOSE,
+            Self::message(self.seq, &self.hash).as_bytes(),
+            &self.seal,
+        )
+    }
+}
+
+/// Whether a sealed head is kept for a trail.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Anchoring {
+    /// None is kept (the offline demo: the browser's storage is its user's own).
+    #[default]
+    NotKept,
+    /// One should be, and none was found.
+    Missing,
+    /// This one.
+    Kept(Anchor),
+}
 
 impl Serialize for AuditTrail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -315,58 +381,162 @@ impl<'de> Deserialize<'de> for AuditTrail {
 pub struct ChainStatus {
     /// Entries in the log.
     pub entries: u64,
-    /// Whether every entry links to the one before and matches its hash.
+    /// Whether every entry links to the one before and matches its hash, and the trail ends
+    /// where its sealed head says.
     pub intact: bool,
-    /// The first position where the chain breaks (an entry edited, removed or reordered).
+    /// The first position where the chain breaks (an entry edited, removed, reordered, cut off
+    /// the end or added outside Keyblade).
     pub broken_at: Option<u64>,
+    /// How many entries the sealed head vouches for; none where no head is kept (the offline
+    /// demo) or it cannot be trusted.
+    #[serde(default)]
+    pub sealed: Option<u64>,
+    /// The last entry's hash: note it somewhere else to tell later that no earlier copy of the
+    /// whole database was put back.
+    #[serde(default)]
+    pub head: Option<String>,
+    /// What is wrong, in words, when the chain is not intact.
+    #[serde(default)]
+    pub problem: Option<String>,
 }
 
 impl AuditTrail {
     /// The last entry.
     pub fn last(&self) -> Option<&AuditEntry> {
-        self.0.back().map(Arc::as_ref)
+        self.entries.back().map(Arc::as_ref)
     }
 
     /// Appends `record` after the last entry.
     pub fn append(&mut self, record: AuditRecord) {
         let entry = AuditEntry::seal(self.last(), record);
-        self.0.push_back(Arc::new(entry));
+        self.entries.push_back(Arc::new(entry));
     }
 
     /// Appends entries already sealed (as read from storage).
     pub fn extend(&mut self, entries: impl IntoIterator<Item = AuditEntry>) {
-        self.0.extend(entries.into_iter().map(Arc::new));
+        self.entries.extend(entries.into_iter().map(Arc::new));
+    }
+
+    /// Says what vouches for the head (as read from storage).
+    pub fn set_anchoring(&mut self, anchoring: Anchoring) {
+        self.anchoring = anchoring;
+    }
+
+    /// Appends entries a store wrote with `master` sealing the head: the head moves with them
+    /// when it was the authentic head of the trail so far, and stays behind otherwise (as the
+    /// store's does).
+    pub fn extend_sealed(&mut self, entries: impl IntoIterator<Item = AuditEntry>, master: &MasterKey) {
+        let head = self.head_anchor(master);
+        let was_sealed = matches!(&self.anchoring, Anchoring::Kept(anchor) if *anchor == head);
+        self.extend(entries);
+        if was_sealed {
+            self.anchoring = Anchoring::Kept(self.head_anchor(master));
+        }
+    }
+
+    /// The current head, sealed under `master`.
+    pub fn head_anchor(&self, master: &MasterKey) -> Anchor {
+        let (seq, hash) = self.last().map_or((0, GENESIS), |last| (last.seq, last.hash.as_str()));
+        Anchor::seal(master, seq, hash)
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     /// Whether nothing was recorded yet.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
     /// Entries, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &AuditEntry> {
-        self.0.iter().map(Arc::as_ref)
+        self.entries.iter().map(Arc::as_ref)
     }
 
-    /// Checks every link and hash, from the first entry.
-    pub fn verify(&self) -> ChainStatus {
+    /// Checks every link and hash from the first entry, then the end of the trail against its
+    /// sealed head (opened with `master`).
+    pub fn verify(&self, master: &MasterKey) -> ChainStatus {
         let mut prev: Option<&AuditEntry> = None;
-        let broken_at = self.iter().find_map(|entry| {
+        let unlinked = self.iter().find_map(|entry| {
             let (seq, link) = prev.map_or((1, GENESIS), |p| (p.seq + 1, p.hash.as_str()));
             let sound = entry.seq == seq && entry.prev_hash == link && entry.hash == entry.content_hash();
             prev = Some(entry);
             (!sound).then_some(seq)
         });
-        ChainStatus { entries: self.len() as u64, intact: broken_at.is_none(), broken_at }
+        let (sealed, unsealed) = self.check_head(master);
+        let (broken_at, problem) = match (unlinked, unsealed) {
+            (Some(at), Some((end, _))) if at <= end.unwrap_or(u64::MAX) => (Some(at), Some(edited(at))),
+            (_, Some((at, problem))) => (at, Some(problem)),
+            (Some(at), None) => (Some(at), Some(edited(at))),
+            (None, None) => (None, None),
+        };
+        let head = self.last().map(|last| last.hash.clone());
+        ChainStatus {
+            entries: self.len() as u64,
+            intact: problem.is_none(),
+            broken_at,
+            sealed,
+            head,
+            problem,
+        }
     }
 
-    /// A page of entries, the most recent first, matching `query`.
-    pub fn page(&self, query: &AuditQuery) -> AuditPage {
+    /// How many entries the sealed head vouches for, and where and how the trail departs from
+    /// it.
+    #[allow(clippy::type_complexity)]
+    fn check_head(&self, master: &MasterKey) -> (Option<u64>, Option<(Option<u64>, String)>) {
+        let len = self.len() as u64;
+        let anchor = match &self.anchoring {
+            Anchoring::NotKept => return (None, None),
+            Anchoring::Missing if len == 0 => return (Some(0), None),
+            Anchoring::Missing => {
+                let problem =
+                    "The sealed head of the trail is missing: entries may have been cut off its end.";
+                return (None, Some((None, problem.to_owned())));
+            }
+            Anchoring::Kept(anchor) => anchor,
+        };
+        if !anchor.is_authentic(master) {
+            let problem = "The sealed head of the trail was not sealed with this server's key.";
+            return (None, Some((None, problem.to_owned())));
+        }
+        let at = |seq: u64| usize::try_from(seq.checked_sub(1)?).ok().and_then(|i| self.entries.get(i));
+        let departure = if anchor.seq > len {
+            let problem = format!(
+                "Entries #{} to #{} are missing: the sealed head names {} entries, the trail ends at #{len}.",
+                len + 1,
+                anchor.seq,
+                anchor.seq
+            );
+            Some((Some(len + 1), problem))
+        } else if anchor.seq > 0 && at(anchor.seq).is_none_or(|e| e.hash != anchor.hash) {
+            Some((
+                Some(anchor.seq),
+                format!(
+                    "Entry #{} does not match the sealed head: entries were removed or replaced from there on.",
+                    anchor.seq
+                ),
+            ))
+        } else if len > anchor.seq {
+            let first = anchor.seq + 1;
+            Some((
+                Some(first),
+                format!(
+                    "Entries from #{first} on were added outside Keyblade: the sealed head ends at #{}.",
+                    anchor.seq
+                ),
+            ))
+        } else {
+            None
+        };
+        (Some(anchor.seq), departure)
+    }
+
+    /// A page of entries, the most recent first, matching `query`; the chain checked with
+    /// `master`.
+    pub fn page(&self, query: &AuditQuery, master: &MasterKey) -> AuditPage {
         let limit = query.limit.clamp(1, AuditQuery::MAX_LIMIT) as usize;
         // (Bounds are checked by `AuditQuery::check` before a page is asked for.)
         let subject = query.subject.as_deref().map(str::to_ascii_lowercase);
@@ -380,8 +550,15 @@ impl AuditTrail {
             Some(_) => entries.last().map(|e| e.seq),
             None => None,
         };
-        AuditPage { entries, next_before, chain: self.verify() }
+        AuditPage { entries, next_before, chain: self.verify(master) }
     }
+}
+
+/// The problem of an entry that no longer links up.
+fn edited(at: u64) -> String {
+    format!(
+        "Entry #{at} was edited, removed or reordered outside Keyblade; entries from there on cannot be trusted."
+    )
 }
 
 /// Which entries to list.
@@ -466,16 +643,73 @@ mod tests {
         }
     }
 
+    fn master() -> MasterKey {
+        MasterKey::from_slice(&[9; 32]).expect("a key")
+    }
+
     fn trail(n: i64) -> AuditTrail {
         let mut trail = AuditTrail::default();
         (1..=n).for_each(|i| trail.append(record(i)));
         trail
     }
 
+    /// `trail` with its head sealed, as the server keeps it.
+    fn anchored(trail: AuditTrail) -> AuditTrail {
+        let mut anchored = trail.clone();
+        anchored.set_anchoring(Anchoring::Kept(trail.head_anchor(&master())));
+        anchored
+    }
+
+    /// `entries` read back under the head `anchoring`.
+    fn stored(entries: Vec<AuditEntry>, anchoring: Anchoring) -> AuditTrail {
+        let mut trail = AuditTrail::default();
+        trail.extend(entries);
+        trail.set_anchoring(anchoring);
+        trail
+    }
+
     #[test]
     fn an_untouched_chain_is_intact() {
-        let status = trail(5).verify();
-        assert_eq!(status, ChainStatus { entries: 5, intact: true, broken_at: None });
+        let status = trail(5).verify(&master());
+        let head = trail(5).last().map(|e| e.hash.clone());
+        assert_eq!(
+            status,
+            ChainStatus { entries: 5, intact: true, broken_at: None, sealed: None, head, problem: None }
+        );
+        let sealed = anchored(trail(5)).verify(&master());
+        assert_eq!((sealed.intact, sealed.sealed), (true, Some(5)));
+    }
+
+    #[test]
+    fn entries_cut_off_the_end_are_named_by_the_sealed_head() {
+        let full = anchored(trail(5));
+        let Anchoring::Kept(anchor) = full.anchoring.clone() else { panic!("kept") };
+        let entries: Vec<AuditEntry> = full.iter().take(3).cloned().collect();
+        let cut = stored(entries.clone(), Anchoring::Kept(anchor.clone()));
+        let status = cut.verify(&master());
+        assert_eq!((status.intact, status.broken_at, status.sealed), (false, Some(4), Some(5)));
+        assert!(status.problem.unwrap_or_default().contains("#4 to #5 are missing"));
+        // Without the head, the shortened chain would pass: that is why it is kept.
+        assert!(stored(entries.clone(), Anchoring::NotKept).verify(&master()).intact);
+        // A head resealed without the master key, or removed, is no way out.
+        let forged = Anchor { seq: 3, hash: entries[2].hash.clone(), seal: "0".repeat(64) };
+        assert!(!stored(entries.clone(), Anchoring::Kept(forged)).verify(&master()).intact);
+        assert!(!stored(entries, Anchoring::Missing).verify(&master()).intact);
+    }
+
+    #[test]
+    fn entries_added_or_a_last_entry_rewritten_outside_keyblade_show() {
+        let full = anchored(trail(3));
+        let Anchoring::Kept(anchor) = full.anchoring.clone() else { panic!("kept") };
+        let mut entries: Vec<AuditEntry> = full.iter().cloned().collect();
+        let mut longer = trail(3);
+        longer.append(record(4));
+        let added = stored(longer.iter().cloned().collect(), Anchoring::Kept(anchor.clone()));
+        assert_eq!(added.verify(&master()).broken_at, Some(4));
+        entries[2].subject = "vaults/kv/keys/other".into();
+        entries[2].hash = entries[2].content_hash();
+        let rewritten = stored(entries, Anchoring::Kept(anchor));
+        assert_eq!(rewritten.verify(&master()).broken_at, Some(3));
     }
 
     #[test]
@@ -485,7 +719,7 @@ mod tests {
         entries[2].failure = Some(ErrorCode::Forbidden);
         let mut edited = AuditTrail::default();
         edited.extend(entries);
-        assert_eq!(edited.verify().broken_at, Some(3));
+        assert_eq!(edited.verify(&master()).broken_at, Some(3));
     }
 
     #[test]
@@ -495,21 +729,25 @@ mod tests {
         entries.remove(1);
         let mut shortened = AuditTrail::default();
         shortened.extend(entries);
-        assert_eq!(shortened.verify().broken_at, Some(2));
+        assert_eq!(shortened.verify(&master()).broken_at, Some(2));
     }
 
     #[test]
     fn pages_run_newest_first_and_filter() {
         let trail = trail(7);
-        let first = trail.page(&AuditQuery { limit: 3, ..AuditQuery::default() });
+        let first = trail.page(&AuditQuery { limit: 3, ..AuditQuery::default() }, &master());
         assert_eq!(first.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [7, 6, 5]);
-        let second = trail.page(&AuditQuery { limit: 3, before: first.next_before, ..AuditQuery::default() });
+        let second = trail
+            .page(&AuditQuery { limit: 3, before: first.next_before, ..AuditQuery::default() }, &master());
         assert_eq!(second.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 3, 2]);
-        let last = trail.page(&AuditQuery { limit: 3, before: second.next_before, ..AuditQuery::default() });
+        let last = trail
+            .page(&AuditQuery { limit: 3, before: second.next_before, ..AuditQuery::default() }, &master());
         assert_eq!((last.entries.len(), last.next_before), (1, None));
-        let k3 = trail.page(&AuditQuery { subject: Some("KEYS/K3".into()), ..AuditQuery::default() });
+        let k3 =
+            trail.page(&AuditQuery { subject: Some("KEYS/K3".into()), ..AuditQuery::default() }, &master());
         assert_eq!(k3.entries.len(), 1);
-        let none = trail.page(&AuditQuery { action: Some(AuditAction::KeyPurge), ..AuditQuery::default() });
+        let none = trail
+            .page(&AuditQuery { action: Some(AuditAction::KeyPurge), ..AuditQuery::default() }, &master());
         assert!(none.entries.is_empty());
     }
 }

@@ -86,6 +86,11 @@ impl Mirror {
             .expect("open the server's database");
         let master =
             std::fs::read_to_string(server.data_dir().join("master.key")).expect("the server's master key");
+        // What the demo records joins the server's trail as the server would write it: sealed.
+        let key = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, master.trim())
+            .expect("a base64 master key");
+        let key = shared::crypto::MasterKey::from_slice(&key).expect("a 32-byte master key");
+        store.seal_audit_with(&key).await.expect("the trail's head sealed");
         let mirror = Mirror { browser: browser.clone(), store, pushed: Default::default() };
         let world = mirror.server_world().await;
         let demo = json!({"world": world, "seed": world, "master": master.trim(), "clock_offset": 0});

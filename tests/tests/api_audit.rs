@@ -58,7 +58,11 @@ async fn security_events_are_recorded_without_secrets_and_an_edited_entry_is_det
             action("session.sign_in", Some("Unauthorized")),
         ]
     );
-    assert_eq!(page["chain"], json!({ "entries": 6, "intact": true, "broken_at": null }));
+    let head = page["entries"][0]["hash"].clone();
+    assert_eq!(
+        page["chain"],
+        json!({ "entries": 6, "intact": true, "broken_at": null, "sealed": 6, "head": head, "problem": null })
+    );
     let failed_sign_in = &page["entries"][5];
     assert_eq!(
         (failed_sign_in["actor"].as_str(), failed_sign_in["source"].as_str()),
@@ -128,4 +132,70 @@ async fn signed_in_cookie(server: &TestServer) -> String {
         .expect("sign-in");
     let cookie = reply.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("a cookie");
     cookie.split(';').next().expect("a cookie pair").to_owned()
+}
+
+/// Runs `statements` against the stopped server's database the way someone holding the file
+/// (but not the master key) could, then starts the server again over it.
+async fn tamper(server: TestServer, statements: &[&str]) -> TestServer {
+    let url = server.database_url.clone();
+    let data_dir = server.stop().await;
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&url).await.expect("the database");
+    for statement in statements {
+        sqlx::query(sqlx::AssertSqlSafe(*statement)).execute(&db).await.expect("the statement runs");
+    }
+    db.close().await;
+    TestServer::start_api_in(data_dir).await
+}
+
+fn drop_delete_trigger(server: &TestServer) -> &'static str {
+    if server.database_url.starts_with("postgres") {
+        "DROP TRIGGER audit_no_delete ON audit"
+    } else {
+        "DROP TRIGGER audit_no_delete"
+    }
+}
+
+#[tokio::test]
+async fn a_trail_cut_short_or_a_head_rewritten_without_the_key_is_named() {
+    let server = TestServer::start_api().await;
+    let api = Api::signed_in(&server).await;
+    let demo = Demo::load(&api).await;
+    demo.device_password(&api).await.ok();
+    let page = api.get("/audit").await.ok();
+    let last = page["chain"]["entries"].as_u64().expect("a count");
+    assert_eq!(page["entries"][0]["action"], "order.device_password");
+    assert_eq!(page["chain"]["sealed"], last);
+
+    // The Device password disclosure, the last entry, is deleted: what is left still links up,
+    // and the sign-in below chains onto it. The sealed head still names the deleted entry.
+    let drop_trigger = drop_delete_trigger(&server);
+    let delete = format!("DELETE FROM audit WHERE seq = {last}");
+    let server = tamper(server, &[drop_trigger, &delete]).await;
+    let api = Api::signed_in(&server).await;
+    let chain = api.get("/audit").await.ok()["chain"].clone();
+    assert_eq!(chain["intact"], false, "{chain}");
+    assert_eq!(chain["broken_at"], last, "the first missing entry is named: {chain}");
+    assert!(chain["problem"].as_str().unwrap_or_default().contains("removed or replaced"), "{chain}");
+
+    // Rewriting the sealed head to match the shortened trail needs the master key.
+    let seq = chain["entries"].as_u64().expect("a count") + 1;
+    let page = api.get("/audit?limit=1").await.ok();
+    let forged = format!(
+        "UPDATE audit_anchor SET seq = {seq}, hash = '{}', seal = '{}'",
+        page["entries"][0]["hash"].as_str().expect("a hash"),
+        "0".repeat(64)
+    );
+    let server = tamper(server, &[&forged]).await;
+    let chain = Api::signed_in(&server).await.get("/audit").await.ok()["chain"].clone();
+    assert_eq!(chain["intact"], false, "{chain}");
+    assert!(
+        chain["problem"].as_str().unwrap_or_default().contains("not sealed with this server's key"),
+        "{chain}"
+    );
+
+    // And removing the head altogether is no way out either.
+    let server = tamper(server, &["DELETE FROM audit_anchor"]).await;
+    let chain = Api::signed_in(&server).await.get("/audit").await.ok()["chain"].clone();
+    assert_eq!(chain["intact"], false, "{chain}");
 }

@@ -107,7 +107,7 @@ async fn a_flood_of_wrong_passwords_locks_out_nobody_but_the_flooder() {
                 let mut sent = 0usize;
                 while flooding.load(std::sync::atomic::Ordering::SeqCst) {
                     let username =
-                        if sent % 2 == 0 { "admin".to_owned() } else { format!("nobody-{i}-{sent}") };
+                        if sent.is_multiple_of(2) { "admin".to_owned() } else { format!("nobody-{i}-{sent}") };
                     let body = json!({ "username": username, "password": format!("guess-{i}-{sent}") });
                     if http.post(&url).json(&body).send().await.is_ok() {
                         sent += 1;

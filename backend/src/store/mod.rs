@@ -7,9 +7,13 @@ mod dialect;
 mod rows;
 mod sql;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use shared::{audit::AuditRecord, model::World};
+use shared::{
+    audit::{Anchoring, AuditRecord, AuditTrail},
+    crypto::MasterKey,
+    model::World,
+};
 
 use rows::{Changes, Rows, Versions};
 use sql::SqlStore;
@@ -65,12 +69,43 @@ pub struct Store {
     db: SqlStore,
     /// The last world read and its revision: reused while the database's revision is unchanged.
     cache: Arc<Mutex<Option<(i64, Snapshot)>>>,
+    /// The master key, once the server has it: each append then seals the trail's new head.
+    sealer: Arc<OnceLock<MasterKey>>,
 }
 
 impl Store {
     /// Opens the database named by `url`, creating and migrating it as needed.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        Ok(Self { db: SqlStore::open(url).await?, cache: Arc::default() })
+        Ok(Self { db: SqlStore::open(url).await?, cache: Arc::default(), sealer: Arc::default() })
+    }
+
+    /// From now on every append seals the audit trail's new head under `master` (see
+    /// `shared::audit::Anchor`), and a trail read without a sealed head is reported as such. A
+    /// database that kept none yet has its present head sealed now.
+    pub async fn seal_audit_with(&self, master: &MasterKey) -> Result<(), StoreError> {
+        let _ = self.sealer.set(master.clone());
+        if self.db.seal_first_head(master).await? {
+            // The cached world, if any, was read without the head.
+            *self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        }
+        Ok(())
+    }
+
+    /// How a trail read back (or just written) is vouched for.
+    fn anchoring(&self, stored: Option<shared::audit::Anchor>) -> Anchoring {
+        match (stored, self.sealer.get()) {
+            (Some(anchor), _) => Anchoring::Kept(anchor),
+            (None, Some(_)) => Anchoring::Missing,
+            (None, None) => Anchoring::NotKept,
+        }
+    }
+
+    /// Extends `trail` by `entries` this store just wrote, with its head as the store sealed it.
+    fn extend_written(&self, trail: &mut AuditTrail, entries: Vec<shared::audit::AuditEntry>) {
+        match self.sealer.get() {
+            Some(master) => trail.extend_sealed(entries, master),
+            None => trail.extend(entries),
+        }
     }
 
     pub async fn close(&self) {
@@ -91,7 +126,8 @@ impl Store {
         let bodies = Rows(rows.into_iter().map(|(key, (body, _))| (key, body)).collect());
         // As stored: nothing is pending, so the next write stores only what it changes.
         let mut world = bodies.to_world()?.settled();
-        world.audit.extend(audit);
+        world.audit.extend(audit.entries);
+        world.audit.set_anchoring(self.anchoring(audit.anchor));
         let snapshot =
             Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision, exact: true };
         self.remember(&snapshot);
@@ -172,9 +208,9 @@ impl Store {
             return Ok(written);
         }
         let versions = changes.apply_to(&snapshot.versions);
-        let (revision, entries) = self.db.commit(changes, audit).await?;
+        let (revision, entries) = self.db.commit(changes, audit, self.sealer.get()).await?;
         let mut settled = world.settled();
-        settled.audit.extend(entries);
+        self.extend_written(&mut settled.audit, entries);
         let exact = snapshot.follows_exactly(revision);
         let written = Snapshot { world: Arc::new(settled), versions: Arc::new(versions), revision, exact };
         // Only when nobody else wrote in between is this exactly the stored world: then the
@@ -188,9 +224,9 @@ impl Store {
     /// Appends `audit` to the audit trail on its own (a read, a failure, a sign-in): `snapshot`
     /// with the entries added, kept as the parsed world when nobody else wrote meanwhile.
     pub async fn append(&self, snapshot: &Snapshot, audit: Vec<AuditRecord>) -> Result<Snapshot, StoreError> {
-        let (revision, entries) = self.db.append(audit).await?;
+        let (revision, entries) = self.db.append(audit, self.sealer.get()).await?;
         let mut world = (*snapshot.world).clone();
-        world.audit.extend(entries);
+        self.extend_written(&mut world.audit, entries);
         let exact = snapshot.follows_exactly(revision);
         let written =
             Snapshot { world: Arc::new(world), versions: snapshot.versions.clone(), revision, exact };

@@ -8,7 +8,10 @@ use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
 };
 
-use shared::audit::{AuditEntry, AuditRecord};
+use shared::{
+    audit::{Anchor, AuditEntry, AuditRecord},
+    crypto::MasterKey,
+};
 
 use super::{
     StoreError,
@@ -77,9 +80,7 @@ impl SqlStore {
 
     /// Every world row with its body and version, and the audit trail.
     /// Read in one transaction, so rows and revision agree.
-    pub async fn load_rows(
-        &self,
-    ) -> Result<(i64, BTreeMap<RowKey, (String, i64)>, Vec<AuditEntry>), StoreError> {
+    pub async fn load_rows(&self) -> Result<(i64, BTreeMap<RowKey, (String, i64)>, StoredAudit), StoreError> {
         let mut tx = self.pool.begin_with(self.dialect.begin_read()).await?;
         let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         let mut rows = BTreeMap::new();
@@ -90,7 +91,7 @@ impl SqlStore {
                 rows.insert((table, Arc::from(id)), (row.try_get("body")?, row.try_get("version")?));
             }
         }
-        let audit = load_audit(&mut tx).await?;
+        let audit = StoredAudit { entries: load_audit(&mut tx).await?, anchor: load_anchor(&mut tx).await? };
         tx.commit().await?;
         Ok((revision, rows, audit))
     }
@@ -107,6 +108,7 @@ impl SqlStore {
         &self,
         changes: Changes,
         audit: Vec<AuditRecord>,
+        sealer: Option<&MasterKey>,
     ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
         let (mut tx, revision) = self.begin_write().await?;
         for ((table, id), version) in changes.guards {
@@ -145,9 +147,33 @@ impl SqlStore {
                 sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(version).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
-        let entries = append_audit(&mut tx, audit).await?;
+        let entries = append_audit(&mut tx, audit, sealer).await?;
         tx.commit().await?;
         Ok((revision, entries))
+    }
+
+    /// Seals the trail's present head in place of the placeholder the migration left (the
+    /// first start of a server that keeps a head: what was written before is taken as it
+    /// stands). Returns whether it did.
+    pub async fn seal_first_head(&self, sealer: &MasterKey) -> Result<bool, StoreError> {
+        let (mut tx, _) = self.begin_write().await?;
+        let placeholder: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM audit_anchor WHERE id = 1 AND seq = -1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        if placeholder.is_none() {
+            return Ok(false);
+        }
+        let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (seq, hash) = match last {
+            Some(row) => (row.try_get::<i64, _>("seq")?, row.try_get::<String, _>("hash")?),
+            None => (0, shared::audit::GENESIS.to_owned()),
+        };
+        store_anchor(&mut tx, &Anchor::seal(sealer, seq.try_into().unwrap_or_default(), &hash)).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Writes a whole world in one transaction, only if no world is stored yet. Returns whether
@@ -177,9 +203,13 @@ impl SqlStore {
 
     /// Appends `audit` on its own (an event that changed nothing else). Returns the new revision
     /// and the entries as chained.
-    pub async fn append(&self, audit: Vec<AuditRecord>) -> Result<(i64, Vec<AuditEntry>), StoreError> {
+    pub async fn append(
+        &self,
+        audit: Vec<AuditRecord>,
+        sealer: Option<&MasterKey>,
+    ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
         let (mut tx, revision) = self.begin_write().await?;
-        let entries = append_audit(&mut tx, audit).await?;
+        let entries = append_audit(&mut tx, audit, sealer).await?;
         tx.commit().await?;
         Ok((revision, entries))
     }
@@ -352,17 +382,64 @@ async fn load_audit(tx: &mut sqlx::AnyConnection) -> Result<Vec<AuditEntry>, Sto
     Ok(entries)
 }
 
+/// The audit trail as stored: its entries and its sealed head, if one is kept.
+pub struct StoredAudit {
+    pub entries: Vec<AuditEntry>,
+    pub anchor: Option<Anchor>,
+}
+
+/// The sealed head; none while only the placeholder is there, or when the row was removed.
+async fn load_anchor(tx: &mut sqlx::AnyConnection) -> Result<Option<Anchor>, StoreError> {
+    let row = sqlx::query("SELECT seq, hash, seal FROM audit_anchor WHERE id = 1 AND seq >= 0")
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.map(|row| {
+        Ok(Anchor {
+            seq: row.try_get::<i64, _>("seq")?.try_into().unwrap_or_default(),
+            hash: row.try_get("hash")?,
+            seal: row.try_get("seal")?,
+        })
+    })
+    .transpose()
+}
+
+async fn store_anchor(tx: &mut sqlx::AnyConnection, anchor: &Anchor) -> Result<(), StoreError> {
+    sqlx::query("UPDATE audit_anchor SET seq = $1, hash = $2, seal = $3 WHERE id = 1")
+        .bind(i64::try_from(anchor.seq).unwrap_or(i64::MAX))
+        .bind(&anchor.hash)
+        .bind(&anchor.seal)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// Chains `records` onto the stored trail, inside the caller's transaction (which holds the
-/// database's write lock, so no other writer can take the same position).
+/// database's write lock, so no other writer can take the same position), and seals the new
+/// head with `sealer` in the same transaction, provided the sealed head is the trail's present
+/// one: a head left behind by entries removed or added outside Keyblade stays where it is, so
+/// the next append cannot launder the change.
 async fn append_audit(
     tx: &mut sqlx::AnyConnection,
     records: Vec<AuditRecord>,
+    sealer: Option<&MasterKey>,
 ) -> Result<Vec<AuditEntry>, StoreError> {
     if records.is_empty() {
         return Ok(Vec::new());
     }
     let last =
         sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
+    let last_seq_hash = match &last {
+        Some(row) => {
+            (row.try_get::<i64, _>("seq")?.try_into().unwrap_or_default(), row.try_get::<String, _>("hash")?)
+        }
+        None => (0, shared::audit::GENESIS.to_owned()),
+    };
+    let head_is_sealed = match sealer {
+        Some(sealer) => {
+            load_anchor(tx).await?.is_some_and(|a| a.is_authentic(sealer) && (a.seq, a.hash) == last_seq_hash)
+        }
+        None => false,
+    };
     let mut prev = match last {
         Some(row) => {
             let seq: i64 = row.try_get("seq")?;
@@ -395,6 +472,9 @@ async fn append_audit(
         .await?;
         prev = Some(entry.clone());
         entries.push(entry);
+    }
+    if let (Some(sealer), Some(last), true) = (sealer, entries.last(), head_is_sealed) {
+        store_anchor(tx, &Anchor::seal(sealer, last.seq, &last.hash)).await?;
     }
     Ok(entries)
 }

@@ -29,10 +29,10 @@ impl Endpoint for ListAudit {
     )
     .failing(&[crate::catalog::ErrorCode::InvalidRequest])
     .requires(Action::Audit);
-    fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<AuditPage>, Failure> {
+    fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<AuditPage>, Failure> {
         self.body
             .check()
             .map_err(|message| Failure::new(crate::catalog::ErrorCode::InvalidRequest, message))?;
-        Ok(Outcome::read(world.audit.page(&self.body)))
+        Ok(Outcome::read(world.audit.page(&self.body, ctx.master)))
     }
 }

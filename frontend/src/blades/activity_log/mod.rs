@@ -79,23 +79,30 @@ pub fn ActivityLogBlade() -> impl IntoView {
     }
 }
 
-/// Whether the log can be trusted: its hash chain checked from the first entry.
+/// Whether the log can be trusted: its hash chain checked from the first entry, and its end
+/// against the head the server sealed.
 #[component]
 fn ChainBanner(chain: ChainStatus) -> impl IntoView {
-    match chain.broken_at {
-        None => view! {
-            <p class="banner ok" role="status">
-                {format!("Integrity verified: all {} entries are intact and in order.", chain.entries)}
-            </p>
+    match chain.problem {
+        None => {
+            let sealed = if chain.sealed.is_some() {
+                ", in order, and end where the sealed head says"
+            } else {
+                " and in order"
+            };
+            let head = chain
+                .head
+                .map(|h| format!(" Head: {}…", h.chars().take(16).collect::<String>()))
+                .unwrap_or_default();
+            view! {
+                <p class="banner ok" role="status">
+                    {format!("Integrity verified: all {} entries are intact{sealed}.{head}", chain.entries)}
+                </p>
+            }
+            .into_any()
         }
-        .into_any(),
-        Some(seq) => view! {
-            <p class="banner error" role="alert">
-                {format!(
-                    "Integrity check failed: entry #{seq} was edited, removed or reordered outside Keyblade. \
-                     Entries from there on cannot be trusted."
-                )}
-            </p>
+        Some(problem) => view! {
+            <p class="banner error" role="alert">{format!("Integrity check failed: {problem}")}</p>
         }
         .into_any(),
     }
