@@ -216,6 +216,7 @@ pub struct PfxContents {
 
 /// Opens a `.pfx` file with `password`.
 pub fn read_pfx(bytes: &[u8], password: &str) -> Result<PfxContents, PkiError> {
+    check_key_derivations(bytes)?;
     let store =
         match p12_keystore::KeyStore::from_pkcs12(bytes, password, p12_keystore::Pkcs12ImportPolicy::Relaxed)
         {
@@ -231,6 +232,97 @@ pub fn read_pfx(bytes: &[u8], password: &str) -> Result<PfxContents, PkiError> {
         chain: above.iter().map(|c| c.as_der().to_vec()).collect(),
         pkcs8: Zeroizing::new(chain.key().as_der().to_vec()),
     })
+}
+
+/// The most memory one scrypt derivation may take (128 * N * r bytes).
+const MAX_SCRYPT_MEMORY: u64 = 1 << 30;
+/// The most scrypt lanes (p) and PBKDF2 rounds a file may ask for.
+const MAX_SCRYPT_PARALLELISM: u64 = 16;
+const MAX_PBKDF2_ROUNDS: u64 = 1_000_000;
+/// How deep the structure of a `.pfx` file is looked into.
+const MAX_DEPTH: usize = 16;
+
+const SCRYPT_OID: &str = "1.3.6.1.4.1.11591.4.11";
+const PBKDF2_OID: &str = "1.2.840.113549.1.5.12";
+
+/// Checks every key derivation a `.pfx` file names before the file is handed to the PKCS#12
+/// crates, which trust its parameters: scrypt with N = 0 panics inside them, and huge values
+/// cost minutes of CPU or gigabytes of memory. Refuses what RFC 7914 and RFC 8018 do not allow
+/// and what is beyond reasonable cost.
+fn check_key_derivations(bytes: &[u8]) -> Result<(), PkiError> {
+    use x509_parser::der_parser::ber::parse_ber;
+    let Ok((_, pfx)) = parse_ber(bytes) else {
+        return Err(PkiError::Malformed("not a PKCS#12 (.pfx) file".into()));
+    };
+    walk(&pfx, 0)
+}
+
+/// Looks for key derivation parameters in `object` and everything it holds, OCTET STRINGs and
+/// explicitly tagged values included (PKCS#12 nests its parts in both).
+fn walk(object: &x509_parser::der_parser::ber::BerObject, depth: usize) -> Result<(), PkiError> {
+    use x509_parser::der_parser::ber::{BerObjectContent, parse_ber};
+    if depth > MAX_DEPTH {
+        return Err(PkiError::Malformed("the file nests its parts too deeply".into()));
+    }
+    let nested = |data: &[u8]| -> Result<(), PkiError> {
+        match parse_ber(data) {
+            Ok((rest, inner)) if rest.is_empty() => walk(&inner, depth + 1),
+            _ => Ok(()),
+        }
+    };
+    match &object.content {
+        BerObjectContent::Sequence(items) | BerObjectContent::Set(items) => {
+            if let [algorithm, parameters, ..] = items.as_slice()
+                && let Ok(oid) = algorithm.as_oid()
+            {
+                check_derivation(&oid.to_id_string(), parameters)?;
+            }
+            items.iter().try_for_each(|item| walk(item, depth + 1))
+        }
+        BerObjectContent::OctetString(data) => nested(data),
+        BerObjectContent::Tagged(_, _, inner) => walk(inner, depth + 1),
+        BerObjectContent::Unknown(any) => nested(any.data.as_ref()),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the parameters of the key derivation `oid`, when it is one.
+fn check_derivation(oid: &str, parameters: &x509_parser::der_parser::ber::BerObject) -> Result<(), PkiError> {
+    let refused = |why: String| Err(PkiError::Malformed(why));
+    let numbers = |from: usize| -> Vec<Option<u64>> {
+        let items = parameters.as_sequence().map(Vec::as_slice).unwrap_or_default();
+        items.iter().skip(from).map(|item| item.as_u64().ok()).collect()
+    };
+    match oid {
+        SCRYPT_OID => {
+            // scrypt-params: salt, costParameter N, blockSize r, parallelizationParameter p.
+            let [Some(n), Some(r), Some(p), ..] = numbers(1)[..] else {
+                return refused("its scrypt parameters are not numbers".into());
+            };
+            if n < 2 || !n.is_power_of_two() {
+                return refused(format!("its scrypt cost N = {n} is not a power of two above 1"));
+            }
+            if r == 0 || p == 0 || p > MAX_SCRYPT_PARALLELISM {
+                return refused(format!(
+                    "its scrypt block size r = {r} or parallelism p = {p} is out of range"
+                ));
+            }
+            let memory = 128u64.checked_mul(n).and_then(|m| m.checked_mul(r));
+            if u64::from(n.trailing_zeros()) >= r.saturating_mul(16)
+                || memory.is_none_or(|m| m > MAX_SCRYPT_MEMORY)
+            {
+                return refused(format!(
+                    "its scrypt cost (N = {n}, r = {r}) is beyond what Keyblade derives"
+                ));
+            }
+            Ok(())
+        }
+        PBKDF2_OID => match numbers(1).first() {
+            Some(Some(rounds)) if (1..=MAX_PBKDF2_ROUNDS).contains(rounds) => Ok(()),
+            _ => refused("its PBKDF2 iteration count is not between 1 and 1,000,000".into()),
+        },
+        _ => Ok(()),
+    }
 }
 
 /// The fields of a certificate the rotation rules look at.
@@ -321,6 +413,68 @@ mod tests {
 
     fn validity(days: i64) -> Validity {
         Validity { not_before: NOW, not_after: Timestamp(NOW.0 + days * DAY) }
+    }
+
+    /// One DER value: tag, length, content.
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        match content.len() {
+            n if n < 0x80 => out.push(n as u8),
+            n if n < 0x100 => out.extend([0x81, n as u8]),
+            n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    fn oid(dotted: &str) -> Vec<u8> {
+        let parts: Vec<u64> = dotted.split('.').map(|p| p.parse().unwrap()).collect();
+        let mut body = vec![(parts[0] * 40 + parts[1]) as u8];
+        for &part in &parts[2..] {
+            let mut groups = vec![(part & 0x7f) as u8];
+            let mut rest = part >> 7;
+            while rest > 0 {
+                groups.push((rest & 0x7f) as u8 | 0x80);
+                rest >>= 7;
+            }
+            body.extend(groups.iter().rev());
+        }
+        tlv(0x06, &body)
+    }
+
+    /// A `.pfx` file without a MAC whose one bag is a private key encrypted with PBES2 and the
+    /// scrypt parameters `n`, `r`, `p` (what an attacker uploads; no tool makes one).
+    fn pfx_with_scrypt(n: u8, r: u8, p: u8) -> Vec<u8> {
+        let seq = |parts: &[Vec<u8>]| tlv(0x30, &parts.concat());
+        let scrypt = seq(&[
+            oid(SCRYPT_OID),
+            seq(&[tlv(0x04, &[1; 8]), tlv(0x02, &[n]), tlv(0x02, &[r]), tlv(0x02, &[p])]),
+        ]);
+        let cipher = seq(&[oid("2.16.840.1.101.3.4.1.42"), tlv(0x04, &[2; 16])]);
+        let pbes2 = seq(&[oid("1.2.840.113549.1.5.13"), seq(&[scrypt, cipher])]);
+        let shrouded = seq(&[pbes2, tlv(0x04, &[3; 32])]);
+        let bag = seq(&[oid("1.2.840.113549.1.12.10.1.2"), tlv(0xa0, &shrouded)]);
+        let data = |content: Vec<u8>| seq(&[oid("1.2.840.113549.1.7.1"), tlv(0xa0, &tlv(0x04, &content))]);
+        let authenticated_safe = seq(&[data(seq(&[bag]))]);
+        seq(&[tlv(0x02, &[3]), data(authenticated_safe)])
+    }
+
+    #[test]
+    fn key_derivation_parameters_are_checked_before_the_pkcs12_crates_see_them() {
+        let hostile = pfx_with_scrypt(0, 8, 1);
+        // What the check is for: the crate itself panics on this file.
+        let crate_alone = std::panic::catch_unwind(|| {
+            p12_keystore::KeyStore::from_pkcs12(&hostile, "pw", p12_keystore::Pkcs12ImportPolicy::Relaxed)
+                .is_ok()
+        });
+        assert!(crate_alone.is_err(), "p12-keystore no longer panics on scrypt N = 0; the check may go");
+        let Err(PkiError::Malformed(why)) = read_pfx(&hostile, "pw") else { panic!("refused") };
+        assert!(why.contains("N = 0"), "{why}");
+        for (n, r, p) in [(3, 8, 1), (2, 0, 1), (2, 8, 0), (2, 8, 100)] {
+            assert!(matches!(read_pfx(&pfx_with_scrypt(n, r, p), "pw"), Err(PkiError::Malformed(_))));
+        }
+        // Sound parameters pass the check (and fail later, on the made-up ciphertext).
+        assert!(check_key_derivations(&pfx_with_scrypt(16, 8, 1)).is_ok());
     }
 
     #[test]

@@ -41,6 +41,8 @@ async fn run(server: &TestServer, demo: &Demo, token: &str, document: &std::path
         .await
         .expect("schemathesis runs");
     let report = String::from_utf8_lossy(&output.stdout);
+    // The warnings too, in the test's output.
+    println!("{report}");
     assert!(
         output.status.success(),
         "schemathesis reported failures:\n{report}\n{}",

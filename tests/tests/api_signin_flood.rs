@@ -106,8 +106,11 @@ async fn a_flood_of_wrong_passwords_locks_out_nobody_but_the_flooder() {
                 let http = client_from([127, 0, 0, 1]);
                 let mut sent = 0usize;
                 while flooding.load(std::sync::atomic::Ordering::SeqCst) {
-                    let username =
-                        if sent.is_multiple_of(2) { "admin".to_owned() } else { format!("nobody-{i}-{sent}") };
+                    let username = if sent.is_multiple_of(2) {
+                        "admin".to_owned()
+                    } else {
+                        format!("nobody-{i}-{sent}")
+                    };
                     let body = json!({ "username": username, "password": format!("guess-{i}-{sent}") });
                     if http.post(&url).json(&body).send().await.is_ok() {
                         sent += 1;
