@@ -74,6 +74,28 @@ fn client_from(source: [u8; 4]) -> reqwest::Client {
         .expect("an HTTP client")
 }
 
+/// Element's JSON-RPC with HTTP Basic.
+async fn element_call(client: &reqwest::Client, base: &str, user: &str, password: &str) -> u16 {
+    use base64::Engine;
+    let credential = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let body = r#"{"method": "GetSoftwareEncryptionAtRestInfo", "params": {}, "id": 1}"#;
+    let reply = client
+        .post(format!("{base}/json-rpc/12.3"))
+        .header("Authorization", format!("Basic {credential}"))
+        .body(body)
+        .send()
+        .await
+        .expect("an answer");
+    reply.status().as_u16()
+}
+
+/// Key Protect's token endpoint with an API key.
+async fn token_exchange(client: &reqwest::Client, base: &str, apikey: &str) -> u16 {
+    let form = [("grant_type", "urn:ibm:params:oauth:grant-type:apikey"), ("apikey", apikey)];
+    let reply = client.post(format!("{base}/identity/token")).form(&form).send().await.expect("an answer");
+    reply.status().as_u16()
+}
+
 async fn sign_in(client: &reqwest::Client, server: &TestServer, password: &str) -> u16 {
     let body = json!({ "username": "admin", "password": password });
     let reply = client.post(server.url("/api/session")).json(&body).send().await.expect("an answer");
@@ -97,11 +119,18 @@ async fn a_flood_of_wrong_passwords_locks_out_nobody_but_the_flooder() {
     let browser = client_from([127, 0, 0, 1]);
     assert_eq!(sign_in(&browser, &server, password).await, 200);
     let colleague = client_from([127, 0, 0, 2]);
+    // An Element script and a Key Protect script on the flooder's address, which used their
+    // credentials before.
+    let script = client_from([127, 0, 0, 1]);
+    let base = server.url("");
+    assert_eq!(element_call(&script, &base, "admin", password).await, 200);
+    let created = api.post("/api-keys", &json!({ "name": "flood survivor" })).await.ok();
+    let apikey = created["secret"].as_str().expect("a secret").to_owned();
 
     let flooding = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let flooders: Vec<_> = (0..16)
         .map(|i| {
-            let (url, flooding) = (server.url("/api/session"), flooding.clone());
+            let (url, base, flooding) = (server.url("/api/session"), server.url(""), flooding.clone());
             tokio::spawn(async move {
                 let http = client_from([127, 0, 0, 1]);
                 let mut sent = 0usize;
@@ -111,10 +140,17 @@ async fn a_flood_of_wrong_passwords_locks_out_nobody_but_the_flooder() {
                     } else {
                         format!("nobody-{i}-{sent}")
                     };
-                    let body = json!({ "username": username, "password": format!("guess-{i}-{sent}") });
-                    if http.post(&url).json(&body).send().await.is_ok() {
-                        sent += 1;
-                    }
+                    let guess = format!("guess-{i}-{sent}");
+                    // Every credential surface: the portal, Element, the token endpoint.
+                    let answered = match sent % 3 {
+                        0 => {
+                            let body = json!({ "username": username, "password": guess });
+                            http.post(&url).json(&body).send().await.is_ok()
+                        }
+                        1 => element_call(&http, &base, &username, &guess).await != 0,
+                        _ => token_exchange(&http, &base, &guess).await != 0,
+                    };
+                    sent += usize::from(answered);
                 }
                 sent
             })
@@ -127,6 +163,9 @@ async fn a_flood_of_wrong_passwords_locks_out_nobody_but_the_flooder() {
             tries += 1;
             succeeded += usize::from(sign_in(client, &server, password).await == 200);
         }
+        tries += 2;
+        succeeded += usize::from(token_exchange(&script, &base, &apikey).await == 200);
+        succeeded += usize::from(element_call(&script, &base, "admin", password).await == 200);
     }
     flooding.store(false, std::sync::atomic::Ordering::SeqCst);
     let mut guesses = 0;

@@ -36,6 +36,9 @@ pub const TOKEN_SECONDS: i64 = ops::TOKEN_SECONDS;
 /// How long a verified Basic credential is trusted without hashing it again (the Element SDK
 /// sends it with every call, and a password hash takes tens of milliseconds on purpose).
 const VERIFIED_FOR: Duration = Duration::from_secs(60);
+/// How long a verified Basic credential marks its client as known (a device, for the throttle):
+/// a flood of wrong passwords for the same name does not hold it back when it checks again.
+const KNOWN_FOR: Duration = Duration::from_secs(12 * 3600);
 
 /// Basic credentials verified recently, by a hash of the whole credential and the stored
 /// password hash: a new password misses at once. Whether the account is still enabled is
@@ -46,14 +49,22 @@ pub struct VerifiedCredentials {
 }
 
 impl VerifiedCredentials {
-    fn fresh(&self, fingerprint: &str, now: Instant) -> bool {
+    fn verified_within(&self, fingerprint: &str, now: Instant, within: Duration) -> bool {
         let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.get(fingerprint).is_some_and(|(_, at)| now.duration_since(*at) < VERIFIED_FOR)
+        entries.get(fingerprint).is_some_and(|(_, at)| now.duration_since(*at) < within)
+    }
+
+    fn fresh(&self, fingerprint: &str, now: Instant) -> bool {
+        self.verified_within(fingerprint, now, VERIFIED_FOR)
+    }
+
+    fn known(&self, fingerprint: &str, now: Instant) -> bool {
+        self.verified_within(fingerprint, now, KNOWN_FOR)
     }
 
     fn remember(&self, fingerprint: String, username: &str, now: Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.retain(|_, (_, at)| now.duration_since(*at) < VERIFIED_FOR);
+        entries.retain(|_, (_, at)| now.duration_since(*at) < KNOWN_FOR);
         entries.insert(fingerprint, (username.to_owned(), now));
     }
 
@@ -116,6 +127,11 @@ pub async fn check_password(
     }
     // The name as typed, bounded: a refusal names who was tried, never the password.
     let name: String = username.chars().take(64).collect();
+    // A credential verified before marks its client as known (its own throttle, the first
+    // queue): only the right password can.
+    let known =
+        fingerprint.as_deref().filter(|f| remember == Remember::Briefly && app.credentials().known(f, now));
+    let attempt = Attempt { device: attempt.device.or(known), ..attempt };
     let client = attempt.client();
     if let Err(retry_after) = app.throttle().admit(client, username, now) {
         note_refusal(app, attempt, &name, ErrorCode::TooManyRequests).await?;
@@ -360,6 +376,20 @@ impl Gateway {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verified_credential_skips_the_hash_for_a_minute_and_is_known_for_hours() {
+        let credentials = VerifiedCredentials::default();
+        let now = Instant::now();
+        credentials.remember("f1".into(), "admin", now);
+        assert!(credentials.fresh("f1", now) && credentials.known("f1", now));
+        let later = now + VERIFIED_FOR;
+        assert!(!credentials.fresh("f1", later) && credentials.known("f1", later));
+        assert!(!credentials.known("f1", now + KNOWN_FOR));
+        assert!(!credentials.known("f2", now), "only a credential verified before");
+        credentials.forget("admin");
+        assert!(!credentials.known("f1", now));
+    }
 
     #[test]
     fn repeated_refusals_are_counted_then_summed_up_once_their_window_ends() {
