@@ -266,7 +266,7 @@ fn walk(object: &x509_parser::der_parser::ber::BerObject, depth: usize) -> Resul
     }
     let nested = |data: &[u8]| -> Result<(), PkiError> {
         match parse_ber(data) {
-            Ok((rest, inner)) if rest.is_empty() => walk(&inner, depth + 1),
+            Ok(([], inner)) => walk(&inner, depth + 1),
             _ => Ok(()),
         }
     };
@@ -281,7 +281,7 @@ fn walk(object: &x509_parser::der_parser::ber::BerObject, depth: usize) -> Resul
         }
         BerObjectContent::OctetString(data) => nested(data),
         BerObjectContent::Tagged(_, _, inner) => walk(inner, depth + 1),
-        BerObjectContent::Unknown(any) => nested(any.data.as_ref()),
+        BerObjectContent::Unknown(any) => nested(any.data),
         _ => Ok(()),
     }
 }
