@@ -297,17 +297,24 @@ fn failure_statuses<E: Endpoint>() -> BTreeMap<u16, Vec<&'static str>> {
     statuses
 }
 
-/// A read's query parameters: one per property of its (object) query schema, none required.
+/// A read's query parameters: one per property of its (object) query schema, required as the
+/// schema says.
 fn query_parameters(schema: RefOr<Schema>) -> Vec<ParameterBuilder> {
     let RefOr::T(Schema::Object(object)) = schema else { return Vec::new() };
+    let required = object.required;
     object
         .properties
         .into_iter()
         .map(|(name, property)| {
+            let needed = if required.contains(&name) {
+                utoipa::openapi::Required::True
+            } else {
+                utoipa::openapi::Required::False
+            };
             ParameterBuilder::new()
                 .name(name)
                 .parameter_in(ParameterIn::Query)
-                .required(utoipa::openapi::Required::False)
+                .required(needed)
                 .schema(Some(property))
         })
         .collect()

@@ -105,22 +105,55 @@ impl KeyProviderView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddKeyProviderRequest {
     /// Name, 1-64 characters, unique.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
-    pub name: String,
-    /// Base URL, http:// or https://.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 8, max_length = 2048, pattern = "^https?://[!-~]+$")
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
+    pub name: String,
+    /// Base URL: http:// or https://, a host name or IPv4 address, an optional port, an optional
+    /// path.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 8,
+            max_length = 2048,
+            pattern = "^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:/[!-~]*)?$"
+        )
     )]
     pub url: String,
     /// Service instance (sent as `Bluemix-Instance`).
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 512, pattern = "\\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 512,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub instance: String,
     /// The root key that wraps the master key.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 512, pattern = "\\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 512,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub root_key_id: String,
     /// The API key to sign in with; sealed at rest, never shown again.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 512, pattern = "\\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 512,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub api_key: String,
 }
 

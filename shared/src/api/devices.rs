@@ -125,8 +125,11 @@ pub struct NewServiceKey {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceKeyRequest {
-    /// The key shown when the change was initiated (base64).
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
+    /// The key shown when the change was initiated: 32 bytes, base64.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 44, max_length = 44, pattern = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")
+    )]
     pub service_data_encryption_key: String,
 }
 

@@ -35,7 +35,8 @@ pub struct CreateKeyRequest {
     /// Key name: 1-127 letters, digits and hyphens.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 127, pattern = "^[A-Za-z0-9-]+$"))]
     pub name: String,
-    /// Key type.
+    /// Key type: RSA, RSA-HSM or EC (a symmetric key is a root key, made by its own route).
+    #[cfg_attr(feature = "openapi", schema(schema_with = asymmetric_key_type_schema))]
     pub key_type: KeyType,
     /// RSA bits (2048, 3072, 4096) or 256 for EC P-256.
     #[cfg_attr(feature = "openapi", schema(schema_with = key_size_schema))]
@@ -44,6 +45,13 @@ pub struct CreateKeyRequest {
     pub attributes: VersionAttributes,
     /// The key-transfer blob (section 5 of the spec).
     pub transfer: KeyTransfer,
+}
+
+/// The key types a key-transfer blob can carry.
+#[cfg(feature = "openapi")]
+fn asymmetric_key_type_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["RSA", "RSA-HSM", "EC"])).build()
 }
 
 /// The sizes a key can have, as the API document states them.
@@ -184,6 +192,12 @@ pub struct RotateKeyRequest {
     pub transfer: Option<KeyTransfer>,
     /// New symmetric key material, standard base64 (16, 24 or 32 bytes).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^(?:[A-Za-z0-9+/]{20}[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{32}|[A-Za-z0-9+/]{40}[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)$"
+        )
+    )]
     pub payload: Option<String>,
 }
 
@@ -209,6 +223,12 @@ pub struct CreateRootKeyRequest {
     /// Key material to import, standard base64 (16, 24 or 32 bytes); absent: Keyblade generates
     /// an AES-256 key.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^(?:[A-Za-z0-9+/]{20}[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{32}|[A-Za-z0-9+/]{40}[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)$"
+        )
+    )]
     pub payload: Option<String>,
 }
 
@@ -216,9 +236,18 @@ pub struct CreateRootKeyRequest {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WrapRequest {
-    /// The data key, standard base64 (1 to 4096 bytes); absent: Keyblade generates a 32-byte one
-    /// and answers it too.
+    /// The data key, standard base64 (1 to 4096 bytes; an RSA-2048 key wraps at most 190, an
+    /// RSA-3072 key 318, an RSA-4096 key 446); absent: Keyblade generates a 32-byte one and
+    /// answers it too.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 4,
+            max_length = 5464,
+            pattern = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$"
+        )
+    )]
     pub plaintext: Option<String>,
 }
 
@@ -238,8 +267,16 @@ pub struct WrappedView {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnwrapRequest {
-    /// A ciphertext a wrap of this key answered.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 8192))]
+    /// A ciphertext a wrap of this key answered: standard base64 of the version's 16-byte id and
+    /// the wrapped key.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 24,
+            max_length = 8192,
+            pattern = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$"
+        )
+    )]
     pub ciphertext: String,
 }
 

@@ -9,7 +9,14 @@ use crate::model::{EncryptionSettings, IdentityChoice, Order, OrderPhase, System
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateIdentityRequest {
     /// Name: 1-64 characters, not blank.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub name: String,
     /// Resource group.
     pub resource_group: String,
@@ -20,7 +27,14 @@ pub struct CreateIdentityRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateOrderRequest {
     /// Name: 1-64 characters, not blank.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub name: String,
     /// Subscription id.
     pub subscription_id: String,
@@ -48,7 +62,15 @@ pub struct SaveEncryptionRequest {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SaveByKeyUrlRequest {
-    /// `https://{vault}.vault.azure.net/keys/{key}/{version}`.
+    /// `https://{vault}.vault.azure.net/keys/{key}/{version}` (`.vault.usgovcloudapi.net` in
+    /// the Government cloud).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2048,
+            pattern = "^https://[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]\\.vault\\.(?:azure\\.net|usgovcloudapi\\.net)/keys/[A-Za-z0-9-]{1,127}/[0-9a-f]{32}$"
+        )
+    )]
     pub key_url: String,
     /// Identity used to reach the key.
     pub identity: IdentityChoice,

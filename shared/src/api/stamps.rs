@@ -9,9 +9,24 @@ use crate::time::Timestamp;
 #[derive(Serialize, Deserialize, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CertificateFile {
-    /// Its path in the share, `Certificates\AAD\<endpoint>\<name>.pfx` (`\` or `/`).
+    /// Its path in the share, `Certificates\AAD\<endpoint>\<name>.pfx` (`\` or `/`; the folder
+    /// names are matched in any case).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 1024,
+            pattern = "^Certificates[\\\\/](?:AAD|ADFS)[\\\\/][^\\\\/]+[\\\\/][^\\\\/]+\\.pfx$"
+        )
+    )]
     pub path: String,
     /// The `.pfx` file, standard base64.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 4,
+            pattern = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$"
+        )
+    )]
     pub content: String,
 }
 
@@ -58,10 +73,20 @@ impl std::fmt::Debug for StartSecretRotationRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SetBmcCredentialRequest {
-    /// The new user name (at most 16 characters); none keeps the current one.
+    /// The new user name (1-16 characters, no control characters, not blank); none keeps the
+    /// current one.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 16,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u001f\\u007f-\\u009f\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+        )
+    )]
     pub bmc_user: Option<String>,
-    /// The new password (required).
+    /// The new password (required, not empty).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub bmc_password: String,
 }
 
@@ -163,7 +188,9 @@ pub struct CertificateShareRequest {
     /// Days they are valid from now (0 makes expired ones).
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 3650))]
     pub days: i64,
-    /// The password of every `.pfx` file.
+    /// The password of every `.pfx` file: not empty, and only characters of the Basic
+    /// Multilingual Plane (PKCS#12 passwords are BMPStrings).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, pattern = "^[\\u0000-\\uffff]*$"))]
     pub password: String,
 }
 

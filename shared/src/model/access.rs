@@ -60,7 +60,8 @@ impl std::str::FromStr for Principal {
     type Err = String;
     fn from_str(text: &str) -> Result<Principal, String> {
         let named = |name: &str| {
-            let valid = !name.is_empty() && name.len() <= 128 && !name.chars().any(char::is_control);
+            let valid =
+                !name.is_empty() && name.chars().count() <= 128 && !name.chars().any(char::is_control);
             valid.then(|| name.to_owned()).ok_or_else(|| format!("'{text}' names no principal."))
         };
         match text.split_once(':') {
@@ -228,7 +229,7 @@ impl std::str::FromStr for Scope {
     type Err = String;
     fn from_str(text: &str) -> Result<Scope, String> {
         let segments: Vec<&str> = text.trim_end_matches('/').split('/').skip(1).collect();
-        let ok = |s: &str| !s.is_empty() && s.len() <= 128;
+        let ok = |s: &str| !s.is_empty() && s.chars().count() <= 128;
         let scope = match segments.as_slice() {
             [] => Some(Scope::Instance),
             ["subscriptions", id] if ok(id) => Some(Scope::Subscription((*id).to_owned())),

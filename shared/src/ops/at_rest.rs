@@ -574,25 +574,44 @@ pub struct NewKeyProvider<'a> {
     pub api_key: &'a str,
 }
 
+/// Whether `url` is `http://` or `https://`, a host (DNS labels or an IPv4 address), an optional
+/// port, and an optional path of printable ASCII.
+pub(super) fn is_provider_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
+        return false;
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let host_ok = host.split('.').all(label);
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+    host_ok && port_ok && path.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// Adds a key provider; its API key is sealed under the root key. Returns its id.
 pub fn add_key_provider(world: &World, ctx: &mut Ctx, new: &NewKeyProvider) -> Result<(World, u32), Failure> {
     let invalid = |message: &str| Failure::new(ErrorCode::InvalidRequest, message.to_string());
     let name = new.name.trim();
-    if name.is_empty() || name.len() > 64 {
+    if name.is_empty() || name.chars().count() > 64 {
         return Err(invalid("A key provider's name is 1 to 64 characters."));
     }
     let url = new.url.trim().trim_end_matches('/');
-    let well_formed = ["http://", "https://"].iter().any(|scheme| {
-        url.strip_prefix(scheme)
-            .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_graphic()))
-    });
-    if !well_formed || url.len() > 2048 {
+    if !is_provider_url(url) || url.chars().count() > 2048 {
         return Err(invalid("The provider URL is an http:// or https:// address."));
     }
     for (what, value) in
         [("instance", new.instance), ("root key id", new.root_key_id), ("API key", new.api_key)]
     {
-        if value.trim().is_empty() || value.len() > 512 {
+        if value.trim().is_empty() || value.chars().count() > 512 {
             return Err(invalid(&format!("The {what} is 1 to 512 characters.")));
         }
     }

@@ -283,3 +283,26 @@ fn key_providers_are_validated() {
     assert!(removed.key_providers.is_empty());
     assert_eq!(remove_key_provider(&removed, id).unwrap_err().code, ErrorCode::KeyProviderNotFound);
 }
+
+#[test]
+fn a_provider_url_is_a_scheme_a_host_an_optional_port_and_path() {
+    for good in
+        ["http://127.0.0.1:8080", "https://kms.example.com/base", "http://localhost:9", "https://a-b.c"]
+    {
+        assert!(super::at_rest::is_provider_url(good), "{good}");
+    }
+    for bad in [
+        "http://",
+        "http:///",
+        "ftp://x",
+        "http://[",
+        "http://[::1]:9",
+        "http://a..b",
+        "http://-a",
+        "http://a:0",
+        "http://a:65536",
+        "http://a b",
+    ] {
+        assert!(!super::at_rest::is_provider_url(bad), "{bad}");
+    }
+}

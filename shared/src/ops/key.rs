@@ -146,11 +146,12 @@ pub fn update_version(
     version: &str,
     attributes: &VersionAttributes,
 ) -> Result<World, Failure> {
-    validation::dates(attributes)?;
+    // What the path names first: a missing key is 404, whatever the body says.
     let mut next = world.clone();
     let v = live_key_mut(&mut next, vault, key)?
         .version_mut(version)
         .ok_or_else(|| Failure::not_found("The key version"))?;
+    validation::dates(attributes)?;
     v.enabled = attributes.enabled;
     v.nbf = attributes.nbf;
     v.exp = attributes.exp;

@@ -109,14 +109,26 @@ impl Endpoint for ListRoleAssignments {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleAssignmentRequest {
     /// `user:<name>`, `apikey:<id>` or `identity:<principal id>`.
-    #[cfg_attr(feature = "openapi", schema(example = "user:reader"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "user:reader",
+            pattern = "^(?:user|apikey|identity):[^\\u0000-\\u001f\\u007f-\\u009f]{1,128}$"
+        )
+    )]
     pub principal: String,
     /// Owner, Key Administrator, Crypto User, Reader or Auditor.
-    #[cfg_attr(feature = "openapi", schema(example = "Key Administrator"))]
+    #[cfg_attr(feature = "openapi", schema(example = "Key Administrator", schema_with = role_name_schema))]
     pub role: String,
     /// `/`, `/subscriptions/<id>`, `/resourceGroups/<name>`, `/vaults/<name>` or
     /// `/vaults/<name>/keys/<key>`.
-    #[cfg_attr(feature = "openapi", schema(example = "/vaults/contoso-kv"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "/vaults/contoso-kv",
+            pattern = "^/(?:(?:subscriptions|resourceGroups|vaults)/[^/]{1,128}|vaults/[^/]{1,128}/keys/[^/]{1,128})?/*$"
+        )
+    )]
     pub scope: String,
 }
 
@@ -179,12 +191,33 @@ impl Endpoint for DeleteRoleAssignment {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessQuery {
-    /// `user:<name>`, `apikey:<id>` or `identity:<principal id>` (a missing one is named as such
-    /// in a `PrincipalNotFound`).
+    /// `user:<name>`, `apikey:<id>`, `identity:<principal id>` or `system` (required; one that
+    /// does not exist is named in a `PrincipalNotFound`).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            required = true,
+            pattern = "^(?:system|(?:user|apikey|identity):[^\\u0000-\\u001f\\u007f-\\u009f]{1,128})$"
+        )
+    )]
     pub principal: String,
     /// One scope; every scope that exists when absent.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^/(?:(?:subscriptions|resourceGroups|vaults)/[^/]{1,128}|vaults/[^/]{1,128}/keys/[^/]{1,128})?/*$"
+        )
+    )]
     pub scope: Option<String>,
+}
+
+/// The role names, as the API document lists them.
+#[cfg(feature = "openapi")]
+fn role_name_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let names: Vec<&str> = crate::model::Role::ALL.iter().map(|role| role.label()).collect();
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)).build()
 }
 
 /// What a principal may do at one scope.

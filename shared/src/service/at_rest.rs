@@ -125,10 +125,10 @@ impl Endpoint for RemoveKeyProvider {
     type Answer = ();
     const ROUTE: Route =
         Route::delete("/key-providers/{id}", TAG, "Removes a key provider that keeps no master key in use.")
-            .failing(&[KeyProviderNotFound, KeyProviderInUse])
+            .failing(&[NotFound, KeyProviderInUse])
             .audited(AuditAction::KeyProviderChange);
     fn handle(self, world: &World, _: &mut Ctx) -> Result<Outcome<()>, Failure> {
-        Outcome::changed(ops::remove_key_provider(world, provider_id(&self.id)?)?, |_| Ok(()))
+        Outcome::changed(ops::remove_key_provider(world, provider_id(world, &self.id)?)?, |_| Ok(()))
     }
 }
 
@@ -147,10 +147,10 @@ impl Endpoint for TestKeyProvider {
         TAG,
         "Tries a key provider: signs in, wraps a random value and unwraps it again. Changes nothing.",
     )
-    .failing(&[KeyProviderNotFound, KeyProviderUnreachable])
+    .failing(&[NotFound, KeyProviderUnreachable])
     .audited(AuditAction::KeyProviderTest);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<KeyProviderView>, Failure> {
-        let id = provider_id(&self.id)?;
+        let id = provider_id(world, &self.id)?;
         ops::test_key_provider(world, ctx, id)?;
         let provider =
             world.key_providers.get(&id.to_string()).ok_or_else(|| Failure::not_found("The provider"))?;
@@ -158,7 +158,10 @@ impl Endpoint for TestKeyProvider {
     }
 }
 
-/// A provider id from a path: a number, or no provider has it.
-fn provider_id(text: &str) -> Result<u32, Failure> {
-    text.parse().map_err(|_| Failure::new(KeyProviderNotFound, format!("No key provider has id '{text}'.")))
+/// The provider a path names: what is not a provider's id names nothing there (404).
+fn provider_id(world: &World, text: &str) -> Result<u32, Failure> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|id| world.key_providers.get(&id.to_string()).is_some())
+        .ok_or_else(|| Failure::not_found(&format!("Key provider '{text}'")))
 }

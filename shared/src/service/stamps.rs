@@ -173,7 +173,11 @@ impl Endpoint for IssueCertificateShare {
     .requires(Action::Use)
     .audited(AuditAction::CertificateShareIssue);
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Vec<CertificateFile>>, Failure> {
-        let days = self.body.days.clamp(0, 3650);
+        let days = self.body.days;
+        if !(0..=3650).contains(&days) {
+            let why = "A certificate share is valid for 0 to 3650 days.";
+            return Err(Failure::new(InvalidSecretRotationParameters, why));
+        }
         let files = ops::issue_certificate_share(
             world,
             ctx,
