@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let mut document = serde_json::to_value(openapi(public_doc, session_doc)).unwrap_or_default();
     service::use_references(&mut document);
+    service::spell_out_whitespace(&mut document);
     let document = Json(document);
     let mut guarded = Router::new()
         .merge(sessions)

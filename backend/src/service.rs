@@ -336,3 +336,26 @@ fn operation_id(method: Method, path: &str) -> String {
         path.split('/').filter(|s| !s.is_empty()).map(|s| s.trim_matches(['{', '}']).replace('-', "_"));
     std::iter::once(method.as_str().to_ascii_lowercase()).chain(words).collect::<Vec<_>>().join("_")
 }
+
+/// `\S` ("something besides whitespace") as the server means it: Rust's `trim` removes every
+/// Unicode white space, while a validator may read `\S` as ASCII only and generate names made
+/// of no-break spaces that the server then refuses. Fields write `\S`; the document lists the
+/// characters.
+pub fn spell_out_whitespace(value: &mut Value) {
+    const NOT_WHITESPACE: &str =
+        "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                match inner {
+                    Value::String(pattern) if key == "pattern" && pattern == "\\S" => {
+                        *pattern = NOT_WHITESPACE.into()
+                    }
+                    _ => spell_out_whitespace(inner),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(spell_out_whitespace),
+        _ => {}
+    }
+}

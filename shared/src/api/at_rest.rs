@@ -105,14 +105,7 @@ impl KeyProviderView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddKeyProviderRequest {
     /// Name, 1-64 characters, unique.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 64,
-            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
     pub name: String,
     /// Base URL: http:// or https://, a host name or IPv4 address, an optional port, an optional
     /// path.
@@ -126,34 +119,13 @@ pub struct AddKeyProviderRequest {
     )]
     pub url: String,
     /// Service instance (sent as `Bluemix-Instance`).
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 512,
-            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 512, pattern = "\\S"))]
     pub instance: String,
     /// The root key that wraps the master key.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 512,
-            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 512, pattern = "\\S"))]
     pub root_key_id: String,
     /// The API key to sign in with; sealed at rest, never shown again.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 512,
-            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 512, pattern = "\\S"))]
     pub api_key: String,
 }
 

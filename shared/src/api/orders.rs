@@ -9,14 +9,7 @@ use crate::model::{EncryptionSettings, IdentityChoice, Order, OrderPhase, System
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateIdentityRequest {
     /// Name: 1-64 characters, not blank.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 64,
-            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
     pub name: String,
     /// Resource group.
     pub resource_group: String,
@@ -27,14 +20,7 @@ pub struct CreateIdentityRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateOrderRequest {
     /// Name: 1-64 characters, not blank.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 64,
-            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
     pub name: String,
     /// Subscription id.
     pub subscription_id: String,

@@ -21,14 +21,7 @@ pub struct CreateVaultRequest {
     /// Resource group.
     pub resource_group: String,
     /// Region: 1-64 characters, not blank.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 64,
-            pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-        )
-    )]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "\\S"))]
     pub region: String,
     /// Soft delete.
     pub soft_delete: bool,
