@@ -134,3 +134,18 @@ async fn key_providers_follow_no_redirect_and_echo_nothing_the_far_side_said() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn the_runners_steps_are_recorded_as_system() {
+    let server = TestServer::start_api().await;
+    let api = Api::signed_in(&server).await;
+    let vault = keyblade_tests::scenario::create_vault(&api, "audited-steps-kv", true, true).await;
+    assert_eq!(vault["name"], "audited-steps-kv");
+    let steps = api.get("/audit?action=operation.step").await.ok();
+    let entries = steps["entries"].as_array().cloned().unwrap_or_default();
+    assert!(!entries.is_empty(), "the provisioning steps are in the audit trail: {steps}");
+    for entry in &entries {
+        assert_eq!(entry["actor"], "system", "{entry}");
+        assert!(entry["subject"].as_str().unwrap_or_default().contains("audited-steps-kv"), "{entry}");
+    }
+}
