@@ -495,7 +495,7 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     let added = ok(p.both(svc::AddKeyProvider { body: provider.clone() }).await);
     assert_eq!(code(p.both(svc::AddKeyProvider { body: provider }).await), "Conflict");
     ok(p.both(svc::ListKeyProviders {}).await);
-    assert_eq!(code(p.both(svc::TestKeyProvider { id: "99".into() }).await), "KeyProviderNotFound");
+    assert_eq!(code(p.both(svc::TestKeyProvider { id: "99".into() }).await), "NotFound");
     let external =
         RekeyRequest { key_management_type: Some(KeyManagement::External), ..RekeyRequest::default() };
     assert_eq!(code(p.both(svc::RekeyMasterKey { body: external }).await), "InvalidKeyManagementParameters");
@@ -524,7 +524,7 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     assert!(states.contains(&&Value::from("Decommissioned")) && states.contains(&&Value::from("Active")));
     let provider_id = added["id"].to_string();
     ok(p.both(svc::RemoveKeyProvider { id: provider_id.clone() }).await);
-    assert_eq!(code(p.both(svc::RemoveKeyProvider { id: provider_id }).await), "KeyProviderNotFound");
+    assert_eq!(code(p.both(svc::RemoveKeyProvider { id: provider_id }).await), "NotFound");
 
     // Orders, encryption, failures and their fixes.
     let orders = ok(p.both(svc::ListOrders {}).await);
