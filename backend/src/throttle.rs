@@ -42,9 +42,53 @@ pub enum Client<'a> {
 
 #[derive(Default)]
 pub struct Throttle {
-    names: Mutex<HashMap<(IpAddr, String), Failures>>,
-    devices: Mutex<HashMap<String, Failures>>,
-    addresses: Mutex<HashMap<IpAddr, Budget>>,
+    names: Mutex<Table<(IpAddr, String), Failures>>,
+    devices: Mutex<Table<String, Failures>>,
+    addresses: Mutex<Table<IpAddr, Budget>>,
+}
+
+/// A table whose idle entries are swept out now and then (not on every use: with many
+/// addresses, a sweep per request would itself be the cost of a flood).
+struct Table<K, V> {
+    entries: HashMap<K, V>,
+    swept: Option<Instant>,
+}
+
+impl<K, V> Default for Table<K, V> {
+    fn default() -> Self {
+        Self { entries: HashMap::new(), swept: None }
+    }
+}
+
+/// How often a table is swept.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// When an entry was last used.
+trait LastUsed {
+    fn last_used(&self) -> Instant;
+}
+
+impl LastUsed for Failures {
+    fn last_used(&self) -> Instant {
+        self.last
+    }
+}
+
+impl LastUsed for Budget {
+    fn last_used(&self) -> Instant {
+        self.last
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: LastUsed> Table<K, V> {
+    /// Forgets entries idle for [`FORGET_AFTER`], at most once per [`SWEEP_EVERY`].
+    fn sweep(&mut self, now: Instant) {
+        if self.swept.is_some_and(|at| now.duration_since(at) < SWEEP_EVERY) {
+            return;
+        }
+        self.swept = Some(now);
+        self.entries.retain(|_, v| now.duration_since(v.last_used()) < FORGET_AFTER);
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -85,15 +129,15 @@ impl Throttle {
     /// A successful sign-in clears the client's record for this name.
     pub fn succeeded(&self, client: Client, username: &str) {
         match client {
-            Client::Device(id) => lock(&self.devices).remove(id),
-            Client::Anonymous(ip) => lock(&self.names).remove(&key(ip, username)),
+            Client::Device(id) => lock(&self.devices).entries.remove(id),
+            Client::Anonymous(ip) => lock(&self.names).entries.remove(&key(ip, username)),
         };
     }
 
     fn spend(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
         let mut addresses = lock(&self.addresses);
-        addresses.retain(|_, b| now.duration_since(b.last) < FORGET_AFTER);
-        let budget = addresses.entry(ip).or_insert(Budget { tokens: ADDRESS_BURST, last: now });
+        addresses.sweep(now);
+        let budget = addresses.entries.entry(ip).or_insert(Budget { tokens: ADDRESS_BURST, last: now });
         let refilled = now.duration_since(budget.last).as_secs_f64() / ADDRESS_REFILL_SECONDS;
         budget.tokens = (budget.tokens + refilled).min(ADDRESS_BURST);
         budget.last = now;
@@ -111,20 +155,20 @@ fn lock<T>(table: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn waiting<K: std::hash::Hash + Eq>(
-    table: &Mutex<HashMap<K, Failures>>,
+    table: &Mutex<Table<K, Failures>>,
     key: &K,
     now: Instant,
 ) -> Result<(), u64> {
-    match lock(table).get(key) {
+    match lock(table).entries.get(key) {
         Some(f) if f.next_allowed > now => Err((f.next_allowed - now).as_secs().max(1)),
         _ => Ok(()),
     }
 }
 
-fn record_failure<K: std::hash::Hash + Eq>(table: &Mutex<HashMap<K, Failures>>, key: K, now: Instant) {
+fn record_failure<K: std::hash::Hash + Eq>(table: &Mutex<Table<K, Failures>>, key: K, now: Instant) {
     let mut table = lock(table);
-    table.retain(|_, f| now.duration_since(f.last) < FORGET_AFTER);
-    let entry = table.entry(key).or_insert(Failures { count: 0, last: now, next_allowed: now });
+    table.sweep(now);
+    let entry = table.entries.entry(key).or_insert(Failures { count: 0, last: now, next_allowed: now });
     entry.count = entry.count.saturating_add(1);
     entry.last = now;
     entry.next_allowed = now + delay_after(entry.count);
@@ -187,6 +231,18 @@ mod tests {
         assert!(throttle.admit(Client::Device("d1"), "admin", now).is_ok(), "a known device");
         let later = now + Duration::from_secs(ADDRESS_REFILL_SECONDS as u64);
         assert!(throttle.admit(flood, "someone", later).is_ok(), "the budget refills");
+    }
+
+    #[test]
+    fn idle_entries_are_swept_now_and_then_not_on_every_use() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        throttle.failed(Client::Anonymous(IP), "admin", now);
+        let later = now + FORGET_AFTER;
+        throttle.failed(Client::Anonymous(OTHER), "admin", later);
+        assert_eq!(lock(&throttle.names).entries.len(), 1, "the idle entry is gone");
+        throttle.failed(Client::Anonymous(IP), "kim", later + Duration::from_secs(1));
+        assert_eq!(lock(&throttle.names).swept, Some(later), "no second sweep within a minute");
     }
 
     #[test]
