@@ -10,7 +10,7 @@ mod sql;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use shared::{
-    audit::{Anchoring, AuditRecord, AuditTrail},
+    audit::{Anchoring, AuditEntry, AuditRecord, AuditTrail},
     crypto::MasterKey,
     model::World,
 };
@@ -101,11 +101,40 @@ impl Store {
     }
 
     /// Extends `trail` by `entries` this store just wrote, with its head as the store sealed it.
-    fn extend_written(&self, trail: &mut AuditTrail, entries: Vec<shared::audit::AuditEntry>) {
-        match self.sealer.get() {
-            Some(master) => trail.extend_sealed(entries, master),
-            None => trail.extend(entries),
+    /// When other writers appended in between (their entries come before these), the trail is
+    /// brought up to date from storage instead, sealed head included.
+    async fn extend_written(
+        &self,
+        trail: &mut AuditTrail,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(), StoreError> {
+        let last = trail.last().map_or(0, |e| e.seq);
+        match (entries.first(), self.sealer.get()) {
+            (Some(first), _) if first.seq > last + 1 => {
+                let newer = self.db.audit_after(last).await?;
+                trail.extend(newer.entries);
+                trail.set_anchoring(self.anchoring(newer.anchor));
+            }
+            (_, Some(master)) => trail.extend_sealed(entries, master),
+            (_, None) => trail.extend(entries),
         }
+        Ok(())
+    }
+
+    /// `snapshot` with the audit entries appended since it was read (by this server or another
+    /// replica), through position `head`: an audit entry never makes anyone reload the world.
+    async fn with_audit_through(&self, snapshot: Snapshot, head: u64) -> Result<Snapshot, StoreError> {
+        let last = snapshot.world.audit.last().map_or(0, |e| e.seq);
+        if last >= head {
+            return Ok(snapshot);
+        }
+        let newer = self.db.audit_after(last).await?;
+        let mut world = (*snapshot.world).clone();
+        world.audit.extend(newer.entries);
+        world.audit.set_anchoring(self.anchoring(newer.anchor));
+        let fresher = Snapshot { world: Arc::new(world), ..snapshot };
+        self.remember(&fresher);
+        Ok(fresher)
     }
 
     pub async fn close(&self) {
@@ -115,11 +144,12 @@ impl Store {
     /// Reads the whole world.
     ///
     /// Parsing the world is the expensive part of a read, so the parsed world is kept and reused
-    /// for as long as the database's revision (one small query) says nobody wrote since.
+    /// for as long as the database's revision (one small query) says no entity changed since;
+    /// audit entries appended meanwhile are read on their own.
     pub async fn load(&self) -> Result<Snapshot, StoreError> {
-        let revision = self.db.revision().await?;
+        let (revision, audit_head) = self.db.heads().await?;
         if let Some(snapshot) = self.cached(revision) {
-            return Ok(snapshot);
+            return self.with_audit_through(snapshot, audit_head).await;
         }
         let (revision, rows, audit) = self.db.load_rows().await?;
         let versions = rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
@@ -134,10 +164,12 @@ impl Store {
         Ok(snapshot)
     }
 
-    /// Keeps `snapshot` as the parsed world of its revision, unless a newer one is kept.
+    /// Keeps `snapshot` as the parsed world of its revision, unless a newer one is kept (a later
+    /// revision, or the same one with more of the audit trail).
     fn remember(&self, snapshot: &Snapshot) {
         let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if cache.as_ref().is_none_or(|(cached, _)| *cached < snapshot.revision) {
+        let age = |s: &Snapshot| (s.revision, s.world.audit.len());
+        if cache.as_ref().is_none_or(|(_, cached)| age(cached) < age(snapshot)) {
             *cache = Some((snapshot.revision, snapshot.clone()));
         }
     }
@@ -210,7 +242,7 @@ impl Store {
         let versions = changes.apply_to(&snapshot.versions);
         let (revision, entries) = self.db.commit(changes, audit, self.sealer.get()).await?;
         let mut settled = world.settled();
-        self.extend_written(&mut settled.audit, entries);
+        self.extend_written(&mut settled.audit, entries).await?;
         let exact = snapshot.follows_exactly(revision);
         let written = Snapshot { world: Arc::new(settled), versions: Arc::new(versions), revision, exact };
         // Only when nobody else wrote in between is this exactly the stored world: then the
@@ -222,12 +254,13 @@ impl Store {
     }
 
     /// Appends `audit` to the audit trail on its own (a read, a failure, a sign-in): `snapshot`
-    /// with the entries added, kept as the parsed world when nobody else wrote meanwhile.
+    /// with the entries added, kept as the parsed world when no entity changed meanwhile. The
+    /// world's revision stays as it was.
     pub async fn append(&self, snapshot: &Snapshot, audit: Vec<AuditRecord>) -> Result<Snapshot, StoreError> {
         let (revision, entries) = self.db.append(audit, self.sealer.get()).await?;
         let mut world = (*snapshot.world).clone();
-        self.extend_written(&mut world.audit, entries);
-        let exact = snapshot.follows_exactly(revision);
+        self.extend_written(&mut world.audit, entries).await?;
+        let exact = snapshot.exact && revision == snapshot.revision;
         let written =
             Snapshot { world: Arc::new(world), versions: snapshot.versions.clone(), revision, exact };
         if exact {

@@ -20,6 +20,12 @@ use super::{
 };
 
 const REVISION: &str = "SELECT revision FROM world_revision WHERE id = 1";
+/// The world's revision and the audit trail's last position, in one round trip.
+const HEADS: &str = "SELECT revision, (SELECT COALESCE(MAX(seq), 0) FROM audit) AS audit_head FROM world_revision WHERE id = 1";
+/// The first statement of a transaction that only appends to the audit trail: the same lock as
+/// [`BUMP_REVISION`] (so positions in the trail are taken in order), without moving the world's
+/// revision, so nobody reloads the world for an audit entry.
+const LOCK_WRITERS: &str = "UPDATE world_revision SET revision = revision WHERE id = 1 RETURNING revision";
 /// The first statement of every writing transaction: in PostgreSQL its row lock orders
 /// writers (SQLite's `BEGIN IMMEDIATE` already has), so the version checks and the audit
 /// trail's tail that follow are read after every earlier writer committed.
@@ -91,14 +97,27 @@ impl SqlStore {
                 rows.insert((table, Arc::from(id)), (row.try_get("body")?, row.try_get("version")?));
             }
         }
-        let audit = StoredAudit { entries: load_audit(&mut tx).await?, anchor: load_anchor(&mut tx).await? };
+        let audit =
+            StoredAudit { entries: load_audit(&mut tx, 0).await?, anchor: load_anchor(&mut tx).await? };
         tx.commit().await?;
         Ok((revision, rows, audit))
     }
 
-    /// The world's revision (see `migrations/0002_world_revision.sql`).
-    pub async fn revision(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(REVISION).fetch_one(&self.pool).await?)
+    /// The world's revision (see `migrations/0002_world_revision.sql`) and the audit trail's
+    /// last position (0 when empty).
+    pub async fn heads(&self) -> Result<(i64, u64), StoreError> {
+        let row = sqlx::query(HEADS).fetch_one(&self.pool).await?;
+        let audit_head: i64 = row.try_get("audit_head")?;
+        Ok((row.try_get("revision")?, audit_head.try_into().unwrap_or_default()))
+    }
+
+    /// The audit entries after position `after`, and the sealed head, read together.
+    pub async fn audit_after(&self, after: u64) -> Result<StoredAudit, StoreError> {
+        let mut tx = self.pool.begin_with(self.dialect.begin_read()).await?;
+        let audit =
+            StoredAudit { entries: load_audit(&mut tx, after).await?, anchor: load_anchor(&mut tx).await? };
+        tx.commit().await?;
+        Ok(audit)
     }
 
     /// Applies `changes` and appends `audit` in one transaction. Any row whose version moved
@@ -201,14 +220,15 @@ impl SqlStore {
         Ok(existing > 0)
     }
 
-    /// Appends `audit` on its own (an event that changed nothing else). Returns the new revision
-    /// and the entries as chained.
+    /// Appends `audit` on its own (an event that changed nothing else). Returns the world's
+    /// revision, which an audit entry leaves as it was, and the entries as chained.
     pub async fn append(
         &self,
         audit: Vec<AuditRecord>,
         sealer: Option<&MasterKey>,
     ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
-        let (mut tx, revision) = self.begin_write().await?;
+        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        let revision = sqlx::query_scalar(LOCK_WRITERS).fetch_one(&mut *tx).await?;
         let entries = append_audit(&mut tx, audit, sealer).await?;
         tx.commit().await?;
         Ok((revision, entries))
@@ -353,12 +373,14 @@ impl SqlStore {
     }
 }
 
-/// The audit trail, oldest first. A row whose action or code no longer parses (edited outside
+/// The audit trail after position `after`, oldest first. A row whose action or code no longer parses (edited outside
 /// Keyblade) is left out, which the chain then reports as broken at that position.
-async fn load_audit(tx: &mut sqlx::AnyConnection) -> Result<Vec<AuditEntry>, StoreError> {
+async fn load_audit(tx: &mut sqlx::AnyConnection, after: u64) -> Result<Vec<AuditEntry>, StoreError> {
     let rows = sqlx::query(
-        "SELECT seq, at, actor, source, action, subject, failure, prev_hash, hash FROM audit ORDER BY seq",
+        "SELECT seq, at, actor, source, action, subject, failure, prev_hash, hash FROM audit \
+         WHERE seq > $1 ORDER BY seq",
     )
+    .bind(i64::try_from(after).unwrap_or(i64::MAX))
     .fetch_all(&mut *tx)
     .await?;
     let mut entries = Vec::with_capacity(rows.len());
