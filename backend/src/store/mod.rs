@@ -242,6 +242,9 @@ impl Store {
         let versions = changes.apply_to(&snapshot.versions);
         let (revision, entries) = self.db.commit(changes, audit, self.sealer.get()).await?;
         let mut settled = world.settled();
+        // The trail is what was stored plus what this commit wrote, whatever `world` carries
+        // in its own trail (a world from elsewhere may hold entries of its own).
+        settled.audit = snapshot.world.audit.clone();
         self.extend_written(&mut settled.audit, entries).await?;
         let exact = snapshot.follows_exactly(revision);
         let written = Snapshot { world: Arc::new(settled), versions: Arc::new(versions), revision, exact };
