@@ -164,16 +164,20 @@ impl SessionCookie {
 
     /// The session tokens in the `Cookie` header(s).
     fn tokens(self, headers: &HeaderMap) -> impl Iterator<Item = &str> {
-        let name = self.name();
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|cookies| cookies.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .filter(move |(cookie, token)| *cookie == name && !token.is_empty())
-            .map(|(_, token)| token)
+        cookie_values(headers, self.name())
     }
+}
+
+/// The non-empty values of every cookie called `name` in the `Cookie` header(s).
+pub fn cookie_values<'h>(headers: &'h HeaderMap, name: &'static str) -> impl Iterator<Item = &'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(move |(cookie, value)| *cookie == name && !value.is_empty())
+        .map(|(_, value)| value)
 }
 
 /// Password hashing runs on one thread of its own, never on the pool that serves key

@@ -4,7 +4,7 @@
 //! (`throttle::Client::Device`): a flood of guesses from its address or for its name does not
 //! lock it out. The cookie grants nothing else; a password is still needed.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use shared::crypto::{self, MasterKey};
 
@@ -48,7 +48,7 @@ impl DeviceCookie<'_> {
     /// request.
     pub fn device(&self, headers: &HeaderMap, username: &str) -> Option<String> {
         let now = clock::now().0;
-        cookies(headers, self.name()).find_map(|value| {
+        crate::auth::cookie_values(headers, self.name()).find_map(|value| {
             let (encoded, code) = value.split_once('.')?;
             let message = String::from_utf8(URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()?;
             if !crypto::is_authentic(self.master, PURPOSE, message.as_bytes(), code) {
@@ -67,18 +67,6 @@ fn message(username: &str, id: &str, issued: i64) -> String {
     format!("{issued}\0{id}\0{username}")
 }
 
-/// The values of every cookie called `name`.
-fn cookies<'h>(headers: &'h HeaderMap, name: &'static str) -> impl Iterator<Item = &'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(move |(cookie, value)| *cookie == name && !value.is_empty())
-        .map(|(_, value)| value)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,7 +74,7 @@ mod tests {
     fn request_with(cookie: &HeaderValue) -> HeaderMap {
         let pair = cookie.to_str().expect("text").split(';').next().expect("a pair").to_owned();
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_str(&pair).expect("a header"));
+        headers.insert(axum::http::header::COOKIE, HeaderValue::from_str(&pair).expect("a header"));
         headers
     }
 
