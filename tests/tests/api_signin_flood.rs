@@ -11,12 +11,17 @@ use keyblade_tests::{
 };
 use serde_json::json;
 
+/// The password hashing thread and its queues are one per process: two floods in one test
+/// binary at once would crowd each other's sign-ins, so these tests take turns.
+static ONE_FLOOD_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const GUESSERS: usize = 64;
 const GUESSES_EACH: usize = 5;
 const PASSWORD_REQUESTS: usize = 40;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_password_keeps_answering_during_a_flood_of_bad_sign_ins() {
+    let _turn = ONE_FLOOD_AT_A_TIME.lock().await;
     let server = TestServer::start_api().await;
     let api = Api::signed_in(&server).await;
     let demo = Demo::load(&api).await;
@@ -111,6 +116,7 @@ async fn refused_sign_ins_recorded(api: &Api) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_wrong_passwords_locks_out_nobody_but_the_flooder() {
+    let _turn = ONE_FLOOD_AT_A_TIME.lock().await;
     let server = TestServer::start_api().await;
     let api = Api::signed_in(&server).await;
     let password = backend::LOCAL_ADMIN_PASSWORD;
