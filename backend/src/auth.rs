@@ -304,7 +304,7 @@ pub async fn ensure_admin(store: &Store, config: &Config) -> Result<(), AppError
             };
             let record =
                 operator.record(clock::now(), AuditAction::PasswordChange, format!("users/{ADMIN}"), None);
-            store.append(&store.load().await?, vec![record]).await?;
+            store.append(vec![record]).await?;
             wanted
         }
         (Some(wanted), None) => Zeroizing::new(wanted.expose().to_owned()),

@@ -66,7 +66,7 @@ pub fn app(state: AppState, dist: &Path) -> Router {
 /// Checks the audit trail at start: a trail cut short, added to or edited outside Keyblade is
 /// reported on the terminal (and by every audit page), not hidden until someone looks.
 async fn report_audit_chain(store: &Store, master: &shared::crypto::MasterKey) -> io::Result<()> {
-    let snapshot = store.load().await?;
+    let snapshot = store.load_with_audit().await?;
     let chain = snapshot.world.audit.verify(master);
     if let Some(problem) = chain.problem {
         eprintln!("keyblade: the audit trail failed its integrity check: {problem}");

@@ -37,6 +37,9 @@ use crate::{
 };
 
 const SEED: u64 = 7;
+/// The RSA engine the server unwraps with: with the same engine, both sides draw the same
+/// randomness, so their worlds can be compared byte for byte.
+static SERVER_RSA: std::sync::LazyLock<shared::crypto::AwsLc> = std::sync::LazyLock::new(Default::default);
 const NOW: Timestamp = Timestamp(1_800_000_000);
 /// The second account's name.
 const READER: &str = "parity-reader";
@@ -70,8 +73,7 @@ impl Parity {
         let customer_key = crypto::generate_rsa(demo::DEMO_KEY_BITS, &mut rng).expect("an RSA key");
         let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &ring, demo::DEMO_VAULT, &mut rng)
             .expect("an import key");
-        let mut ctx =
-            Ctx { now: NOW, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx = Ctx { rsa: &*SERVER_RSA, ..Ctx::local(NOW, &master, &ring, &mut rng) };
         let world =
             demo::demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).expect("the demo world");
         let mut world = demo::with_later_additions(&world, &mut ctx).expect("the demo stamp");
@@ -169,8 +171,7 @@ impl Parity {
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
         let ring = self.keyring();
-        let mut ctx =
-            Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx = Ctx { rsa: &*SERVER_RSA, ..Ctx::local(NOW, &self.master, &ring, &mut rng) };
         let done = svc::dispatch(key, request, &self.world, &mut ctx, actor);
         let answer = done.result.map_err(|failure| {
             serde_json::to_value(failure.diagnose(&self.world, NOW, &self.master)).expect("JSON")
@@ -185,8 +186,7 @@ impl Parity {
     fn locally<T>(&mut self, f: impl FnOnce(&World, &mut Ctx) -> Result<T, shared::catalog::Failure>) -> T {
         let mut rng = SeededRng::new(SEED, u64::MAX - 1);
         let ring = self.keyring();
-        let mut ctx =
-            Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx = Ctx { rsa: &*SERVER_RSA, ..Ctx::local(NOW, &self.master, &ring, &mut rng) };
         f(&self.world, &mut ctx).expect("a local computation")
     }
 
@@ -207,20 +207,13 @@ impl Parity {
         let ring = self.keyring();
         let advanced = ops::advance_recorded(
             &self.world,
-            &mut Ctx {
-                now: NOW,
-                master: &self.master,
-                keys: &ring,
-                providers: &NoKeyProviders,
-                rng: &mut rng,
-            },
+            &mut Ctx { rsa: &*SERVER_RSA, ..Ctx::local(NOW, &self.master, &ring, &mut rng) },
         );
         let base = advanced.clone().unwrap_or_else(|| self.world.clone());
         let mut rng = SeededRng::new(SEED, self.computation);
         self.computation += 1;
         let ring = ops::keyring(&base, &self.master, &NoKeyProviders, false).expect("the keyring");
-        let mut ctx =
-            Ctx { now: NOW, master: &self.master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx = Ctx { rsa: &*SERVER_RSA, ..Ctx::local(NOW, &self.master, &ring, &mut rng) };
         if let Some(stepped) = ops::take_turn_recorded(&base, &mut ctx, RUNNER) {
             self.world = stepped;
         } else if let Some(advanced) = advanced {
@@ -233,7 +226,7 @@ impl Parity {
     }
 
     async fn assert_same_worlds(&self) {
-        let stored = self.state.store().load().await.expect("the stored world");
+        let stored = self.state.store().load_with_audit().await.expect("the stored world");
         assert_eq!(
             serde_json::to_value(&*stored.world).expect("JSON"),
             serde_json::to_value(&self.world).expect("JSON"),

@@ -8,7 +8,7 @@ use shared::{
     crypto::{self, ImportKey, MIN_IMPORT_KEY_BITS, MasterKey},
     demo::{DEMO_KEY_BITS, DEMO_VAULT, DemoKeys, demo_world, with_later_additions},
     model::ADMIN_ACCOUNT,
-    ops::{self, Ctx, NoKeyProviders},
+    ops::{self, Ctx},
 };
 
 use crate::{clock, key_providers::HttpKeyProviders, store::Store};
@@ -26,7 +26,7 @@ pub async fn seed_if_empty(store: &Store, master: &MasterKey) -> io::Result<()> 
         let customer_key = crypto::generate_rsa(DEMO_KEY_BITS, &mut rng).map_err(io::Error::other)?;
         let import_key = ImportKey::generate(MIN_IMPORT_KEY_BITS, &keys, DEMO_VAULT, &mut rng)
             .map_err(io::Error::other)?;
-        let mut ctx = Ctx { now, master: &master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx = Ctx::local(now, &master, &keys, &mut rng);
         demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).map_err(io::Error::other)
     })
     .await
@@ -77,6 +77,7 @@ pub async fn add_later_additions(
                         master: &master,
                         keys: &keys,
                         providers: &providers,
+                        rsa: &shared::crypto::RustCrypto,
                         rng: &mut rng,
                     };
                     let next = with_later_additions(&world, &mut ctx).map_err(io::Error::other)?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use shared::{
     access::Actor,
     audit::AuditRecord,
-    crypto::MasterKey,
+    crypto::{AwsLc, MasterKey},
     model::{Timestamp, World},
     ops::{self, Ctx},
     service::{Endpoint, Outcome, audit_record, serve},
@@ -20,7 +20,7 @@ use crate::{
     error::AppError,
     gateway::credentials::{Refusals, VerifiedCredentials},
     key_providers::HttpKeyProviders,
-    store::{Snapshot, Store, StoreError, WRITE_ATTEMPTS},
+    store::{Store, StoreError, WRITE_ATTEMPTS},
     throttle::Throttle,
 };
 
@@ -34,6 +34,8 @@ struct Inner {
     /// The root key (the configured key file).
     master: MasterKey,
     providers: HttpKeyProviders,
+    /// Native RSA for unwraps (see `shared::crypto::RsaEngine`).
+    rsa: AwsLc,
     throttle: Throttle,
     credentials: VerifiedCredentials,
     refusals: Refusals,
@@ -74,6 +76,7 @@ impl AppState {
             store,
             master,
             providers,
+            rsa: AwsLc::default(),
             throttle: Throttle::default(),
             credentials: VerifiedCredentials::default(),
             refusals: Refusals::default(),
@@ -154,7 +157,11 @@ impl AppState {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let snapshot = self.store().load().await?;
+            let snapshot = if E::ROUTE.reads_audit {
+                self.store().load_with_audit().await?
+            } else {
+                self.store().load().await?
+            };
             let (attempt, principal) = (request.clone(), actor.principal.clone());
             let result = self
                 .compute(move |world, ctx| serve(attempt, world, ctx, &principal), snapshot.world.clone())
@@ -165,12 +172,12 @@ impl AppState {
             let outcome = match result {
                 Ok(outcome) => outcome,
                 Err(error) => {
-                    self.record(&snapshot, records).await?;
+                    self.store().append(records).await?;
                     return Err(error);
                 }
             };
             let Some(after) = &outcome.world else {
-                self.record(&snapshot, records).await?;
+                self.store().append(records).await?;
                 return Ok(outcome);
             };
             match self.store().commit(&snapshot, after, records).await {
@@ -184,18 +191,9 @@ impl AppState {
         }
     }
 
-    /// Appends `records` to the audit trail (nothing when there are none).
-    pub async fn record(&self, snapshot: &Snapshot, records: Vec<AuditRecord>) -> Result<(), AppError> {
-        if !records.is_empty() {
-            self.store().append(snapshot, records).await?;
-        }
-        Ok(())
-    }
-
     /// Records one event that is not an API use case (sign-in, sign-out, password change).
     pub async fn record_event(&self, record: AuditRecord) -> Result<(), AppError> {
-        let snapshot = self.store().load().await?;
-        self.record(&snapshot, vec![record]).await
+        Ok(self.store().append(vec![record]).await?)
     }
 
     /// Runs `op` with a fresh context on a blocking thread.
@@ -212,8 +210,14 @@ impl AppState {
             // The master keys as this world names them: a rekey may have added one since.
             let keys = ops::keyring(&world, &inner.master, &inner.providers, false)
                 .map_err(|failure| AppError::engine(failure, &world, now, &inner.master))?;
-            let mut ctx =
-                Ctx { now, master: &inner.master, keys: &keys, providers: &inner.providers, rng: &mut *rng };
+            let mut ctx = Ctx {
+                now,
+                master: &inner.master,
+                keys: &keys,
+                providers: &inner.providers,
+                rsa: &inner.rsa,
+                rng: &mut *rng,
+            };
             op(&world, &mut ctx)
                 .map_err(|failure| AppError::engine(failure, &world, now, &state.inner.master))
         })

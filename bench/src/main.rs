@@ -2,8 +2,8 @@
 //! its reference (WebCrypto for key generation, the raw engine and `/api/health` for the API, the
 //! bundle download for first render) and reported as a ratio next to its target.
 //!
-//! Usage: `keyblade-bench --server <keyblade binary> --dist <portal build> --out <folder>`, with
-//! `KEYBLADE_TEST_POSTGRES` naming a PostgreSQL server for the storage section.
+//! Usage: `keyblade-bench --server <keyblade binary> --dist <portal build> --out <folder> [--only
+//! api,writes]`, with `KEYBLADE_TEST_POSTGRES` naming a PostgreSQL server for the storage section.
 
 mod backend;
 mod browser;
@@ -11,6 +11,7 @@ mod offline;
 mod report;
 mod server;
 mod storage;
+mod throughput;
 mod weight;
 mod writes;
 
@@ -22,12 +23,24 @@ struct Args {
     server: PathBuf,
     dist: PathBuf,
     out: PathBuf,
+    /// The sections to run (`--only api,writes`); every section when empty.
+    only: Vec<String>,
 }
+
+impl Args {
+    fn runs(&self, section: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == section)
+    }
+}
+
+/// The section names `--only` takes, in the order they run.
+const SECTIONS: [&str; 7] = ["weight", "throughput", "api", "writes", "storage", "offline", "browser"];
 
 fn args() -> Result<Args, String> {
     let mut server = None;
     let mut dist = None;
     let mut out = None;
+    let mut only = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().map(PathBuf::from).ok_or_else(|| format!("{flag} needs a value"))?;
@@ -35,6 +48,12 @@ fn args() -> Result<Args, String> {
             "--server" => server = Some(value),
             "--dist" => dist = Some(value),
             "--out" => out = Some(value),
+            "--only" => {
+                only = value.to_string_lossy().split(',').map(str::to_owned).collect();
+                if let Some(unknown) = only.iter().find(|s| !SECTIONS.contains(&s.as_str())) {
+                    return Err(format!("unknown section {unknown} (sections: {})", SECTIONS.join(", ")));
+                }
+            }
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -42,6 +61,7 @@ fn args() -> Result<Args, String> {
         server: server.ok_or("--server is required")?,
         dist: dist.ok_or("--dist is required")?,
         out: out.ok_or("--out is required")?,
+        only,
     })
 }
 
@@ -58,31 +78,40 @@ async fn main() -> std::process::ExitCode {
     let started = Instant::now();
     let mut report = Report::new();
 
-    step("page weight");
-    report.add(weight::measure(&args.dist));
-
-    step("API: device password (unwrap) throughput, read latency, memory");
-    let server = server::Server::start(&args.server, &args.dist).await;
-    report.add(backend::measure(&server).await);
-    drop(server);
-
-    step("API: write latency with 10 and with 5,000 stored entities");
-    let server = server::Server::start(&args.server, &args.dist).await;
-    report.add(writes::measure(&server).await);
-    drop(server);
-
-    step("storage: SQLite and PostgreSQL, one and two replicas");
-    report.add(storage::measure(&args.server, &args.dist).await);
-
-    step("offline demo: main thread during engine work");
-    report.add(offline::measure(&args.dist).await);
-
-    step("browser: first render, key generation, long tasks, Create to usable");
-    let server = server::Server::start(&args.server, &args.dist).await;
-    for section in browser::measure(&server).await {
-        report.add(section);
+    if args.runs("weight") {
+        step("page weight");
+        report.add(weight::measure(&args.dist));
     }
-    drop(server);
+    if args.runs("throughput") {
+        step("throughput: unwraps on every surface against bare RSA");
+        let server = server::Server::start(&args.server, &args.dist).await;
+        report.add(throughput::measure(&server).await);
+    }
+    if args.runs("api") {
+        step("API: read latency under load, memory");
+        let server = server::Server::start(&args.server, &args.dist).await;
+        report.add(backend::measure(&server).await);
+    }
+    if args.runs("writes") {
+        step("API: write latency with 10 and with 5,000 stored entities");
+        let server = server::Server::start(&args.server, &args.dist).await;
+        report.add(writes::measure(&server).await);
+    }
+    if args.runs("storage") {
+        step("storage: SQLite and PostgreSQL, one and two replicas");
+        report.add(storage::measure(&args.server, &args.dist).await);
+    }
+    if args.runs("offline") {
+        step("offline demo: main thread during engine work");
+        report.add(offline::measure(&args.dist).await);
+    }
+    if args.runs("browser") {
+        step("browser: first render, key generation, long tasks, Create to usable");
+        let server = server::Server::start(&args.server, &args.dist).await;
+        for section in browser::measure(&server).await {
+            report.add(section);
+        }
+    }
 
     report.finish(started.elapsed());
     match report.write(&args.out) {

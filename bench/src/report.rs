@@ -60,6 +60,12 @@ impl Section {
         }
     }
 
+    /// Adds a sentence to the section's note (what went wrong in a run, say).
+    pub fn note(&mut self, sentence: impl AsRef<str>) {
+        self.note.push(' ');
+        self.note.push_str(sentence.as_ref());
+    }
+
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }

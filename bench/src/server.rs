@@ -10,6 +10,9 @@ use std::{
 
 use tempfile::TempDir;
 
+/// `sysconf(_SC_CLK_TCK)` on Linux (USER_HZ, fixed at 100 for user space).
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
+
 pub const ADMIN_PASSWORD: &str = "keyblade-bench-admin";
 
 /// What replicas of one deployment share: the database and the master key. The default is a
@@ -82,6 +85,17 @@ impl Server {
                 .unwrap_or(0)
         };
         (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// The CPU time the server process has used so far (user + system), in seconds.
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // The fields after the command name (which may hold spaces) end with `)`.
+        let fields: Vec<&str> =
+            stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        // utime and stime are fields 14 and 15 of the line: 12 and 13 after the command name.
+        (ticks(11) + ticks(12)) / CLOCK_TICKS_PER_SECOND
     }
 
     /// A client signed in as `admin`.

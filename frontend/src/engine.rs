@@ -107,7 +107,7 @@ fn upgraded(world: &World, master: &MasterKey) -> Result<Option<World>, String> 
     let migrated = ops::migrate_sealing(world, master, now, &mut rng).map_err(|f| f.message)?;
     let current = migrated.as_ref().unwrap_or(world);
     let keys = ops::keyring(current, master, &NoKeyProviders, true).map_err(|f| f.message)?;
-    let mut ctx = Ctx { now, master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
+    let mut ctx = Ctx::local(now, master, &keys, &mut rng);
     let completed = with_later_additions(current, &mut ctx).map_err(|f| f.message)?;
     let admin = [shared::model::ADMIN_ACCOUNT.to_owned()];
     let completed = shared::access::first_assignments(&completed, &admin, ctx.rng, now).unwrap_or(completed);
@@ -132,7 +132,7 @@ fn seeded_world(
     let import_key =
         ImportKey::generate(MIN_IMPORT_KEY_BITS, &keys, DEMO_VAULT, rng).map_err(|e| e.to_string())?;
     stage("Building the demo world…");
-    let mut ctx = Ctx { now, master, keys: &keys, providers: &NoKeyProviders, rng };
+    let mut ctx = Ctx::local(now, master, &keys, rng);
     let world =
         demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).map_err(|e| e.to_string())?;
     stage("Issuing the demo stamp's certificates (three RSA 2048-bit keys)…");
@@ -150,8 +150,7 @@ fn with_host<T>(
         let now = Timestamp(real_now().saturating_add(host.clock_offset));
         // The demo's master keys as its world names them (a rekey adds one); Internal only.
         let keys = ops::keyring(&host.world, &host.master, &NoKeyProviders, false).map_err(|f| f.message)?;
-        let mut ctx =
-            Ctx { now, master: &host.master, keys: &keys, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx = Ctx::local(now, &host.master, &keys, &mut rng);
         let (answer, changed) = f(&host.world, &mut ctx);
         let json = match changed {
             Some(world) => {

@@ -11,14 +11,14 @@ use std::{
     process::{Command, ExitCode},
 };
 
-const USAGE: &str = "usage: cargo xtask <run [keyblade flags…] | test | bench | build>";
+const USAGE: &str = "usage: cargo xtask <run [keyblade flags…] | test | bench [--only sections] | build>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench(),
+        Some("bench") => bench(&args[1..]),
         Some("build") => tools::ensure_build_tools().and_then(|t| build::portal(&t)),
         _ => Err(USAGE.to_string()),
     };
@@ -57,7 +57,7 @@ fn exec(mut command: Command) -> Result<(), String> {
 }
 
 /// The benchmark suite against the release portal and server (see `bench/`).
-fn bench() -> Result<(), String> {
+fn bench(flags: &[String]) -> Result<(), String> {
     let tools = tools::ensure_build_tools()?;
     let browser = tools::ensure_browser()?;
     build::portal(&tools)?;
@@ -73,6 +73,7 @@ fn bench() -> Result<(), String> {
             .arg(build::dist())
             .arg("--out")
             .arg(build::root().join("bench-results"))
+            .args(flags)
             .env("CHROMEDRIVER", &browser.chromedriver)
             .env("CHROMIUM", &browser.chromium)
             .env("KEYBLADE_TEST_POSTGRES", &postgres.url),

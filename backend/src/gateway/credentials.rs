@@ -251,7 +251,7 @@ pub async fn record_repeated_refusals(app: &AppState) -> Result<(), AppError> {
             failure: Some(ErrorCode::Unauthorized),
         })
         .collect();
-    app.store().append(&app.store().load().await?, records).await?;
+    app.store().append(records).await?;
     Ok(())
 }
 

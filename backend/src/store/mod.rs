@@ -3,6 +3,7 @@
 //! is a [`dialect::Dialect`] chosen by the URL's scheme, and nothing above this module knows
 //! which one it talks to.
 
+mod appender;
 mod dialect;
 mod rows;
 mod sql;
@@ -10,11 +11,12 @@ mod sql;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use shared::{
-    audit::{Anchoring, AuditEntry, AuditRecord, AuditTrail},
+    audit::{Anchoring, AuditRecord},
     crypto::MasterKey,
     model::World,
 };
 
+use appender::Appender;
 use rows::{Changes, Rows, Versions};
 use sql::SqlStore;
 
@@ -34,6 +36,12 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
+    /// A batch of audit appends failed (every request in it gets the same error).
+    #[error("{0}")]
+    Batch(Arc<StoreError>),
+    /// The server is stopping: the audit appender is gone.
+    #[error("the audit trail is closed")]
+    Closed,
 }
 
 /// Start-up reports every failure as an I/O error.
@@ -71,12 +79,15 @@ pub struct Store {
     cache: Arc<Mutex<Option<(i64, Snapshot)>>>,
     /// The master key, once the server has it: each append then seals the trail's new head.
     sealer: Arc<OnceLock<MasterKey>>,
+    appender: Appender,
 }
 
 impl Store {
     /// Opens the database named by `url`, creating and migrating it as needed.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        Ok(Self { db: SqlStore::open(url).await?, cache: Arc::default(), sealer: Arc::default() })
+        let (db, sealer) = (SqlStore::open(url).await?, Arc::default());
+        let appender = Appender::start(db.clone(), Arc::clone(&sealer));
+        Ok(Self { db, cache: Arc::default(), sealer, appender })
     }
 
     /// From now on every append seals the audit trail's new head under `master` (see
@@ -100,29 +111,8 @@ impl Store {
         }
     }
 
-    /// Extends `trail` by `entries` this store just wrote, with its head as the store sealed it.
-    /// When other writers appended in between (their entries come before these), the trail is
-    /// brought up to date from storage instead, sealed head included.
-    async fn extend_written(
-        &self,
-        trail: &mut AuditTrail,
-        entries: Vec<AuditEntry>,
-    ) -> Result<(), StoreError> {
-        let last = trail.last().map_or(0, |e| e.seq);
-        match (entries.first(), self.sealer.get()) {
-            (Some(first), _) if first.seq > last + 1 => {
-                let newer = self.db.audit_after(last).await?;
-                trail.extend(newer.entries);
-                trail.set_anchoring(self.anchoring(newer.anchor));
-            }
-            (_, Some(master)) => trail.extend_sealed(entries, master),
-            (_, None) => trail.extend(entries),
-        }
-        Ok(())
-    }
-
     /// `snapshot` with the audit entries appended since it was read (by this server or another
-    /// replica), through position `head`: an audit entry never makes anyone reload the world.
+    /// replica), through position `head`.
     async fn with_audit_through(&self, snapshot: Snapshot, head: u64) -> Result<Snapshot, StoreError> {
         let last = snapshot.world.audit.last().map_or(0, |e| e.seq);
         if last >= head {
@@ -141,27 +131,43 @@ impl Store {
         self.db.close().await;
     }
 
-    /// Reads the whole world.
+    /// Reads the whole world, except that its audit trail may lag behind the stored one: only
+    /// the endpoints that read the trail need it (see [`Store::load_with_audit`]), and bringing
+    /// it up to date for every request would cost every request a read.
     ///
     /// Parsing the world is the expensive part of a read, so the parsed world is kept and reused
-    /// for as long as the database's revision (one small query) says no entity changed since;
-    /// audit entries appended meanwhile are read on their own.
+    /// for as long as the database's revision (one small query) says no entity changed since.
+    /// When one did, the rows are read again, the trail only from where the kept one ends.
     pub async fn load(&self) -> Result<Snapshot, StoreError> {
+        Ok(self.load_through().await?.0)
+    }
+
+    /// [`Store::load`] with the audit trail as stored.
+    pub async fn load_with_audit(&self) -> Result<Snapshot, StoreError> {
+        let (snapshot, audit_head) = self.load_through().await?;
+        self.with_audit_through(snapshot, audit_head).await
+    }
+
+    /// The world, and the trail's stored last position.
+    async fn load_through(&self) -> Result<(Snapshot, u64), StoreError> {
         let (revision, audit_head) = self.db.heads().await?;
         if let Some(snapshot) = self.cached(revision) {
-            return self.with_audit_through(snapshot, audit_head).await;
+            return Ok((snapshot, audit_head));
         }
-        let (revision, rows, audit) = self.db.load_rows().await?;
+        let kept = self.latest().map(|s| s.world.audit.clone()).unwrap_or_default();
+        let (revision, rows, audit) = self.db.load_rows(kept.last().map_or(0, |e| e.seq)).await?;
         let versions = rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
         let bodies = Rows(rows.into_iter().map(|(key, (body, _))| (key, body)).collect());
         // As stored: nothing is pending, so the next write stores only what it changes.
         let mut world = bodies.to_world()?.settled();
+        world.audit = kept;
         world.audit.extend(audit.entries);
         world.audit.set_anchoring(self.anchoring(audit.anchor));
+        let head = world.audit.last().map_or(0, |e| e.seq);
         let snapshot =
             Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision, exact: true };
         self.remember(&snapshot);
-        Ok(snapshot)
+        Ok((snapshot, head))
     }
 
     /// Keeps `snapshot` as the parsed world of its revision, unless a newer one is kept (a later
@@ -175,8 +181,12 @@ impl Store {
     }
 
     fn cached(&self, revision: i64) -> Option<Snapshot> {
+        self.latest().filter(|snapshot| snapshot.revision == revision)
+    }
+
+    fn latest(&self) -> Option<Snapshot> {
         let cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        cache.as_ref().filter(|(cached, _)| *cached == revision).map(|(_, snapshot)| snapshot.clone())
+        cache.as_ref().map(|(_, snapshot)| snapshot.clone())
     }
 
     /// Stores `world` as the successor of `snapshot`, atomically: either every changed entity
@@ -232,20 +242,16 @@ impl Store {
         audit: Vec<AuditRecord>,
     ) -> Result<Snapshot, StoreError> {
         let changes = Changes::between(&snapshot.world, &snapshot.versions, world)?;
+        let mut settled = world.settled();
+        // The trail is the one read (it may lag: see `load`), whatever `world` carries in its
+        // own trail (a world from elsewhere may hold entries of its own).
+        settled.audit = snapshot.world.audit.clone();
         if changes.is_empty() {
-            let mut written = Snapshot { world: Arc::new(world.settled()), ..snapshot.clone() };
-            if !audit.is_empty() {
-                written = self.append(snapshot, audit).await?;
-            }
-            return Ok(written);
+            self.append(audit).await?;
+            return Ok(Snapshot { world: Arc::new(settled), ..snapshot.clone() });
         }
         let versions = changes.apply_to(&snapshot.versions);
-        let (revision, entries) = self.db.commit(changes, audit, self.sealer.get()).await?;
-        let mut settled = world.settled();
-        // The trail is what was stored plus what this commit wrote, whatever `world` carries
-        // in its own trail (a world from elsewhere may hold entries of its own).
-        settled.audit = snapshot.world.audit.clone();
-        self.extend_written(&mut settled.audit, entries).await?;
+        let (revision, _) = self.db.commit(changes, audit, self.sealer.get()).await?;
         let exact = snapshot.follows_exactly(revision);
         let written = Snapshot { world: Arc::new(settled), versions: Arc::new(versions), revision, exact };
         // Only when nobody else wrote in between is this exactly the stored world: then the
@@ -256,20 +262,13 @@ impl Store {
         Ok(written)
     }
 
-    /// Appends `audit` to the audit trail on its own (a read, a failure, a sign-in): `snapshot`
-    /// with the entries added, kept as the parsed world when no entity changed meanwhile. The
-    /// world's revision stays as it was.
-    pub async fn append(&self, snapshot: &Snapshot, audit: Vec<AuditRecord>) -> Result<Snapshot, StoreError> {
-        let (revision, entries) = self.db.append(audit, self.sealer.get()).await?;
-        let mut world = (*snapshot.world).clone();
-        self.extend_written(&mut world.audit, entries).await?;
-        let exact = snapshot.exact && revision == snapshot.revision;
-        let written =
-            Snapshot { world: Arc::new(world), versions: snapshot.versions.clone(), revision, exact };
-        if exact {
-            self.remember(&written);
+    /// Appends `audit` to the audit trail on its own (a read, a failure, a sign-in), and
+    /// returns once it is stored. The world's revision stays as it was.
+    pub async fn append(&self, audit: Vec<AuditRecord>) -> Result<(), StoreError> {
+        if audit.is_empty() {
+            return Ok(());
         }
-        Ok(written)
+        self.appender.append(audit).await
     }
 
     pub async fn is_seeded(&self) -> Result<bool, StoreError> {

@@ -84,9 +84,13 @@ impl SqlStore {
         self.pool.close().await;
     }
 
-    /// Every world row with its body and version, and the audit trail.
-    /// Read in one transaction, so rows and revision agree.
-    pub async fn load_rows(&self) -> Result<(i64, BTreeMap<RowKey, (String, i64)>, StoredAudit), StoreError> {
+    /// Every world row with its body and version, and the audit trail after position
+    /// `audit_after` (the caller holds what comes before). Read in one transaction, so rows and
+    /// revision agree.
+    pub async fn load_rows(
+        &self,
+        audit_after: u64,
+    ) -> Result<(i64, BTreeMap<RowKey, (String, i64)>, StoredAudit), StoreError> {
         let mut tx = self.pool.begin_with(self.dialect.begin_read()).await?;
         let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         let mut rows = BTreeMap::new();
@@ -97,8 +101,10 @@ impl SqlStore {
                 rows.insert((table, Arc::from(id)), (row.try_get("body")?, row.try_get("version")?));
             }
         }
-        let audit =
-            StoredAudit { entries: load_audit(&mut tx, 0).await?, anchor: load_anchor(&mut tx).await? };
+        let audit = StoredAudit {
+            entries: load_audit(&mut tx, audit_after).await?,
+            anchor: load_anchor(&mut tx).await?,
+        };
         tx.commit().await?;
         Ok((revision, rows, audit))
     }
@@ -220,18 +226,18 @@ impl SqlStore {
         Ok(existing > 0)
     }
 
-    /// Appends `audit` on its own (an event that changed nothing else). Returns the world's
-    /// revision, which an audit entry leaves as it was, and the entries as chained.
+    /// Appends `audit` on its own (events that changed nothing else), leaving the world's
+    /// revision as it was.
     pub async fn append(
         &self,
         audit: Vec<AuditRecord>,
         sealer: Option<&MasterKey>,
-    ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
-        let revision = sqlx::query_scalar(LOCK_WRITERS).fetch_one(&mut *tx).await?;
-        let entries = append_audit(&mut tx, audit, sealer).await?;
+        sqlx::query_scalar::<_, i64>(LOCK_WRITERS).fetch_one(&mut *tx).await?;
+        append_audit(&mut tx, audit, sealer).await?;
         tx.commit().await?;
-        Ok((revision, entries))
+        Ok(())
     }
 
     pub async fn password_hash(&self, username: &str) -> Result<Option<String>, StoreError> {

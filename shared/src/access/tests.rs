@@ -14,7 +14,7 @@ fn demo_world() -> World {
     let master = MasterKey::from_bytes([3; 32]);
     let rng = &mut UnwrapErr(SysRng);
     let (base, ring) = crate::ops::first_master_key(&master, NOW, rng).unwrap();
-    let mut ctx = Ctx { now: NOW, master: &master, keys: &ring, providers: &NoKeyProviders, rng };
+    let mut ctx = Ctx::local(NOW, &master, &ring, rng);
     let customer_key = crypto::generate_rsa(2048, ctx.rng).unwrap();
     let import_key = ImportKey::generate(3072, ctx.keys, DEMO_VAULT, ctx.rng).unwrap();
     demo::demo_world(&mut ctx, base, DemoKeys { customer_key, import_key }).unwrap()
@@ -152,7 +152,7 @@ fn an_old_world_gets_its_admin_as_owner_and_its_api_keys_as_key_administrators()
     let rng = &mut UnwrapErr(SysRng);
     let master = MasterKey::from_bytes([3; 32]);
     let ring = crate::ops::keyring(&old, &master, &NoKeyProviders, false).unwrap();
-    let mut ctx = Ctx { now: NOW, master: &master, keys: &ring, providers: &NoKeyProviders, rng };
+    let mut ctx = Ctx::local(NOW, &master, &ring, rng);
     let (old, key, _) = crate::ops::create_api_key(&old, &mut ctx, "ci").unwrap();
     let next = first_assignments(&old, &["admin".into()], ctx.rng, NOW).expect("assignments");
     assert!(has_owner(&next));

@@ -228,8 +228,7 @@ fn an_external_master_key_opens_only_through_its_provider() {
     let id = start(&mut fx, params).unwrap();
     while fx.world.operations.get(&id).unwrap().state == OperationState::Running {
         let ring = keyring(&fx.world, &fx.master, &provider, true).unwrap();
-        let mut ctx =
-            Ctx { now: fx.now, master: &fx.master, keys: &ring, providers: &provider, rng: &mut fx.rng };
+        let mut ctx = Ctx { providers: &provider, ..Ctx::local(fx.now, &fx.master, &ring, &mut fx.rng) };
         fx.world = run_step(&fx.world, &mut ctx, &id).unwrap();
     }
     assert_eq!(fx.world.operations.get(&id).unwrap().state, OperationState::Succeeded);
@@ -246,8 +245,7 @@ fn an_external_master_key_opens_only_through_its_provider() {
     assert_eq!(failure.code, ErrorCode::MasterKeyUnavailable);
     // ...and with it, everything opens.
     let ring = keyring(&fx.world, &fx.master, &provider, true).unwrap();
-    let mut ctx =
-        Ctx { now: fx.now, master: &fx.master, keys: &ring, providers: &provider, rng: &mut fx.rng };
+    let mut ctx = Ctx { providers: &provider, ..Ctx::local(fx.now, &fx.master, &ring, &mut fx.rng) };
     assert_eq!(fetch_passkey(&fx.world, &mut ctx, &fx.order).unwrap(), fx.passkey);
 
     // The provider keeps the key in use: it cannot be removed until a rekey moves away.

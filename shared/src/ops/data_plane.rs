@@ -132,8 +132,7 @@ pub fn unwrap_with_version(
     super::envelope::usable(v, ctx)?;
     let input = input_bytes(req)?;
     let unwrapped = super::envelope::open(ctx, v)
-        .and_then(|der| crypto::private_key_from_pkcs8(&der))
-        .and_then(|private| crypto::oaep_unwrap(&private, &input, ctx.rng))
+        .and_then(|der| ctx.rsa.oaep_decrypt(&der, &input, ctx.rng))
         .map_err(|_| {
             Failure::new(
                 ErrorCode::InvalidCiphertext,

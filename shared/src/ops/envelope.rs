@@ -82,8 +82,7 @@ pub fn unwrap_data_key(
     usable(version, ctx)?;
     let plaintext = match &version.public_key {
         PublicKeyMaterial::Oct => crypto::root_key_unwrap(&open(ctx, version)?, wrapped),
-        PublicKeyMaterial::Rsa { .. } => crypto::private_key_from_pkcs8(&open(ctx, version)?)
-            .and_then(|private| crypto::oaep_unwrap(&private, wrapped, ctx.rng)),
+        PublicKeyMaterial::Rsa { .. } => ctx.rsa.oaep_decrypt(&open(ctx, version)?, wrapped, ctx.rng),
         PublicKeyMaterial::Ec { .. } => return Err(cannot_wrap(k)),
     }
     .map_err(|_| foreign())?;

@@ -64,8 +64,18 @@ pub struct Ctx<'a> {
     pub keys: &'a Keyring,
     /// External key providers.
     pub providers: &'a dyn KeyProviders,
+    /// The RSA implementation unwraps run on.
+    pub rsa: &'a dyn crate::crypto::RsaEngine,
     /// Randomness for ids, nonces and padding.
     pub rng: &'a mut Rng,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context with no external key providers and the engine's own RSA: the offline demo's,
+    /// the seed's and the tests'.
+    pub fn local(now: Timestamp, master: &'a MasterKey, keys: &'a Keyring, rng: &'a mut Rng) -> Ctx<'a> {
+        Ctx { now, master, keys, providers: &NoKeyProviders, rsa: &crate::crypto::RustCrypto, rng }
+    }
 }
 
 impl std::fmt::Debug for Ctx<'_> {
@@ -85,7 +95,7 @@ pub(crate) fn in_test_ctx<T>(
     f: impl FnOnce(&mut Ctx) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     let keys = keyring(world, master, &NoKeyProviders, false)?;
-    f(&mut Ctx { now, master, keys: &keys, providers: &NoKeyProviders, rng })
+    f(&mut Ctx::local(now, master, &keys, rng))
 }
 
 /// A vault that exists and is not deleted.

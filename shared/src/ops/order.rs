@@ -243,9 +243,8 @@ fn unwrap_passkey(
                 .and_then(|k| k.version(version))
                 .ok_or_else(generic)?;
             let der = ctx.keys.open(&version_binding(&v.id), &v.sealed_private_key).map_err(|_| generic())?;
-            let private = crypto::private_key_from_pkcs8(&der).map_err(|_| generic())?;
             let ciphertext = crypto::unb64(ciphertext).map_err(|_| generic())?;
-            crypto::oaep_unwrap(&private, &ciphertext, ctx.rng).map_err(|_| generic())?
+            ctx.rsa.oaep_decrypt(&der, &ciphertext, ctx.rng).map_err(|_| generic())?
         }
     };
     Passkey::from_slice(&plain).map_err(|_| generic())

@@ -562,7 +562,7 @@ pub fn create_device_manager(
 mod tests {
     use super::*;
     use crate::crypto::MasterKey;
-    use crate::ops::{NoKeyProviders, run_step};
+    use crate::ops::run_step;
 
     const START: Timestamp = Timestamp(1_800_000_000);
     const MANAGER: &str = "mgr";
@@ -580,8 +580,7 @@ mod tests {
             let master = MasterKey::from_bytes([3; 32]);
             let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
             let (base, ring) = crate::ops::first_master_key(&master, START, &mut rng).unwrap();
-            let mut ctx =
-                Ctx { now: START, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+            let mut ctx = Ctx::local(START, &master, &ring, &mut rng);
             let placement = ManagerPlacement { name: MANAGER, subscription_id: "sub", resource_group: "rg" };
             let world = create_device_manager(&base, &mut ctx, placement, devices).unwrap();
             Fx { world, master, rng, now: START }

@@ -39,8 +39,7 @@ impl Fx {
         let master = MasterKey::from_bytes([7; 32]);
         let mut rng = UnwrapErr(SysRng);
         let (base, ring) = first_master_key(&master, START, &mut rng).unwrap();
-        let mut ctx =
-            Ctx { now: START, master: &master, keys: &ring, providers: &NoKeyProviders, rng: &mut rng };
+        let mut ctx = Ctx::local(START, &master, &ring, &mut rng);
         let import_key = ImportKey::from_private(import, ctx.keys, demo::DEMO_VAULT, ctx.rng).unwrap();
         let keys = DemoKeys { customer_key: customer.clone(), import_key };
         let world = demo::demo_world(&mut ctx, base, keys).unwrap();

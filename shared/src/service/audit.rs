@@ -28,7 +28,8 @@ impl Endpoint for ListAudit {
          whether the whole hash chain is intact.",
     )
     .failing(&[crate::catalog::ErrorCode::InvalidRequest])
-    .requires(Action::Audit);
+    .requires(Action::Audit)
+    .reading_audit();
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<AuditPage>, Failure> {
         self.body
             .check()

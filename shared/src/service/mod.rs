@@ -106,6 +106,9 @@ pub struct Route {
     pub requirement: Requirement,
     /// The route of an endpoint that names its key by id or name ([`ByKeyId`]).
     pub by_key_id: bool,
+    /// Whether the endpoint reads the audit trail: a server brings the trail it holds up to date
+    /// for these only.
+    pub reads_audit: bool,
 }
 
 impl Route {
@@ -125,6 +128,7 @@ impl Route {
             audit: None,
             requirement,
             by_key_id: false,
+            reads_audit: false,
         }
     }
 
@@ -171,6 +175,11 @@ impl Route {
     /// Honours `If-Match`.
     pub const fn if_match(self) -> Route {
         Route { if_match: true, ..self }
+    }
+
+    /// Reads the audit trail.
+    pub const fn reading_audit(self) -> Route {
+        Route { reads_audit: true, ..self }
     }
 
     /// Recorded in the audit trail as `action`.

@@ -8,6 +8,8 @@
 //!
 //! Secret-holding types never print their contents and zeroize on drop.
 
+mod rsa_engine;
+
 use std::fmt;
 
 use aes_gcm::aead::{Aead, KeyInit};
@@ -23,6 +25,10 @@ use rsa::traits::PublicKeyParts;
 use rsa::{PrivateKey, PublicKey};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
+
+#[cfg(feature = "native")]
+pub use rsa_engine::AwsLc;
+pub use rsa_engine::{RsaEngine, RustCrypto};
 
 /// Public half of a key version, safe to show.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
