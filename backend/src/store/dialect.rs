@@ -30,6 +30,11 @@ pub trait Dialect: Send + Sync {
     fn connection_setup(&self) -> Option<&'static str>;
     /// Connections the pool keeps at most.
     fn max_connections(&self) -> u32;
+    /// Whether the pool pings a connection before lending it: worth a round trip only when the
+    /// connection crosses a network that may have dropped it.
+    fn ping_before_use(&self) -> bool {
+        true
+    }
     /// Begins a transaction that reads many tables as one consistent snapshot.
     fn begin_read(&self) -> &'static str;
     /// Begins a transaction that will write. Its first statement is always the revision bump,
@@ -77,6 +82,11 @@ impl Dialect for Sqlite {
 
     fn max_connections(&self) -> u32 {
         4
+    }
+
+    /// A file on this machine: a connection cannot have been dropped under us.
+    fn ping_before_use(&self) -> bool {
+        false
     }
 
     fn begin_read(&self) -> &'static str {

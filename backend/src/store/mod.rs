@@ -4,6 +4,7 @@
 //! which one it talks to.
 
 mod appender;
+mod cache;
 mod dialect;
 mod rows;
 mod sql;
@@ -17,6 +18,7 @@ use shared::{
 };
 
 use appender::Appender;
+use cache::{Cache, Patch};
 use rows::{Changes, Rows, Versions};
 use sql::SqlStore;
 
@@ -58,25 +60,13 @@ pub struct Snapshot {
     pub world: Arc<World>,
     versions: Arc<Versions>,
     revision: i64,
-    /// `world` is exactly what the database held at `revision`. A write committed on top of a
-    /// snapshot someone else wrote after is stored fine, but the world it returns misses their
-    /// change: it must never be kept as the parsed world, nor be the base of one that is.
-    exact: bool,
-}
-
-impl Snapshot {
-    /// Whether `revision`, just written on top of this snapshot, is exactly this snapshot
-    /// plus the write.
-    fn follows_exactly(&self, revision: i64) -> bool {
-        self.exact && revision == self.revision + 1
-    }
 }
 
 #[derive(Clone)]
 pub struct Store {
     db: SqlStore,
-    /// The last world read and its revision: reused while the database's revision is unchanged.
-    cache: Arc<Mutex<Option<(i64, Snapshot)>>>,
+    /// The last world read, kept up to date with this server's writes.
+    cache: Arc<Mutex<Cache>>,
     /// The master key, once the server has it: each append then seals the trail's new head.
     sealer: Arc<OnceLock<MasterKey>>,
     appender: Appender,
@@ -97,7 +87,7 @@ impl Store {
         let _ = self.sealer.set(master.clone());
         if self.db.seal_first_head(master).await? {
             // The cached world, if any, was read without the head.
-            *self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+            self.cache().forget();
         }
         Ok(())
     }
@@ -164,20 +154,13 @@ impl Store {
         world.audit.extend(audit.entries);
         world.audit.set_anchoring(self.anchoring(audit.anchor));
         let head = world.audit.last().map_or(0, |e| e.seq);
-        let snapshot =
-            Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision, exact: true };
+        let snapshot = Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision };
         self.remember(&snapshot);
         Ok((snapshot, head))
     }
 
-    /// Keeps `snapshot` as the parsed world of its revision, unless a newer one is kept (a later
-    /// revision, or the same one with more of the audit trail).
     fn remember(&self, snapshot: &Snapshot) {
-        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let age = |s: &Snapshot| (s.revision, s.world.audit.len());
-        if cache.as_ref().is_none_or(|(_, cached)| age(cached) < age(snapshot)) {
-            *cache = Some((snapshot.revision, snapshot.clone()));
-        }
+        self.cache().keep(snapshot.clone());
     }
 
     fn cached(&self, revision: i64) -> Option<Snapshot> {
@@ -185,8 +168,11 @@ impl Store {
     }
 
     fn latest(&self) -> Option<Snapshot> {
-        let cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        cache.as_ref().map(|(_, snapshot)| snapshot.clone())
+        self.cache().latest().cloned()
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Stores `world` as the successor of `snapshot`, atomically: either every changed entity
@@ -250,15 +236,11 @@ impl Store {
             self.append(audit).await?;
             return Ok(Snapshot { world: Arc::new(settled), ..snapshot.clone() });
         }
-        let versions = changes.apply_to(&snapshot.versions);
+        let rows = changes.written();
+        let versions = Arc::new(rows::with_written(&snapshot.versions, &rows));
         let (revision, _) = self.db.commit(changes, audit, self.sealer.get()).await?;
-        let exact = snapshot.follows_exactly(revision);
-        let written = Snapshot { world: Arc::new(settled), versions: Arc::new(versions), revision, exact };
-        // Only when nobody else wrote in between is this exactly the stored world: then the
-        // next request reuses it instead of reading and parsing every row again.
-        if exact {
-            self.remember(&written);
-        }
+        let written = Snapshot { world: Arc::new(settled), versions, revision };
+        self.cache().written(revision, Patch { world: written.world.clone(), rows });
         Ok(written)
     }
 

@@ -161,6 +161,29 @@ impl Rows {
     }
 }
 
+/// Makes the row `key` of `to` what it is in `from` (there or not), without journaling it.
+pub fn adopt_row(to: &mut World, from: &World, (table, id): &RowKey) {
+    match table {
+        Table::WorldSettings => to.cloud = from.cloud,
+        Table::Tenants => to.tenants.adopt(&from.tenants, id),
+        Table::Subscriptions => to.subscriptions.adopt(&from.subscriptions, id),
+        Table::ResourceGroups => to.resource_groups.adopt(&from.resource_groups, id),
+        Table::Vaults => to.vaults.adopt(&from.vaults, id),
+        Table::ImportKeys => to.import_keys.adopt(&from.import_keys, id),
+        Table::Identities => to.identities.adopt(&from.identities, id),
+        Table::Orders => to.orders.adopt(&from.orders, id),
+        Table::Operations => to.operations.adopt(&from.operations, id),
+        Table::DeviceManagers => to.device_managers.adopt(&from.device_managers, id),
+        Table::Devices => to.devices.adopt(&from.devices, id),
+        Table::ApiKeys => to.api_keys.adopt(&from.api_keys, id),
+        Table::MasterKeys => to.master_keys.adopt(&from.master_keys, id),
+        Table::KeyProviders => to.key_providers.adopt(&from.key_providers, id),
+        Table::Stamps => to.stamps.adopt(&from.stamps, id),
+        Table::Accounts => to.accounts.adopt(&from.accounts, id),
+        Table::RoleAssignments => to.role_assignments.adopt(&from.role_assignments, id),
+    }
+}
+
 /// What a commit must do to turn the stored rows into the new ones.
 #[derive(Debug, Default, PartialEq)]
 pub struct Changes {
@@ -252,19 +275,25 @@ impl Changes {
     }
 
     /// The versions after this commit succeeded.
-    pub fn apply_to(&self, versions: &Versions) -> Versions {
-        let mut next = versions.clone(); // persistent: constant time
-        for (key, _) in &self.inserts {
-            next.insert(key.clone(), 1);
-        }
-        for (key, _, version) in &self.updates {
-            next.insert(key.clone(), version + 1);
-        }
-        for (key, _) in &self.deletes {
-            next.remove(key);
-        }
-        next
+    /// Each row this change writes, with its version once stored (`None`: deleted).
+    pub fn written(&self) -> Vec<(RowKey, Option<i64>)> {
+        let inserted = self.inserts.iter().map(|(key, _)| (key.clone(), Some(1)));
+        let updated = self.updates.iter().map(|(key, _, version)| (key.clone(), Some(version + 1)));
+        let deleted = self.deletes.iter().map(|(key, _)| (key.clone(), None));
+        inserted.chain(updated).chain(deleted).collect()
     }
+}
+
+/// `versions` after the rows `written` were stored.
+pub fn with_written(versions: &Versions, written: &[(RowKey, Option<i64>)]) -> Versions {
+    let mut next = versions.clone(); // persistent: constant time
+    for (key, version) in written {
+        match version {
+            Some(version) => next.insert(key.clone(), *version),
+            None => next.remove(key),
+        };
+    }
+    next
 }
 
 #[cfg(test)]
@@ -309,7 +338,7 @@ mod tests {
         assert_eq!(changes.inserts, vec![(key("new"), r#"{"id":"new","name":"1"}"#.to_owned())]);
         assert_eq!(changes.updates, vec![(key("changed"), r#"{"id":"changed","name":"2"}"#.to_owned(), 4)]);
         assert_eq!(changes.deletes, vec![(key("gone"), 5)]);
-        let next = changes.apply_to(&versions);
+        let next = with_written(&versions, &changes.written());
         assert_eq!(
             (next.get(&key("same")), next.get(&key("changed")), next.get(&key("new"))),
             (Some(&3), Some(&5), Some(&1))

@@ -39,9 +39,15 @@ const LAST_SEEN_GRANULARITY: i64 = 60;
 pub struct SqlStore {
     pool: AnyPool,
     dialect: &'static dyn Dialect,
+    /// Writers take turns here before they take a connection: the database lets one write at
+    /// a time anyway, and writers queued inside it would hold every connection of the pool
+    /// while readers wait for one.
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+/// This server's turn to write (see `SqlStore::writers`).
+type Turn = tokio::sync::OwnedMutexGuard<()>;
 
 impl SqlStore {
     /// Opens (creating it if missing) the database at `url` and brings its schema up to date.
@@ -59,6 +65,7 @@ impl SqlStore {
         let setup = dialect.connection_setup();
         let pool = AnyPoolOptions::new()
             .max_connections(dialect.max_connections())
+            .test_before_acquire(dialect.ping_before_use())
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if let Some(setup) = setup {
@@ -70,13 +77,21 @@ impl SqlStore {
             .connect_with(options)
             .await?;
         dialect.migrator().run(&pool).await?;
-        Ok(Self { pool, dialect })
+        Ok(Self { pool, dialect, writers: Arc::default() })
     }
 
-    async fn begin_write(&self) -> Result<(Transaction, i64), StoreError> {
+    /// Begins a writing transaction whose first statement is `first` (it takes the lock that
+    /// orders writers, and answers the world's revision).
+    /// The turn is to be held until the transaction ends.
+    async fn begin_write_with(&self, first: &'static str) -> Result<(Transaction, i64, Turn), StoreError> {
+        let turn = self.writers.clone().lock_owned().await;
         let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
-        let revision = sqlx::query_scalar(BUMP_REVISION).fetch_one(&mut *tx).await?;
-        Ok((tx, revision))
+        let revision = sqlx::query_scalar(first).fetch_one(&mut *tx).await?;
+        Ok((tx, revision, turn))
+    }
+
+    async fn begin_write(&self) -> Result<(Transaction, i64, Turn), StoreError> {
+        self.begin_write_with(BUMP_REVISION).await
     }
 
     /// Closes every connection (checkpointing the WAL) so the file can be reopened at once.
@@ -135,7 +150,7 @@ impl SqlStore {
         audit: Vec<AuditRecord>,
         sealer: Option<&MasterKey>,
     ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
-        let (mut tx, revision) = self.begin_write().await?;
+        let (mut tx, revision, _turn) = self.begin_write().await?;
         for ((table, id), version) in changes.guards {
             let sql = format!("SELECT version FROM {} WHERE id = $1", table.name());
             let stored: Option<i64> =
@@ -181,7 +196,7 @@ impl SqlStore {
     /// first start of a server that keeps a head: what was written before is taken as it
     /// stands). Returns whether it did.
     pub async fn seal_first_head(&self, sealer: &MasterKey) -> Result<bool, StoreError> {
-        let (mut tx, _) = self.begin_write().await?;
+        let (mut tx, _, _turn) = self.begin_write().await?;
         let placeholder: Option<i64> =
             sqlx::query_scalar("SELECT seq FROM audit_anchor WHERE id = 1 AND seq = -1")
                 .fetch_optional(&mut *tx)
@@ -205,7 +220,7 @@ impl SqlStore {
     /// it wrote.
     pub async fn seed(&self, rows: Rows) -> Result<bool, StoreError> {
         // Under the writers' lock: replicas starting together seed once.
-        let (mut tx, _) = self.begin_write().await?;
+        let (mut tx, _, _turn) = self.begin_write().await?;
         let existing: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM world_settings").fetch_one(&mut *tx).await?;
         if existing > 0 {
@@ -233,8 +248,7 @@ impl SqlStore {
         audit: Vec<AuditRecord>,
         sealer: Option<&MasterKey>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
-        sqlx::query_scalar::<_, i64>(LOCK_WRITERS).fetch_one(&mut *tx).await?;
+        let (mut tx, _, _turn) = self.begin_write_with(LOCK_WRITERS).await?;
         append_audit(&mut tx, audit, sealer).await?;
         tx.commit().await?;
         Ok(())

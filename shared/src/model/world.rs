@@ -107,6 +107,20 @@ impl<T> Table<T> {
         Some(entity)
     }
 
+    /// Makes the entity `id` what it is in `other` (there or not), sharing it, without
+    /// journaling the change: how a store brings a settled table up to date with a write it
+    /// knows was stored.
+    pub fn adopt(&mut self, other: &Table<T>, id: &str) {
+        match other.entities.get_key_value(id) {
+            Some((id, entity)) => {
+                self.entities.insert(id.clone(), entity.clone());
+            }
+            None => {
+                self.entities.remove(id);
+            }
+        }
+    }
+
     /// The entities, in id order.
     pub fn values(&self) -> impl Iterator<Item = &T> {
         self.entities.values().map(|e| &**e)
