@@ -6,7 +6,9 @@
 mod appender;
 mod cache;
 mod dialect;
+mod heads;
 mod rows;
+mod sessions;
 mod sql;
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -19,6 +21,8 @@ use shared::{
 
 use appender::Appender;
 use cache::{Cache, Patch};
+use heads::Heads;
+use sessions::RecentSessions;
 use rows::{Changes, Rows, Versions};
 use sql::SqlStore;
 
@@ -38,11 +42,12 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
-    /// A batch of audit appends failed (every request in it gets the same error).
+    /// A batch of audit appends, or a revision check many readers shared, failed (each of
+    /// them gets the same error).
     #[error("{0}")]
     Batch(Arc<StoreError>),
-    /// The server is stopping: the audit appender is gone.
-    #[error("the audit trail is closed")]
+    /// The server is stopping: the audit appender or the revision check is gone.
+    #[error("the store is closed")]
     Closed,
 }
 
@@ -70,6 +75,8 @@ pub struct Store {
     /// The master key, once the server has it: each append then seals the trail's new head.
     sealer: Arc<OnceLock<MasterKey>>,
     appender: Appender,
+    heads: Heads,
+    sessions: Arc<RecentSessions>,
 }
 
 impl Store {
@@ -77,7 +84,8 @@ impl Store {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let (db, sealer) = (SqlStore::open(url).await?, Arc::default());
         let appender = Appender::start(db.clone(), Arc::clone(&sealer));
-        Ok(Self { db, cache: Arc::default(), sealer, appender })
+        let heads = Heads::start(db.clone());
+        Ok(Self { db, cache: Arc::default(), sealer, appender, heads, sessions: Arc::default() })
     }
 
     /// From now on every append seals the audit trail's new head under `master` (see
@@ -118,6 +126,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.heads.close().await;
         self.db.close().await;
     }
 
@@ -140,7 +149,7 @@ impl Store {
 
     /// The world, and the trail's stored last position.
     async fn load_through(&self) -> Result<(Snapshot, u64), StoreError> {
-        let (revision, audit_head) = self.db.heads().await?;
+        let (revision, audit_head) = self.heads.read().await?;
         if let Some(snapshot) = self.cached(revision) {
             return Ok((snapshot, audit_head));
         }
@@ -289,14 +298,22 @@ impl Store {
     }
 
     /// The user of a live session (not expired, used within `idle` seconds) and when the
-    /// session expires; records the use.
+    /// session expires; records the use (see [`sessions`] for the second it may be taken on
+    /// trust).
     pub async fn session_user(
         &self,
         token_hash: &str,
         now: i64,
         idle: i64,
     ) -> Result<Option<(String, i64)>, StoreError> {
-        self.db.session_user(token_hash, now, idle).await
+        if let Some(live) = self.sessions.get(token_hash, now) {
+            return Ok(Some(live));
+        }
+        let found = self.db.session_user(token_hash, now, idle).await?;
+        if let Some((username, expires_at)) = &found {
+            self.sessions.put(token_hash, username, *expires_at);
+        }
+        Ok(found)
     }
 
     /// The live sessions of `username`: token hash, expiry and last use, latest first.
@@ -305,10 +322,12 @@ impl Store {
     }
 
     pub async fn delete_sessions_of(&self, username: &str) -> Result<(), StoreError> {
+        self.sessions.forget_user(username);
         self.db.delete_sessions_of(username).await
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.sessions.forget(token_hash);
         self.db.delete_session(token_hash).await
     }
 

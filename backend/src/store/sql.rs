@@ -43,6 +43,7 @@ pub struct SqlStore {
     /// a time anyway, and writers queued inside it would hold every connection of the pool
     /// while readers wait for one.
     writers: Arc<tokio::sync::Mutex<()>>,
+    options: Arc<AnyConnectOptions>,
 }
 
 type Transaction = sqlx::Transaction<'static, sqlx::Any>;
@@ -74,10 +75,20 @@ impl SqlStore {
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         dialect.migrator().run(&pool).await?;
-        Ok(Self { pool, dialect, writers: Arc::default() })
+        Ok(Self { pool, dialect, writers: Arc::default(), options: Arc::new(options) })
+    }
+
+    /// A connection of its own, outside the pool, set up as the pool's are: for a task that
+    /// must never queue behind the requests' queries.
+    pub async fn dedicated_connection(&self) -> Result<AnyConnection, StoreError> {
+        let mut connection = AnyConnection::connect_with(&self.options).await?;
+        if let Some(setup) = self.dialect.connection_setup() {
+            connection.execute(setup).await?;
+        }
+        Ok(connection)
     }
 
     /// Begins a writing transaction whose first statement is `first` (it takes the lock that
@@ -126,8 +137,8 @@ impl SqlStore {
 
     /// The world's revision (see `migrations/0002_world_revision.sql`) and the audit trail's
     /// last position (0 when empty).
-    pub async fn heads(&self) -> Result<(i64, u64), StoreError> {
-        let row = sqlx::query(HEADS).fetch_one(&self.pool).await?;
+    pub async fn heads(&self, connection: &mut AnyConnection) -> Result<(i64, u64), StoreError> {
+        let row = sqlx::query(HEADS).fetch_one(connection).await?;
         let audit_head: i64 = row.try_get("audit_head")?;
         Ok((row.try_get("revision")?, audit_head.try_into().unwrap_or_default()))
     }
