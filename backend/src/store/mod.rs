@@ -22,8 +22,8 @@ use shared::{
 use appender::Appender;
 use cache::{Cache, Patch};
 use heads::Heads;
-use sessions::RecentSessions;
 use rows::{Changes, Rows, Versions};
+use sessions::RecentSessions;
 use sql::SqlStore;
 
 /// How often a write is tried when other writers keep changing the same entities.
