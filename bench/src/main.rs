@@ -34,7 +34,7 @@ impl Args {
 }
 
 /// The section names `--only` takes, in the order they run.
-const SECTIONS: [&str; 7] = ["weight", "throughput", "api", "writes", "storage", "offline", "browser"];
+const SECTIONS: [&str; 7] = ["weight", "throughput", "api", "scale", "storage", "offline", "browser"];
 
 fn args() -> Result<Args, String> {
     let mut server = None;
@@ -92,10 +92,10 @@ async fn main() -> std::process::ExitCode {
         let server = server::Server::start(&args.server, &args.dist).await;
         report.add(backend::measure(&server).await);
     }
-    if args.runs("writes") {
-        step("API: write latency with 10 and with 5,000 stored entities");
-        let server = server::Server::start(&args.server, &args.dist).await;
-        report.add(writes::measure(&server).await);
+    if args.runs("scale") {
+        step("scale: writes and memory with 10 to 50,000 entities and 1,000,000 audit entries");
+        let mut server = server::Server::start(&args.server, &args.dist).await;
+        report.add(writes::measure(&mut server).await);
     }
     if args.runs("storage") {
         step("storage: SQLite and PostgreSQL, one and two replicas");

@@ -27,6 +27,8 @@ pub struct Server {
     pub base: String,
     child: Child,
     _data: TempDir,
+    /// How the server was started, to start it again on the same data.
+    command: Command,
 }
 
 impl Server {
@@ -56,13 +58,31 @@ impl Server {
             command.env("KEYBLADE_MASTER_KEY", key);
         }
         let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let server = Server { base: format!("http://127.0.0.1:{port}"), child, _data: data };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while reqwest::get(server.url("/api/health")).await.is_err() {
-            assert!(Instant::now() < deadline, "the server did not answer /api/health within 60 s");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let server = Server { base: format!("http://127.0.0.1:{port}"), child, _data: data, command };
+        server.wait_until_up().await;
         server
+    }
+
+    async fn wait_until_up(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while reqwest::get(self.url("/api/health")).await.is_err() {
+            assert!(Instant::now() < deadline, "the server did not answer /api/health within 60 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Stops the server and starts it again on the same data; how long until it answered.
+    pub async fn restart(&mut self) -> Duration {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let started = Instant::now();
+        self.child = self.command.spawn().expect("the server starts again");
+        self.wait_until_up().await;
+        started.elapsed()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self._data.path()
     }
 
     /// The server's SQLite database, for suites that arrange data directly.

@@ -458,27 +458,95 @@ impl AuditTrail {
     /// Checks every link and hash from the first entry, then the end of the trail against its
     /// sealed head (opened with `master`).
     pub fn verify(&self, master: &MasterKey) -> ChainStatus {
-        let mut prev: Option<&AuditEntry> = None;
-        let unlinked = self.iter().find_map(|entry| {
-            let (seq, link) = prev.map_or((1, GENESIS), |p| (p.seq + 1, p.hash.as_str()));
-            let sound = entry.seq == seq && entry.prev_hash == link && entry.hash == entry.content_hash();
-            prev = Some(entry);
-            (!sound).then_some(seq)
+        let mut check = ChainCheck::new(self.anchoring.clone());
+        self.iter().for_each(|entry| check.feed(entry));
+        check.finish(master)
+    }
+
+    /// A page of entries, the most recent first, matching `query`; the chain checked with
+    /// `master`.
+    pub fn page(&self, query: &AuditQuery, master: &MasterKey) -> AuditPage {
+        let limit = query.limit.clamp(1, AuditQuery::MAX_LIMIT) as usize;
+        // (Bounds are checked by `AuditQuery::check` before a page is asked for.)
+        let subject = query.subject.as_deref().map(str::to_ascii_lowercase);
+        let mut matching = self.iter().rev().filter(|e| {
+            query.before.is_none_or(|before| e.seq < before)
+                && query.action.is_none_or(|action| e.action == action)
+                && subject.as_deref().is_none_or(|s| e.subject.to_ascii_lowercase().contains(s))
         });
+        let entries: Vec<AuditEntry> = matching.by_ref().take(limit).cloned().collect();
+        let next_before = match matching.next() {
+            Some(_) => entries.last().map(|e| e.seq),
+            None => None,
+        };
+        AuditPage { entries, next_before, chain: self.verify(master) }
+    }
+}
+
+/// The chain checked one entry at a time, in order: [`AuditTrail::verify`] over a trail in
+/// memory, and a server over one read from storage a piece at a time, holding none of it.
+pub struct ChainCheck {
+    anchoring: Anchoring,
+    /// The last entry fed: its position and hash.
+    last: Option<(u64, String)>,
+    len: u64,
+    /// The first position where an entry does not link up.
+    unlinked: Option<u64>,
+    /// The hash of the entry at the sealed head's position, once passed.
+    at_anchor: Option<String>,
+}
+
+impl ChainCheck {
+    /// A check against the sealed head `anchoring` describes (read with the last entries).
+    pub fn new(anchoring: Anchoring) -> ChainCheck {
+        ChainCheck { anchoring, last: None, len: 0, unlinked: None, at_anchor: None }
+    }
+
+    /// The next entry of the trail.
+    pub fn feed(&mut self, entry: &AuditEntry) {
+        let (seq, link) = self.last.as_ref().map_or((1, GENESIS), |(seq, hash)| (seq + 1, hash.as_str()));
+        let sound = entry.seq == seq && entry.prev_hash == link && entry.hash == entry.content_hash();
+        if !sound && self.unlinked.is_none() {
+            self.unlinked = Some(seq);
+        }
+        self.len += 1;
+        if let Anchoring::Kept(anchor) = &self.anchoring
+            && anchor.seq == self.len
+        {
+            self.at_anchor = Some(entry.hash.clone());
+        }
+        self.last = Some((entry.seq, entry.hash.clone()));
+    }
+
+    /// The sealed head as read after the entries fed so far (the trail grows while a long one
+    /// is read). The entry at its position is known when it is the one the check began with
+    /// or the last one fed.
+    pub fn set_anchoring(&mut self, anchoring: Anchoring) {
+        if let Anchoring::Kept(anchor) = &anchoring {
+            let known = matches!(&self.anchoring, Anchoring::Kept(first) if first.seq == anchor.seq);
+            if !known {
+                self.at_anchor =
+                    self.last.as_ref().filter(|_| anchor.seq == self.len).map(|(_, hash)| hash.clone());
+            }
+        }
+        self.anchoring = anchoring;
+    }
+
+    /// The status of everything fed.
+    pub fn finish(self, master: &MasterKey) -> ChainStatus {
         let (sealed, unsealed) = self.check_head(master);
-        let (broken_at, problem) = match (unlinked, unsealed) {
+        let (broken_at, problem) = match (self.unlinked, unsealed) {
             (Some(at), Some((end, _))) if at <= end.unwrap_or(u64::MAX) => (Some(at), Some(edited(at))),
             (_, Some((at, problem))) => (at, Some(problem)),
             (Some(at), None) => (Some(at), Some(edited(at))),
             (None, None) => (None, None),
         };
-        let head = self.last().map(|last| last.hash.clone());
         ChainStatus {
-            entries: self.len() as u64,
+            entries: self.len,
             intact: problem.is_none(),
             broken_at,
             sealed,
-            head,
+            head: self.last.map(|(_, hash)| hash),
             problem,
         }
     }
@@ -487,7 +555,7 @@ impl AuditTrail {
     /// it.
     #[allow(clippy::type_complexity)]
     fn check_head(&self, master: &MasterKey) -> (Option<u64>, Option<(Option<u64>, String)>) {
-        let len = self.len() as u64;
+        let len = self.len;
         let anchor = match &self.anchoring {
             Anchoring::NotKept => return (None, None),
             Anchoring::Missing if len == 0 => return (Some(0), None),
@@ -502,7 +570,6 @@ impl AuditTrail {
             let problem = "The sealed head of the trail was not sealed with this server's key.";
             return (None, Some((None, problem.to_owned())));
         }
-        let at = |seq: u64| usize::try_from(seq.checked_sub(1)?).ok().and_then(|i| self.entries.get(i));
         let departure = if anchor.seq > len {
             let problem = format!(
                 "Entries #{} to #{} are missing: the sealed head names {} entries, the trail ends at #{len}.",
@@ -511,7 +578,7 @@ impl AuditTrail {
                 anchor.seq
             );
             Some((Some(len + 1), problem))
-        } else if anchor.seq > 0 && at(anchor.seq).is_none_or(|e| e.hash != anchor.hash) {
+        } else if anchor.seq > 0 && self.at_anchor.as_deref() != Some(anchor.hash.as_str()) {
             Some((
                 Some(anchor.seq),
                 format!(
@@ -532,25 +599,6 @@ impl AuditTrail {
             None
         };
         (Some(anchor.seq), departure)
-    }
-
-    /// A page of entries, the most recent first, matching `query`; the chain checked with
-    /// `master`.
-    pub fn page(&self, query: &AuditQuery, master: &MasterKey) -> AuditPage {
-        let limit = query.limit.clamp(1, AuditQuery::MAX_LIMIT) as usize;
-        // (Bounds are checked by `AuditQuery::check` before a page is asked for.)
-        let subject = query.subject.as_deref().map(str::to_ascii_lowercase);
-        let mut matching = self.iter().rev().filter(|e| {
-            query.before.is_none_or(|before| e.seq < before)
-                && query.action.is_none_or(|action| e.action == action)
-                && subject.as_deref().is_none_or(|s| e.subject.to_ascii_lowercase().contains(s))
-        });
-        let entries: Vec<AuditEntry> = matching.by_ref().take(limit).cloned().collect();
-        let next_before = match matching.next() {
-            Some(_) => entries.last().map(|e| e.seq),
-            None => None,
-        };
-        AuditPage { entries, next_before, chain: self.verify(master) }
     }
 }
 

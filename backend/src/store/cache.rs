@@ -7,7 +7,10 @@
 //! when a revision never arrives, because another replica wrote it, is the world read again.
 //! Without this, concurrent writers would each find the revision moved and read everything.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+};
 
 use shared::model::World;
 
@@ -30,6 +33,8 @@ const MAX_PENDING: usize = 256;
 pub(super) struct Cache {
     snapshot: Option<Snapshot>,
     pending: BTreeMap<i64, Patch>,
+    /// Revisions this server is committing: about to be visible, their patch not here yet.
+    expected: BTreeSet<i64>,
 }
 
 impl Cache {
@@ -47,13 +52,32 @@ impl Cache {
         let age = |s: &Snapshot| (s.revision, s.world.audit.len());
         if self.snapshot.as_ref().is_none_or(|kept| age(kept) < age(&snapshot)) {
             self.pending.retain(|revision, _| *revision > snapshot.revision);
+            self.expected.retain(|revision| *revision > snapshot.revision);
             self.snapshot = Some(snapshot);
             self.catch_up();
         }
     }
 
+    /// A write of this server is about to be stored as `revision`.
+    pub fn expect(&mut self, revision: i64) {
+        self.expected.insert(revision);
+    }
+
+    /// The write expected as `revision` failed.
+    pub fn abandon(&mut self, revision: i64) {
+        self.expected.remove(&revision);
+    }
+
+    /// Whether every revision up to `revision` is either kept or one of this server's writes
+    /// on its way: then waiting for them beats reading the world again.
+    pub fn will_reach(&self, revision: i64) -> bool {
+        let Some(kept) = &self.snapshot else { return false };
+        (kept.revision + 1..=revision).all(|r| self.pending.contains_key(&r) || self.expected.contains(&r))
+    }
+
     /// Records the write stored as `revision`.
     pub fn written(&mut self, revision: i64, patch: Patch) {
+        self.expected.remove(&revision);
         let Some(kept) = &self.snapshot else { return };
         if revision <= kept.revision {
             return;

@@ -14,7 +14,7 @@ mod sql;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use shared::{
-    audit::{Anchoring, AuditRecord},
+    audit::{Anchoring, AuditRecord, ChainCheck, ChainStatus},
     crypto::MasterKey,
     model::World,
 };
@@ -25,6 +25,10 @@ use heads::Heads;
 use rows::{Changes, Rows, Versions};
 use sessions::RecentSessions;
 use sql::SqlStore;
+
+/// How long a reader waits for this server's committed writes to reach its kept world before
+/// reading the world again instead.
+const PATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// How often a write is tried when other writers keep changing the same entities.
 pub const WRITE_ATTEMPTS: u32 = 3;
@@ -77,6 +81,8 @@ pub struct Store {
     appender: Appender,
     heads: Heads,
     sessions: Arc<RecentSessions>,
+    /// Wakes readers waiting for a write of this server to reach the cache.
+    patched: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -85,7 +91,15 @@ impl Store {
         let (db, sealer) = (SqlStore::open(url).await?, Arc::default());
         let appender = Appender::start(db.clone(), Arc::clone(&sealer));
         let heads = Heads::start(db.clone());
-        Ok(Self { db, cache: Arc::default(), sealer, appender, heads, sessions: Arc::default() })
+        Ok(Self {
+            db,
+            cache: Arc::default(),
+            sealer,
+            appender,
+            heads,
+            sessions: Arc::default(),
+            patched: Arc::default(),
+        })
     }
 
     /// From now on every append seals the audit trail's new head under `master` (see
@@ -116,13 +130,29 @@ impl Store {
         if last >= head {
             return Ok(snapshot);
         }
-        let newer = self.db.audit_after(last).await?;
+        let newer = self.db.audit_after(last, usize::MAX).await?;
         let mut world = (*snapshot.world).clone();
         world.audit.extend(newer.entries);
         world.audit.set_anchoring(self.anchoring(newer.anchor));
         let fresher = Snapshot { world: Arc::new(world), ..snapshot };
         self.remember(&fresher);
         Ok(fresher)
+    }
+
+    /// Checks the whole stored audit trail, reading it a piece at a time and holding none of
+    /// it (a long trail is far larger than what the server keeps in memory).
+    pub async fn check_audit_chain(&self, master: &MasterKey) -> Result<ChainStatus, StoreError> {
+        const PIECE: usize = 20_000;
+        let mut piece = self.db.audit_after(0, PIECE).await?;
+        let mut check = ChainCheck::new(self.anchoring(piece.anchor.clone()));
+        loop {
+            piece.entries.iter().for_each(|entry| check.feed(entry));
+            let Some(last) = piece.entries.last().filter(|_| piece.entries.len() == PIECE) else {
+                check.set_anchoring(self.anchoring(piece.anchor));
+                return Ok(check.finish(master));
+            };
+            piece = self.db.audit_after(last.seq, PIECE).await?;
+        }
     }
 
     pub async fn close(&self) {
@@ -136,7 +166,7 @@ impl Store {
     ///
     /// Parsing the world is the expensive part of a read, so the parsed world is kept and reused
     /// for as long as the database's revision (one small query) says no entity changed since.
-    /// When one did, the rows are read again, the trail only from where the kept one ends.
+    /// When one did, the rows are read again (not the trail).
     pub async fn load(&self) -> Result<Snapshot, StoreError> {
         Ok(self.load_through().await?.0)
     }
@@ -150,30 +180,46 @@ impl Store {
     /// The world, and the trail's stored last position.
     async fn load_through(&self) -> Result<(Snapshot, u64), StoreError> {
         let (revision, audit_head) = self.heads.read().await?;
-        if let Some(snapshot) = self.cached(revision) {
+        if let Some(snapshot) = self.cached_or_soon(revision).await {
             return Ok((snapshot, audit_head));
         }
-        let kept = self.latest().map(|s| s.world.audit.clone()).unwrap_or_default();
-        let (revision, rows, audit) = self.db.load_rows(kept.last().map_or(0, |e| e.seq)).await?;
+        let (revision, rows, anchor) = self.db.load_rows().await?;
         let versions = rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
         let bodies = Rows(rows.into_iter().map(|(key, (body, _))| (key, body)).collect());
         // As stored: nothing is pending, so the next write stores only what it changes.
         let mut world = bodies.to_world()?.settled();
-        world.audit = kept;
-        world.audit.extend(audit.entries);
-        world.audit.set_anchoring(self.anchoring(audit.anchor));
-        let head = world.audit.last().map_or(0, |e| e.seq);
+        // The trail as far as it was read before; `load_with_audit` reads the rest.
+        world.audit = self.latest().map(|s| s.world.audit.clone()).unwrap_or_default();
+        world.audit.set_anchoring(self.anchoring(anchor));
         let snapshot = Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision };
         self.remember(&snapshot);
-        Ok((snapshot, head))
+        Ok((snapshot, audit_head))
     }
 
     fn remember(&self, snapshot: &Snapshot) {
         self.cache().keep(snapshot.clone());
     }
 
+    /// The kept world at `revision`; when this server's own writes are what it still lacks,
+    /// after they reach it (a moment: they are committed, and apply themselves next).
+    async fn cached_or_soon(&self, revision: i64) -> Option<Snapshot> {
+        let deadline = tokio::time::Instant::now() + PATCH_WAIT;
+        loop {
+            let patched = self.patched.notified();
+            if let Some(snapshot) = self.cached(revision) {
+                return Some(snapshot);
+            }
+            if !self.cache().will_reach(revision) {
+                return None;
+            }
+            tokio::time::timeout_at(deadline, patched).await.ok()?;
+        }
+    }
+
+    /// The kept world, if it is at `revision` or later (a write of this server may have
+    /// reached it since the revision was read).
     fn cached(&self, revision: i64) -> Option<Snapshot> {
-        self.latest().filter(|snapshot| snapshot.revision == revision)
+        self.latest().filter(|snapshot| snapshot.revision >= revision)
     }
 
     fn latest(&self) -> Option<Snapshot> {
@@ -247,9 +293,27 @@ impl Store {
         }
         let rows = changes.written();
         let versions = Arc::new(rows::with_written(&snapshot.versions, &rows));
-        let (revision, _) = self.db.commit(changes, audit, self.sealer.get()).await?;
+        let mut announced = None;
+        let committed = self
+            .db
+            .commit(changes, audit, self.sealer.get(), |revision| {
+                announced = Some(revision);
+                self.cache().expect(revision);
+            })
+            .await;
+        let revision = match committed {
+            Ok(revision) => revision,
+            Err(error) => {
+                if let Some(revision) = announced {
+                    self.cache().abandon(revision);
+                    self.patched.notify_waiters();
+                }
+                return Err(error);
+            }
+        };
         let written = Snapshot { world: Arc::new(settled), versions, revision };
         self.cache().written(revision, Patch { world: written.world.clone(), rows });
+        self.patched.notify_waiters();
         Ok(written)
     }
 
@@ -354,6 +418,36 @@ mod tests {
         let mut next = world.clone();
         next.tenants.insert(id.to_owned(), Tenant { id: id.to_owned(), name: name.to_owned() });
         next
+    }
+
+    #[tokio::test]
+    async fn the_streaming_chain_check_agrees_with_the_trail_in_memory() {
+        use shared::{audit::AuditAction, crypto::MasterKey, model::Timestamp};
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store =
+            Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("a store");
+        let master = MasterKey::generate(&mut crate::clock::rng());
+        store.seal_audit_with(&master).await.expect("sealing");
+        let record = |i: i64| AuditRecord {
+            at: Timestamp(i),
+            actor: "t".into(),
+            source: "127.0.0.1".into(),
+            action: AuditAction::DevicePasswordDisclosure,
+            subject: format!("orders/{i}"),
+            failure: None,
+        };
+        // More than one piece of the streaming read.
+        store.append((0..25_000).map(record).collect()).await.expect("appended");
+        store.append(vec![record(-1)]).await.expect("appended");
+        let streamed = store.check_audit_chain(&master).await.expect("checked");
+        let in_memory = store.load_with_audit().await.expect("the trail").world.audit.verify(&master);
+        assert_eq!(streamed, in_memory);
+        assert!(
+            streamed.intact && streamed.entries == 25_001 && streamed.sealed == Some(25_001),
+            "{streamed:?}"
+        );
+        let other = MasterKey::generate(&mut crate::clock::rng());
+        assert!(!store.check_audit_chain(&other).await.expect("checked").intact, "sealed under another key");
     }
 
     #[tokio::test]

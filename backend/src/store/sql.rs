@@ -110,13 +110,12 @@ impl SqlStore {
         self.pool.close().await;
     }
 
-    /// Every world row with its body and version, and the audit trail after position
-    /// `audit_after` (the caller holds what comes before). Read in one transaction, so rows and
-    /// revision agree.
+    /// Every world row with its body and version, and the audit trail's sealed head (its
+    /// entries are read on their own, see [`SqlStore::audit_after`]). Read in one transaction,
+    /// so rows and revision agree.
     pub async fn load_rows(
         &self,
-        audit_after: u64,
-    ) -> Result<(i64, BTreeMap<RowKey, (String, i64)>, StoredAudit), StoreError> {
+    ) -> Result<(i64, BTreeMap<RowKey, (String, i64)>, Option<Anchor>), StoreError> {
         let mut tx = self.pool.begin_with(self.dialect.begin_read()).await?;
         let revision = sqlx::query_scalar(REVISION).fetch_one(&mut *tx).await?;
         let mut rows = BTreeMap::new();
@@ -127,12 +126,9 @@ impl SqlStore {
                 rows.insert((table, Arc::from(id)), (row.try_get("body")?, row.try_get("version")?));
             }
         }
-        let audit = StoredAudit {
-            entries: load_audit(&mut tx, audit_after).await?,
-            anchor: load_anchor(&mut tx).await?,
-        };
+        let anchor = load_anchor(&mut tx).await?;
         tx.commit().await?;
-        Ok((revision, rows, audit))
+        Ok((revision, rows, anchor))
     }
 
     /// The world's revision (see `migrations/0002_world_revision.sql`) and the audit trail's
@@ -143,11 +139,14 @@ impl SqlStore {
         Ok((row.try_get("revision")?, audit_head.try_into().unwrap_or_default()))
     }
 
-    /// The audit entries after position `after`, and the sealed head, read together.
-    pub async fn audit_after(&self, after: u64) -> Result<StoredAudit, StoreError> {
+    /// The audit entries after position `after` (at most `limit`), and the sealed head, read
+    /// together.
+    pub async fn audit_after(&self, after: u64, limit: usize) -> Result<StoredAudit, StoreError> {
         let mut tx = self.pool.begin_with(self.dialect.begin_read()).await?;
-        let audit =
-            StoredAudit { entries: load_audit(&mut tx, after).await?, anchor: load_anchor(&mut tx).await? };
+        let audit = StoredAudit {
+            entries: load_audit(&mut tx, after, limit).await?,
+            anchor: load_anchor(&mut tx).await?,
+        };
         tx.commit().await?;
         Ok(audit)
     }
@@ -155,12 +154,14 @@ impl SqlStore {
     /// Applies `changes` and appends `audit` in one transaction. Any row whose version moved
     /// since it was read makes the whole transaction roll back with [`StoreError::Conflict`].
     /// Returns the new revision and the audit entries as chained.
+    /// `announce` hears the revision just before it becomes visible to other readers.
     pub async fn commit(
         &self,
         changes: Changes,
         audit: Vec<AuditRecord>,
         sealer: Option<&MasterKey>,
-    ) -> Result<(i64, Vec<AuditEntry>), StoreError> {
+        announce: impl FnOnce(i64),
+    ) -> Result<i64, StoreError> {
         let (mut tx, revision, _turn) = self.begin_write().await?;
         for ((table, id), version) in changes.guards {
             let sql = format!("SELECT version FROM {} WHERE id = $1", table.name());
@@ -198,9 +199,10 @@ impl SqlStore {
                 sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(version).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
         }
-        let entries = append_audit(&mut tx, audit, sealer).await?;
+        append_audit(&mut tx, audit, sealer).await?;
+        announce(revision);
         tx.commit().await?;
-        Ok((revision, entries))
+        Ok(revision)
     }
 
     /// Seals the trail's present head in place of the placeholder the migration left (the
@@ -406,12 +408,18 @@ impl SqlStore {
 
 /// The audit trail after position `after`, oldest first. A row whose action or code no longer parses (edited outside
 /// Keyblade) is left out, which the chain then reports as broken at that position.
-async fn load_audit(tx: &mut sqlx::AnyConnection, after: u64) -> Result<Vec<AuditEntry>, StoreError> {
+/// The entries after position `after`, at most `limit` of them.
+async fn load_audit(
+    tx: &mut sqlx::AnyConnection,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<AuditEntry>, StoreError> {
     let rows = sqlx::query(
         "SELECT seq, at, actor, source, action, subject, failure, prev_hash, hash FROM audit \
-         WHERE seq > $1 ORDER BY seq",
+         WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(i64::try_from(after).unwrap_or(i64::MAX))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .fetch_all(&mut *tx)
     .await?;
     let mut entries = Vec::with_capacity(rows.len());
