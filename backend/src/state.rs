@@ -157,10 +157,9 @@ impl AppState {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let snapshot = if E::ROUTE.reads_audit {
-                self.store().load_with_audit().await?
-            } else {
-                self.store().load().await?
+            let snapshot = match request.audit_read() {
+                Some(query) => self.store().load_audit_page(query, &self.inner.master).await?,
+                None => self.store().load().await?,
             };
             let (attempt, principal) = (request.clone(), actor.principal.clone());
             let result = self

@@ -304,6 +304,9 @@ impl AuditEntry {
 pub struct AuditTrail {
     entries: imbl::Vector<Arc<AuditEntry>>,
     anchoring: Anchoring,
+    /// Set on a part of a trail read for one page ([`AuditTrail::window`]): the whole
+    /// trail's status, as the store checked it.
+    checked: Option<ChainStatus>,
 }
 
 impl PartialEq for AuditTrail {
@@ -401,6 +404,19 @@ pub struct ChainStatus {
 }
 
 impl AuditTrail {
+    /// Part of a trail, read for one page: at least the entries the page shows and the one
+    /// after them (newest first or in any order), with the whole trail's status as checked
+    /// where it is stored. A trail too long to hold is paged this way.
+    pub fn window(entries: impl IntoIterator<Item = AuditEntry>, chain: ChainStatus) -> AuditTrail {
+        let mut entries: Vec<AuditEntry> = entries.into_iter().collect();
+        entries.sort_by_key(|e| e.seq);
+        AuditTrail {
+            entries: entries.into_iter().map(Arc::new).collect(),
+            anchoring: Anchoring::default(),
+            checked: Some(chain),
+        }
+    }
+
     /// The last entry.
     pub fn last(&self) -> Option<&AuditEntry> {
         self.entries.back().map(Arc::as_ref)
@@ -420,18 +436,6 @@ impl AuditTrail {
     /// Says what vouches for the head (as read from storage).
     pub fn set_anchoring(&mut self, anchoring: Anchoring) {
         self.anchoring = anchoring;
-    }
-
-    /// Appends entries a store wrote with `master` sealing the head: the head moves with them
-    /// when it was the authentic head of the trail so far, and stays behind otherwise (as the
-    /// store's does).
-    pub fn extend_sealed(&mut self, entries: impl IntoIterator<Item = AuditEntry>, master: &MasterKey) {
-        let head = self.head_anchor(master);
-        let was_sealed = matches!(&self.anchoring, Anchoring::Kept(anchor) if *anchor == head);
-        self.extend(entries);
-        if was_sealed {
-            self.anchoring = Anchoring::Kept(self.head_anchor(master));
-        }
     }
 
     /// The current head, sealed under `master`.
@@ -460,7 +464,7 @@ impl AuditTrail {
     pub fn verify(&self, master: &MasterKey) -> ChainStatus {
         let mut check = ChainCheck::new(self.anchoring.clone());
         self.iter().for_each(|entry| check.feed(entry));
-        check.finish(master)
+        check.status(master)
     }
 
     /// A page of entries, the most recent first, matching `query`; the chain checked with
@@ -479,7 +483,8 @@ impl AuditTrail {
             Some(_) => entries.last().map(|e| e.seq),
             None => None,
         };
-        AuditPage { entries, next_before, chain: self.verify(master) }
+        let chain = self.checked.clone().unwrap_or_else(|| self.verify(master));
+        AuditPage { entries, next_before, chain }
     }
 }
 
@@ -532,8 +537,8 @@ impl ChainCheck {
         self.anchoring = anchoring;
     }
 
-    /// The status of everything fed.
-    pub fn finish(self, master: &MasterKey) -> ChainStatus {
+    /// The status of everything fed so far.
+    pub fn status(&self, master: &MasterKey) -> ChainStatus {
         let (sealed, unsealed) = self.check_head(master);
         let (broken_at, problem) = match (self.unlinked, unsealed) {
             (Some(at), Some((end, _))) if at <= end.unwrap_or(u64::MAX) => (Some(at), Some(edited(at))),
@@ -546,9 +551,14 @@ impl ChainCheck {
             intact: problem.is_none(),
             broken_at,
             sealed,
-            head: self.last.map(|(_, hash)| hash),
+            head: self.last.as_ref().map(|(_, hash)| hash.clone()),
             problem,
         }
+    }
+
+    /// The position of the last entry fed (0 before any).
+    pub fn last_seq(&self) -> u64 {
+        self.last.as_ref().map_or(0, |(seq, _)| *seq)
     }
 
     /// How many entries the sealed head vouches for, and where and how the trail departs from

@@ -37,6 +37,9 @@ pub trait Dialect: Send + Sync {
     }
     /// Begins a transaction that reads many tables as one consistent snapshot.
     fn begin_read(&self) -> &'static str;
+    /// `column` with A-Z made lowercase and nothing else changed: the engine's
+    /// case-insensitive match (`to_ascii_lowercase`), in SQL.
+    fn ascii_lower(&self, column: &str) -> String;
     /// Begins a transaction that will write. Its first statement is always the revision bump,
     /// which takes the lock that orders writers.
     fn begin_write(&self) -> &'static str;
@@ -87,6 +90,11 @@ impl Dialect for Sqlite {
     /// A file on this machine: a connection cannot have been dropped under us.
     fn ping_before_use(&self) -> bool {
         false
+    }
+
+    /// SQLite's own `lower` folds ASCII only.
+    fn ascii_lower(&self, column: &str) -> String {
+        format!("lower({column})")
     }
 
     fn begin_read(&self) -> &'static str {
@@ -144,6 +152,11 @@ impl Dialect for Postgres {
 
     fn max_connections(&self) -> u32 {
         8
+    }
+
+    /// PostgreSQL's `lower` folds every alphabet; the engine folds A-Z only.
+    fn ascii_lower(&self, column: &str) -> String {
+        format!("translate({column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')")
     }
 
     /// Read committed would let each table's query see a different moment.

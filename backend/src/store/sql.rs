@@ -9,7 +9,7 @@ use sqlx::{
 };
 
 use shared::{
-    audit::{Anchor, AuditEntry, AuditRecord},
+    audit::{Anchor, AuditEntry, AuditQuery, AuditRecord},
     crypto::MasterKey,
 };
 
@@ -254,6 +254,35 @@ impl SqlStore {
         Ok(existing > 0)
     }
 
+    /// The newest entries matching `query`, at most one more than its page holds, newest
+    /// first: the part of the trail the engine pages (it applies `query` itself again).
+    pub async fn audit_page(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let action = query
+            .action
+            .and_then(|a| serde_json::to_value(a).ok())
+            .and_then(|a| a.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let subject = query.subject.as_deref().map_or(String::new(), |s| {
+            let escaped =
+                s.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        let sql = format!(
+            "SELECT seq, at, actor, source, action, subject, failure, prev_hash, hash FROM audit \
+             WHERE seq < $1 AND ($2 = '' OR action = $2) AND ($3 = '' OR {} LIKE $3 ESCAPE '\\') \
+             ORDER BY seq DESC LIMIT $4",
+            self.dialect.ascii_lower("subject")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(query.before.and_then(|b| i64::try_from(b).ok()).unwrap_or(i64::MAX))
+            .bind(action)
+            .bind(subject)
+            .bind(i64::from(query.limit.clamp(1, AuditQuery::MAX_LIMIT)) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        entries_of(rows)
+    }
+
     /// Appends `audit` on its own (events that changed nothing else), leaving the world's
     /// revision as it was.
     pub async fn append(
@@ -422,6 +451,11 @@ async fn load_audit(
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .fetch_all(&mut *tx)
     .await?;
+    entries_of(rows)
+}
+
+/// Audit rows as entries; a row whose action or code this version does not know is left out.
+fn entries_of(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<AuditEntry>, StoreError> {
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
         let action = serde_json::from_value(serde_json::Value::String(row.try_get("action")?));

@@ -28,8 +28,10 @@ impl Endpoint for ListAudit {
          whether the whole hash chain is intact.",
     )
     .failing(&[crate::catalog::ErrorCode::InvalidRequest])
-    .requires(Action::Audit)
-    .reading_audit();
+    .requires(Action::Audit);
+    fn audit_read(&self) -> Option<&AuditQuery> {
+        Some(&self.body)
+    }
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<AuditPage>, Failure> {
         self.body
             .check()

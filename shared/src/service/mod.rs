@@ -106,9 +106,6 @@ pub struct Route {
     pub requirement: Requirement,
     /// The route of an endpoint that names its key by id or name ([`ByKeyId`]).
     pub by_key_id: bool,
-    /// Whether the endpoint reads the audit trail: a server brings the trail it holds up to date
-    /// for these only.
-    pub reads_audit: bool,
 }
 
 impl Route {
@@ -128,7 +125,6 @@ impl Route {
             audit: None,
             requirement,
             by_key_id: false,
-            reads_audit: false,
         }
     }
 
@@ -175,11 +171,6 @@ impl Route {
     /// Honours `If-Match`.
     pub const fn if_match(self) -> Route {
         Route { if_match: true, ..self }
-    }
-
-    /// Reads the audit trail.
-    pub const fn reading_audit(self) -> Route {
-        Route { reads_audit: true, ..self }
     }
 
     /// Recorded in the audit trail as `action`.
@@ -244,6 +235,11 @@ pub trait Endpoint: Serialize + DeserializeOwned + Clone + Send + 'static {
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<Self::Answer>, Failure>;
     /// What the audit trail names as the subject, when the request's path does not say it.
     fn audit_subject(&self) -> Option<String> {
+        None
+    }
+    /// The page of the audit trail the request reads, if it reads the trail: a server reads
+    /// just that part from storage (see [`crate::audit::AuditTrail::window`]).
+    fn audit_read(&self) -> Option<&crate::audit::AuditQuery> {
         None
     }
     /// What the audit trail adds about a success: the key version a wrap or unwrap used.
