@@ -108,7 +108,7 @@ impl Mirror {
         let world: World = serde_json::from_str(&text).expect("the browser's world");
         // The shadow server's runner may commit meanwhile (an operation step): then read again.
         for _ in 0..10 {
-            let snapshot = self.store.load().await.expect("load the server's world");
+            let snapshot = self.store.load_with_audit().await.expect("load the server's world");
             // What the demo recorded since the last push joins the server's audit trail.
             let recorded = world.audit.iter().skip(snapshot.world.audit.len()).map(record_of).collect();
             match self.store.commit(&snapshot, &world, recorded).await {
@@ -130,7 +130,7 @@ impl Mirror {
     }
 
     async fn server_world(&self) -> String {
-        let snapshot = self.store.load().await.expect("load the server's world");
+        let snapshot = self.store.load_with_audit().await.expect("load the server's world");
         serde_json::to_string(&snapshot.world).expect("a world as JSON")
     }
 

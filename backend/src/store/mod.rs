@@ -128,7 +128,6 @@ impl Store {
 
     /// `snapshot` with the audit entries appended since it was read (by this server or another
     /// replica), through position `head`.
-    #[cfg(test)]
     async fn with_audit_through(&self, snapshot: Snapshot, head: u64) -> Result<Snapshot, StoreError> {
         let last = snapshot.world.audit.last().map_or(0, |e| e.seq);
         if last >= head {
@@ -193,8 +192,9 @@ impl Store {
         Ok(self.load_through().await?.0)
     }
 
-    /// [`Store::load`] with the whole audit trail as stored (what the parity test compares).
-    #[cfg(test)]
+    /// [`Store::load`] with the whole audit trail as stored, held in memory: for tests and
+    /// tools that need the world entire (the parity test, the end-to-end tests' offline
+    /// mirror). The server itself never needs it.
     pub async fn load_with_audit(&self) -> Result<Snapshot, StoreError> {
         let (snapshot, audit_head) = self.load_through().await?;
         self.with_audit_through(snapshot, audit_head).await
