@@ -35,7 +35,7 @@ pub async fn measure(binary: &Path, dist: &Path) -> Section {
     let mut section = Section::new(
         "Storage: SQLite and PostgreSQL, one and two replicas",
         &format!(
-            "Release servers as their own processes. Write latency: {WRITES} sequential creates (POST /api/identities), alternating between the replicas. Device password: the unwrap load of the section above, its workers spread over the replicas. Two SQLite replicas share one database file; two PostgreSQL replicas share one database on a local server (synchronous_commit off, like SQLite's WAL at synchronous=NORMAL). Ratios are to SQLite with one replica."
+            "Release servers as their own processes. Write latency: {WRITES} sequential creates (POST /api/identities), alternating between the replicas. Device password: 16 clients asking for it at once, spread evenly over the replicas. Two SQLite replicas share one database file; two PostgreSQL replicas share one database on a local server (synchronous_commit off, like SQLite's WAL at synchronous=NORMAL). Server CPU per unwrap is each replica's own CPU time over its share of the unwraps: with two machines' worth of cores, throughput would scale by how little it grows. Ratios are to SQLite with one replica."
         ),
         &[
             "database",
@@ -43,6 +43,7 @@ pub async fn measure(binary: &Path, dist: &Path) -> Section {
             "write p50 / p99",
             "Device password / s",
             "p50 / p99",
+            "server CPU per unwrap, each replica",
             "ratio (writes, unwraps)",
         ],
     );
@@ -55,8 +56,17 @@ pub async fn measure(binary: &Path, dist: &Path) -> Section {
         let urls: Vec<String> =
             servers.iter().map(|s| s.url(&format!("/api/orders/{order}/device-password"))).collect();
         load(&client, Method::POST, &urls, Duration::from_secs(1)).await;
+        let cpu_before: Vec<f64> = servers.iter().map(Server::cpu_seconds).collect();
         let unwraps = load(&client, Method::POST, &urls, Duration::from_secs(5)).await;
         let per_second = unwraps.per_second();
+        // Each replica served an equal share (the workers are spread evenly over them).
+        let share = unwraps.ok.max(1) as f64 / servers.len() as f64;
+        let cpu_us: Vec<f64> = servers
+            .iter()
+            .zip(&cpu_before)
+            .map(|(s, before)| 1e6 * (s.cpu_seconds() - before) / share)
+            .collect();
+        let cpu = cpu_us.iter().map(|us| format!("{us:.0} µs")).collect::<Vec<_>>().join(", ");
         let (write_ref, unwrap_ref) = *reference.get_or_insert((writes.median, per_second));
         section.row(vec![
             deployment.database.into(),
@@ -64,11 +74,12 @@ pub async fn measure(binary: &Path, dist: &Path) -> Section {
             format!("{} / {}", ms(writes.median), ms(writes.p99)),
             format!("{per_second:.0} ({} failed)", unwraps.failed),
             latency(&unwraps),
+            cpu,
             format!("{}, {}", ratio(writes.median, write_ref), ratio(per_second, unwrap_ref)),
         ]);
         section.figure(
             &format!("{}_{}", deployment.database.to_lowercase(), deployment.replicas),
-            json!({ "write_latency_ms": writes, "unwraps_per_second": per_second, "unwraps_failed": unwraps.failed }),
+            json!({ "write_latency_ms": writes, "unwraps_per_second": per_second, "unwraps_failed": unwraps.failed, "cpu_us_per_unwrap_each_replica": cpu_us }),
         );
         section.verdict(
             format!(
