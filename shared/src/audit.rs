@@ -438,7 +438,8 @@ impl AuditTrail {
         self.anchoring = anchoring;
     }
 
-    /// The current head, sealed under `master`.
+    /// The current head, sealed under `master` (what a store seals as it appends).
+    #[cfg(test)]
     pub fn head_anchor(&self, master: &MasterKey) -> Anchor {
         let (seq, hash) = self.last().map_or((0, GENESIS), |last| (last.seq, last.hash.as_str()));
         Anchor::seal(master, seq, hash)

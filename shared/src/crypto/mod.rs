@@ -649,7 +649,8 @@ mod tests {
     use getrandom::SysRng;
     use rsa::rand_core::UnwrapErr;
 
-    fn hex(text: &str) -> Vec<u8> {
+    /// Bytes from hex, spaces ignored (as test vectors print them).
+    pub(super) fn hex(text: &str) -> Vec<u8> {
         let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         (0..clean.len()).step_by(2).map(|i| u8::from_str_radix(&clean[i..i + 2], 16).unwrap()).collect()
     }

@@ -135,7 +135,7 @@ mod tests {
     use rsa::rand_core::UnwrapErr;
 
     use super::*;
-    use crate::crypto::{generate_rsa, oaep_wrap, private_key_to_pkcs8};
+    use crate::crypto::{generate_rsa, oaep_wrap, private_key_to_pkcs8, tests::hex};
 
     /// Wycheproof's RSA-OAEP test vectors for a 2048-bit key with SHA-256 and MGF1-SHA-256
     /// (`testvectors_v1/rsa_oaep_2048_sha256_mgf1sha256_test.json`, C2SP/wycheproof; RFC 8017's own
@@ -144,18 +144,14 @@ mod tests {
     const KEY: &str = include_str!("testdata/oaep_2048_sha256.pkcs8.hex");
     const VECTORS: &str = include_str!("testdata/oaep_2048_sha256.vectors");
 
-    fn hex(text: &str) -> Vec<u8> {
-        let text = text.trim().trim_start_matches('-');
-        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
-    }
-
     fn vectors() -> Vec<(Vec<u8>, Vec<u8>)> {
         VECTORS
             .lines()
             .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
             .map(|l| {
                 let (msg, ct) = l.split_once(' ').expect("message and ciphertext");
-                (hex(msg), hex(ct))
+                // An empty message is written `-`.
+                (hex(msg.trim_start_matches('-')), hex(ct))
             })
             .collect()
     }
