@@ -99,9 +99,27 @@ impl HttpKeyProviders {
         body["access_token"].as_str().map(|t| Zeroizing::new(t.to_owned())).ok_or_else(|| unusable(SIGN_IN))
     }
 
+    /// Waits for `future` on this client's own runtime. Engine work may run on a runtime
+    /// thread (see `placement`): that thread hands its other tasks on while it waits.
     fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
-        self.runtime.block_on(future)
+        CALLS.with(|calls| calls.set(calls.get() + 1));
+        let flavor = tokio::runtime::Handle::try_current().map(|runtime| runtime.runtime_flavor());
+        if flavor.is_ok_and(|flavor| flavor == tokio::runtime::RuntimeFlavor::MultiThread) {
+            tokio::task::block_in_place(|| self.runtime.block_on(future))
+        } else {
+            self.runtime.block_on(future)
+        }
     }
+}
+
+thread_local! {
+    static CALLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many calls to key providers this thread has waited for: work that waited on the network
+/// is long, whatever CPU time it used.
+pub fn calls_on_this_thread() -> u64 {
+    CALLS.with(std::cell::Cell::get)
 }
 
 /// The step that exchanges the API key for a token.

@@ -17,6 +17,7 @@ mod key_providers;
 mod master_key;
 #[cfg(test)]
 mod parity;
+mod placement;
 mod runner;
 mod seed;
 mod serve;
@@ -58,9 +59,18 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .nest("/api", api::router(state))
         .fallback_service(spa::service(dist))
         .layer(axum::middleware::from_fn_with_state(surfaces, azure::route))
+        .layer(axum::middleware::from_fn(one_request))
         .layer(axum::middleware::map_response_with_state(security, headers::add))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+}
+
+/// Every surface's request loads the world as of its arrival, however often it looks.
+async fn one_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    store::in_request(next.run(request)).await
 }
 
 /// Checks the audit trail at start, beside serving (a long trail takes a while to read): a

@@ -1,7 +1,13 @@
 //! What every handler shares, and how a request reaches the engine: [`AppState::execute`] loads
-//! the stored world, runs the endpoint on a blocking thread and commits what it changed.
+//! the stored world, runs the endpoint (in place or on a blocking thread, see `placement`) and
+//! commits what it changed.
 
-use std::sync::Arc;
+use std::{
+    any::TypeId,
+    panic::AssertUnwindSafe,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use shared::{
     access::Actor,
@@ -19,7 +25,8 @@ use crate::{
     device_cookie::DeviceCookie,
     error::AppError,
     gateway::credentials::{Refusals, VerifiedCredentials},
-    key_providers::HttpKeyProviders,
+    key_providers::{self, HttpKeyProviders},
+    placement::{Place, Placement, thread_cpu_time},
     store::{Store, StoreError, WRITE_ATTEMPTS},
     throttle::Throttle,
 };
@@ -36,6 +43,7 @@ struct Inner {
     providers: HttpKeyProviders,
     /// Native RSA for unwraps (see `shared::crypto::RsaEngine`).
     rsa: AwsLc,
+    placement: Placement,
     throttle: Throttle,
     credentials: VerifiedCredentials,
     refusals: Refusals,
@@ -77,6 +85,7 @@ impl AppState {
             master,
             providers,
             rsa: AwsLc::default(),
+            placement: Placement::default(),
             throttle: Throttle::default(),
             credentials: VerifiedCredentials::default(),
             refusals: Refusals::default(),
@@ -140,8 +149,8 @@ impl AppState {
         &self.inner.work
     }
 
-    /// Handles one request by `actor`: the endpoint runs against the stored world on a blocking
-    /// thread (RSA work takes milliseconds to seconds); a change is committed in one
+    /// Handles one request by `actor`: the endpoint runs against the stored world (see
+    /// [`AppState::compute`]); a change is committed in one
     /// transaction, and a concurrent change to any entity it touched is a 409. A failure is
     /// diagnosed against the world it happened in. An audited route is recorded in the audit
     /// trail, in the same transaction as its change, or on its own when it failed or read.
@@ -195,32 +204,58 @@ impl AppState {
         Ok(self.store().append(vec![record]).await?)
     }
 
-    /// Runs `op` with a fresh context on a blocking thread.
+    /// Runs `op` with a fresh context: where the request is when this kind of work has been
+    /// short, on a blocking thread otherwise (see [`Placement`]).
     pub async fn compute<T, F>(&self, op: F, world: Arc<World>) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&World, &mut Ctx) -> Result<T, shared::catalog::Failure> + Send + 'static,
     {
+        let kind = TypeId::of::<F>();
         let state = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let now = state.now();
-            let mut rng = state.inner.entropy.rng();
-            let inner = &state.inner;
-            // The master keys as this world names them: a rekey may have added one since.
-            let keys = ops::keyring(&world, &inner.master, &inner.providers, false)
-                .map_err(|failure| AppError::engine(failure, &world, now, &inner.master))?;
-            let mut ctx = Ctx {
-                now,
-                master: &inner.master,
-                keys: &keys,
-                providers: &inner.providers,
-                rsa: &inner.rsa,
-                rng: &mut *rng,
+        let timed = move || {
+            let (started, calls) = (thread_cpu_time(), key_providers::calls_on_this_thread());
+            let result = state.run(op, &world);
+            let took = match key_providers::calls_on_this_thread() == calls {
+                true => thread_cpu_time().saturating_sub(started),
+                false => Duration::MAX,
             };
-            op(&world, &mut ctx)
-                .map_err(|failure| AppError::engine(failure, &world, now, &state.inner.master))
-        })
-        .await
-        .map_err(AppError::internal)?
+            state.inner.placement.ran(kind, took, Instant::now());
+            result
+        };
+        // A runtime of one thread has nowhere else to run its other tasks meanwhile.
+        let flavor = tokio::runtime::Handle::current().runtime_flavor();
+        let place = match flavor {
+            tokio::runtime::RuntimeFlavor::MultiThread => self.inner.placement.place(kind),
+            _ => Place::Pool,
+        };
+        match place {
+            // A panic is the engine's defect; it fails this request as it would on the pool.
+            Place::InPlace => std::panic::catch_unwind(AssertUnwindSafe(timed))
+                .map_err(|_| AppError::internal("the engine panicked"))?,
+            Place::Pool => tokio::task::spawn_blocking(timed).await.map_err(AppError::internal)?,
+        }
+    }
+
+    fn run<T>(
+        &self,
+        op: impl FnOnce(&World, &mut Ctx) -> Result<T, shared::catalog::Failure>,
+        world: &World,
+    ) -> Result<T, AppError> {
+        let inner = &self.inner;
+        let now = self.now();
+        let mut rng = inner.entropy.rng();
+        // The master keys as this world names them: a rekey may have added one since.
+        let keys = ops::keyring(world, &inner.master, &inner.providers, false)
+            .map_err(|failure| AppError::engine(failure, world, now, &inner.master))?;
+        let mut ctx = Ctx {
+            now,
+            master: &inner.master,
+            keys: &keys,
+            providers: &inner.providers,
+            rsa: &inner.rsa,
+            rng: &mut *rng,
+        };
+        op(world, &mut ctx).map_err(|failure| AppError::engine(failure, world, now, &inner.master))
     }
 }

@@ -3,8 +3,15 @@
 //! driver's worker thread); under load, the requests that arrive while a check is under way
 //! wait for the next one and share its answer. That answer was read after each of them
 //! arrived, so none of them can miss a write that finished before it did.
+//!
+//! A request may load the world more than once (the credential, then the endpoint): a check
+//! that began after the request arrived ([`in_request`]) answers every load of it.
 
-use std::sync::Arc;
+use std::{
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
 
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
@@ -22,12 +29,37 @@ enum Request {
     Close(oneshot::Sender<()>),
 }
 
+tokio::task_local! {
+    /// When the request being served arrived.
+    static ARRIVED: Instant;
+}
+
+/// Serves `request` as one request: its loads may share a check begun after it arrived.
+pub async fn in_request<F: Future>(request: F) -> F::Output {
+    ARRIVED.scope(Instant::now(), request).await
+}
+
+/// The last answer, and when its check began.
+type Latest = Arc<Mutex<Kept>>;
+
+#[derive(Default)]
+struct Kept {
+    answer: Option<(Instant, (i64, u64))>,
+    /// Answers of checks begun before this are stale (see [`Heads::forget`]).
+    not_before: Option<Instant>,
+}
+
 #[derive(Clone)]
-pub(super) struct Heads(mpsc::UnboundedSender<Request>);
+pub(super) struct Heads {
+    checks: mpsc::UnboundedSender<Request>,
+    latest: Latest,
+}
 
 impl Heads {
     pub(super) fn start(db: SqlStore) -> Heads {
         let (sender, mut receiver) = mpsc::unbounded_channel::<Request>();
+        let latest = Latest::default();
+        let heads = Heads { checks: sender, latest: latest.clone() };
         tokio::spawn(async move {
             let (mut requests, mut connection) = (Vec::new(), None);
             while receiver.recv_many(&mut requests, BATCH).await > 0 {
@@ -35,10 +67,11 @@ impl Heads {
                 for request in requests.drain(..) {
                     match request {
                         Request::Check(reader) => {
-                            if answer.is_none() {
-                                answer = Some(check(&db, &mut connection).await.map_err(Arc::new));
-                            }
-                            let _ = reader.send(answer.clone().unwrap_or(Err(Arc::new(StoreError::Closed))));
+                            let answer = match &answer {
+                                Some(answer) => answer,
+                                None => answer.insert(check(&db, &mut connection, &latest).await),
+                            };
+                            let _ = reader.send(answer.clone());
                         }
                         Request::Close(closed) => {
                             if let Some(open) = connection.take() {
@@ -50,33 +83,55 @@ impl Heads {
                 }
             }
         });
-        Heads(sender)
+        heads
     }
 
-    /// The world's revision and the audit trail's last position, as stored now or later.
+    /// The world's revision and the audit trail's last position, as stored when the request
+    /// being served arrived (now, outside a request) or later.
     pub(super) async fn read(&self) -> Result<(i64, u64), StoreError> {
+        let since = ARRIVED.try_with(|arrived| *arrived).unwrap_or_else(|_| Instant::now());
+        if let Some((began, heads)) =
+            self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).answer
+            && began >= since
+        {
+            return Ok(heads);
+        }
         let (answer, answered) = oneshot::channel();
-        self.0.send(Request::Check(answer)).map_err(|_| StoreError::Closed)?;
+        self.checks.send(Request::Check(answer)).map_err(|_| StoreError::Closed)?;
         answered.await.map_err(|_| StoreError::Closed)?.map_err(StoreError::Batch)
+    }
+
+    /// Forgets the last answer, and those of checks under way: a write found that another
+    /// writer moved the world since, and looking again must see that.
+    pub(super) fn forget(&self) {
+        let mut kept = self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *kept = Kept { answer: None, not_before: Some(Instant::now()) };
     }
 
     /// Closes the connection; a later check opens another.
     pub(super) async fn close(&self) {
         let (closed, done) = oneshot::channel();
-        if self.0.send(Request::Close(closed)).is_ok() {
+        if self.checks.send(Request::Close(closed)).is_ok() {
             let _ = done.await;
         }
     }
 }
 
 /// One check on the task's own connection (so it never waits behind the requests' queries),
-/// made again after a failure (a database server that restarted, say).
-async fn check(db: &SqlStore, connection: &mut Option<AnyConnection>) -> Result<(i64, u64), StoreError> {
+/// made again after a failure (a database server that restarted, say); its answer is kept as
+/// the latest.
+async fn check(db: &SqlStore, connection: &mut Option<AnyConnection>, latest: &Latest) -> Answer {
+    let began = Instant::now();
     let mut open = match connection.take() {
         Some(open) => open,
-        None => db.dedicated_connection().await?,
+        None => db.dedicated_connection().await.map_err(Arc::new)?,
     };
-    let heads = db.heads(&mut open).await?;
+    let heads = db.heads(&mut open).await.map_err(Arc::new)?;
     *connection = Some(open);
+    let mut kept = latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let newer = kept.answer.is_none_or(|(kept_began, _)| kept_began < began);
+    if newer && kept.not_before.is_none_or(|floor| began >= floor) {
+        kept.answer = Some((began, heads));
+    }
     Ok(heads)
 }

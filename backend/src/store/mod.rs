@@ -22,6 +22,7 @@ use shared::{
 use appender::Appender;
 use cache::{Cache, Patch};
 use heads::Heads;
+pub use heads::in_request;
 use rows::{Changes, Rows, Versions};
 use sessions::RecentSessions;
 use sql::SqlStore;
@@ -330,6 +331,9 @@ impl Store {
                 if let Some(revision) = announced {
                     self.cache().abandon(revision);
                     self.patched.notify_waiters();
+                }
+                if matches!(error, StoreError::Conflict) {
+                    self.heads.forget();
                 }
                 return Err(error);
             }

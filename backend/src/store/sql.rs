@@ -513,6 +513,25 @@ async fn store_anchor(tx: &mut sqlx::AnyConnection, anchor: &Anchor) -> Result<(
 /// head with `sealer` in the same transaction, provided the sealed head is the trail's present
 /// one: a head left behind by entries removed or added outside Keyblade stays where it is, so
 /// the next append cannot launder the change.
+/// Audit rows one INSERT carries: 9 parameters each, well below SQLite's and PostgreSQL's
+/// limits on parameters per statement.
+const AUDIT_ROWS_PER_INSERT: usize = 128;
+
+/// `INSERT INTO audit ... VALUES (...), (...)` for `rows` rows.
+fn audit_insert(rows: usize) -> String {
+    const COLUMNS: usize = 9;
+    let mut sql = String::from(
+        "INSERT INTO audit (seq, at, actor, source, action, subject, failure, prev_hash, hash) VALUES ",
+    );
+    for row in 0..rows {
+        let placeholders: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", row * COLUMNS + c)).collect();
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        sql.push_str(&placeholders.join(", "));
+        sql.push(')');
+    }
+    sql
+}
+
 async fn append_audit(
     tx: &mut sqlx::AnyConnection,
     records: Vec<AuditRecord>,
@@ -550,23 +569,25 @@ async fn append_audit(
     let mut entries = Vec::with_capacity(records.len());
     for record in records {
         let entry = AuditEntry::seal(prev.as_ref(), record);
-        sqlx::query(
-            "INSERT INTO audit (seq, at, actor, source, action, subject, failure, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
-        .bind(entry.at.0)
-        .bind(&entry.actor)
-        .bind(&entry.source)
-        .bind(wire_name(&entry.action))
-        .bind(&entry.subject)
-        .bind(entry.failure.map(|code| wire_name(&code)))
-        .bind(&entry.prev_hash)
-        .bind(&entry.hash)
-        .execute(&mut *tx)
-        .await?;
         prev = Some(entry.clone());
         entries.push(entry);
+    }
+    // Many rows to a statement: each statement is a round trip to the driver's thread.
+    for rows in entries.chunks(AUDIT_ROWS_PER_INSERT) {
+        let mut insert = sqlx::query(AssertSqlSafe(audit_insert(rows.len())));
+        for entry in rows {
+            insert = insert
+                .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
+                .bind(entry.at.0)
+                .bind(&entry.actor)
+                .bind(&entry.source)
+                .bind(wire_name(&entry.action))
+                .bind(&entry.subject)
+                .bind(entry.failure.map(|code| wire_name(&code)))
+                .bind(&entry.prev_hash)
+                .bind(&entry.hash);
+        }
+        insert.execute(&mut *tx).await?;
     }
     if let (Some(sealer), Some(last), true) = (sealer, entries.last(), head_is_sealed) {
         store_anchor(tx, &Anchor::seal(sealer, last.seq, &last.hash)).await?;
