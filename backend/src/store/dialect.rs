@@ -146,8 +146,12 @@ impl Dialect for Postgres {
         url.to_owned()
     }
 
+    /// Every statement is a short lookup with the same best plan whatever its parameters.
+    /// PostgreSQL plans at least the first five executions of a prepared statement on each
+    /// connection anew, which costs more than running it: two milliseconds for the query that
+    /// reads what other replicas changed (every table at once), against a quarter of one.
     fn connection_setup(&self) -> Option<&'static str> {
-        None
+        Some("SET plan_cache_mode = force_generic_plan")
     }
 
     fn max_connections(&self) -> u32 {

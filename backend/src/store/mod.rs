@@ -23,7 +23,7 @@ use appender::Appender;
 use cache::{Cache, Patch};
 use heads::Heads;
 pub use heads::in_request;
-use rows::{Changes, Rows, Versions};
+use rows::{Changes, Rows, Versions, adopt_row};
 use sessions::RecentSessions;
 use sql::SqlStore;
 
@@ -207,6 +207,11 @@ impl Store {
         if let Some(snapshot) = self.cached_or_soon(revision).await {
             return Ok((snapshot, audit_head));
         }
+        if let Some(kept) = self.latest() {
+            let snapshot = self.caught_up(kept).await?;
+            self.remember(&snapshot);
+            return Ok((snapshot, audit_head));
+        }
         let (revision, rows, anchor) = self.db.load_rows().await?;
         let versions = rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
         let bodies = Rows(rows.into_iter().map(|(key, (body, _))| (key, body)).collect());
@@ -218,6 +223,20 @@ impl Store {
         let snapshot = Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision };
         self.remember(&snapshot);
         Ok((snapshot, audit_head))
+    }
+
+    /// `kept` brought up to the stored world by reading only the rows written or deleted
+    /// after its revision (another replica's writes): as many rows as changed, not the world.
+    async fn caught_up(&self, kept: Snapshot) -> Result<Snapshot, StoreError> {
+        let (revision, changed) = self.db.changes_since(kept.revision).await?;
+        let present = changed.iter().filter_map(|(key, row)| Some((key.clone(), row.as_ref()?.0.clone())));
+        let written = Rows(present.collect()).to_world()?;
+        let mut world = (*kept.world).clone();
+        changed.keys().for_each(|key| adopt_row(&mut world, &written, key));
+        let versions: Vec<_> =
+            changed.iter().map(|(key, row)| (key.clone(), row.as_ref().map(|r| r.1))).collect();
+        let versions = Arc::new(rows::with_written(&kept.versions, &versions));
+        Ok(Snapshot { world: Arc::new(world), versions, revision })
     }
 
     fn remember(&self, snapshot: &Snapshot) {
@@ -559,6 +578,58 @@ mod tests {
             "renamed elsewhere",
             "another writer's commit is seen at once"
         );
+    }
+
+    #[tokio::test]
+    async fn a_replica_reads_only_what_another_wrote_and_ends_where_a_full_read_does() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let (store, other) =
+            (Store::open(&url).await.expect("a store"), Store::open(&url).await.expect("another"));
+        let tenants = ["a", "b", "c", "d"].map(|id| (id.to_owned(), tenant(id)));
+        store.seed(&World { tenants: tenants.into(), ..World::default() }).await.expect("seeded");
+        let kept = store.load().await.expect("a snapshot");
+
+        // Elsewhere: a rename, a deletion, a new tenant, and one deleted then added again.
+        let write = |change: fn(&mut World)| {
+            let other = &other;
+            async move {
+                let read = other.load().await.expect("a snapshot");
+                let mut next = (*read.world).clone();
+                change(&mut next);
+                other.commit(&read, &next, Vec::new()).await.expect("a write");
+            }
+        };
+        write(|w| w.tenants.get_mut("a").expect("a").name = "renamed".into()).await;
+        write(|w| {
+            w.tenants.remove("b");
+        })
+        .await;
+        write(|w| {
+            w.tenants.insert("e".into(), tenant("e"));
+        })
+        .await;
+        write(|w| {
+            w.tenants.remove("c");
+        })
+        .await;
+        write(|w| {
+            w.tenants.insert("c".into(), tenant("c again"));
+        })
+        .await;
+
+        let (_, changed) = store.db.changes_since(kept.revision).await.expect("the changes");
+        let ids: Vec<&str> = changed.keys().map(|(_, id)| &**id).collect();
+        assert_eq!(ids, ["a", "b", "c", "e"], "only what changed is read, d is not");
+
+        let caught_up = store.load().await.expect("a snapshot");
+        let full = Store::open(&url).await.expect("a third store").load().await.expect("a full read");
+        assert_eq!(caught_up.revision, full.revision);
+        assert_eq!(caught_up.world.tenants, full.world.tenants);
+        assert_eq!(caught_up.versions, full.versions);
+        assert_eq!(caught_up.world.tenants.get("c").map(|t| t.name.as_str()), Some("c again"));
+        let next = rename(&caught_up.world, "c", "and again");
+        store.commit(&caught_up, &next, Vec::new()).await.expect("the versions read are the stored ones");
     }
 
     #[tokio::test]

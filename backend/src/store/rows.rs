@@ -52,6 +52,11 @@ impl Table {
         Table::RoleAssignments,
     ];
 
+    /// The table called `name` in SQL.
+    pub fn named(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|table| table.name() == name)
+    }
+
     /// The SQL table name. A closed set of constants, so it is safe to splice into SQL.
     pub fn name(self) -> &'static str {
         match self {

@@ -110,6 +110,36 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// The rows written after `revision` (with body and version) and those deleted after it
+    /// (without), and the revision they bring the world to: what a replica whose kept world is
+    /// at `revision` lacks. One statement (one consistent read, one round trip) for every table.
+    pub async fn changes_since(&self, revision: i64) -> Result<(i64, ChangedRows), StoreError> {
+        let (mut now, mut changed) = (None, ChangedRows::new());
+        for row in
+            sqlx::query(AssertSqlSafe(changed_rows_since())).bind(revision).fetch_all(&self.pool).await?
+        {
+            let (table, id): (String, String) = (row.try_get("tbl")?, row.try_get("id")?);
+            let body: Option<String> = row.try_get("body")?;
+            let version: Option<i64> = row.try_get("version")?;
+            let Some(table) = Table::named(&table) else {
+                now = version;
+                continue;
+            };
+            let key = (table, Arc::from(id));
+            match body.zip(version) {
+                Some(row) => {
+                    changed.insert(key, Some(row));
+                }
+                // Deleted, unless written again since (then the row is there).
+                None => {
+                    changed.entry(key).or_insert(None);
+                }
+            }
+        }
+        let now = now.ok_or(sqlx::Error::RowNotFound)?;
+        Ok((now, changed))
+    }
+
     /// Every world row with its body and version, and the audit trail's sealed head (its
     /// entries are read on their own, see [`SqlStore::audit_after`]). Read in one transaction,
     /// so rows and revision agree.
@@ -171,22 +201,29 @@ impl SqlStore {
                 return Err(StoreError::Conflict);
             }
         }
+        // Each row carries the revision that wrote it, and a deletion leaves its revision
+        // behind: another replica reads only what changed after the world it keeps.
         for ((table, id), body) in changes.inserts {
             let sql = format!(
-                "INSERT INTO {} (id, body, version) VALUES ($1, $2, 1) ON CONFLICT DO NOTHING",
+                "INSERT INTO {} (id, body, version, revision) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING",
                 table.name()
             );
-            let done =
-                sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(body).execute(&mut *tx).await?;
+            let done = sqlx::query(AssertSqlSafe(sql))
+                .bind(id.to_string())
+                .bind(body)
+                .bind(revision)
+                .execute(&mut *tx)
+                .await?;
             require_one_row(done.rows_affected())?;
         }
         for ((table, id), body, version) in changes.updates {
             let sql = format!(
-                "UPDATE {} SET body = $1, version = version + 1 WHERE id = $2 AND version = $3",
+                "UPDATE {} SET body = $1, version = version + 1, revision = $2 WHERE id = $3 AND version = $4",
                 table.name()
             );
             let done = sqlx::query(AssertSqlSafe(sql))
                 .bind(body)
+                .bind(revision)
                 .bind(id.to_string())
                 .bind(version)
                 .execute(&mut *tx)
@@ -198,6 +235,15 @@ impl SqlStore {
             let done =
                 sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(version).execute(&mut *tx).await?;
             require_one_row(done.rows_affected())?;
+            sqlx::query(
+                "INSERT INTO world_deletions (tbl, id, revision) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tbl, id) DO UPDATE SET revision = excluded.revision",
+            )
+            .bind(table.name())
+            .bind(id.to_string())
+            .bind(revision)
+            .execute(&mut *tx)
+            .await?;
         }
         append_audit(&mut tx, audit, sealer).await?;
         announce(revision);
@@ -233,15 +279,21 @@ impl SqlStore {
     /// it wrote.
     pub async fn seed(&self, rows: Rows) -> Result<bool, StoreError> {
         // Under the writers' lock: replicas starting together seed once.
-        let (mut tx, _, _turn) = self.begin_write().await?;
+        let (mut tx, revision, _turn) = self.begin_write().await?;
         let existing: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM world_settings").fetch_one(&mut *tx).await?;
         if existing > 0 {
             return Ok(false);
         }
         for ((table, id), body) in rows.0 {
-            let sql = format!("INSERT INTO {} (id, body, version) VALUES ($1, $2, 1)", table.name());
-            sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).bind(body).execute(&mut *tx).await?;
+            let sql =
+                format!("INSERT INTO {} (id, body, version, revision) VALUES ($1, $2, 1, $3)", table.name());
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(id.to_string())
+                .bind(body)
+                .bind(revision)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -513,6 +565,22 @@ async fn store_anchor(tx: &mut sqlx::AnyConnection, anchor: &Anchor) -> Result<(
 /// head with `sealer` in the same transaction, provided the sealed head is the trail's present
 /// one: a head left behind by entries removed or added outside Keyblade stays where it is, so
 /// the next append cannot launder the change.
+/// Rows as they are now (body and version), or `None` where deleted.
+pub type ChangedRows = BTreeMap<RowKey, Option<(String, i64)>>;
+
+/// The world's revision (as the version of a row of no table), the rows of every world table
+/// written after `$1`, and the deletions after it (no body).
+fn changed_rows_since() -> String {
+    let written = Table::ALL.map(|table| {
+        format!(" UNION ALL SELECT '{0}', id, body, version FROM {0} WHERE revision > $1", table.name())
+    });
+    format!(
+        "SELECT 'world_revision' AS tbl, '' AS id, NULL AS body, revision AS version FROM world_revision WHERE id = 1{} \
+         UNION ALL SELECT tbl, id, NULL, NULL FROM world_deletions WHERE revision > $1",
+        written.concat()
+    )
+}
+
 /// Audit rows one INSERT carries: 9 parameters each, well below SQLite's and PostgreSQL's
 /// limits on parameters per statement.
 const AUDIT_ROWS_PER_INSERT: usize = 128;
