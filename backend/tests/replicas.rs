@@ -1,13 +1,20 @@
 //! Two Keyblade replicas on one PostgreSQL database, as behind a load balancer: writes through
 //! either are seen by both, a race on one entity has one winner and one 409, sessions and the
 //! audit trail are shared, and a rewrap whose runner is killed with SIGKILL is finished by the
-//! other replica, exactly once, with every passkey still opening. API keys are shared too.
+//! other replica, exactly once, with every passkey still opening. API keys are shared too. A
+//! replica killed while both serve unwraps fails nothing on the other, and loses no audit entry.
 //!
 //! Needs a PostgreSQL server (`KEYBLADE_TEST_POSTGRES`); `cargo xtask test` starts one.
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use base64::Engine;
 use reqwest::StatusCode;
@@ -188,6 +195,133 @@ async fn two_replicas_share_one_database_and_finish_a_rewrap_once_when_one_is_ki
         audit["chain"]["intact"], true,
         "both replicas appended to one unbroken trail: {}",
         audit["chain"]
+    );
+}
+
+/// Unwrappers per replica.
+const UNWRAPPERS: usize = 16;
+
+/// What one replica's unwrappers saw: answers, and failures with the first one's reason.
+#[derive(Default)]
+struct Tally {
+    answered: AtomicUsize,
+    failed: AtomicUsize,
+    first_failure: std::sync::Mutex<Option<String>>,
+}
+
+/// Asks `server` for the order's device password until `stop`, checking every answer.
+async fn unwrap_until(
+    server: String,
+    client: reqwest::Client,
+    order: String,
+    password: String,
+    tally: Arc<Tally>,
+    stop: Arc<AtomicBool>,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        let reply = client
+            .post(format!("{server}/orders/{order}/device-password"))
+            .header("X-Keyblade-Request", "load")
+            .send()
+            .await;
+        let failure = match reply {
+            Ok(reply) if reply.status().is_success() => match reply.json::<Value>().await {
+                Ok(answer) if answer["password"] == password.as_str() => None,
+                Ok(answer) => Some(format!("a wrong answer: {answer}")),
+                Err(e) => Some(e.to_string()),
+            },
+            Ok(reply) => Some(format!("{}: {}", reply.status(), reply.text().await.unwrap_or_default())),
+            Err(e) => Some(e.to_string()),
+        };
+        match failure {
+            None => tally.answered.fetch_add(1, Ordering::Relaxed),
+            Some(failure) => {
+                tally.first_failure.lock().expect("the tally").get_or_insert(failure);
+                tally.failed.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+    }
+}
+
+/// Waits until `tally` counts `count` answers, or fails after a generous deadline.
+async fn until_answered(tally: &Tally, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while tally.answered.load(Ordering::Relaxed) < count {
+        assert!(Instant::now() < deadline, "only {} answers", tally.answered.load(Ordering::Relaxed));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_replica_killed_under_load_fails_no_request_on_the_other_and_loses_no_audit_entry() {
+    let settings = Settings {
+        database_url: Some(new_database()),
+        master_key: Some(base64::engine::general_purpose::STANDARD.encode(rand_bytes())),
+        ..Settings::default()
+    };
+    let (dir_a, dir_b) =
+        (tempfile::tempdir().expect("a directory"), tempfile::tempdir().expect("a directory"));
+    let client = reqwest::Client::builder().cookie_store(true).build().expect("an HTTP client");
+    let a = Keyblade::launch(dir_a.path(), client.clone(), settings.clone()).await;
+    let b = Keyblade::launch(dir_b.path(), client.clone(), settings).await;
+    a.sign_in().await;
+    let subscription = a.get("/orders").await[0]["subscription_id"].clone();
+    let version = a.get("/vaults/contoso-kv/keys/databox-key").await["versions"][0]["id"].clone();
+    let (order, password) = customer_managed_order(&a, "Killed-Under-Load", &subscription, &version).await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (on_a, on_b) = (Arc::new(Tally::default()), Arc::new(Tally::default()));
+    let mut unwrappers = Vec::new();
+    for (server, tally) in [(&a, &on_a), (&b, &on_b)] {
+        for _ in 0..UNWRAPPERS {
+            let task = unwrap_until(
+                server.base.clone(),
+                client.clone(),
+                order.clone(),
+                password.clone(),
+                tally.clone(),
+                stop.clone(),
+            );
+            unwrappers.push(tokio::spawn(task));
+        }
+    }
+    until_answered(&on_a, 200).await;
+    until_answered(&on_b, 200).await;
+    a.kill();
+    let at_kill = on_b.answered.load(Ordering::Relaxed);
+    until_answered(&on_b, at_kill + 500).await;
+    stop.store(true, Ordering::Relaxed);
+    for unwrapper in unwrappers {
+        unwrapper.await.expect("an unwrapper");
+    }
+
+    let failed_on_b = on_b.failed.load(Ordering::Relaxed);
+    let first = on_b.first_failure.lock().expect("the tally").clone();
+    assert_eq!(failed_on_b, 0, "the surviving replica failed requests: {first:?}");
+    assert!(on_a.failed.load(Ordering::Relaxed) > 0, "the killed replica's clients noticed");
+
+    // Every answered request was recorded before it was answered, on either replica.
+    let answered = on_a.answered.load(Ordering::Relaxed) + on_b.answered.load(Ordering::Relaxed);
+    let (mut recorded, mut before) = (0, None::<u64>);
+    loop {
+        let cursor = before.map(|b| format!("&before={b}")).unwrap_or_default();
+        let page =
+            b.get(&format!("/audit?action=order.device_password&subject={order}&limit=200{cursor}")).await;
+        recorded +=
+            page["entries"].as_array().expect("entries").iter().filter(|e| e["failure"].is_null()).count();
+        match page["next_before"].as_u64() {
+            Some(next) => before = Some(next),
+            None => {
+                assert_eq!(page["chain"]["intact"], true, "one unbroken trail: {}", page["chain"]);
+                break;
+            }
+        }
+    }
+    // The order's setup disclosed its password once more; the killed replica may have recorded
+    // requests whose answer it never sent.
+    assert!(
+        recorded > answered,
+        "{recorded} entries recorded for {answered} answered disclosures and the setup's one"
     );
 }
 
