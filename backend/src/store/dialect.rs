@@ -2,9 +2,12 @@
 //! [`super::sql`], in the SQL both understand; a [`Dialect`] says only how to connect, how to
 //! open transactions, and which migrations describe its schema.
 
-use std::{future::Future, pin::Pin};
+use std::{future::Future, path::PathBuf, pin::Pin, str::FromStr};
 
-use sqlx::{AssertSqlSafe, Connection, PgConnection, migrate::Migrator, postgres::PgConnectOptions};
+use sqlx::{
+    AssertSqlSafe, Connection, PgConnection, migrate::Migrator, postgres::PgConnectOptions,
+    sqlite::SqliteConnectOptions,
+};
 
 use super::StoreError;
 
@@ -43,6 +46,11 @@ pub trait Dialect: Send + Sync {
     /// Begins a transaction that will write. Its first statement is always the revision bump,
     /// which takes the lock that orders writers.
     fn begin_write(&self) -> &'static str;
+    /// The database file `url` names, when it is a file on this machine that this process
+    /// may read directly (see `heads`).
+    fn local_file(&self, _url: &str) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// The dialect of `url`, by its scheme.
@@ -105,6 +113,14 @@ impl Dialect for Sqlite {
     /// its lock while another writer committed, and would fail instead of waiting.
     fn begin_write(&self) -> &'static str {
         "BEGIN IMMEDIATE"
+    }
+
+    /// The file, unless the database lives in memory (each connection would see its own).
+    fn local_file(&self, url: &str) -> Option<PathBuf> {
+        let options = SqliteConnectOptions::from_str(url).ok()?;
+        let file = options.get_filename();
+        (!file.as_os_str().is_empty() && !file.to_string_lossy().contains(":memory:"))
+            .then(|| file.to_owned())
     }
 }
 

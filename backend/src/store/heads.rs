@@ -6,17 +6,25 @@
 //!
 //! A request may load the world more than once (the credential, then the endpoint): a check
 //! that began after the request arrived ([`in_request`]) answers every load of it.
+//!
+//! A SQLite file is read on the calling thread instead ([`LocalFile`]): the query takes
+//! microseconds, less than the trip to the driver's thread and back, and a busy server's
+//! requests no longer queue behind that thread's turn on a core.
 
 use std::{
     future::Future,
-    sync::{Arc, Mutex},
-    time::Instant,
+    path::PathBuf,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, Instant},
 };
 
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{StoreError, sql::SqlStore};
+use super::{
+    StoreError,
+    sql::{self, SqlStore},
+};
 
 type Answer = Result<(i64, u64), Arc<StoreError>>;
 
@@ -49,17 +57,35 @@ struct Kept {
     not_before: Option<Instant>,
 }
 
+impl Kept {
+    /// The last answer, if its check began at or after `since`.
+    fn since(&self, since: Instant) -> Option<(i64, u64)> {
+        self.answer.filter(|(began, _)| *began >= since).map(|(_, heads)| heads)
+    }
+
+    /// Keeps the answer of a check begun at `began`, unless a later one is kept or it is stale.
+    fn offer(&mut self, began: Instant, heads: (i64, u64)) {
+        let newer = self.answer.is_none_or(|(kept_began, _)| kept_began < began);
+        if newer && self.not_before.is_none_or(|floor| began >= floor) {
+            self.answer = Some((began, heads));
+        }
+    }
+}
+
 #[derive(Clone)]
 pub(super) struct Heads {
     checks: mpsc::UnboundedSender<Request>,
     latest: Latest,
+    local: Option<Arc<LocalFile>>,
 }
 
 impl Heads {
-    pub(super) fn start(db: SqlStore) -> Heads {
+    /// Checks through `db`, or by reading `file` directly when it is a SQLite file here.
+    pub(super) fn start(db: SqlStore, file: Option<PathBuf>) -> Heads {
         let (sender, mut receiver) = mpsc::unbounded_channel::<Request>();
         let latest = Latest::default();
-        let heads = Heads { checks: sender, latest: latest.clone() };
+        let local = file.map(|path| Arc::new(LocalFile { path, connection: Mutex::default() }));
+        let heads = Heads { checks: sender, latest: latest.clone(), local };
         tokio::spawn(async move {
             let (mut requests, mut connection) = (Vec::new(), None);
             while receiver.recv_many(&mut requests, BATCH).await > 0 {
@@ -90,11 +116,11 @@ impl Heads {
     /// being served arrived (now, outside a request) or later.
     pub(super) async fn read(&self) -> Result<(i64, u64), StoreError> {
         let since = ARRIVED.try_with(|arrived| *arrived).unwrap_or_else(|_| Instant::now());
-        if let Some((began, heads)) =
-            self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).answer
-            && began >= since
-        {
+        if let Some(heads) = lock(&self.latest).since(since) {
             return Ok(heads);
+        }
+        if let Some(local) = &self.local {
+            return local.check(&self.latest, since);
         }
         let (answer, answered) = oneshot::channel();
         self.checks.send(Request::Check(answer)).map_err(|_| StoreError::Closed)?;
@@ -104,12 +130,15 @@ impl Heads {
     /// Forgets the last answer, and those of checks under way: a write found that another
     /// writer moved the world since, and looking again must see that.
     pub(super) fn forget(&self) {
-        let mut kept = self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *kept = Kept { answer: None, not_before: Some(Instant::now()) };
+        *lock(&self.latest) = Kept { answer: None, not_before: Some(Instant::now()) };
     }
 
     /// Closes the connection; a later check opens another.
     pub(super) async fn close(&self) {
+        if let Some(local) = &self.local {
+            // The last connection to close checkpoints the WAL into the file.
+            lock(&local.connection).take();
+        }
         let (closed, done) = oneshot::channel();
         if self.checks.send(Request::Close(closed)).is_ok() {
             let _ = done.await;
@@ -128,10 +157,46 @@ async fn check(db: &SqlStore, connection: &mut Option<AnyConnection>, latest: &L
     };
     let heads = db.heads(&mut open).await.map_err(Arc::new)?;
     *connection = Some(open);
-    let mut kept = latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let newer = kept.answer.is_none_or(|(kept_began, _)| kept_began < began);
-    if newer && kept.not_before.is_none_or(|floor| began >= floor) {
-        kept.answer = Some((began, heads));
-    }
+    lock(latest).offer(began, heads);
     Ok(heads)
+}
+
+/// A SQLite file, read-only, on the calling thread. One check at a time: a request that waited
+/// for the one before it takes that answer when it began after the request arrived.
+struct LocalFile {
+    path: PathBuf,
+    connection: Mutex<Option<rusqlite::Connection>>,
+}
+
+impl LocalFile {
+    fn check(&self, latest: &Latest, since: Instant) -> Result<(i64, u64), StoreError> {
+        let mut connection = lock(&self.connection);
+        if let Some(heads) = lock(latest).since(since) {
+            return Ok(heads);
+        }
+        let began = Instant::now();
+        let open = match connection.as_mut() {
+            Some(open) => open,
+            None => connection.insert(self.open()?),
+        };
+        let heads = open.prepare_cached(sql::HEADS)?.query_row([], |row| {
+            let audit_head: i64 = row.get("audit_head")?;
+            Ok((row.get("revision")?, audit_head.try_into().unwrap_or_default()))
+        })?;
+        lock(latest).offer(began, heads);
+        Ok(heads)
+    }
+
+    fn open(&self) -> Result<rusqlite::Connection, rusqlite::Error> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = rusqlite::Connection::open_with_flags(&self.path, flags)?;
+        // A reader of a WAL file waits only while another connection rebuilds its index.
+        connection.busy_timeout(Duration::from_secs(5))?;
+        Ok(connection)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

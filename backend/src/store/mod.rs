@@ -43,6 +43,8 @@ pub enum StoreError {
     Corrupt(#[from] serde_json::Error),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database: {0}")]
+    File(#[from] rusqlite::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
@@ -93,7 +95,7 @@ impl Store {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let (db, sealer) = (SqlStore::open(url).await?, Arc::default());
         let appender = Appender::start(db.clone(), Arc::clone(&sealer));
-        let heads = Heads::start(db.clone());
+        let heads = Heads::start(db.clone(), dialect::of_url(url)?.local_file(url));
         Ok(Self {
             db,
             cache: Arc::default(),

@@ -21,7 +21,7 @@ use super::{
 
 const REVISION: &str = "SELECT revision FROM world_revision WHERE id = 1";
 /// The world's revision and the audit trail's last position, in one round trip.
-const HEADS: &str = "SELECT revision, (SELECT COALESCE(MAX(seq), 0) FROM audit) AS audit_head FROM world_revision WHERE id = 1";
+pub(super) const HEADS: &str = "SELECT revision, (SELECT COALESCE(MAX(seq), 0) FROM audit) AS audit_head FROM world_revision WHERE id = 1";
 /// The first statement of a transaction that only appends to the audit trail: the same lock as
 /// [`BUMP_REVISION`] (so positions in the trail are taken in order), without moving the world's
 /// revision, so nobody reloads the world for an audit entry.
