@@ -93,7 +93,7 @@ pub async fn set_password(
 /// The id a session is listed by: a hash of its token's hash, so a listing can name a session
 /// without revealing anything that signs in.
 fn session_id(token_hash: &str) -> String {
-    Sha256::digest(format!("session:{token_hash}")).iter().take(8).map(|b| format!("{b:02x}")).collect()
+    shared::crypto::to_hex(&Sha256::digest(format!("session:{token_hash}"))[..8])
 }
 
 /// An account's open sessions.

@@ -113,7 +113,7 @@ pub async fn require_same_origin(request: Request, next: Next) -> Result<Respons
 
 /// SHA-256 of a token, hex: what the database keeps instead of the token.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    shared::crypto::to_hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// A fresh random 256-bit session token, base64url.

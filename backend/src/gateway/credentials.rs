@@ -258,7 +258,7 @@ pub async fn record_repeated_refusals(app: &AppState) -> Result<(), AppError> {
 /// SHA-256 of user, password and stored hash: what the Basic credential cache is keyed by.
 fn fingerprint(username: &str, password: &str, hash: &str) -> String {
     let digest = Sha256::digest(format!("{username}\0{password}\0{hash}"));
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    shared::crypto::to_hex(&digest)
 }
 
 /// A hash of a random password nobody knows: unknown names are checked against it, so a
