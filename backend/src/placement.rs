@@ -4,33 +4,24 @@
 //! fighting over the cores. Some work is long (generating RSA keys, rewrapping every
 //! registration of a key) and would stall the other requests of a runtime thread. So every run
 //! is timed (in CPU time: on a busy pool a short run can wait long between its slices),
-//! wherever it ran, and each kind of work runs where the request is once it has been
-//! seen short, unless one of its runs took longer than [`IN_PLACE_LIMIT`]: then it stays on
-//! the pool until it has been short again, a minute or more later.
+//! wherever it ran, and each kind of work runs where the request is once its last
+//! [`SHORT_RUNS`] runs were all short; until then, and after any long run, on the pool.
 
-use std::{
-    any::TypeId,
-    collections::HashMap,
-    sync::RwLock,
-    time::{Duration, Instant},
-};
+use std::{any::TypeId, collections::HashMap, sync::RwLock, time::Duration};
 
 /// The longest run that still counts as short: long enough for an RSA-4096 private operation on
 /// a slow core, short enough that the requests queued behind it barely notice.
 pub const IN_PLACE_LIMIT: Duration = Duration::from_millis(2);
-/// How long one long run keeps its kind on the pool.
-const REMEMBERED_FOR: Duration = Duration::from_secs(60);
+/// Short runs in a row before a kind of work runs in place: a first run that paid for something
+/// once (parsing a key, seeding a generator) does not keep it on the pool for long, and work
+/// that is sometimes long has to be short many times first.
+const SHORT_RUNS: u32 = 8;
 
-/// What was last seen of each kind of work (a closure type: one per call site and endpoint).
+/// How many runs of each kind of work (a closure type: one per call site and endpoint) in a row
+/// were short.
 #[derive(Default)]
 pub struct Placement {
-    kinds: RwLock<HashMap<TypeId, Seen>>,
-}
-
-#[derive(Clone, Copy)]
-enum Seen {
-    Short,
-    Long { at: Instant },
+    short_runs: RwLock<HashMap<TypeId, u32>>,
 }
 
 /// Where to run one piece of work.
@@ -42,26 +33,25 @@ pub enum Place {
 
 impl Placement {
     pub fn place(&self, kind: TypeId) -> Place {
-        let kinds = self.kinds.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match kinds.get(&kind) {
-            Some(Seen::Short) => Place::InPlace,
-            Some(Seen::Long { .. }) | None => Place::Pool,
+        let short_runs = self.short_runs.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match short_runs.get(&kind) {
+            Some(runs) if *runs >= SHORT_RUNS => Place::InPlace,
+            _ => Place::Pool,
         }
     }
 
     /// Records how long a run of `kind` took.
-    pub fn ran(&self, kind: TypeId, took: Duration, now: Instant) {
-        let seen = if took > IN_PLACE_LIMIT { Seen::Long { at: now } } else { Seen::Short };
-        let known = self.kinds.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&kind).copied();
-        // A short run does not clear a long one still remembered (it would have run on the pool).
-        let unchanged = match (known, seen) {
-            (Some(Seen::Short), Seen::Short) => true,
-            (Some(Seen::Long { at }), Seen::Short) => now.duration_since(at) < REMEMBERED_FOR,
-            _ => false,
-        };
-        if !unchanged {
-            self.kinds.write().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(kind, seen);
+    pub fn ran(&self, kind: TypeId, took: Duration) {
+        let short = took <= IN_PLACE_LIMIT;
+        let known =
+            self.short_runs.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&kind).copied();
+        // Once in place, a short run changes nothing: no write lock on the hot path.
+        if short && known.is_some_and(|runs| runs >= SHORT_RUNS) {
+            return;
         }
+        let mut short_runs = self.short_runs.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let runs = short_runs.entry(kind).or_default();
+        *runs = if short { runs.saturating_add(1) } else { 0 };
     }
 }
 
@@ -73,6 +63,8 @@ pub fn thread_cpu_time() -> Duration {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use super::*;
 
     struct Lookup;
@@ -89,22 +81,23 @@ mod tests {
     }
 
     #[test]
-    fn work_runs_in_place_once_seen_short_and_on_the_pool_for_a_minute_after_a_long_run() {
+    fn work_runs_in_place_after_enough_short_runs_and_on_the_pool_after_a_long_one() {
         let placement = Placement::default();
         let (lookup, keygen) = (TypeId::of::<Lookup>(), TypeId::of::<Keygen>());
-        let start = Instant::now();
         assert_eq!(placement.place(lookup), Place::Pool, "unknown work goes to the pool");
-        placement.ran(lookup, Duration::from_micros(300), start);
+        // A first run that paid for something once, then short ones.
+        placement.ran(lookup, Duration::from_millis(5));
+        for _ in 0..SHORT_RUNS - 1 {
+            placement.ran(lookup, Duration::from_micros(300));
+        }
+        assert_eq!(placement.place(lookup), Place::Pool, "not yet");
+        placement.ran(lookup, Duration::from_micros(300));
         assert_eq!(placement.place(lookup), Place::InPlace);
-        placement.ran(keygen, Duration::from_millis(400), start);
-        assert_eq!(placement.place(keygen), Place::Pool);
-        placement.ran(keygen, Duration::from_micros(10), start + Duration::from_secs(1));
-        assert_eq!(placement.place(keygen), Place::Pool, "a short run soon after does not clear a long one");
-        placement.ran(keygen, Duration::from_millis(400), start + REMEMBERED_FOR * 5);
-        assert_eq!(placement.place(keygen), Place::Pool, "long work stays on the pool however rare");
-        placement.ran(keygen, Duration::from_micros(10), start + REMEMBERED_FOR * 7);
-        assert_eq!(placement.place(keygen), Place::InPlace, "short again, a minute later");
-        placement.ran(lookup, IN_PLACE_LIMIT * 2, start);
-        assert_eq!(placement.place(lookup), Place::Pool, "one long run is enough");
+        for _ in 0..100 {
+            placement.ran(keygen, Duration::from_millis(400));
+        }
+        assert_eq!(placement.place(keygen), Place::Pool, "long work stays on the pool");
+        placement.ran(lookup, IN_PLACE_LIMIT * 2);
+        assert_eq!(placement.place(lookup), Place::Pool, "one long run is enough to leave");
     }
 }

@@ -2,12 +2,7 @@
 //! the stored world, runs the endpoint (in place or on a blocking thread, see `placement`) and
 //! commits what it changed.
 
-use std::{
-    any::TypeId,
-    panic::AssertUnwindSafe,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{any::TypeId, panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
 use shared::{
     access::Actor,
@@ -220,7 +215,7 @@ impl AppState {
                 true => thread_cpu_time().saturating_sub(started),
                 false => Duration::MAX,
             };
-            state.inner.placement.ran(kind, took, Instant::now());
+            state.inner.placement.ran(kind, took);
             result
         };
         // A runtime of one thread has nowhere else to run its other tasks meanwhile.

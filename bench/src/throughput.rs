@@ -39,7 +39,7 @@ pub async fn measure(server: &Server) -> Section {
     let mut section = Section::new(
         "Throughput",
         &format!(
-            "The release server as its own process with SQLite on disk, {CONCURRENCY} clients at once from a load generator on one thread of the same machine (so the server has a little less than every core). Each unwrap is the whole path its users take: a Key Vault `unwrapkey` with a bearer token from the token endpoint, a Key Protect `unwrap` action with an IAM token, a Device password with the portal's session; each one checks access, the firewall and the key's state and writes its audit entry. The ceiling is bare RSA-OAEP-2048 decryption (AWS-LC, the key parsed once) on every core, in-process, measured in this run. CPU per operation is the server process's own (user + system), from /proc, and beside it the load generator's: the two share the cores, so the server's rate is bounded by the cores divided by their sum."
+            "The release server as its own process with SQLite on disk, {CONCURRENCY} clients at once from a load generator on one thread of the same machine (so the server has a little less than every core). Each unwrap is the whole path its users take: a Key Vault `unwrapkey` with a bearer token from the token endpoint, a Key Protect `unwrap` action with an IAM token, a Device password with the portal's session; each one checks access, the firewall and the key's state and writes its audit entry. The ceiling is bare RSA-OAEP-2048 decryption (AWS-LC, the key parsed once) on every core, in-process, measured in this run before and after the surfaces (the higher of the two). CPU per operation is the server process's own (user + system), from /proc, and beside it the load generator's: the two share the cores, so the server's rate is bounded by the cores divided by their sum."
         ),
         &[
             "operation",
@@ -50,7 +50,7 @@ pub async fn measure(server: &Server) -> Section {
             "load generator CPU per operation",
         ],
     );
-    let ceiling = bare_decryptions_per_second(Duration::from_secs(3));
+    let ceiling_before = bare_decryptions_per_second(Duration::from_secs(3));
     let rsa_crate = rsa_crate_decryptions_per_second(Duration::from_secs(2));
     // Each phase has clients of its own, dropped after it: the server allows one address 64
     // connections, and a pool kept from the phase before would count against the next.
@@ -84,6 +84,9 @@ pub async fn measure(server: &Server) -> Section {
         })
         .await,
     ));
+    // Measured before and after the surfaces; the higher one counts (a virtual machine's cores
+    // vary by a tenth or more from minute to minute: the ratio must not gain from a slow spell).
+    let ceiling = ceiling_before.max(bare_decryptions_per_second(Duration::from_secs(3)));
 
     section.row(vec![
         "ceiling: bare RSA-OAEP-2048 decryption, every core".into(),
