@@ -2,8 +2,9 @@
 //! one) keeps the master key wrapped under one of its root keys. Keyblade signs in with the
 //! provider's API key (`POST /identity/token`) and calls the key's `wrap` and `unwrap` actions.
 //!
-//! The engine calls these on its blocking threads, so each call drives its request to the end on
-//! the server's runtime. Unwrapped master keys are kept in memory, by ciphertext: the provider is
+//! The engine calls these synchronously, so each call drives its request to the end on a runtime
+//! of this client's own (from a runtime thread, after handing that thread's other tasks on; such
+//! work then counts as long and goes to the blocking pool, see `placement`). Unwrapped master keys are kept in memory, by ciphertext: the provider is
 //! contacted at start (and for a key another replica created), not on every request.
 
 use std::{
