@@ -281,7 +281,16 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 impl AuditEntry {
     /// `record` placed after `prev` (none: the first entry).
     pub fn seal(prev: Option<&AuditEntry>, record: AuditRecord) -> AuditEntry {
-        let (seq, prev_hash) = prev.map_or((1, GENESIS.to_owned()), |p| (p.seq + 1, p.hash.clone()));
+        match prev {
+            Some(prev) => Self::seal_after(prev.seq, &prev.hash, record),
+            None => Self::seal_after(0, GENESIS, record),
+        }
+    }
+
+    /// The entry that follows position `seq` whose hash is `hash` (0 and [`GENESIS`] before
+    /// the first): chaining needs nothing else of the entry before.
+    pub fn seal_after(seq: u64, hash: &str, record: AuditRecord) -> AuditEntry {
+        let (seq, prev_hash) = (seq + 1, hash.to_owned());
         let AuditRecord { at, actor, source, action, subject, failure } = record;
         let mut entry =
             AuditEntry { seq, at, actor, source, action, subject, failure, prev_hash, hash: String::new() };

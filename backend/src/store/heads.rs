@@ -7,15 +7,15 @@
 //! A request may load the world more than once (the credential, then the endpoint): a check
 //! that began after the request arrived ([`in_request`]) answers every load of it.
 //!
-//! A SQLite file is read on the calling thread instead ([`LocalFile`]): the query takes
+//! A SQLite file is read on the calling thread instead ([`check_file`]): the query takes
 //! microseconds, less than the trip to the driver's thread and back, and a busy server's
 //! requests no longer queue behind that thread's turn on a core.
 
 use std::{
     future::Future,
     path::PathBuf,
-    sync::{Arc, Mutex, MutexGuard},
-    time::{Duration, Instant},
+    sync::{Arc, Mutex},
+    time::Instant,
 };
 
 use sqlx::{AnyConnection, Connection};
@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     StoreError,
+    local_file::{LocalFile, lock},
     sql::{self, SqlStore},
 };
 
@@ -84,7 +85,7 @@ impl Heads {
     pub(super) fn start(db: SqlStore, file: Option<PathBuf>) -> Heads {
         let (sender, mut receiver) = mpsc::unbounded_channel::<Request>();
         let latest = Latest::default();
-        let local = file.map(|path| Arc::new(LocalFile { path, connection: Mutex::default() }));
+        let local = file.map(|path| Arc::new(LocalFile::reader(path)));
         let heads = Heads { checks: sender, latest: latest.clone(), local };
         tokio::spawn(async move {
             let (mut requests, mut connection) = (Vec::new(), None);
@@ -120,7 +121,7 @@ impl Heads {
             return Ok(heads);
         }
         if let Some(local) = &self.local {
-            return local.check(&self.latest, since);
+            return check_file(local, &self.latest, since);
         }
         let (answer, answered) = oneshot::channel();
         self.checks.send(Request::Check(answer)).map_err(|_| StoreError::Closed)?;
@@ -136,8 +137,7 @@ impl Heads {
     /// Closes the connection; a later check opens another.
     pub(super) async fn close(&self) {
         if let Some(local) = &self.local {
-            // The last connection to close checkpoints the WAL into the file.
-            lock(&local.connection).take();
+            local.close();
         }
         let (closed, done) = oneshot::channel();
         if self.checks.send(Request::Close(closed)).is_ok() {
@@ -161,42 +161,19 @@ async fn check(db: &SqlStore, connection: &mut Option<AnyConnection>, latest: &L
     Ok(heads)
 }
 
-/// A SQLite file, read-only, on the calling thread. One check at a time: a request that waited
-/// for the one before it takes that answer when it began after the request arrived.
-struct LocalFile {
-    path: PathBuf,
-    connection: Mutex<Option<rusqlite::Connection>>,
-}
-
-impl LocalFile {
-    fn check(&self, latest: &Latest, since: Instant) -> Result<(i64, u64), StoreError> {
-        let mut connection = lock(&self.connection);
+/// A check on the calling thread. One at a time: a request that waited for the one before it
+/// takes that answer when it began after the request arrived.
+fn check_file(file: &LocalFile, latest: &Latest, since: Instant) -> Result<(i64, u64), StoreError> {
+    file.with(|open| {
         if let Some(heads) = lock(latest).since(since) {
             return Ok(heads);
         }
         let began = Instant::now();
-        let open = match connection.as_mut() {
-            Some(open) => open,
-            None => connection.insert(self.open()?),
-        };
         let heads = open.prepare_cached(sql::HEADS)?.query_row([], |row| {
             let audit_head: i64 = row.get("audit_head")?;
             Ok((row.get("revision")?, audit_head.try_into().unwrap_or_default()))
         })?;
         lock(latest).offer(began, heads);
         Ok(heads)
-    }
-
-    fn open(&self) -> Result<rusqlite::Connection, rusqlite::Error> {
-        use rusqlite::OpenFlags;
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection = rusqlite::Connection::open_with_flags(&self.path, flags)?;
-        // A reader of a WAL file waits only while another connection rebuilds its index.
-        connection.busy_timeout(Duration::from_secs(5))?;
-        Ok(connection)
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    })
 }

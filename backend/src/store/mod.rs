@@ -7,6 +7,7 @@ mod appender;
 mod cache;
 mod dialect;
 mod heads;
+mod local_file;
 mod rows;
 mod sessions;
 mod sql;
@@ -47,6 +48,8 @@ pub enum StoreError {
     File(#[from] rusqlite::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("starting the audit appender: {0}")]
+    Appender(#[from] std::io::Error),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
     /// A batch of audit appends, or a revision check many readers shared, failed (each of
@@ -94,8 +97,9 @@ impl Store {
     /// Opens the database named by `url`, creating and migrating it as needed.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let (db, sealer) = (SqlStore::open(url).await?, Arc::default());
-        let appender = Appender::start(db.clone(), Arc::clone(&sealer));
-        let heads = Heads::start(db.clone(), dialect::of_url(url)?.local_file(url));
+        let file = db.dialect().local_file(url);
+        let appender = Appender::start(db.clone(), file.clone(), db.dialect(), Arc::clone(&sealer))?;
+        let heads = Heads::start(db.clone(), file);
         Ok(Self {
             db,
             cache: Arc::default(),
@@ -180,6 +184,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.appender.close();
         self.heads.close().await;
         self.db.close().await;
     }
@@ -496,6 +501,35 @@ mod tests {
         );
         let other = MasterKey::generate(&mut crate::clock::rng());
         assert!(!store.check_audit_chain(&other).await.expect("checked").intact, "sealed under another key");
+    }
+
+    #[tokio::test]
+    async fn appends_on_the_file_and_writes_through_the_pool_make_one_sealed_chain() {
+        use shared::{audit::AuditAction, crypto::MasterKey, model::Timestamp};
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store =
+            Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("a store");
+        let master = MasterKey::generate(&mut crate::clock::rng());
+        store.seal_audit_with(&master).await.expect("sealing");
+        let record = |i: i64| AuditRecord {
+            at: Timestamp(i),
+            actor: "t".into(),
+            source: "127.0.0.1".into(),
+            action: AuditAction::DevicePasswordDisclosure,
+            subject: format!("orders/{i}"),
+            failure: Some(shared::code::ErrorCode::EncryptionKeyDisabled).filter(|_| i % 2 == 0),
+        };
+        store.append(vec![record(1), record(2)]).await.expect("appended on the file");
+        let seeded = World { tenants: [("t".to_owned(), tenant("t"))].into(), ..World::default() };
+        store.seed(&seeded).await.expect("seeded");
+        let read = store.load().await.expect("a snapshot");
+        store.commit(&read, &rename(&read.world, "t", "renamed"), vec![record(3)]).await.expect("a write");
+        store.append(vec![record(4)]).await.expect("appended on the file");
+        let status = store.check_audit_chain(&master).await.expect("checked");
+        assert!(status.intact && status.entries == 4 && status.sealed == Some(4), "{status:?}");
+        let world = store.load_with_audit().await.expect("the trail").world;
+        let failures: Vec<_> = world.audit.iter().map(|e| e.failure.is_some()).collect();
+        assert_eq!(failures, [false, true, false, true]);
     }
 
     #[tokio::test]

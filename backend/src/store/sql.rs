@@ -101,6 +101,15 @@ impl SqlStore {
         Ok((tx, revision, turn))
     }
 
+    pub(super) fn dialect(&self) -> &'static dyn Dialect {
+        self.dialect
+    }
+
+    /// Where this server's writers take turns (see `SqlStore::writers`).
+    pub(super) fn writers(&self) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(&self.writers)
+    }
+
     async fn begin_write(&self) -> Result<(Transaction, i64, Turn), StoreError> {
         self.begin_write_with(BUMP_REVISION).await
     }
@@ -551,7 +560,7 @@ async fn load_anchor(tx: &mut sqlx::AnyConnection) -> Result<Option<Anchor>, Sto
 }
 
 async fn store_anchor(tx: &mut sqlx::AnyConnection, anchor: &Anchor) -> Result<(), StoreError> {
-    sqlx::query("UPDATE audit_anchor SET seq = $1, hash = $2, seal = $3 WHERE id = 1")
+    sqlx::query(STORE_ANCHOR)
         .bind(i64::try_from(anchor.seq).unwrap_or(i64::MAX))
         .bind(&anchor.hash)
         .bind(&anchor.seal)
@@ -560,11 +569,6 @@ async fn store_anchor(tx: &mut sqlx::AnyConnection, anchor: &Anchor) -> Result<(
     Ok(())
 }
 
-/// Chains `records` onto the stored trail, inside the caller's transaction (which holds the
-/// database's write lock, so no other writer can take the same position), and seals the new
-/// head with `sealer` in the same transaction, provided the sealed head is the trail's present
-/// one: a head left behind by entries removed or added outside Keyblade stays where it is, so
-/// the next append cannot launder the change.
 /// Rows as they are now (body and version), or `None` where deleted.
 pub type ChangedRows = BTreeMap<RowKey, Option<(String, i64)>>;
 
@@ -583,10 +587,10 @@ fn changed_rows_since() -> String {
 
 /// Audit rows one INSERT carries: 9 parameters each, well below SQLite's and PostgreSQL's
 /// limits on parameters per statement.
-const AUDIT_ROWS_PER_INSERT: usize = 128;
+pub(super) const AUDIT_ROWS_PER_INSERT: usize = 128;
 
 /// `INSERT INTO audit ... VALUES (...), (...)` for `rows` rows.
-fn audit_insert(rows: usize) -> String {
+pub(super) fn audit_insert(rows: usize) -> String {
     const COLUMNS: usize = 9;
     let mut sql = String::from(
         "INSERT INTO audit (seq, at, actor, source, action, subject, failure, prev_hash, hash) VALUES ",
@@ -600,67 +604,128 @@ fn audit_insert(rows: usize) -> String {
     sql
 }
 
+/// One audit row's values, in the order of [`audit_insert`]'s columns.
+pub(super) struct AuditRow<'a> {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: &'a str,
+    pub source: &'a str,
+    pub action: String,
+    pub subject: &'a str,
+    pub failure: Option<String>,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+impl<'a> AuditRow<'a> {
+    pub(super) fn of(entry: &'a AuditEntry) -> Self {
+        AuditRow {
+            seq: i64::try_from(entry.seq).unwrap_or(i64::MAX),
+            at: entry.at.0,
+            actor: &entry.actor,
+            source: &entry.source,
+            action: wire_name(&entry.action),
+            subject: &entry.subject,
+            failure: entry.failure.map(|code| wire_name(&code)),
+            prev_hash: &entry.prev_hash,
+            hash: &entry.hash,
+        }
+    }
+}
+
+/// The trail's end as an append finds it, in one statement: the last entry's position and hash,
+/// and the sealed head (none while only the placeholder is there, or when the row was removed).
+pub(super) const TAIL: &str = "SELECT a.seq AS last_seq, a.hash AS last_hash, \
+     h.seq AS head_seq, h.hash AS head_hash, h.seal AS head_seal \
+     FROM (SELECT 1 AS one) o \
+     LEFT JOIN (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1) a ON 1 = 1 \
+     LEFT JOIN (SELECT seq, hash, seal FROM audit_anchor WHERE id = 1 AND seq >= 0) h ON 1 = 1";
+
+pub(super) const STORE_ANCHOR: &str = "UPDATE audit_anchor SET seq = $1, hash = $2, seal = $3 WHERE id = 1";
+
+/// The trail's end: the last entry's position and hash, and the sealed head.
+pub(super) struct Tail {
+    pub last: Option<(i64, String)>,
+    pub head: Option<Anchor>,
+}
+
+/// What an append writes: the records chained onto the tail, and the head to seal.
+pub(super) struct Chained {
+    pub entries: Vec<AuditEntry>,
+    pub head: Option<Anchor>,
+}
+
+impl Tail {
+    /// Chains `records` onto this tail, and seals the new head with `sealer` provided the
+    /// sealed head is the trail's present one: a head left behind by entries removed or added
+    /// outside Keyblade stays where it is, so the next append cannot launder the change.
+    pub(super) fn chain(self, records: Vec<AuditRecord>, sealer: Option<&MasterKey>) -> Chained {
+        let last = match &self.last {
+            Some((seq, hash)) => ((*seq).try_into().unwrap_or_default(), hash.clone()),
+            None => (0, shared::audit::GENESIS.to_owned()),
+        };
+        let head_is_sealed = sealer.is_some_and(|sealer| {
+            self.head
+                .as_ref()
+                .is_some_and(|a| a.is_authentic(sealer) && (a.seq, &a.hash) == (last.0, &last.1))
+        });
+        let (mut seq, mut hash) = last;
+        let mut entries = Vec::with_capacity(records.len());
+        for record in records {
+            let entry = AuditEntry::seal_after(seq, &hash, record);
+            (seq, hash) = (entry.seq, entry.hash.clone());
+            entries.push(entry);
+        }
+        let head = match (sealer, entries.last(), head_is_sealed) {
+            (Some(sealer), Some(last), true) => Some(Anchor::seal(sealer, last.seq, &last.hash)),
+            _ => None,
+        };
+        Chained { entries, head }
+    }
+}
+
+/// Chains `records` onto the stored trail inside the caller's transaction, which holds the
+/// database's write lock, so no other writer can take the same position.
 async fn append_audit(
     tx: &mut sqlx::AnyConnection,
     records: Vec<AuditRecord>,
     sealer: Option<&MasterKey>,
-) -> Result<Vec<AuditEntry>, StoreError> {
+) -> Result<(), StoreError> {
     if records.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    let last =
-        sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
-    let last_seq_hash = match &last {
-        Some(row) => {
-            (row.try_get::<i64, _>("seq")?.try_into().unwrap_or_default(), row.try_get::<String, _>("hash")?)
-        }
-        None => (0, shared::audit::GENESIS.to_owned()),
-    };
-    let head_is_sealed = match sealer {
-        Some(sealer) => {
-            load_anchor(tx).await?.is_some_and(|a| a.is_authentic(sealer) && (a.seq, a.hash) == last_seq_hash)
-        }
-        None => false,
-    };
-    let mut prev = match last {
-        Some(row) => {
-            let seq: i64 = row.try_get("seq")?;
-            // Only the position and hash matter for chaining the next entry.
-            Some(AuditEntry {
-                seq: seq.try_into().unwrap_or_default(),
-                hash: row.try_get("hash")?,
-                ..AuditEntry::seal(None, records[0].clone())
-            })
-        }
+    let row = sqlx::query(TAIL).fetch_one(&mut *tx).await?;
+    let last = row.try_get::<Option<i64>, _>("last_seq")?.zip(row.try_get::<Option<String>, _>("last_hash")?);
+    let head = match row.try_get::<Option<i64>, _>("head_seq")? {
+        Some(seq) => Some(Anchor {
+            seq: seq.try_into().unwrap_or_default(),
+            hash: row.try_get("head_hash")?,
+            seal: row.try_get("head_seal")?,
+        }),
         None => None,
     };
-    let mut entries = Vec::with_capacity(records.len());
-    for record in records {
-        let entry = AuditEntry::seal(prev.as_ref(), record);
-        prev = Some(entry.clone());
-        entries.push(entry);
-    }
+    let chained = Tail { last, head }.chain(records, sealer);
     // Many rows to a statement: each statement is a round trip to the driver's thread.
-    for rows in entries.chunks(AUDIT_ROWS_PER_INSERT) {
+    for rows in chained.entries.chunks(AUDIT_ROWS_PER_INSERT) {
         let mut insert = sqlx::query(AssertSqlSafe(audit_insert(rows.len())));
-        for entry in rows {
+        for row in rows.iter().map(AuditRow::of) {
             insert = insert
-                .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
-                .bind(entry.at.0)
-                .bind(&entry.actor)
-                .bind(&entry.source)
-                .bind(wire_name(&entry.action))
-                .bind(&entry.subject)
-                .bind(entry.failure.map(|code| wire_name(&code)))
-                .bind(&entry.prev_hash)
-                .bind(&entry.hash);
+                .bind(row.seq)
+                .bind(row.at)
+                .bind(row.actor)
+                .bind(row.source)
+                .bind(row.action)
+                .bind(row.subject)
+                .bind(row.failure)
+                .bind(row.prev_hash)
+                .bind(row.hash);
         }
         insert.execute(&mut *tx).await?;
     }
-    if let (Some(sealer), Some(last), true) = (sealer, entries.last(), head_is_sealed) {
-        store_anchor(tx, &Anchor::seal(sealer, last.seq, &last.hash)).await?;
+    if let Some(head) = chained.head {
+        store_anchor(tx, &head).await?;
     }
-    Ok(entries)
+    Ok(())
 }
 
 /// A unit enum variant's serde name (`key.create`).
