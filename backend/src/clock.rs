@@ -39,11 +39,15 @@ impl Clock {
 
     /// Now, on this clock.
     pub fn now(&self) -> Timestamp {
+        Timestamp(self.real().0.saturating_add(self.offset()))
+    }
+
+    /// Real time, without the offset: what the tokens clients hold expire by.
+    pub fn real(&self) -> Timestamp {
         #[cfg(test)]
-        let real = self.frozen.unwrap_or_else(now);
+        return self.frozen.unwrap_or_else(now);
         #[cfg(not(test))]
-        let real = now();
-        Timestamp(real.0.saturating_add(self.offset()))
+        now()
     }
 
     /// Seconds ahead of real time.

@@ -420,6 +420,43 @@ async fn every_route_answers_the_same_on_the_server_and_in_the_offline_engine() 
     assert_eq!(code(p.both(svc::CreateApiKey { body: bad_role }).await), "UnknownRole");
     ok(p.both(svc::ListApiKeys {}).await);
 
+    // The credential exchanges, called by anyone: a token for the key's secret and for an
+    // identity's client secret, each traced back to its principal; a wrong secret, a forged
+    // token and another tenant refused alike; where a vault's data plane answers.
+    let anyone = || Principal::Anonymous;
+    let secret = |text: &str| svc::Secret(text.to_owned());
+    let api_key_grant =
+        |apikey: &str| svc::IssueAccessToken { body: svc::ApiKeyGrant { apikey: secret(apikey) } };
+    let issued =
+        ok(p.both_surface(anyone(), api_key_grant(created["secret"].as_str().expect("a secret"))).await);
+    let bearer = |token: &str| svc::Bearer { token: secret(token) };
+    let traced = |token: &str| svc::AccessTokenCaller { body: bearer(token) };
+    let caller = ok(p.both_surface(anyone(), traced(issued["token"].as_str().expect("a token"))).await);
+    assert_eq!(caller["principal"], format!("apikey:{id}"));
+    assert_eq!(code(p.both_surface(anyone(), api_key_grant("kb_wrong")).await), "Unauthorized");
+    assert_eq!(code(p.both_surface(anyone(), traced("forged.token")).await), "Unauthorized");
+    let uai = p.world.identities.get(&identity).expect("in the world").clone();
+    let body = CreateApiKeyRequest { identity: Some(uai.client_id.clone()), ..named("parity-uai secret") };
+    let client_secret =
+        ok(p.both(svc::CreateApiKey { body }).await)["secret"].as_str().expect("a secret").to_owned();
+    let client_credentials = |tenant: &str| svc::IssueIdentityToken {
+        body: svc::ClientCredentials {
+            client_id: uai.client_id.clone(),
+            tenant: tenant.to_owned(),
+            client_secret: secret(&client_secret),
+        },
+    };
+    let issued = ok(p.both_surface(anyone(), client_credentials(&uai.tenant_id)).await);
+    let named_by = svc::IdentityTokenCaller { body: bearer(issued["token"].as_str().expect("a token")) };
+    let caller = ok(p.both_surface(anyone(), named_by).await);
+    assert_eq!(caller["principal"], format!("identity:{}", uai.principal_id));
+    assert_eq!(code(p.both_surface(anyone(), client_credentials("another-tenant")).await), "Unauthorized");
+    let forged = svc::IdentityTokenCaller { body: bearer("forged.token") };
+    assert_eq!(code(p.both_surface(anyone(), forged).await), "Unauthorized");
+    let address = shared::model::address_of_vault(&p.world, &kv).expect("an address");
+    assert_eq!(ok(p.both_surface(anyone(), svc::LocateVault { address }).await)["name"], kv.as_str());
+    assert_eq!(code(p.both_surface(anyone(), svc::LocateVault { address: 1 }).await), "NotFound");
+
     // Access control: the same grants and the same refusals on both sides, for both accounts.
     ok(p.both(svc::ListRoles {}).await);
     ok(p.both(svc::ListAccounts {}).await);

@@ -72,8 +72,10 @@ pub async fn add_later_additions(
                 let with_them = tokio::task::spawn_blocking(move || {
                     let mut rng = clock::rng();
                     let keys = ops::keyring(&world, &master, &providers, true).map_err(io::Error::other)?;
+                    let now = clock::now();
                     let mut ctx = Ctx {
-                        now: clock::now(),
+                        now,
+                        wall: now,
                         master: &master,
                         keys: &keys,
                         providers: &providers,

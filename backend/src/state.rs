@@ -245,6 +245,7 @@ impl AppState {
             .map_err(|failure| AppError::engine(failure, world, now, &inner.master))?;
         let mut ctx = Ctx {
             now,
+            wall: inner.clock.real(),
             master: &inner.master,
             keys: &keys,
             providers: &inner.providers,

@@ -1,7 +1,8 @@
 //! Authentication: every credential of every surface is checked here, the same way. A password
 //! (portal sign-in, Element's HTTP Basic) and an API key or client secret (the token endpoints)
 //! pass the sign-in throttle, are checked at the same cost whether or not the name exists, and
-//! a failure is recorded in the audit trail. Tokens are verified against the world.
+//! a failure is recorded in the audit trail. Tokens are issued and traced back to their
+//! principal by the engine's credential endpoints (`shared::service::tokens`).
 
 use std::{
     collections::HashMap,
@@ -16,7 +17,10 @@ use shared::{
     catalog::ErrorCode,
     model::Principal,
     ops,
-    time::Timestamp,
+    service::{
+        AccessTokenCaller, ApiKeyGrant, Bearer, ClientCredentials, Endpoint, IdentityTokenCaller,
+        IssueAccessToken, IssueIdentityToken, IssuedToken, LocateVault, Secret, TokenCaller, VaultLocation,
+    },
 };
 use tokio::sync::OnceCell;
 use zeroize::Zeroizing;
@@ -25,7 +29,6 @@ use super::Gateway;
 use crate::{
     AppState,
     auth::{self, Lane},
-    clock,
     error::AppError,
     throttle::Client,
 };
@@ -271,13 +274,6 @@ async fn dummy_hash() -> Result<String, AppError> {
         .cloned()
 }
 
-/// A caller the token endpoints or a bearer token named.
-pub struct Caller {
-    pub principal: Principal,
-    /// What the audit trail calls it.
-    pub name: String,
-}
-
 /// The name the audit trail gives an API key that failed: the key is secret, so only its kind
 /// is named.
 const API_KEY_NAME: &str = "api key";
@@ -298,10 +294,8 @@ impl Gateway {
 
     /// Key Protect's token endpoint: an access token for the API key `secret`.
     pub async fn access_token(&self, ip: IpAddr, secret: String) -> Result<String, AppError> {
-        self.minted(ip, "IAM token endpoint", move |world, ctx, wall| {
-            ops::mint_access_token(world, ctx.master, &secret, wall)
-        })
-        .await
+        let grant = IssueAccessToken { body: ApiKeyGrant { apikey: Secret(secret) } };
+        self.issued(ip, "IAM token endpoint", grant).await
     }
 
     /// The cloud's client-credentials grant: a token naming the identity `client_id` for its
@@ -313,64 +307,64 @@ impl Gateway {
         client_id: String,
         tenant: String,
     ) -> Result<String, AppError> {
-        self.minted(ip, "token endpoint", move |world, ctx, wall| {
-            ops::mint_identity_token(world, ctx.master, &secret, &client_id, &tenant, wall)
-        })
-        .await
+        let client_secret = Secret(secret);
+        let grant = IssueIdentityToken { body: ClientCredentials { client_id, tenant, client_secret } };
+        self.issued(ip, "token endpoint", grant).await
     }
 
     /// A token for a secret (an API key or client secret). Secrets are random 256-bit values,
     /// checked by their SHA-256 in microseconds: a right one is never held back by wrong ones,
     /// and a wrong one is refused and recorded like a wrong password.
-    async fn minted(
+    async fn issued<E: Endpoint<Answer = IssuedToken>>(
         &self,
         ip: IpAddr,
         surface: &str,
-        mint: impl FnOnce(
-            &shared::model::World,
-            &mut ops::Ctx,
-            Timestamp,
-        ) -> Result<String, shared::catalog::Failure>
-        + Send
-        + 'static,
+        grant: E,
     ) -> Result<String, AppError> {
-        let snapshot = self.app.store().load().await?;
-        // Credentials live on the wall clock: a test clock moved forward must not expire a
-        // token the client, reading the wall clock, still holds for valid.
-        let wall = clock::now();
-        match self.app.compute(move |world, ctx| mint(world, ctx, wall), snapshot.world).await {
-            Ok(token) => Ok(token),
-            Err(error) => {
+        match self.call(grant, &anonymous(ip)).await {
+            Ok(issued) => Ok(issued.token.0),
+            Err(error) if error.code() == ErrorCode::Unauthorized => {
                 let (_, diagnosis) = error.status_and_diagnosis();
                 let attempt = Attempt { ip, device: None, surface };
                 note_refusal(&self.app, attempt, API_KEY_NAME, ErrorCode::Unauthorized).await?;
                 Err(AppError::plain(ErrorCode::Unauthorized, diagnosis.message))
             }
+            Err(error) => Err(error),
         }
     }
 
     /// The API key a Key Protect access token names; 401 for a bad, expired or revoked one.
-    pub async fn access_token_caller(&self, token: String) -> Result<Caller, AppError> {
-        let snapshot = self.app.store().load().await?;
-        let wall = clock::now();
-        let verify = move |world: &shared::model::World, ctx: &mut ops::Ctx| {
-            ops::verify_access_token(world, ctx.master, &token, wall)
-                .map(|k| Caller { principal: k.principal(), name: format!("api key {} ({})", k.name, k.id) })
-        };
-        self.app.compute(verify, snapshot.world).await
+    pub async fn access_token_caller(&self, ip: IpAddr, token: String) -> Result<TokenCaller, AppError> {
+        self.call(AccessTokenCaller { body: Bearer { token: Secret(token) } }, &anonymous(ip)).await
     }
 
     /// The identity a bearer token names; `None` for a bad, expired or revoked one.
-    pub async fn identity_token_caller(&self, token: String) -> Result<Option<Caller>, AppError> {
-        let snapshot = self.app.store().load().await?;
-        let wall = clock::now();
-        let verify = move |world: &shared::model::World, ctx: &mut ops::Ctx| {
-            Ok(ops::verify_identity_token(world, ctx.master, &token, wall)
-                .ok()
-                .map(|t| Caller { principal: Principal::Identity(t.principal_id), name: t.name }))
-        };
-        self.app.compute(verify, snapshot.world).await
+    pub async fn identity_token_caller(
+        &self,
+        ip: IpAddr,
+        token: String,
+    ) -> Result<Option<TokenCaller>, AppError> {
+        let named = IdentityTokenCaller { body: Bearer { token: Secret(token) } };
+        match self.call(named, &anonymous(ip)).await {
+            Ok(caller) => Ok(Some(caller)),
+            Err(error) if error.code() == ErrorCode::Unauthorized => Ok(None),
+            Err(error) => Err(error),
+        }
     }
+
+    /// The live vault whose data plane answers at 127.0.0.`address`.
+    pub async fn vault_at_address(&self, ip: IpAddr, address: u8) -> Result<Option<VaultLocation>, AppError> {
+        match self.call(LocateVault { address }, &anonymous(ip)).await {
+            Ok(location) => Ok(Some(location)),
+            Err(error) if error.code() == ErrorCode::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// A caller that has shown no credential yet.
+fn anonymous(ip: IpAddr) -> shared::access::Actor {
+    super::actor(Principal::Anonymous, "anonymous".into(), ip)
 }
 
 #[cfg(test)]

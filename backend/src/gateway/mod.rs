@@ -22,17 +22,6 @@ pub struct Gateway {
     app: AppState,
 }
 
-/// Where a vault's data plane answers, and what its answers say about it: the facts an
-/// unauthenticated request learns (the challenge names the tenant).
-#[derive(Clone, Debug)]
-pub struct VaultLocation {
-    pub name: String,
-    pub tenant_id: String,
-    pub soft_delete: bool,
-    pub purge_protection: bool,
-    pub retention_days: u16,
-}
-
 impl Gateway {
     pub fn new(app: AppState) -> Gateway {
         Gateway { app }
@@ -55,22 +44,6 @@ impl Gateway {
     /// Engine time.
     pub fn now(&self) -> Timestamp {
         self.app.now()
-    }
-
-    /// The live vault whose data plane answers at 127.0.0.`address`.
-    pub async fn vault_at_address(&self, address: u8) -> Result<Option<VaultLocation>, AppError> {
-        let snapshot = self.app.store().load().await?;
-        let world = &snapshot.world;
-        let vault = shared::model::vault_at_address(world, address)
-            .and_then(|name| world.vaults.get(&name))
-            .filter(|v| v.is_live());
-        Ok(vault.map(|v| VaultLocation {
-            name: v.name.clone(),
-            tenant_id: v.tenant_id.clone(),
-            soft_delete: v.soft_delete,
-            purge_protection: v.purge_protection,
-            retention_days: v.retention_days,
-        }))
     }
 }
 

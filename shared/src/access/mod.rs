@@ -150,6 +150,7 @@ fn active(world: &World, principal: &Principal) -> Result<(), Failure> {
             _ => Err(gone(format!("The API key {id} is revoked or unknown"))),
         },
         Principal::Identity(_) | Principal::System => Ok(()),
+        Principal::Anonymous => Err(Failure::new(ErrorCode::Unauthorized, "Sign in first.")),
     }
 }
 
@@ -232,7 +233,7 @@ pub fn principal_exists(world: &World, principal: &Principal) -> bool {
         Principal::User(name) => world.accounts.contains_key(name),
         Principal::ApiKey(id) => world.api_keys.get(id).is_some_and(|k| k.revoked.is_none()),
         Principal::Identity(id) => identity_name(world, id).is_some(),
-        Principal::System => false,
+        Principal::System | Principal::Anonymous => false,
     }
 }
 

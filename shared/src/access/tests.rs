@@ -65,6 +65,17 @@ fn a_role_counts_at_its_scope_and_everything_inside_it_and_nowhere_else() {
 }
 
 #[test]
+fn a_caller_without_a_credential_may_do_nothing_and_cannot_be_granted_anything() {
+    let world = demo_world();
+    for action in Action::ALL {
+        let refused = authorize(&world, &Principal::Anonymous, needs(action), &Scope::Instance).unwrap_err();
+        assert_eq!(refused.code, crate::catalog::ErrorCode::Unauthorized);
+    }
+    assert_eq!("anonymous".parse::<Principal>(), Ok(Principal::Anonymous));
+    assert!(assign(&world, "anonymous", "Reader", "/").is_err(), "no role for nobody");
+}
+
+#[test]
 fn readers_never_use_keys_and_auditors_only_audit() {
     let world = with_account(&with_account(&demo_world(), "rita"), "ali");
     let world = assign(&world, "user:rita", "Reader", "/").unwrap();

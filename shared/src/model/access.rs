@@ -23,6 +23,9 @@ pub enum Principal {
     Identity(String),
     /// The clock: rotations by policy and other due work.
     System,
+    /// A caller that has shown no credential yet: it may only call the routes for anyone (the
+    /// credential exchanges).
+    Anonymous,
 }
 
 impl Principal {
@@ -39,6 +42,7 @@ impl fmt::Display for Principal {
             Principal::ApiKey(id) => write!(f, "apikey:{id}"),
             Principal::Identity(id) => write!(f, "identity:{id}"),
             Principal::System => f.write_str("system"),
+            Principal::Anonymous => f.write_str("anonymous"),
         }
     }
 }
@@ -66,6 +70,7 @@ impl std::str::FromStr for Principal {
         };
         match text.split_once(':') {
             _ if text == "system" => Ok(Principal::System),
+            _ if text == "anonymous" => Ok(Principal::Anonymous),
             Some(("user", name)) => named(name).map(Principal::User),
             Some(("apikey", id)) => named(id).map(Principal::ApiKey),
             Some(("identity", id)) => named(id).map(Principal::Identity),

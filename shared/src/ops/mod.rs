@@ -57,6 +57,9 @@ use crate::model::{KeyVault, Order, Timestamp, World};
 pub struct Ctx<'a> {
     /// The current time.
     pub now: Timestamp,
+    /// The wall clock, which the tokens a client holds expire by: a test clock moved forward
+    /// (`now`) must not expire a token the client, reading the wall clock, holds for valid.
+    pub wall: Timestamp,
     /// The instance's root key: it seals the master keys and derives the keys that sign what
     /// the server hands out (fix proofs, access tokens).
     pub master: &'a MasterKey,
@@ -71,10 +74,10 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// A context with no external key providers and the engine's own RSA: the offline demo's,
-    /// the seed's and the tests'.
+    /// A context with no external key providers and the engine's own RSA, whose wall clock is
+    /// `now`: the offline demo's, the seed's and the tests'.
     pub fn local(now: Timestamp, master: &'a MasterKey, keys: &'a Keyring, rng: &'a mut Rng) -> Ctx<'a> {
-        Ctx { now, master, keys, providers: &NoKeyProviders, rsa: &crate::crypto::RustCrypto, rng }
+        Ctx { now, wall: now, master, keys, providers: &NoKeyProviders, rsa: &crate::crypto::RustCrypto, rng }
     }
 }
 

@@ -23,6 +23,7 @@ mod operations;
 mod orders;
 mod rotation;
 mod stamps;
+mod tokens;
 mod troubleshooting;
 mod vaults;
 
@@ -45,6 +46,7 @@ pub use operations::*;
 pub use orders::*;
 pub use rotation::*;
 pub use stamps::*;
+pub use tokens::*;
 pub use troubleshooting::*;
 pub use vaults::*;
 
@@ -106,6 +108,9 @@ pub struct Route {
     pub requirement: Requirement,
     /// The route of an endpoint that names its key by id or name ([`ByKeyId`]).
     pub by_key_id: bool,
+    /// Anyone may call it, before showing who they are: the credential exchanges, whose
+    /// request carries the credential itself.
+    pub anyone: bool,
 }
 
 impl Route {
@@ -125,6 +130,7 @@ impl Route {
             audit: None,
             requirement,
             by_key_id: false,
+            anyone: false,
         }
     }
 
@@ -187,6 +193,11 @@ impl Route {
     /// instead of a role.
     pub const fn key_permission(self, permission: KeyPermission) -> Route {
         Route { requirement: Requirement { key_permission: Some(permission), ..self.requirement }, ..self }
+    }
+
+    /// Callable by anyone (see [`Route::anyone`]).
+    pub const fn for_anyone(self) -> Route {
+        Route { anyone: true, ..self }
     }
 
     /// The same route for the key named by id or name ([`ByKeyId`]).
@@ -257,14 +268,17 @@ pub trait Endpoint: Serialize + DeserializeOwned + Clone + Send + 'static {
 }
 
 /// The gateway's one step into the engine, the same on every surface and in the offline demo:
-/// `principal` must hold what the route requires where the request acts; then the endpoint runs.
+/// `principal` must hold what the route requires where the request acts (unless anyone may
+/// call it); then the endpoint runs.
 pub fn serve<E: Endpoint>(
     request: E,
     world: &World,
     ctx: &mut Ctx,
     principal: &Principal,
 ) -> Result<Outcome<E::Answer>, Failure> {
-    access::authorize(world, principal, E::ROUTE.requirement, &request.scope(world))?;
+    if !E::ROUTE.anyone {
+        access::authorize(world, principal, E::ROUTE.requirement, &request.scope(world))?;
+    }
     request.handle(world, ctx)
 }
 
@@ -454,7 +468,7 @@ pub fn visit_endpoints(visitor: &mut impl Visitor) {
 
 /// Calls `visitor` with every endpoint only the cloud surfaces use (not mounted under `/api`:
 /// their paths only name them in the audit trail): the Key Vault data plane, Data Box jobs,
-/// and the key endpoints Key Protect reaches by key id. The engine worker dispatches them like
+/// the key endpoints Key Protect reaches by key id, and the credential exchanges. The engine worker dispatches them like
 /// the others, and the parity test runs each both ways.
 pub fn visit_surface_endpoints(visitor: &mut impl Visitor) {
     // Key Vault data plane.
@@ -480,6 +494,12 @@ pub fn visit_surface_endpoints(visitor: &mut impl Visitor) {
     visitor.visit::<ByKeyId<SetKeyEnabled>>();
     visitor.visit::<ByKeyId<WrapDataKey>>();
     visitor.visit::<ByKeyId<UnwrapDataKey>>();
+    // Credentials, before the caller is a principal.
+    visitor.visit::<IssueAccessToken>();
+    visitor.visit::<IssueIdentityToken>();
+    visitor.visit::<AccessTokenCaller>();
+    visitor.visit::<IdentityTokenCaller>();
+    visitor.visit::<LocateVault>();
 }
 
 /// A request handled by [`dispatch`].

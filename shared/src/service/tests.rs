@@ -36,3 +36,25 @@ fn request_parts_fill_the_path_and_keep_the_body() {
     let parts = request_parts(&RevertEncryption { order: "o".into(), if_match: Some(3) }).unwrap();
     assert_eq!((parts.body, parts.if_match), (None, Some(3)));
 }
+
+#[test]
+fn only_the_credential_exchanges_are_for_anyone() {
+    struct Anyone(Vec<&'static str>);
+    impl Visitor for Anyone {
+        fn visit<E: Endpoint>(&mut self) {
+            if E::ROUTE.anyone {
+                self.0.push(E::ROUTE.path);
+            }
+        }
+    }
+    let mut anyone = Anyone(Vec::new());
+    visit_endpoints(&mut anyone);
+    visit_surface_endpoints(&mut anyone);
+    assert!(
+        anyone.0.iter().all(|path| path.starts_with("/tokens/") || path.starts_with("/vault-addresses/"))
+    );
+    assert_eq!(anyone.0.len(), 5);
+    let secret = Secret("kb_very_secret".into());
+    let grant = IssueAccessToken { body: ApiKeyGrant { apikey: secret } };
+    assert!(!format!("{grant:?}").contains("very_secret"), "a secret never shows in a log");
+}

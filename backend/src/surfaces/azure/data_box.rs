@@ -44,7 +44,7 @@ async fn handle(State(gateway): State<Gateway>, parts: Parts, body: Bytes) -> Re
 async fn serve(gateway: Gateway, mut parts: Parts, body: Bytes) -> Result<Response, CloudError> {
     let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, &gateway).await?;
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
-    let Some(identity) = bearer_identity(&gateway, &headers).await? else {
+    let Some(identity) = bearer_identity(&gateway, ip, &headers).await? else {
         return Err(arm_error(
             StatusCode::UNAUTHORIZED,
             "AuthenticationFailed",

@@ -5,6 +5,8 @@
 //! principal id, or an order's system-assigned principal id); the client secret is a Keyblade
 //! API key. The token names that identity, whose access policies then apply.
 
+use std::net::IpAddr;
+
 use axum::{
     Json, Router,
     body::Bytes,
@@ -15,13 +17,11 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use shared::service::TokenCaller;
 
 use crate::{
     error::AppError,
-    gateway::{
-        Gateway,
-        credentials::{Caller, TOKEN_SECONDS},
-    },
+    gateway::{Gateway, credentials::TOKEN_SECONDS},
     session::ClientIp,
 };
 
@@ -98,14 +98,18 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 /// The identity a request's bearer token names; `None` without a valid one.
-pub async fn bearer_identity(gateway: &Gateway, headers: &HeaderMap) -> Result<Option<Caller>, AppError> {
+pub async fn bearer_identity(
+    gateway: &Gateway,
+    ip: IpAddr,
+    headers: &HeaderMap,
+) -> Result<Option<TokenCaller>, AppError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned());
     match token {
-        Some(token) => gateway.identity_token_caller(token).await,
+        Some(token) => gateway.identity_token_caller(ip, token).await,
         None => Ok(None),
     }
 }

@@ -212,7 +212,7 @@ async fn serve(gateway: Gateway, mut parts: Parts, body: Bytes) -> KvResult {
     let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, &gateway).await?;
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let vault = match vault_address(&headers) {
-        Some(address) => gateway.vault_at_address(address).await?,
+        Some(address) => gateway.vault_at_address(ip, address).await?,
         None => None,
     };
     let Some(vault) = vault else {
@@ -222,7 +222,7 @@ async fn serve(gateway: Gateway, mut parts: Parts, body: Bytes) -> KvResult {
             "No live key vault answers at this address.",
         ));
     };
-    let Some(identity) = bearer_identity(&gateway, &headers).await? else {
+    let Some(identity) = bearer_identity(&gateway, ip, &headers).await? else {
         return Ok(challenge(&headers, &vault.tenant_id));
     };
     let caller = Caller {

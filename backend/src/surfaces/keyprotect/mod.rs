@@ -143,7 +143,7 @@ impl FromRequestParts<Gateway> for Caller {
         let token =
             text(header::AUTHORIZATION.as_str()).strip_prefix("Bearer ").unwrap_or_default().to_owned();
         let vault = text("bluemix-instance").to_owned();
-        let caller = gateway.access_token_caller(token).await?;
+        let caller = gateway.access_token_caller(ip, token).await?;
         if vault.is_empty() {
             return Err(KpError(AppError::bad_request("Name the key vault in the Bluemix-Instance header.")));
         }
