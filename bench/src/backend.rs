@@ -88,6 +88,10 @@ pub async fn measure(server: &Server) -> Section {
             format!("/api/health: {} ({:.0} req/s)", latency(&health), health.per_second()),
             format!("p99 {}", ratio(stats.p99, reference.p99)),
         ]);
+        if let Some(failure) = &load.first_failure {
+            let failure: String = failure.chars().take(300).collect();
+            section.note(format!("{name}: the first failure was {failure}"));
+        }
     }
     section.row(vec![
         "writes during the reads".into(),

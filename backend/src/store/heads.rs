@@ -87,6 +87,10 @@ impl Heads {
         let latest = Latest::default();
         let local = file.map(|path| Arc::new(LocalFile::reader(path)));
         let heads = Heads { checks: sender, latest: latest.clone(), local };
+        if heads.local.is_some() {
+            // Checks run on the callers' threads; no one sends here.
+            return heads;
+        }
         tokio::spawn(async move {
             let (mut requests, mut connection) = (Vec::new(), None);
             while receiver.recv_many(&mut requests, BATCH).await > 0 {

@@ -219,6 +219,11 @@ impl Store {
             self.remember(&snapshot);
             return Ok((snapshot, audit_head));
         }
+        Ok((self.read_whole_world().await?, audit_head))
+    }
+
+    /// The world read entire, and kept.
+    async fn read_whole_world(&self) -> Result<Snapshot, StoreError> {
         let (revision, rows, anchor) = self.db.load_rows().await?;
         let versions = rows.iter().map(|(key, (_, version))| (key.clone(), *version)).collect();
         let bodies = Rows(rows.into_iter().map(|(key, (body, _))| (key, body)).collect());
@@ -229,13 +234,15 @@ impl Store {
         world.audit.set_anchoring(self.anchoring(anchor));
         let snapshot = Snapshot { world: Arc::new(world), versions: Arc::new(versions), revision };
         self.remember(&snapshot);
-        Ok((snapshot, audit_head))
+        Ok(snapshot)
     }
 
     /// `kept` brought up to the stored world by reading only the rows written or deleted
     /// after its revision (another replica's writes): as many rows as changed, not the world.
     async fn caught_up(&self, kept: Snapshot) -> Result<Snapshot, StoreError> {
-        let (revision, changed) = self.db.changes_since(kept.revision).await?;
+        let Some((revision, changed)) = self.db.changes_since(kept.revision).await? else {
+            return self.read_whole_world().await;
+        };
         let present = changed.iter().filter_map(|(key, row)| Some((key.clone(), row.as_ref()?.0.clone())));
         let written = Rows(present.collect()).to_world()?;
         let mut world = (*kept.world).clone();
@@ -654,7 +661,7 @@ mod tests {
         })
         .await;
 
-        let (_, changed) = store.db.changes_since(kept.revision).await.expect("the changes");
+        let (_, changed) = store.db.changes_since(kept.revision).await.expect("the changes").expect("kept");
         let ids: Vec<&str> = changed.keys().map(|(_, id)| &**id).collect();
         assert_eq!(ids, ["a", "b", "c", "e"], "only what changed is read, d is not");
 
@@ -665,6 +672,47 @@ mod tests {
         assert_eq!(caught_up.versions, full.versions);
         assert_eq!(caught_up.world.tenants.get("c").map(|t| t.name.as_str()), Some("c again"));
         let next = rename(&caught_up.world, "c", "and again");
+        store.commit(&caught_up, &next, Vec::new()).await.expect("the versions read are the stored ones");
+    }
+
+    #[tokio::test]
+    async fn old_deletions_are_forgotten_and_a_replica_that_far_behind_reads_everything() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let file = dir.path().join("t.db");
+        let url = format!("sqlite://{}", file.display());
+        let (store, other) =
+            (Store::open(&url).await.expect("a store"), Store::open(&url).await.expect("another"));
+        let tenants = ["a", "b", "c"].map(|id| (id.to_owned(), tenant(id)));
+        store.seed(&World { tenants: tenants.into(), ..World::default() }).await.expect("seeded");
+        let kept = store.load().await.expect("a snapshot");
+        let remove = |id: &'static str| {
+            let other = &other;
+            async move {
+                let read = other.load().await.expect("a snapshot");
+                let mut next = (*read.world).clone();
+                next.tenants.remove(id);
+                other.commit(&read, &next, Vec::new()).await.expect("a deletion");
+            }
+        };
+        remove("a").await;
+        // Many revisions later (as after that many writes), another deletion.
+        let raw = rusqlite::Connection::open(&file).expect("the file");
+        let ahead =
+            format!("UPDATE world_revision SET revision = revision + {}", sql::TOMBSTONE_REVISIONS + 10);
+        raw.execute(&ahead, []).expect("the revision moved on");
+        remove("b").await;
+
+        let kept_deletions: Vec<String> = raw
+            .prepare("SELECT id FROM world_deletions")
+            .and_then(|mut q| q.query_map([], |row| row.get(0))?.collect())
+            .expect("the deletions kept");
+        assert_eq!(kept_deletions, ["b"], "the old deletion is forgotten");
+        assert!(store.db.changes_since(kept.revision).await.expect("asked").is_none(), "too far behind");
+        let caught_up = store.load().await.expect("a snapshot");
+        let full = Store::open(&url).await.expect("a third store").load().await.expect("a full read");
+        assert_eq!((caught_up.revision, &caught_up.world.tenants), (full.revision, &full.world.tenants));
+        assert_eq!(caught_up.world.tenants.keys().collect::<Vec<_>>(), ["c"]);
+        let next = rename(&caught_up.world, "c", "renamed");
         store.commit(&caught_up, &next, Vec::new()).await.expect("the versions read are the stored ones");
     }
 

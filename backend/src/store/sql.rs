@@ -122,8 +122,9 @@ impl SqlStore {
     /// The rows written after `revision` (with body and version) and those deleted after it
     /// (without), and the revision they bring the world to: what a replica whose kept world is
     /// at `revision` lacks. One statement (one consistent read, one round trip) for every table.
-    pub async fn changes_since(&self, revision: i64) -> Result<(i64, ChangedRows), StoreError> {
-        let (mut now, mut changed) = (None, ChangedRows::new());
+    /// `None` when deletions after `revision` may have been pruned (see [`TOMBSTONE_REVISIONS`]).
+    pub async fn changes_since(&self, revision: i64) -> Result<Option<(i64, ChangedRows)>, StoreError> {
+        let (mut now, mut deletions_from, mut changed) = (None, 0, ChangedRows::new());
         for row in
             sqlx::query(AssertSqlSafe(changed_rows_since())).bind(revision).fetch_all(&self.pool).await?
         {
@@ -131,7 +132,10 @@ impl SqlStore {
             let body: Option<String> = row.try_get("body")?;
             let version: Option<i64> = row.try_get("version")?;
             let Some(table) = Table::named(&table) else {
-                now = version;
+                match table.as_str() {
+                    "world_revision" => now = version,
+                    _ => deletions_from = version.unwrap_or_default(),
+                }
                 continue;
             };
             let key = (table, Arc::from(id));
@@ -146,7 +150,7 @@ impl SqlStore {
             }
         }
         let now = now.ok_or(sqlx::Error::RowNotFound)?;
-        Ok((now, changed))
+        Ok((revision >= deletions_from).then_some((now, changed)))
     }
 
     /// Every world row with its body and version, and the audit trail's sealed head (its
@@ -239,6 +243,7 @@ impl SqlStore {
                 .await?;
             require_one_row(done.rows_affected())?;
         }
+        let deleted = !changes.deletes.is_empty();
         for ((table, id), version) in changes.deletes {
             let sql = format!("DELETE FROM {} WHERE id = $1 AND version = $2", table.name());
             let done =
@@ -253,6 +258,9 @@ impl SqlStore {
             .bind(revision)
             .execute(&mut *tx)
             .await?;
+        }
+        if deleted {
+            prune_deletions(&mut tx, revision - TOMBSTONE_REVISIONS).await?;
         }
         append_audit(&mut tx, audit, sealer).await?;
         announce(revision);
@@ -572,17 +580,36 @@ async fn store_anchor(tx: &mut sqlx::AnyConnection, anchor: &Anchor) -> Result<(
 /// Rows as they are now (body and version), or `None` where deleted.
 pub type ChangedRows = BTreeMap<RowKey, Option<(String, i64)>>;
 
-/// The world's revision (as the version of a row of no table), the rows of every world table
-/// written after `$1`, and the deletions after it (no body).
+/// The world's revision and the revision the deletions are kept from (as the versions of rows of
+/// no table), the rows of every world table written after `$1`, and the deletions after it (no
+/// body).
 fn changed_rows_since() -> String {
     let written = Table::ALL.map(|table| {
         format!(" UNION ALL SELECT '{0}', id, body, version FROM {0} WHERE revision > $1", table.name())
     });
     format!(
-        "SELECT 'world_revision' AS tbl, '' AS id, NULL AS body, revision AS version FROM world_revision WHERE id = 1{} \
+        "SELECT 'world_revision' AS tbl, '' AS id, NULL AS body, revision AS version FROM world_revision WHERE id = 1 \
+         UNION ALL SELECT 'deletions_from', '', NULL, deletions_from FROM world_revision WHERE id = 1{} \
          UNION ALL SELECT tbl, id, NULL, NULL FROM world_deletions WHERE revision > $1",
         written.concat()
     )
+}
+
+/// How many revisions a deletion's record is kept: a replica whose kept world is further behind
+/// reads the whole world again.
+pub(super) const TOMBSTONE_REVISIONS: i64 = 100_000;
+
+/// Forgets the deletions recorded at or before revision `through`.
+async fn prune_deletions(tx: &mut sqlx::AnyConnection, through: i64) -> Result<(), StoreError> {
+    if through <= 0 {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM world_deletions WHERE revision <= $1").bind(through).execute(&mut *tx).await?;
+    sqlx::query("UPDATE world_revision SET deletions_from = $1 WHERE id = 1 AND deletions_from < $1")
+        .bind(through)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Audit rows one INSERT carries: 9 parameters each, well below SQLite's and PostgreSQL's
