@@ -1,5 +1,6 @@
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -24,7 +25,10 @@ impl Browser {
     pub async fn open() -> Self {
         let chromedriver = tool("CHROMEDRIVER", "/usr/bin/chromedriver");
         let port = free_port();
+        // A process group of its own: the browser it starts is in it too, so ending the group
+        // ends the browser even when a test drops it without closing it.
         let driver = Command::new(&chromedriver)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -285,17 +289,18 @@ impl Browser {
         std::fs::write(path, png).expect("write screenshot");
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         self.assert_no_panic().await;
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 
 impl Drop for Browser {
+    /// Ends ChromeDriver and every browser process it started (its process group).
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.driver.wait();
     }
 }
 
