@@ -166,9 +166,11 @@ impl AppState {
                 None => self.store().load().await?,
             };
             let (attempt, principal) = (request.clone(), actor.principal.clone());
-            let result = self
-                .compute(move |world, ctx| serve(attempt, world, ctx, &principal), snapshot.world.clone())
-                .await;
+            // A route for anyone exchanges a credential: it never needs the master keys opened,
+            // and a caller who has shown nothing should not make the server open them.
+            let keys = if E::ROUTE.anyone { Keys::Closed } else { Keys::Opened };
+            let serve = move |world: &World, ctx: &mut Ctx| serve(attempt, world, ctx, &principal);
+            let result = self.compute_with(serve, snapshot.world.clone(), keys).await;
             let answered = result.as_ref().map(|o| &o.answer).map_err(AppError::code);
             let records: Vec<AuditRecord> =
                 audit_record(&request, actor, self.now(), answered).into_iter().collect();
@@ -206,11 +208,19 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&World, &mut Ctx) -> Result<T, shared::catalog::Failure> + Send + 'static,
     {
+        self.compute_with(op, world, Keys::Opened).await
+    }
+
+    async fn compute_with<T, F>(&self, op: F, world: Arc<World>, keys: Keys) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&World, &mut Ctx) -> Result<T, shared::catalog::Failure> + Send + 'static,
+    {
         let kind = TypeId::of::<F>();
         let state = self.clone();
         let timed = move || {
             let (started, calls) = (thread_cpu_time(), key_providers::calls_on_this_thread());
-            let result = state.run(op, &world);
+            let result = state.run(op, &world, keys);
             let took = match key_providers::calls_on_this_thread() == calls {
                 true => thread_cpu_time().saturating_sub(started),
                 false => Duration::MAX,
@@ -236,13 +246,17 @@ impl AppState {
         &self,
         op: impl FnOnce(&World, &mut Ctx) -> Result<T, shared::catalog::Failure>,
         world: &World,
+        keys: Keys,
     ) -> Result<T, AppError> {
         let inner = &self.inner;
         let now = self.now();
         let mut rng = inner.entropy.rng();
         // The master keys as this world names them: a rekey may have added one since.
-        let keys = ops::keyring(world, &inner.master, &inner.providers, false)
-            .map_err(|failure| AppError::engine(failure, world, now, &inner.master))?;
+        let keys = match keys {
+            Keys::Opened => ops::keyring(world, &inner.master, &inner.providers, false)
+                .map_err(|failure| AppError::engine(failure, world, now, &inner.master))?,
+            Keys::Closed => shared::crypto::Keyring::default(),
+        };
         let mut ctx = Ctx {
             now,
             wall: inner.clock.real(),
@@ -254,4 +268,12 @@ impl AppState {
         };
         op(world, &mut ctx).map_err(|failure| AppError::engine(failure, world, now, &inner.master))
     }
+}
+
+/// Whether a computation gets the master keys opened in its context.
+#[derive(Clone, Copy)]
+enum Keys {
+    Opened,
+    /// An empty keyring: the work opens no secret sealed at rest.
+    Closed,
 }

@@ -1,6 +1,5 @@
 use std::{
     net::TcpListener,
-    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -17,26 +16,60 @@ const PATIENCE: Duration = Duration::from_secs(20);
 /// Headless Chromium under its own ChromeDriver, closed when dropped.
 pub struct Browser {
     pub client: Client,
-    driver: Child,
+    _driver: DriverTree,
     _profile: TempDir,
+}
+
+/// ChromeDriver, ended with every browser process it started when dropped: also when a test
+/// drops it without closing it, or fails while opening it (killing ChromeDriver alone would
+/// leave the browser running).
+struct DriverTree(Child);
+
+impl Drop for DriverTree {
+    fn drop(&mut self) {
+        let mut tree = descendants(self.0.id());
+        tree.push(self.0.id());
+        let pids: Vec<String> = tree.iter().map(u32::to_string).collect();
+        let _ = Command::new("kill").arg("-KILL").args(&pids).stderr(Stdio::null()).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// The processes below `root`, from each process's parent in `/proc/<pid>/stat`.
+fn descendants(root: u32) -> Vec<u32> {
+    let parent_of = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // "pid (command) state ppid ...": the command may hold spaces and parentheses.
+        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    let pids: Vec<u32> = std::fs::read_dir("/proc")
+        .map(|dir| dir.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
+        .unwrap_or_default();
+    let parents: Vec<(u32, u32)> = pids.into_iter().filter_map(|pid| Some((pid, parent_of(pid)?))).collect();
+    let mut found = vec![root];
+    let mut next = 0;
+    while next < found.len() {
+        let parent = found[next];
+        found.extend(parents.iter().filter(|(_, p)| *p == parent).map(|(pid, _)| *pid));
+        next += 1;
+    }
+    found.split_off(1)
 }
 
 impl Browser {
     pub async fn open() -> Self {
         let chromedriver = tool("CHROMEDRIVER", "/usr/bin/chromedriver");
         let port = free_port();
-        // A process group of its own: the browser it starts is in it too, so ending the group
-        // ends the browser even when a test drops it without closing it.
         let driver = Command::new(&chromedriver)
-            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
+        let driver = DriverTree(driver);
         let profile = tempfile::tempdir().expect("a browser profile directory");
         let client = connect(port, &profile).await;
-        Self { client, driver, _profile: profile }
+        Self { client, _driver: driver, _profile: profile }
     }
 
     pub async fn goto(&self, url: &str) {
@@ -292,15 +325,6 @@ impl Browser {
     pub async fn close(self) {
         self.assert_no_panic().await;
         let _ = self.client.clone().close().await;
-    }
-}
-
-impl Drop for Browser {
-    /// Ends ChromeDriver and every browser process it started (its process group).
-    fn drop(&mut self) {
-        let group = format!("-{}", self.driver.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.driver.wait();
     }
 }
 

@@ -88,10 +88,12 @@ impl Appender {
         done.await.map_err(|_| StoreError::Closed)?.map_err(StoreError::Batch)
     }
 
-    /// Closes the file's connection, if it has one; the next append opens another.
-    pub(super) fn close(&self) {
-        if let Some(file) = &self.file {
-            file.close();
+    /// Closes the file's connection, if it has one, for good: an append queued or sent after
+    /// this fails, so nothing reopens the file the store let go of. Waits (off the runtime's
+    /// threads) for a transaction under way.
+    pub(super) async fn close(&self) {
+        if let Some(file) = self.file.clone() {
+            let _ = tokio::task::spawn_blocking(move || file.close_for_good()).await;
         }
     }
 }

@@ -17,7 +17,16 @@ pub(super) struct LocalFile {
     path: PathBuf,
     /// Statements a writing connection runs first (the pool's own; see `Dialect`).
     setup: Option<&'static str>,
-    connection: Mutex<Option<Connection>>,
+    connection: Mutex<Handle>,
+}
+
+#[derive(Default)]
+enum Handle {
+    #[default]
+    Unopened,
+    Open(Connection),
+    /// The store closed for good: nothing opens the file again.
+    Closed,
 }
 
 impl LocalFile {
@@ -36,18 +45,25 @@ impl LocalFile {
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut connection = lock(&self.connection);
-        let open = match connection.as_mut() {
-            Some(open) => open,
-            None => connection.insert(self.open()?),
-        };
-        work(open)
+        let mut handle = lock(&self.connection);
+        if matches!(*handle, Handle::Unopened) {
+            *handle = Handle::Open(self.open()?);
+        }
+        match &mut *handle {
+            Handle::Open(open) => work(open),
+            _ => Err(StoreError::Closed),
+        }
     }
 
     /// Closes the connection (the last one to close checkpoints the WAL into the file); the
     /// next use opens another.
     pub(super) fn close(&self) {
-        lock(&self.connection).take();
+        *lock(&self.connection) = Handle::Unopened;
+    }
+
+    /// Closes the connection for good: a use after this fails with [`StoreError::Closed`].
+    pub(super) fn close_for_good(&self) {
+        *lock(&self.connection) = Handle::Closed;
     }
 
     fn open(&self) -> Result<Connection, rusqlite::Error> {

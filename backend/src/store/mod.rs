@@ -49,7 +49,7 @@ pub enum StoreError {
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("starting the audit appender: {0}")]
-    Appender(#[from] std::io::Error),
+    Appender(std::io::Error),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
     /// A batch of audit appends, or a revision check many readers shared, failed (each of
@@ -98,7 +98,8 @@ impl Store {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let (db, sealer) = (SqlStore::open(url).await?, Arc::default());
         let file = db.dialect().local_file(url);
-        let appender = Appender::start(db.clone(), file.clone(), db.dialect(), Arc::clone(&sealer))?;
+        let appender = Appender::start(db.clone(), file.clone(), db.dialect(), Arc::clone(&sealer))
+            .map_err(StoreError::Appender)?;
         let heads = Heads::start(db.clone(), file);
         Ok(Self {
             db,
@@ -184,7 +185,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        self.appender.close();
+        self.appender.close().await;
         self.heads.close().await;
         self.db.close().await;
     }
@@ -537,6 +538,10 @@ mod tests {
         let world = store.load_with_audit().await.expect("the trail").world;
         let failures: Vec<_> = world.audit.iter().map(|e| e.failure.is_some()).collect();
         assert_eq!(failures, [false, true, false, true]);
+
+        // Once the store is closed nothing reopens the file: a late append fails.
+        store.close().await;
+        assert!(store.append(vec![record(5)]).await.is_err(), "appended after the store closed");
     }
 
     #[tokio::test]

@@ -134,7 +134,9 @@ impl SqlStore {
             let Some(table) = Table::named(&table) else {
                 match table.as_str() {
                     "world_revision" => now = version,
-                    _ => deletions_from = version.unwrap_or_default(),
+                    "deletions_from" => deletions_from = version.ok_or(sqlx::Error::RowNotFound)?,
+                    // A deletion recorded for a table this version no longer has.
+                    _ => {}
                 }
                 continue;
             };
