@@ -6,10 +6,11 @@ use keyblade_tests::{Api, TestServer};
 use serde_json::{Value, json};
 
 /// An access token for a new API key, from the IAM token endpoint.
-async fn access_token(server: &TestServer, api: &Api) -> String {
+/// The IAM token endpoint's answer for a new API key.
+async fn token_answer(server: &TestServer, api: &Api) -> Value {
     let created = api.post("/api-keys", &json!({ "name": "clock probe" })).await.ok();
     let apikey = created["secret"].as_str().expect("the key's secret");
-    let answer: Value = reqwest::Client::new()
+    reqwest::Client::new()
         .post(server.url("/identity/token"))
         .form(&[("grant_type", "urn:ibm:params:oauth:grant-type:apikey"), ("apikey", apikey)])
         .send()
@@ -17,7 +18,11 @@ async fn access_token(server: &TestServer, api: &Api) -> String {
         .expect("an answer")
         .json()
         .await
-        .expect("JSON");
+        .expect("JSON")
+}
+
+async fn access_token(server: &TestServer, api: &Api) -> String {
+    let answer = token_answer(server, api).await;
     answer["access_token"].as_str().expect("a token").to_owned()
 }
 
@@ -42,6 +47,12 @@ async fn a_test_clock_says_so_and_never_expires_a_credential_early() {
     assert_eq!(listed.status(), 200, "{}", listed.text().await.unwrap_or_default());
     // The session too.
     api.get("/session").await.ok();
+    // A token minted now says when it expires by the wall clock too, as the token itself does.
+    let later = token_answer(&server, &api).await;
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+    let expected = i64::try_from(wall.as_secs()).expect("a time") + 3600;
+    let expiration = later["expiration"].as_i64().expect("an expiration");
+    assert!((expiration - expected).abs() < 60, "expires at {expiration}, not about {expected}: {later}");
 
     let trail = api.get("/audit?action=clock.advance").await.ok();
     let entry = &trail["entries"][0];

@@ -16,7 +16,6 @@ use shared::{
     audit::{AuditAction, AuditRecord},
     catalog::ErrorCode,
     model::Principal,
-    ops,
     service::{
         AccessTokenCaller, ApiKeyGrant, Bearer, ClientCredentials, Endpoint, IdentityTokenCaller,
         IssueAccessToken, IssueIdentityToken, IssuedToken, LocateVault, Secret, TokenCaller, VaultLocation,
@@ -32,9 +31,6 @@ use crate::{
     error::AppError,
     throttle::Client,
 };
-
-/// How long a token from the token endpoints lasts, in seconds.
-pub const TOKEN_SECONDS: i64 = ops::TOKEN_SECONDS;
 
 /// How long a verified Basic credential is trusted without hashing it again (the Element SDK
 /// sends it with every call, and a password hash takes tens of milliseconds on purpose).
@@ -293,7 +289,7 @@ impl Gateway {
     }
 
     /// Key Protect's token endpoint: an access token for the API key `secret`.
-    pub async fn access_token(&self, ip: IpAddr, secret: String) -> Result<String, AppError> {
+    pub async fn access_token(&self, ip: IpAddr, secret: String) -> Result<IssuedToken, AppError> {
         let grant = IssueAccessToken { body: ApiKeyGrant { apikey: Secret(secret) } };
         self.issued(ip, "IAM token endpoint", grant).await
     }
@@ -306,7 +302,7 @@ impl Gateway {
         secret: String,
         client_id: String,
         tenant: String,
-    ) -> Result<String, AppError> {
+    ) -> Result<IssuedToken, AppError> {
         let client_secret = Secret(secret);
         let grant = IssueIdentityToken { body: ClientCredentials { client_id, tenant, client_secret } };
         self.issued(ip, "token endpoint", grant).await
@@ -320,9 +316,9 @@ impl Gateway {
         ip: IpAddr,
         surface: &str,
         grant: E,
-    ) -> Result<String, AppError> {
+    ) -> Result<IssuedToken, AppError> {
         match self.call(grant, &anonymous(ip)).await {
-            Ok(issued) => Ok(issued.token.0),
+            Ok(issued) => Ok(issued),
             Err(error) if error.code() == ErrorCode::Unauthorized => {
                 let (_, diagnosis) = error.status_and_diagnosis();
                 let attempt = Attempt { ip, device: None, surface };

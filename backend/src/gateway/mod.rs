@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use shared::{
     access::Actor,
-    model::{Principal, Timestamp},
+    model::Principal,
     service::{Endpoint, Outcome},
 };
 
@@ -39,11 +39,6 @@ impl Gateway {
         actor: &Actor,
     ) -> Result<Outcome<E::Answer>, AppError> {
         self.app.execute(request, actor).await
-    }
-
-    /// Engine time.
-    pub fn now(&self) -> Timestamp {
-        self.app.now()
     }
 }
 

@@ -33,6 +33,8 @@ pub struct IssuedToken {
     pub token: Secret,
     /// Seconds it stays valid.
     pub expires_in: i64,
+    /// When it expires, in seconds since the Unix epoch on the wall clock.
+    pub expires_at: i64,
 }
 
 impl PartialEq for Secret {
@@ -54,8 +56,9 @@ pub struct TokenCaller {
     pub name: String,
 }
 
-fn issued(token: String) -> Outcome<IssuedToken> {
-    Outcome::read(IssuedToken { token: Secret(token), expires_in: ops::TOKEN_SECONDS })
+fn issued(token: String, wall: crate::model::Timestamp) -> Outcome<IssuedToken> {
+    let expires_in = ops::TOKEN_SECONDS;
+    Outcome::read(IssuedToken { token: Secret(token), expires_in, expires_at: wall.0 + expires_in })
 }
 
 /// Key Protect's IAM token endpoint: an API key's secret.
@@ -80,7 +83,8 @@ impl Endpoint for IssueAccessToken {
         .failing(&[Unauthorized])
         .for_anyone();
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<IssuedToken>, Failure> {
-        ops::mint_access_token(world, ctx.master, &self.body.apikey.0, ctx.wall).map(issued)
+        let token = ops::mint_access_token(world, ctx.master, &self.body.apikey.0, ctx.wall)?;
+        Ok(issued(token, ctx.wall))
     }
 }
 
@@ -112,7 +116,9 @@ impl Endpoint for IssueIdentityToken {
             .for_anyone();
     fn handle(self, world: &World, ctx: &mut Ctx) -> Result<Outcome<IssuedToken>, Failure> {
         let ClientCredentials { client_id, tenant, client_secret } = &self.body;
-        ops::mint_identity_token(world, ctx.master, &client_secret.0, client_id, tenant, ctx.wall).map(issued)
+        let token =
+            ops::mint_identity_token(world, ctx.master, &client_secret.0, client_id, tenant, ctx.wall)?;
+        Ok(issued(token, ctx.wall))
     }
 }
 

@@ -19,11 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::service::TokenCaller;
 
-use crate::{
-    error::AppError,
-    gateway::{Gateway, credentials::TOKEN_SECONDS},
-    session::ClientIp,
-};
+use crate::{error::AppError, gateway::Gateway, session::ClientIp};
 
 /// `/{tenant}/v2.0/.well-known/openid-configuration` and `/{tenant}/oauth2/v2.0/token`.
 pub fn router(gateway: Gateway) -> Router {
@@ -75,11 +71,11 @@ async fn issue_token(
         );
     }
     match gateway.identity_token(ip, form.client_secret, form.client_id, tenant).await {
-        Ok(token) => Json(json!({
+        Ok(issued) => Json(json!({
             "token_type": "Bearer",
-            "expires_in": TOKEN_SECONDS,
-            "ext_expires_in": TOKEN_SECONDS,
-            "access_token": token,
+            "expires_in": issued.expires_in,
+            "ext_expires_in": issued.expires_in,
+            "access_token": issued.token.0,
         }))
         .into_response(),
         Err(error) => {

@@ -30,7 +30,7 @@ use shared::{
 
 use crate::{
     error::AppError,
-    gateway::{Gateway, actor, credentials::TOKEN_SECONDS},
+    gateway::{Gateway, actor},
     session::ClientIp,
 };
 
@@ -95,14 +95,13 @@ async fn issue_token(State(gateway): State<Gateway>, ClientIp(ip): ClientIp, bod
         return token_error(StatusCode::BAD_REQUEST, "Only the API key grant type is supported.");
     }
     match gateway.access_token(ip, form.apikey).await {
-        Ok(token) => {
-            let now = gateway.now().0;
+        Ok(issued) => {
             let body = json!({
-                "access_token": token,
+                "access_token": issued.token.0,
                 "refresh_token": "not_supported",
                 "token_type": "Bearer",
-                "expires_in": TOKEN_SECONDS,
-                "expiration": now + TOKEN_SECONDS,
+                "expires_in": issued.expires_in,
+                "expiration": issued.expires_at,
                 "scope": "keyblade",
             });
             axum::Json(body).into_response()
