@@ -481,22 +481,32 @@ mod tests {
         next
     }
 
-    #[tokio::test]
-    async fn the_streaming_chain_check_agrees_with_the_trail_in_memory() {
-        use shared::{audit::AuditAction, crypto::MasterKey, model::Timestamp};
-        let dir = tempfile::tempdir().expect("a temporary directory");
+    /// A store on a file in `dir` whose audit trail is sealed under a new master key.
+    async fn sealed_store(dir: &tempfile::TempDir) -> (Store, shared::crypto::MasterKey) {
         let store =
             Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("a store");
-        let master = MasterKey::generate(&mut crate::clock::rng());
+        let master = shared::crypto::MasterKey::generate(&mut crate::clock::rng());
         store.seal_audit_with(&master).await.expect("sealing");
-        let record = |i: i64| AuditRecord {
-            at: Timestamp(i),
+        (store, master)
+    }
+
+    /// Device password disclosure number `i`, ended with `failure`.
+    fn disclosure(i: i64, failure: Option<shared::code::ErrorCode>) -> AuditRecord {
+        AuditRecord {
+            at: shared::model::Timestamp(i),
             actor: "t".into(),
             source: "127.0.0.1".into(),
-            action: AuditAction::DevicePasswordDisclosure,
+            action: shared::audit::AuditAction::DevicePasswordDisclosure,
             subject: format!("orders/{i}"),
-            failure: None,
-        };
+            failure,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_streaming_chain_check_agrees_with_the_trail_in_memory() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (store, master) = sealed_store(&dir).await;
+        let record = |i: i64| disclosure(i, None);
         // More than one piece of the streaming read.
         store.append((0..25_000).map(record).collect()).await.expect("appended");
         store.append(vec![record(-1)]).await.expect("appended");
@@ -513,20 +523,10 @@ mod tests {
 
     #[tokio::test]
     async fn appends_on_the_file_and_writes_through_the_pool_make_one_sealed_chain() {
-        use shared::{audit::AuditAction, crypto::MasterKey, model::Timestamp};
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store =
-            Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("a store");
-        let master = MasterKey::generate(&mut crate::clock::rng());
-        store.seal_audit_with(&master).await.expect("sealing");
-        let record = |i: i64| AuditRecord {
-            at: Timestamp(i),
-            actor: "t".into(),
-            source: "127.0.0.1".into(),
-            action: AuditAction::DevicePasswordDisclosure,
-            subject: format!("orders/{i}"),
-            failure: Some(shared::code::ErrorCode::EncryptionKeyDisabled).filter(|_| i % 2 == 0),
-        };
+        let (store, master) = sealed_store(&dir).await;
+        let disabled = Some(shared::code::ErrorCode::EncryptionKeyDisabled);
+        let record = |i: i64| disclosure(i, disabled.filter(|_| i % 2 == 0));
         store.append(vec![record(1), record(2)]).await.expect("appended on the file");
         let seeded = World { tenants: [("t".to_owned(), tenant("t"))].into(), ..World::default() };
         store.seed(&seeded).await.expect("seeded");
